@@ -1,0 +1,124 @@
+"""Schema migrations: Alembic's commands, found from the installed package.
+
+The CLI and ``open_session`` never upgrade an existing database silently: a
+database behind head is refused with a message to run ``newsstore db upgrade``.
+Only a new, empty database is brought to head by itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect
+
+import migrations
+from db.session import database_url, make_engine
+
+
+class SchemaError(Exception):
+    """The database cannot be used at its current schema revision."""
+
+
+class SchemaOutdated(SchemaError):
+    def __init__(self, current: tuple[str, ...], head: tuple[str, ...]) -> None:
+        super().__init__(
+            f"the database is at revision {', '.join(current)}, behind head "
+            f"{', '.join(head)}: run 'newsstore db upgrade' first"
+        )
+
+
+class SchemaUnknown(SchemaError):
+    pass
+
+
+@dataclass(frozen=True)
+class Revision:
+    revision: str
+    down_revision: str | None
+    message: str
+    is_head: bool
+
+
+def alembic_config(url: str | None = None) -> Config:
+    """An Alembic config pointing at the installed migrations, for ``url``."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    config.attributes["newsstore_url"] = database_url(url)
+    return config
+
+
+def heads() -> tuple[str, ...]:
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> tuple[str, ...]:
+    with engine.connect() as connection:
+        return tuple(MigrationContext.configure(connection).get_current_heads())
+
+
+def ensure_current(engine: Engine) -> None:
+    """Create the schema in a new database; refuse one that is not at head."""
+    current = current_revisions(engine)
+    head = heads()
+    if set(current) == set(head):
+        return
+    if not current:
+        with engine.connect() as connection:
+            tables = [
+                t for t in inspect(connection).get_table_names() if not t.startswith("sqlite_")
+            ]
+        if tables:
+            raise SchemaUnknown(
+                "the database has tables but no newsstore schema revision: "
+                "is it a newsstore database?"
+            )
+        upgrade(str(engine.url.render_as_string(hide_password=False)))
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    known = {rev.revision for rev in script.walk_revisions()}
+    if not set(current) <= known:
+        raise SchemaUnknown(
+            f"the database is at revision {', '.join(current)}, which this newsstore "
+            "does not know: it was made by a newer version"
+        )
+    raise SchemaOutdated(current, head)
+
+
+def upgrade(url: str | None = None, revision: str = "head") -> None:
+    _run(url, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(url: str | None, revision: str) -> None:
+    _run(url, lambda config: command.downgrade(config, revision))
+
+
+def _run(url: str | None, action: Callable[[Config], None]) -> None:
+    engine = make_engine(url, foreign_keys=False)
+    try:
+        with engine.begin() as connection:
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            action(config)
+    finally:
+        engine.dispose()
+
+
+def history() -> list[Revision]:
+    """Every revision, newest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    head = set(script.get_heads())
+    return [
+        Revision(
+            revision=rev.revision,
+            down_revision=rev.down_revision if isinstance(rev.down_revision, str) else None,
+            message=rev.doc or "",
+            is_head=rev.revision in head,
+        )
+        for rev in script.walk_revisions()
+    ]

@@ -1,0 +1,205 @@
+"""Typed ORM models: the schema that users query with SQL, the ORM or Datasette.
+
+Table and column names are a contract (README.md documents each one); change
+them only with a new Alembic revision.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from db.base import Base
+
+DOCUMENT_STATUSES = ("ingested", "duplicate", "failed")
+LOCATION_KINDS = ("country", "region", "city", "continent", "area")
+LOCATION_ROLES = ("page", "mention")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Document(Base):
+    """One input file (or standard input), with its exact bytes: nothing is ever lost."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("origin", "sha256"),
+        CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int]
+    mtime: Mapped[float | None]
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    ingested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+    articles: Mapped[list[Article]] = relationship(back_populates="document")
+    original: Mapped[Document | None] = relationship(remote_side=[id])
+
+
+class Source(Base):
+    """Who published an article, as the page names it ("by DailyNK(North Korean Media)")."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    category: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+    articles: Mapped[list[Article]] = relationship(back_populates="source")
+
+
+class Location(Base):
+    """A normalized place: the page's city, or a place an article names."""
+
+    __tablename__ = "locations"
+    __table_args__ = (
+        UniqueConstraint("name", "kind", "country_code"),
+        CheckConstraint(_in("kind", LOCATION_KINDS), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))
+    country_code: Mapped[str | None] = mapped_column(String(2))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+
+    articles: Mapped[list[Article]] = relationship(
+        secondary="article_locations", back_populates="locations", viewonly=True
+    )
+
+
+class Article(Base):
+    """One article read from a document (a feed file yields many)."""
+
+    __tablename__ = "articles"
+    __table_args__ = (Index("ix_articles_source_id_published_at", "source_id", "published_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id"))
+    title: Mapped[str] = mapped_column(Text)
+    # As the page writes it: page dumps give no time zone, so none is invented.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    page_date: Mapped[date | None] = mapped_column(Date)
+    page_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
+    page_temperature_c: Mapped[float | None] = mapped_column(Float)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    layout: Mapped[str] = mapped_column(String(32))
+    parser_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+    document: Mapped[Document] = relationship(back_populates="articles")
+    source: Mapped[Source | None] = relationship(back_populates="articles")
+    page_location: Mapped[Location | None] = relationship()
+    paragraphs: Mapped[list[Paragraph]] = relationship(
+        back_populates="article",
+        order_by="Paragraph.position",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    translations: Mapped[list[ArticleTranslation]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+    location_links: Mapped[list[ArticleLocation]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+    locations: Mapped[list[Location]] = relationship(
+        secondary="article_locations", back_populates="articles", viewonly=True
+    )
+
+    @property
+    def body(self) -> list[str]:
+        """The article's own text, paragraph by paragraph."""
+        return [p.text for p in self.paragraphs if p.kind == "body"]
+
+
+class Paragraph(Base):
+    """One block of an article's page, in document order, with what it is (``kind``)."""
+
+    __tablename__ = "paragraphs"
+    __table_args__ = (
+        UniqueConstraint("article_id", "position"),
+        CheckConstraint("position >= 1", name="position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    # Hash of the normalized text: how recurring (boilerplate) paragraphs are found.
+    text_hash: Mapped[str] = mapped_column(String(32), index=True)
+
+    article: Mapped[Article] = relationship(back_populates="paragraphs")
+
+
+class ArticleTranslation(Base):
+    """A language the page offers the article in ("Read in Korean")."""
+
+    __tablename__ = "article_translations"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ArticleLocation(Base):
+    """Links an article to a place: its page's city ('page') or a place it names ('mention')."""
+
+    __tablename__ = "article_locations"
+    __table_args__ = (CheckConstraint(_in("role", LOCATION_ROLES), name="role"),)
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(16), primary_key=True)
+    mentions: Mapped[int] = mapped_column(default=1)
+
+    article: Mapped[Article] = relationship(back_populates="location_links")
+    location: Mapped[Location] = relationship()
+
+
+class SourceParagraph(Base):
+    """How many distinct articles of one source carry a paragraph: the evidence for boilerplate.
+
+    A paragraph found in ``BOILERPLATE_MIN_ARTICLES`` or more articles of the same
+    source is the source's standing text, not article body.
+    """
+
+    __tablename__ = "source_paragraphs"
+
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    text_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    articles: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,80 @@
+"""Which database, engines with the right SQLite pragmas, and sessions.
+
+The database is chosen the same way everywhere (CLI, ``migrations/env.py``,
+Python users): an explicit URL or file path, else ``NEWSSTORE_DATABASE_URL``,
+else ``./newsstore.db``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+ENV_VAR = "NEWSSTORE_DATABASE_URL"
+DEFAULT_URL = "sqlite:///newsstore.db"
+BUSY_TIMEOUT_MS = 30_000
+
+
+def database_url(db: str | None = None) -> str:
+    """Resolve ``db`` (a SQLAlchemy URL or a file path) or the environment to a URL."""
+    value = db or os.environ.get(ENV_VAR) or DEFAULT_URL
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def make_engine(url: str | None = None, *, foreign_keys: bool = True) -> Engine:
+    """An engine for ``url``; SQLite connections get foreign keys, WAL and a busy timeout.
+
+    pysqlite's own transaction handling does not emit BEGIN before every
+    statement and breaks SAVEPOINT, so SQLite connections run in autocommit at
+    the driver level and SQLAlchemy emits BEGIN itself (the recipe from the
+    SQLAlchemy SQLite dialect documentation). ``foreign_keys=False`` is for
+    migrations: SQLite batch operations recreate tables, which enforced
+    foreign keys would block or cascade.
+    """
+    engine = create_engine(database_url(url))
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, foreign_keys=foreign_keys)
+    return engine
+
+
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def open_session(url: str | None = None, *, engine: Engine | None = None) -> Iterator[Session]:
+    """A session in a transaction: committed when the block ends, rolled back on error.
+
+    The database must be at the schema's head revision; ``db.migrate.ensure_current``
+    creates a new database or refuses an outdated one.
+    """
+    from db.migrate import ensure_current
+
+    own_engine = engine is None
+    bound = engine if engine is not None else make_engine(url)
+    try:
+        ensure_current(bound)
+        with Session(bound) as session, session.begin():
+            yield session
+    finally:
+        if own_engine:
+            bound.dispose()

@@ -1,0 +1,156 @@
+"""The ``newsstore`` command: a thin Typer app over ``ingest`` and ``db``.
+
+Commands parse their arguments, call one library function, and render the
+result: tables and summaries on stdout, diagnostics on stderr.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from sqlalchemy import Engine
+
+from db import cli as db_cli
+from db.migrate import SchemaError, ensure_current
+from db.session import make_engine
+from ingest import pipeline
+from ingest import reparse as reparse_module
+from ingest.read import iter_paths
+
+app = typer.Typer(
+    help="newsstore: a content store for news articles (SQLite by default).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db_cli.app, name="db")
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Database file or SQLAlchemy URL"
+        " [default: $NEWSSTORE_DATABASE_URL, else ./newsstore.db].",
+        show_default=False,
+    ),
+]
+
+
+@app.callback()
+def root(ctx: typer.Context, db: DbOption = None) -> None:
+    """Ingest news articles into one clean database; query it with SQL, the CLI or Python."""
+    ctx.obj = {"db": db}
+
+
+@contextmanager
+def _database(ctx: typer.Context) -> Iterator[Engine]:
+    """An engine for the chosen database, at the current schema, or a clean exit."""
+    engine = make_engine(ctx.obj.get("db") if ctx.obj else None)
+    try:
+        try:
+            ensure_current(engine)
+        except SchemaError as exc:
+            typer.echo(f"newsstore: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str], typer.Argument(help="Files and folders (searched for .txt); - for stdin.")
+    ],
+) -> None:
+    """Ingest documents: store each one's raw bytes and the articles read from it.
+
+    A file already stored with the same bytes is skipped; one whose article
+    repeats an earlier one is recorded as a duplicate. Exits 1 if any file failed.
+
+    Example: newsstore ingest seeds/ ~/crawl/2025-02-09/
+    """
+    origins = list(iter_paths(paths))
+    tally: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    articles = 0
+    with _database(ctx) as engine, _progress(len(origins)) as advance:
+        for outcome in pipeline.run(engine, origins):
+            tally[outcome.status] += 1
+            articles += outcome.articles
+            if outcome.status == "failed":
+                reasons[outcome.reason or "error"] += 1
+                typer.echo(f"error: {outcome.origin}: {outcome.error}", err=True)
+            advance()
+    seconds = advance.elapsed()
+    summary = (
+        f"{len(origins)} files: {articles} new articles, {tally['duplicate']} duplicates, "
+        f"{tally['unchanged']} unchanged, {tally['failed']} failed in {seconds:.2f} s"
+    )
+    typer.echo(summary)
+    if tally["failed"]:
+        typer.echo(
+            "failed by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()), err=True
+        )
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def reparse(ctx: typer.Context) -> None:
+    """Re-read every stored document with the current parsers, updating articles in place.
+
+    Article ids stay the same where the article is the same; raw documents are
+    never touched. Run it after upgrading newsstore.
+
+    Example: newsstore reparse
+    """
+    with _database(ctx) as engine:
+        result = reparse_module.reparse(engine)
+    typer.echo(
+        f"{result.documents} documents: {result.changed} articles changed, "
+        f"{result.added} added, {result.unchanged} unchanged, {result.failed} still failing"
+    )
+
+
+class _Advance:
+    """Advances a progress bar (when there is one) and times the run."""
+
+    def __init__(self, progress: Progress | None, task: TaskID | None) -> None:
+        self._start = time.perf_counter()
+        self._progress, self._task = progress, task
+
+    def __call__(self) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.advance(self._task)
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._start
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[_Advance]:
+    if total < 2 or not err.is_terminal:
+        yield _Advance(None, None)
+        return
+    columns = (TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield _Advance(progress, progress.add_task("ingest", total=total))
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,50 @@
+"""Hashes that decide identity: of an article's content, and of a paragraph's text.
+
+Both hash normalized text (NFC, whitespace collapsed, case folded for
+paragraphs), so that two captures of the same article that differ only in line
+endings, trailing spaces or a BOM are recognised as the same.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from ingest.normalize import collapse_whitespace
+from ingest.records import ArticleRecord, ParagraphRecord, ParsedArticle
+
+# Kinds that make up the article itself. Page chrome (sidebar lists, footers)
+# changes from capture to capture and must not make a repeat look new.
+CONTENT_KINDS = frozenset({"body", "boilerplate"})
+
+
+def paragraph_hash(text: str) -> str:
+    """A 32-hex-digit hash of a paragraph's normalized, case-folded text."""
+    normal = collapse_whitespace(text).casefold()
+    return hashlib.blake2b(normal.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def content_hash(title: str, paragraphs: Iterable[tuple[str, str]]) -> str:
+    """SHA-256 of the title and the content paragraphs (``(kind, text)`` pairs)."""
+    digest = hashlib.sha256(collapse_whitespace(title).encode("utf-8"))
+    for kind, text in paragraphs:
+        if kind in CONTENT_KINDS:
+            digest.update(b"\n\n")
+            digest.update(collapse_whitespace(text).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def fingerprint(article: ParsedArticle) -> ArticleRecord:
+    """Number the paragraphs and hash them and the article: the last pure stage before storing."""
+    paragraphs = tuple(
+        ParagraphRecord(
+            position=position,
+            kind=paragraph.kind,
+            text=paragraph.text,
+            text_hash=paragraph_hash(paragraph.text),
+            reason=paragraph.reason,
+        )
+        for position, paragraph in enumerate(article.paragraphs, start=1)
+    )
+    digest = content_hash(article.title, ((p.kind, p.text) for p in article.paragraphs))
+    return ArticleRecord(article=article, content_hash=digest, paragraphs=paragraphs)

@@ -1,0 +1,112 @@
+"""Reading inputs: which files a set of paths names, their bytes, and their text.
+
+Raw bytes are read once and kept as they are (they go into ``documents.raw``);
+decoding never alters them. Decoding tries UTF-8 (a BOM allowed) first, then
+guesses: a mostly-ASCII file with a few high bytes is almost always Windows-1252
+(charset detectors tend to call such files Shift-JIS), anything else goes to
+charset-normalizer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+from ingest.errors import DecodeError, ReadError
+from ingest.records import DecodedDocument, RawDocument
+
+STDIN = "-"
+TEXT_SUFFIXES = (".txt",)
+# Share of non-ASCII bytes under which a non-UTF-8 file is taken as Windows-1252.
+_MOSTLY_ASCII = 0.10
+
+
+def iter_paths(paths: Iterable[str]) -> Iterator[str]:
+    """The files named by ``paths``: files as given, folders recursively (their .txt files).
+
+    Folders are walked in sorted order so that ingest order, and with it which
+    of two identical files is the original, is reproducible. Symbolic links to
+    folders are not followed, so a link loop cannot recurse forever.
+    """
+    for given in paths:
+        if given == STDIN:
+            yield STDIN
+            continue
+        path = Path(given).expanduser()
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(TEXT_SUFFIXES):
+                        yield str(Path(root, name).absolute())
+        else:
+            yield str(path.absolute())
+
+
+def read_document(origin: str) -> RawDocument:
+    """The bytes of one file (or of standard input for ``-``)."""
+    if origin == STDIN:
+        return _raw(STDIN, sys.stdin.buffer.read(), None)
+    path = Path(origin)
+    try:
+        if path.is_dir():
+            raise ReadError("is a folder, not a file")
+        stat = path.stat()
+        data = path.read_bytes()
+    except ReadError:
+        raise
+    except FileNotFoundError:
+        raise ReadError("no such file") from None
+    except PermissionError:
+        raise ReadError("permission denied") from None
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    return _raw(origin, data, stat.st_mtime)
+
+
+def _raw(origin: str, data: bytes, mtime: float | None) -> RawDocument:
+    return RawDocument(
+        origin=origin, raw=data, sha256=hashlib.sha256(data).hexdigest(), mtime=mtime
+    )
+
+
+def decode(document: RawDocument) -> DecodedDocument:
+    """The document's text and the encoding it was read with."""
+    data = document.raw
+    if not data.strip():
+        raise DecodeError("empty file")
+    if b"\x00" in data:
+        raise DecodeError("binary content (NUL bytes), not text")
+    text, encoding = decode_bytes(data)
+    return DecodedDocument(origin=document.origin, text=text, encoding=encoding)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` to text; returns the text and the name of the encoding used."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+    high = sum(1 for byte in data if byte >= 0x80)
+    if high / len(data) < _MOSTLY_ASCII:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            pass
+    best = from_bytes(data).best()
+    if best is not None:
+        return str(best), best.encoding
+    # cp1252 leaves five bytes undefined; replacing them keeps the text usable
+    # and the raw bytes are stored untouched anyway.
+    return data.decode("cp1252", errors="replace"), "cp1252"

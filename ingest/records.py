@@ -1,0 +1,99 @@
+"""The frozen records that pass between the ingest stages.
+
+Each stage is a pure function from one record to the next
+(``RawDocument -> DecodedDocument -> ParsedArticle -> ArticleRecord``); only
+``ingest.store`` touches the database. Keeping them frozen means a stage can
+never change what an earlier stage saw, which keeps ``reparse`` honest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """The exact bytes of one input, and where they came from."""
+
+    origin: str  # absolute path, or "-" for standard input
+    raw: bytes
+    sha256: str
+    mtime: float | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.raw)
+
+
+@dataclass(frozen=True)
+class DecodedDocument:
+    """A document's text, and the encoding that produced it from the raw bytes."""
+
+    origin: str
+    text: str
+    encoding: str
+
+
+@dataclass(frozen=True)
+class ParsedParagraph:
+    """One block of a page with what it is.
+
+    ``kind`` is 'body' for the article's own text; the other kinds are listed in
+    README.md (boilerplate, translation, footer, sidebar, share, ...).
+    ``reason`` says why the block got its kind, for ``newsstore show --explain``.
+    """
+
+    text: str
+    kind: str = "body"
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    """What a layout parser read from one document, before normalisation."""
+
+    title: str
+    paragraphs: tuple[ParsedParagraph, ...]
+    layout: str
+    parser_version: str
+    source_name: str | None = None
+    source_category: str | None = None
+    published_at: datetime | None = None
+    page_date: date | None = None
+    page_location: str | None = None
+    page_temperature_c: float | None = None
+    translations: tuple[str, ...] = field(default_factory=tuple)
+    url: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ParagraphRecord:
+    """A paragraph ready to store: its 1-based position and the hash that finds its repeats."""
+
+    position: int
+    kind: str
+    text: str
+    text_hash: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """A parsed article with what identifies it: the content hash and paragraph hashes."""
+
+    article: ParsedArticle
+    content_hash: str
+    paragraphs: tuple[ParagraphRecord, ...]
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """Everything the pure stages made of one input: articles, or the reason there are none."""
+
+    raw: RawDocument
+    encoding: str | None
+    articles: tuple[ArticleRecord, ...] = ()
+    error: str | None = None
+    reason: str | None = None

@@ -1,0 +1,117 @@
+"""The newsstore CLI through Typer's CliRunner, against a temporary database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from ingest.cli import app
+from tests.conftest import SEEDS, write
+
+
+def _commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """Every command under ``group`` with its full name (typer vendors click: duck-typed)."""
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix}{name}", command))
+        if hasattr(command, "commands"):
+            found.extend(_commands(command, f"{prefix}{name} "))
+    return found
+
+
+def test_every_command_has_help_text() -> None:
+    commands = _commands(get_command(app))
+    assert {
+        "ingest",
+        "reparse",
+        "db",
+        "db upgrade",
+        "db downgrade",
+        "db current",
+        "db history",
+    } <= {name for name, _ in commands}
+    for name, command in commands:
+        assert command.help and command.help.strip(), f"{name} has no help"
+
+
+def test_ingest_seeds_then_again(runner: CliRunner, db_url: str) -> None:
+    first = runner.invoke(app, ["ingest", str(SEEDS)])
+    assert first.exit_code == 0, first.output
+    assert "1 new articles" in first.stdout and "0 failed" in first.stdout
+    again = runner.invoke(app, ["ingest", str(SEEDS)])
+    assert again.exit_code == 0
+    assert "0 new articles" in again.stdout and "1 unchanged" in again.stdout
+
+
+def test_db_option_wins_over_the_environment(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "other.db"
+    result = runner.invoke(app, ["--db", str(target), "ingest", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    engine = create_engine(f"sqlite:///{target}")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
+    engine.dispose()
+    assert not Path(db_url.removeprefix("sqlite:///")).exists()
+
+
+def test_a_failed_file_gives_one_line_and_exit_1(
+    runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    empty = write(tmp_path / "in" / "empty.txt", b"")
+    write(tmp_path / "in" / "good.txt", "Headline\n\nBody text here.\n")
+    result = runner.invoke(app, ["ingest", str(tmp_path / "in")])
+    assert result.exit_code == 1
+    assert f"error: {empty}: empty file" in result.stderr
+    assert "Traceback" not in result.output
+    assert "1 new articles" in result.stdout and "1 failed" in result.stdout
+
+
+def test_stdin_is_ingested_as_dash(runner: CliRunner, db_url: str) -> None:
+    result = runner.invoke(app, ["ingest", "-"], input="From stdin\n\nA paragraph.\n")
+    assert result.exit_code == 0, result.output
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT origin FROM documents")).scalar() == "-"
+    engine.dispose()
+
+
+def test_db_commands(runner: CliRunner, db_url: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    current = runner.invoke(app, ["db", "current"])
+    assert current.exit_code == 0 and "(head)" in current.stdout
+    history = runner.invoke(app, ["db", "history"])
+    assert history.exit_code == 0 and "Initial schema" in history.stdout
+    assert runner.invoke(app, ["db", "downgrade", "base"]).exit_code == 0
+    assert "base" in runner.invoke(app, ["db", "current"]).stdout
+
+
+def test_an_unknown_schema_is_refused_cleanly(runner: CliRunner, db_url: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'abcdef123456'"))
+    engine.dispose()
+    result = runner.invoke(app, ["ingest", str(SEEDS)])
+    assert result.exit_code == 1
+    assert "newer version" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        (["--help"], "Usage: newsstore [OPTIONS] COMMAND"),
+        (["ingest", "--help"], "Example: newsstore ingest seeds/"),
+        (["db", "upgrade", "--help"], "Example: newsstore db upgrade"),
+    ],
+)
+def test_help_shows_usage_and_examples(runner: CliRunner, args: list[str], shown: str) -> None:
+    result = runner.invoke(app, args, prog_name="newsstore", env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert shown in result.stdout
