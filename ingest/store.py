@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, and_, delete, func, insert, select, update
+from sqlalchemy import Insert, delete, func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -299,13 +299,12 @@ class Store:
         texts = {p.text_hash: p.text for p in record.paragraphs if p.kind in CONTENT_KINDS}
         if not texts:
             return
-        counts = dict(
-            self.session.execute(
-                select(SourceParagraph.text_hash, SourceParagraph.articles).where(
-                    SourceParagraph.source_id == source_id, SourceParagraph.text_hash.in_(texts)
-                )
-            ).tuples()
+        rows = self.session.execute(
+            select(SourceParagraph.text_hash, SourceParagraph.articles).where(
+                SourceParagraph.source_id == source_id, SourceParagraph.text_hash.in_(texts)
+            )
         )
+        counts: dict[str, int] = {text_hash: n for text_hash, n in rows}
         if counts:
             self.session.execute(
                 update(SourceParagraph)
@@ -376,9 +375,9 @@ def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = Non
     frequent = session.execute(
         select(SourceParagraph.source_id, SourceParagraph.text_hash).where(
             SourceParagraph.articles >= BOILERPLATE_MIN_ARTICLES,
-            and_(SourceParagraph.source_id.in_(select(Article.source_id).where(scope))),
+            SourceParagraph.source_id.in_(select(Article.source_id).where(scope)),
         )
-    ).tuples()
+    )
     by_source: dict[int, list[str]] = {}
     for source_id, text_hash in frequent:
         by_source.setdefault(source_id, []).append(text_hash)

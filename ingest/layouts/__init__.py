@@ -9,10 +9,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from ingest.errors import ParseError
-from ingest.layouts import plain
+from ingest.layouts import aggregator, plain
 from ingest.records import DecodedDocument, ParsedArticle
 
-LAYOUTS: tuple[ModuleType, ...] = (plain,)
+LAYOUTS: tuple[ModuleType, ...] = (aggregator, plain)
 
 
 def parse(document: DecodedDocument) -> ParsedArticle:

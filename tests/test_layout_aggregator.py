@@ -1,0 +1,340 @@
+"""The aggregator page-dump layout: recognition, fields, and a kind for every block.
+
+Each fixture in tests/fixtures/aggregator/ is a small invented page showing
+one variation of the layout; the seed is the real page the layout comes from.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.layouts import aggregator
+from ingest.records import ParsedArticle
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "aggregator"
+SEED = ROOT / "seeds" / "000_1d9f090525d97fdf.txt"
+
+
+def fixture(name: str) -> str:
+    return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def body(article: ParsedArticle) -> list[str]:
+    return [p.text for p in article.paragraphs if p.kind == "body"]
+
+
+def kinds(article: ParsedArticle) -> list[tuple[str, str]]:
+    return [(p.kind, p.text) for p in article.paragraphs]
+
+
+# --- the seed ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed() -> ParsedArticle:
+    text = SEED.read_text(encoding="utf-8")
+    assert aggregator.matches(text)
+    return aggregator.parse(text)
+
+
+def test_seed_fields(seed: ParsedArticle) -> None:
+    assert seed.title == "Uzbek arrested by Russian government for helping N. Koreans defect"
+    assert seed.layout == "aggregator"
+    assert seed.parser_version == aggregator.VERSION
+    assert (seed.source_name, seed.source_category) == ("DailyNK", "North Korean Media")
+    assert seed.published_at == datetime(2024, 5, 28, 6, 30)
+    assert seed.page_date == date(2025, 2, 9)
+    assert seed.page_location == "Delhi"
+    assert seed.page_temperature_c == 22.1
+    assert seed.translations == ("Korean",)
+
+
+def test_seed_body_is_the_eleven_article_paragraphs(seed: ParsedArticle) -> None:
+    paragraphs = body(seed)
+    assert len(paragraphs) == 11
+    assert paragraphs[0].startswith("The Russian government has arrested an Uzbek")
+    assert paragraphs[-1].startswith("“There have recently been several instances")
+    assert not any("works with a network" in p or "Please send any" in p for p in paragraphs)
+
+
+def test_seed_every_block_after_the_title_has_a_kind_and_reason(seed: ParsedArticle) -> None:
+    assert [p.kind for p in seed.paragraphs[11:]] == [
+        "boilerplate",
+        "boilerplate",
+        "translation",
+        "footer",
+        "footer",
+        "sidebar",
+    ]
+    assert seed.paragraphs[11].text.startswith("Daily NK works with a network of sources")
+    assert seed.paragraphs[12].text.startswith("Please send any comments")
+    assert [p.text for p in seed.paragraphs[13:]] == [
+        "Read in Korean",
+        "May 28, 2024 at 06:30AM",
+        "by DailyNK(North Korean Media)",
+        "Most Popular Articles",
+    ]
+    assert all(p.reason for p in seed.paragraphs if p.kind != "body")
+    # the top bar became fields, not paragraphs
+    assert not any(p.text in ("22.1 C", "Delhi") for p in seed.paragraphs)
+
+
+# --- variations ------------------------------------------------------------------
+
+
+def test_full_page() -> None:
+    article = aggregator.parse(fixture("full.txt"))
+    assert article.title == "Harbour ferry service to resume after winter repairs"
+    assert body(article) == [
+        "The ferry linking the old harbour with the island of Vela will run again from Monday, "
+        "the port authority said, after three months of repairs to its hull.",
+        "Officials said the repairs cost more than had been planned because rust had spread "
+        "further than the first survey showed.",
+        "“We are glad to have it back,” said Marta Quental, who sells fish on the quay.",
+    ]
+    assert [k for k, _ in kinds(article)[3:]] == [
+        "boilerplate",
+        "boilerplate",
+        "translation",
+        "footer",
+        "footer",
+        "sidebar",
+        "sidebar",
+        "sidebar",
+    ]
+    assert article.paragraphs[4].reason == "known boilerplate phrase: email address"
+    assert (article.source_name, article.source_category) == ("Harbour Post", "Regional News")
+    assert article.published_at == datetime(2025, 3, 11, 19, 45)
+    assert article.page_date == date(2025, 3, 12)
+    assert article.page_location == "Lisbon"
+    assert article.page_temperature_c == 14.5
+    assert article.translations == ("Portuguese",)
+
+
+def test_crlf_bom_blank_runs_and_trailing_spaces_change_nothing() -> None:
+    clean = fixture("full.txt")
+    messy = "\ufeff" + clean.replace("\n\n", "\n  \n\t\n\n").replace("\n", "   \r\n")
+    assert aggregator.matches(messy)
+    assert aggregator.parse(messy) == aggregator.parse(clean)
+
+
+def test_no_city_fahrenheit_no_weekday_and_spaced_category() -> None:
+    article = aggregator.parse(fixture("no_city_fahrenheit.txt"))
+    assert article.title == "Library extends its opening hours"
+    assert article.page_location is None
+    assert article.page_temperature_c == 22.2  # 72 °F
+    assert article.page_date == date(2024, 6, 3)
+    assert (article.source_name, article.source_category) == ("Valley Courier", "Community")
+    assert article.translations == ()
+    assert len(body(article)) == 2
+    assert kinds(article)[-2:] == [
+        ("sidebar", "Recent Articles"),
+        ("sidebar", "School choir tours the north"),
+    ]
+
+
+def test_no_top_bar_is_recognised_by_the_footer_and_byline_without_category() -> None:
+    text = fixture("no_top_bar.txt")
+    assert aggregator.matches(text)
+    article = aggregator.parse(text)
+    assert article.title == "Council approves new cycle lanes"
+    assert (article.page_date, article.page_location, article.page_temperature_c) == (
+        None,
+        None,
+        None,
+    )
+    assert (article.source_name, article.source_category) == ("Metro Daily", None)
+    assert article.published_at == datetime(2025, 1, 7, 21, 0)
+    assert len(body(article)) == 2
+    assert [k for k, _ in kinds(article)] == [
+        "body",
+        "body",
+        "footer",
+        "footer",
+        "sidebar",
+        "sidebar",
+    ]
+
+
+def test_truncated_capture_without_footer_is_recognised_by_the_top_bar() -> None:
+    text = fixture("truncated.txt")
+    assert aggregator.matches(text)
+    article = aggregator.parse(text)
+    assert article.page_temperature_c == -4.5
+    assert article.page_location == "Oslo"
+    assert article.published_at is None
+    assert article.source_name is None
+    assert body(article) == [
+        "Sculptors from eleven countries have begun carving blocks of ice for the festival.",
+        "Organisers expect more visitors than last year.",
+    ]
+
+
+def test_share_buttons_and_other_sidebar_headings() -> None:
+    article = aggregator.parse(fixture("share_and_sidebars.txt"))
+    assert article.title == "Swimmers return to the rock pool"
+    assert body(article) == [
+        "The rock pool reopened this morning after its walls were rebuilt.",
+        "Lifeguards said the water was clear and calm.",
+    ]
+    assert kinds(article) == [
+        ("share", "Share on Facebook"),
+        ("share", "Share on Twitter"),
+        ("body", "The rock pool reopened this morning after its walls were rebuilt."),
+        ("body", "Lifeguards said the water was clear and calm."),
+        ("share", "Facebook"),
+        ("share", "Twitter"),
+        ("share", "WhatsApp"),
+        ("sidebar", "Related news"),
+        ("sidebar", "Surf club elects new captain"),
+        ("sidebar", "Beach car park to charge fees"),
+        ("translation", "Read in Japanese"),
+        ("footer", "April 4, 2025 at 06:10AM"),
+        ("footer", "by Coastline News (Local)"),
+        ("share", "Share this article"),
+        ("sidebar", "Trending"),
+        ("sidebar", "Whale seen off the headland"),
+        (
+            "sidebar",
+            "A pod of whales was seen off the headland on Friday, delighting walkers on the "
+            "cliff path.",
+        ),
+        ("sidebar", "You may also like"),
+        ("sidebar", "Lighthouse tours sold out"),
+    ]
+    assert article.translations == ("Japanese",)
+    assert (article.source_name, article.source_category) == ("Coastline News", "Local")
+
+
+def test_body_text_that_only_looks_like_chrome_stays_body() -> None:
+    article = aggregator.parse(fixture("chrome_lookalikes.txt"))
+    assert body(article) == [
+        "The old bridge will stay closed to traffic while engineers replace its bearings.",
+        "What happens next",
+        "Engineers will test each bearing before the deck is lowered back into place.",
+        "“It is safe, but it must be fixed.”",
+        "Residents said they had followed the plans on Facebook for months.",
+        "By the end of the year, the council hopes to open a footpath across the river.",
+    ]
+    assert (article.source_name, article.source_category) == ("River Gazette", "City News")
+
+
+def test_a_body_paragraph_with_an_email_address_mid_article_stays_body() -> None:
+    text = fixture("full.txt").replace(
+        "Officials said the repairs",
+        "Readers can write to ferry@port.example with questions.\n\nOfficials said the repairs",
+    )
+    assert "Readers can write to ferry@port.example with questions." in body(aggregator.parse(text))
+
+
+def test_footer_time_and_byline_on_consecutive_lines() -> None:
+    text = fixture("no_top_bar.txt").replace("09:00PM\n\nby", "09:00PM\nby")
+    article = aggregator.parse(text)
+    assert article.source_name == "Metro Daily"
+    assert article.published_at == datetime(2025, 1, 7, 21, 0)
+
+
+# --- recognition -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Headline\n\nA first paragraph.\n\nA second paragraph.\n",
+        # a generic web dump: menus, then an article with its byline above the date
+        "Skip to content\n\nHome\n\nWorld\n\nSport\n\nA headline\n\nBy Staff Reporter\n\n"
+        "November 20, 2019 10:43\n\nThe article text.\n\nPrivacy policy\n",
+        # a weather widget that is not a top bar: no date with it
+        "55°F Clear\n\nHome\n\nNews\n\nHeadline\n\nText.\n",
+        "",
+    ],
+)
+def test_other_pages_are_not_this_layout(text: str) -> None:
+    assert not aggregator.matches(text)
+
+
+def test_a_footer_time_without_byline_or_top_bar_is_not_enough() -> None:
+    assert not aggregator.matches("Headline\n\nText.\n\nMay 1, 2024 at 10:00AM\n")
+
+
+def test_a_partial_top_bar_needs_a_translation_link_or_footer_time() -> None:
+    assert not aggregator.matches("March 3, 2025\n\nHeadline\n\nText.\n")
+    assert aggregator.matches("March 3, 2025\n\nHeadline\n\nText.\n\nRead in French\n")
+
+
+# --- the one-line shapes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("Read in Korean", ("Korean",)),
+        ("Read this article in Brazilian Portuguese", ("Brazilian Portuguese",)),
+        ("Read in: Korean | Japanese", ("Korean", "Japanese")),
+        ("Read in full", None),
+        ("Read in Korean, he said.", None),
+    ],
+)
+def test_parse_translation_link(line: str, expected: tuple[str, ...] | None) -> None:
+    assert aggregator.parse_translation_link(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Facebook", "Share on Facebook", "Share this article", "Twitter | WhatsApp | Email", "Tweet"],
+)
+def test_share_lines(line: str) -> None:
+    assert aggregator.is_share_line(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["He shared it on Facebook.", "Share prices fell", "Email", "X marks the spot"]
+)
+def test_not_share_lines(line: str) -> None:
+    # "Email" alone is a share label; the others are sentences
+    assert aggregator.is_share_line(line) is (line == "Email")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Most Popular Articles",
+        "Recent Articles",
+        "Related news",
+        "Most Read",
+        "Latest News",
+        "Trending",
+        "You may also like",
+        "Related Stories:",
+        "Editor's Picks",
+    ],
+)
+def test_sidebar_headings(line: str) -> None:
+    assert aggregator.is_sidebar_heading(line)
+
+
+@pytest.mark.parametrize(
+    "line", ["What happens next", "Latest developments", "Most people agreed", "Trending down"]
+)
+def test_not_sidebar_headings(line: str) -> None:
+    assert not aggregator.is_sidebar_heading(line)
+
+
+def test_standing_phrase_names_its_reason() -> None:
+    assert aggregator.standing_phrase("Send any comments to desk@example.org.") == "email address"
+    assert aggregator.standing_phrase("Visit our FAQ page.") == "FAQ page"
+    assert aggregator.standing_phrase("The minister said the plan would work.") is None
+
+
+def test_top_bar_city_needs_a_date_after_it_or_the_temperature_before_it() -> None:
+    blocks = [["3 C", "Rome"], ["Headline"]]
+    top = aggregator.parse_top_bar(blocks)
+    assert top is not None and top.location == "Rome" and not top.complete
+    # a headline after a lone temperature line is not a city
+    top = aggregator.parse_top_bar([["3 C"], ["Rome"], ["Text."]])
+    assert top == aggregator.TopBar(3.0, None, None, 1)
+    assert aggregator.parse_top_bar([["Headline"], ["Text."]]) is None

@@ -1,0 +1,84 @@
+"""reparse: re-deriving articles from stored raw documents, in place, losing nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from ingest import pipeline
+from ingest.layouts import plain
+from ingest.read import iter_paths
+from ingest.reparse import reparse
+from tests.conftest import SEED, write
+from tests.test_store import STANDING, page
+
+
+def _snapshot(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [
+            tuple(r)
+            for r in connection.execute(
+                text(
+                    "SELECT a.id, a.title, a.content_hash, a.parser_version, p.position, p.kind, "
+                    "p.text FROM articles a JOIN paragraphs p ON p.article_id = a.id "
+                    "ORDER BY a.id, p.position"
+                )
+            )
+        ]
+
+
+def _ingest(engine: Engine, *paths: Path) -> None:
+    list(pipeline.run(engine, iter_paths([str(p) for p in paths])))
+
+
+def test_reparse_changes_nothing_when_the_parser_has_not(engine: Engine, tmp_path: Path) -> None:
+    for n, title in enumerate(["Bridge opens", "Dam repaired", "Port expands"]):
+        write(tmp_path / f"{n}.txt", page(title, [f"Story number {n}."]))
+    write(tmp_path / "plain.txt", "A plain headline\n\nJust a paragraph.\n")
+    _ingest(engine, tmp_path, SEED)
+    before = _snapshot(engine)
+    result = reparse(engine)
+    assert (result.documents, result.changed, result.added, result.unchanged) == (5, 0, 0, 5)
+    assert _snapshot(engine) == before
+    assert [row[5] for row in before if row[6] == STANDING] == ["boilerplate"] * 3
+
+
+def test_reparse_rewrites_changed_articles_under_the_same_id(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.txt", "A plain headline\n\nJust a paragraph.\n")
+    _ingest(engine, tmp_path)
+    (article_id, *_), *_ = _snapshot(engine)
+    monkeypatch.setattr(plain, "VERSION", "2")
+    result = reparse(engine)
+    assert result.changed == 1
+    after = _snapshot(engine)
+    assert [(row[0], row[3]) for row in after] == [(article_id, "2")]
+    with engine.connect() as connection:
+        raw = connection.execute(text("SELECT raw FROM documents")).scalar()
+    assert raw == (tmp_path / "a.txt").read_bytes()
+
+
+def test_reparse_gives_a_failed_document_its_article_once_it_parses(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.txt", "Only a headline\n")
+    from ingest.errors import ParseError
+
+    real_parse = plain.parse
+
+    def refuse(text: str) -> object:
+        raise ParseError("no headline found")
+
+    monkeypatch.setattr(plain, "parse", refuse)
+    _ingest(engine, tmp_path)
+    monkeypatch.setattr(plain, "parse", real_parse)
+    result = reparse(engine)
+    assert result.added == 1
+    with engine.connect() as connection:
+        status = connection.execute(text("SELECT status, error FROM documents")).one()
+        title = connection.execute(text("SELECT title FROM articles")).scalar()
+    assert tuple(status) == ("ingested", None)
+    assert title == "Only a headline"

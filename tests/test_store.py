@@ -1,0 +1,114 @@
+"""The store stage: sources, page places, translations, and boilerplate learned per source."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from ingest import pipeline
+from ingest.read import iter_paths
+from tests.conftest import write
+
+STANDING = "Example Wire is an independent newsroom funded by its readers across the region."
+
+
+def page(title: str, body: list[str], source: str = "Example Wire(World)") -> str:
+    """A page in the aggregator layout, with the source's standing paragraph after the body."""
+    paragraphs = "\n\n".join([*body, STANDING])
+    return (
+        f"18.0 C\nLisbon\nMonday, March 3, 2025\n\n{title}\n\n{paragraphs}\n\n"
+        f"March 1, 2025 at 10:15AM\n\nby {source}\n\nMost Popular Articles\n"
+    )
+
+
+def _ingest(engine: Engine, folder: Path) -> None:
+    for outcome in pipeline.run(engine, iter_paths([str(folder)])):
+        assert outcome.status == "ingested", outcome
+
+
+def _kinds(engine: Engine, paragraph: str) -> list[str]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT kind FROM paragraphs WHERE text = :t ORDER BY article_id"),
+            {"t": paragraph},
+        )
+        return list(rows.scalars())
+
+
+def test_standing_text_in_two_articles_stays_body(engine: Engine, tmp_path: Path) -> None:
+    write(tmp_path / "1.txt", page("Bridge opens", ["The new bridge opened on Monday."]))
+    write(tmp_path / "2.txt", page("Dam repaired", ["Repairs to the dam are complete."]))
+    _ingest(engine, tmp_path)
+    assert _kinds(engine, STANDING) == ["body", "body"]
+
+
+def test_third_article_makes_it_boilerplate_everywhere(engine: Engine, tmp_path: Path) -> None:
+    write(tmp_path / "1.txt", page("Bridge opens", ["The new bridge opened on Monday."]))
+    write(tmp_path / "2.txt", page("Dam repaired", ["Repairs to the dam are complete."]))
+    _ingest(engine, tmp_path)
+    later = tmp_path / "later"
+    write(later / "3.txt", page("Port expands", ["The port will add two berths."]))
+    write(later / "4.txt", page("Rail strike", ["Train drivers will strike on Friday."]))
+    _ingest(engine, later)
+    assert _kinds(engine, STANDING) == ["boilerplate"] * 4
+    assert _kinds(engine, "The new bridge opened on Monday.") == ["body"]
+    with engine.connect() as connection:
+        evidence = connection.execute(
+            text("SELECT articles, text FROM source_paragraphs WHERE text = :t"), {"t": STANDING}
+        ).one()
+    assert tuple(evidence) == (4, STANDING)
+
+
+def test_other_sources_do_not_count(engine: Engine, tmp_path: Path) -> None:
+    write(tmp_path / "1.txt", page("Bridge opens", ["The bridge opened."], "Example Wire(World)"))
+    write(tmp_path / "2.txt", page("Dam repaired", ["The dam is fixed."], "Other Daily(Local)"))
+    write(tmp_path / "3.txt", page("Port expands", ["The port grows."], "Third Post"))
+    _ingest(engine, tmp_path)
+    assert _kinds(engine, STANDING) == ["body", "body", "body"]
+
+
+def test_page_fields_sources_places_and_translations(engine: Engine, tmp_path: Path) -> None:
+    doc = page("Bridge opens", ["The bridge opened."]).replace(
+        "March 1, 2025", "Read in Portuguese\n\nMarch 1, 2025"
+    )
+    write(tmp_path / "1.txt", doc)
+    write(tmp_path / "2.txt", page("Dam repaired", ["The dam is fixed."], "Third Post"))
+    _ingest(engine, tmp_path)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT a.title, a.published_at, a.page_date, a.page_temperature_c, s.name, "
+                "s.category, l.name, al.role, t.language FROM articles a "
+                "JOIN sources s ON s.id = a.source_id "
+                "JOIN locations l ON l.id = a.page_location_id "
+                "JOIN article_locations al ON al.article_id = a.id AND al.location_id = l.id "
+                "LEFT JOIN article_translations t ON t.article_id = a.id ORDER BY a.id"
+            )
+        ).all()
+        places = connection.execute(text("SELECT count(*) FROM locations")).scalar()
+    assert [tuple(r) for r in rows] == [
+        (
+            "Bridge opens",
+            "2025-03-01 10:15:00.000000",
+            "2025-03-03",
+            18.0,
+            "Example Wire",
+            "World",
+            "Lisbon",
+            "page",
+            "Portuguese",
+        ),
+        (
+            "Dam repaired",
+            "2025-03-01 10:15:00.000000",
+            "2025-03-03",
+            18.0,
+            "Third Post",
+            None,
+            "Lisbon",
+            "page",
+            None,
+        ),
+    ]
+    assert places == 1
