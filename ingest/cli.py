@@ -6,6 +6,8 @@ result: tables and summaries on stdout, diagnostics on stderr.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -23,12 +25,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from db import cli as db_cli
+from db import queries
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
-from ingest import pipeline
+from ingest import pipeline, render
 from ingest import reparse as reparse_module
+from ingest.explain import explain as explain_article
 from ingest.read import iter_paths
 
 app = typer.Typer(
@@ -37,6 +42,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db")
+out = Console()
 err = Console(stderr=True)
 
 DbOption = Annotated[
@@ -125,6 +131,37 @@ def reparse(ctx: typer.Context) -> None:
         f"{result.documents} documents: {result.changed} articles changed, "
         f"{result.added} added, {result.unchanged} unchanged, {result.failed} still failing"
     )
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    article_id: Annotated[int, typer.Argument(help="The article's id.")],
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Say why each paragraph got its kind.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one article: its source, dates, places and paragraphs with their kinds.
+
+    Example: newsstore show 1 --explain
+    """
+    with _database(ctx) as engine, Session(engine) as session:
+        detail = queries.article_detail(session, article_id)
+        if detail is None:
+            typer.echo(f"newsstore: no article {article_id}", err=True)
+            raise typer.Exit(code=1)
+        reasons = {}
+        if explain:
+            reasons = {e.position: e.reason for e in explain_article(session, detail)}
+    if as_json:
+        data = dataclasses.asdict(detail)
+        if explain:
+            for paragraph in data["paragraphs"]:
+                paragraph["reason"] = reasons.get(paragraph["position"])
+        typer.echo(json.dumps(data, default=str, ensure_ascii=False, indent=2))
+        return
+    render.article(out, detail, reasons)
 
 
 class _Advance:

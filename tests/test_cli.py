@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,23 @@ def test_help_shows_usage_and_examples(runner: CliRunner, args: list[str], shown
     result = runner.invoke(app, args, prog_name="newsstore", env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert shown in result.stdout
+
+
+def test_show_prints_the_article_and_explains(runner: CliRunner, db_url: str) -> None:
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
+    shown = runner.invoke(app, ["show", "1", "--explain"], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert "Uzbek arrested by Russian government" in shown.stdout
+    assert "DailyNK (North Korean Media)" in shown.stdout
+    assert "[where they needed to go]" in shown.stdout  # text is not read as markup
+    assert "known boilerplate phrase" in shown.stdout
+
+
+def test_show_json_and_missing_article(runner: CliRunner, db_url: str) -> None:
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
+    shown = runner.invoke(app, ["show", "1", "--json"])
+    data = json.loads(shown.stdout)
+    assert data["source"] == "DailyNK" and data["page_date"] == "2025-02-09"
+    assert sum(p["kind"] == "body" for p in data["paragraphs"]) == 11
+    missing = runner.invoke(app, ["show", "99"])
+    assert missing.exit_code == 1 and "no article 99" in missing.stderr

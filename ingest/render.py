@@ -1,0 +1,45 @@
+"""Rich renderings of query results for the terminal (the CLI's presentation layer)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from db.queries import ArticleDetail
+
+
+def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) -> None:
+    """An article as a header of fields, its places, and its paragraphs with kinds."""
+    console.print(Text(detail.title, style="bold"))
+    fields = Table.grid(padding=(0, 2))
+    fields.add_column(style="dim")
+    fields.add_column()
+    source = detail.source or "-"
+    if detail.category:
+        source = f"{source} ({detail.category})"
+    fields.add_row("id", str(detail.id))
+    fields.add_row("source", Text(source))
+    fields.add_row("published", str(detail.published_at or "-") + " (as written, no zone)")
+    fields.add_row("page date", str(detail.page_date or "-"))
+    if detail.page_temperature_c is not None:
+        fields.add_row("temperature", f"{detail.page_temperature_c:g} °C")
+    if detail.translations:
+        fields.add_row("translations", ", ".join(detail.translations))
+    fields.add_row("layout", f"{detail.layout} v{detail.parser_version}")
+    fields.add_row("document", Text(f"{detail.document_id}: {detail.origin}"))
+    for place in detail.places:
+        where = f"{place.name} ({place.kind}, {place.country_code or '-'})"
+        if place.latitude is not None and place.longitude is not None:
+            where += f" {place.latitude:.2f}, {place.longitude:.2f}"
+        label = "page place" if place.role == "page" else f"mentioned ×{place.mentions}"
+        fields.add_row(label, Text(where))
+    console.print(fields)
+    table = Table("#", "kind", "text", *(["why"] if reasons else []), show_lines=False)
+    for paragraph in detail.paragraphs:
+        style = None if paragraph.kind == "body" else "dim"
+        row = [Text(str(paragraph.position)), Text(paragraph.kind), Text(paragraph.text)]
+        if reasons:
+            row.append(Text(reasons.get(paragraph.position, "")))
+        table.add_row(*row, style=style)
+    console.print(table)
