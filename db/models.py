@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -87,6 +88,10 @@ class Location(Base):
     country_code: Mapped[str | None] = mapped_column(String(2))
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
+    # Coordinates of regions and areas are a rough centre, not a surveyed point.
+    approximate: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The gazetteer record: 'geonames:1273294', 'iso3166-1:RU', 'iso3166-2:RU-PRI', 'alias:…'.
+    gazetteer_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     articles: Mapped[list[Article]] = relationship(
         secondary="article_locations", back_populates="locations", viewonly=True
@@ -127,6 +132,11 @@ class Article(Base):
     )
     location_links: Mapped[list[ArticleLocation]] = relationship(
         back_populates="article", cascade="all, delete-orphan", passive_deletes=True
+    )
+    mentions: Mapped[list[LocationMention]] = relationship(
+        order_by="(LocationMention.paragraph_position, LocationMention.start_offset)",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
     )
     locations: Mapped[list[Location]] = relationship(
         secondary="article_locations", back_populates="articles", viewonly=True
@@ -185,6 +195,30 @@ class ArticleLocation(Base):
     mentions: Mapped[int] = mapped_column(default=1)
 
     article: Mapped[Article] = relationship(back_populates="location_links")
+    location: Mapped[Location] = relationship()
+
+
+class LocationMention(Base):
+    """Where an article names a place: the body paragraph and the character offsets.
+
+    ``text[start_offset:end_offset]`` of the paragraph at ``paragraph_position``
+    is ``surface``, the words the article used ("N. Korea" for North Korea).
+    """
+
+    __tablename__ = "location_mentions"
+    __table_args__ = (
+        UniqueConstraint("article_id", "paragraph_position", "start_offset"),
+        Index("ix_location_mentions_location_id_article_id", "location_id", "article_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    paragraph_position: Mapped[int]
+    start_offset: Mapped[int]
+    end_offset: Mapped[int]
+    surface: Mapped[str] = mapped_column(String(200))
+
     location: Mapped[Location] = relationship()
 
 

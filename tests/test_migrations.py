@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -20,6 +21,7 @@ TABLES = {
     "article_locations",
     "article_translations",
     "source_paragraphs",
+    "location_mentions",
 }
 
 
@@ -87,5 +89,52 @@ def test_a_foreign_database_is_refused(db_url: str) -> None:
             assert "no newsstore schema" in str(exc)
         else:
             raise AssertionError("a database without a revision was taken over")
+    finally:
+        engine.dispose()
+
+
+FIRST = "2ddb0a6660c7"
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(db_url: str) -> None:
+    migrate.upgrade(db_url, FIRST)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run(
+                "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                "VALUES (1, '/a.txt', 'aa', 3, x'616263', 'ingested')"
+            )
+            run("INSERT INTO sources (id, name, category) VALUES (1, 'Wire', 'World')")
+            run(
+                "INSERT INTO locations (id, name, kind, country_code, latitude, longitude) "
+                "VALUES (1, 'Delhi', 'city', 'IN', 28.65, 77.23)"
+            )
+            run(
+                "INSERT INTO articles (id, document_id, source_id, title, page_location_id, "
+                "content_hash, layout, parser_version) VALUES (1, 1, 1, 'T', 1, 'h', 'plain', '1')"
+            )
+            run(
+                "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                "VALUES (1, 1, 'body', 'x', 'hx')"
+            )
+            run("INSERT INTO article_locations VALUES (1, 1, 'page', 1)")
+            run("INSERT INTO article_translations VALUES (1, 'Korean')")
+            run("INSERT INTO source_paragraphs VALUES (1, 'hx', 1, 'x')")
+            before = {
+                t: run(f"SELECT * FROM {t}").all() for t in sorted(TABLES - {"location_mentions"})
+            }
+        with pytest.raises(migrate.SchemaOutdated, match="newsstore db upgrade"):
+            migrate.ensure_current(engine)
+        migrate.upgrade(db_url)
+        with engine.connect() as connection:
+            run = connection.exec_driver_sql
+            for table, rows in before.items():
+                width = len(rows[0])
+                assert [tuple(r)[:width] for r in run(f"SELECT * FROM {table}")] == [
+                    tuple(r) for r in rows
+                ], table
+            assert run("SELECT approximate, gazetteer_id FROM locations").one() == (0, None)
     finally:
         engine.dispose()
