@@ -43,9 +43,9 @@ def iter_paths(paths: Iterable[str]) -> Iterator[str]:
                 dirs.sort()
                 for name in sorted(files):
                     if name.lower().endswith(TEXT_SUFFIXES):
-                        yield str(Path(root, name).absolute())
+                        yield os.path.abspath(os.path.join(root, name))
         else:
-            yield str(path.absolute())
+            yield os.path.abspath(path)
 
 
 def read_document(origin: str) -> RawDocument:

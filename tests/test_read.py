@@ -21,6 +21,15 @@ def test_folders_are_walked_for_txt_files_in_sorted_order(tmp_path: Path) -> Non
     assert found == ["a.txt", "b/1.TXT", "b/2.txt"]
 
 
+def test_origins_are_absolute_and_normalized(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "in" / "a.txt", "x")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    assert list(iter_paths(["../in"])) == [str(tmp_path / "in" / "a.txt")]
+
+
 def test_explicit_files_and_stdin_are_taken_as_given(tmp_path: Path) -> None:
     notes = write(tmp_path / "notes.md", "x")
     assert list(iter_paths([str(notes), "-"])) == [str(notes), "-"]

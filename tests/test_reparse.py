@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ingest import pipeline
-from ingest.layouts import plain
+from ingest import body
 from ingest.read import iter_paths
 from ingest.reparse import reparse
 from tests.conftest import SEED, write
@@ -51,7 +51,7 @@ def test_reparse_rewrites_changed_articles_under_the_same_id(
     write(tmp_path / "a.txt", "A plain headline\n\nJust a paragraph.\n")
     _ingest(engine, tmp_path)
     (article_id, *_), *_ = _snapshot(engine)
-    monkeypatch.setattr(plain, "VERSION", "2")
+    monkeypatch.setattr(body, "VERSION", "2")
     result = reparse(engine)
     assert result.changed == 1
     after = _snapshot(engine)
@@ -64,21 +64,21 @@ def test_reparse_rewrites_changed_articles_under_the_same_id(
 def test_reparse_gives_a_failed_document_its_article_once_it_parses(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path / "a.txt", "Only a headline\n")
+    write(tmp_path / "a.txt", "A headline\n\nAnd its only paragraph.\n")
     from ingest.errors import ParseError
 
-    real_parse = plain.parse
+    real_parse = body.parse
 
     def refuse(text: str) -> object:
-        raise ParseError("no headline found")
+        raise ParseError("an older parser that could not read this")
 
-    monkeypatch.setattr(plain, "parse", refuse)
+    monkeypatch.setattr(body, "parse", refuse)
     _ingest(engine, tmp_path)
-    monkeypatch.setattr(plain, "parse", real_parse)
+    monkeypatch.setattr(body, "parse", real_parse)
     result = reparse(engine)
     assert result.added == 1
     with engine.connect() as connection:
         status = connection.execute(text("SELECT status, error FROM documents")).one()
         title = connection.execute(text("SELECT title FROM articles")).scalar()
     assert tuple(status) == ("ingested", None)
-    assert title == "Only a headline"
+    assert title == "A headline"

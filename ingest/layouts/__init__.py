@@ -1,28 +1,28 @@
 """Page layouts: each module recognises one layout (``matches``) and reads it (``parse``).
 
 Detection is explicit and ordered: the first layout whose ``matches`` accepts
-the text parses it. The last entry is the fallback that accepts anything.
+the text parses it. A document no layout recognises goes to body detection
+(``ingest.body``), which finds the headline and the article text in any page
+dump and keeps a clean plain-text article whole.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
 
+from ingest import body
 from ingest.errors import ParseError
-from ingest.layouts import aggregator, plain
+from ingest.layouts import aggregator
 from ingest.records import DecodedDocument, ParsedArticle
 
-LAYOUTS: tuple[ModuleType, ...] = (aggregator, plain)
+LAYOUTS: tuple[ModuleType, ...] = (aggregator,)
+FALLBACK: ModuleType = body
 
 
 def parse(document: DecodedDocument) -> ParsedArticle:
-    """Read ``document`` with the first layout that recognises it."""
-    for layout in LAYOUTS:
-        if layout.matches(document.text):
-            article: ParsedArticle = layout.parse(document.text)
-            break
-    else:
-        article = plain.parse(document.text)
-    if not article.title:
-        raise ParseError("no headline found")
+    """Read ``document`` with the first layout that recognises it, else the fallback."""
+    layout = next((m for m in LAYOUTS if m.matches(document.text)), FALLBACK)
+    article: ParsedArticle = layout.parse(document.text)
+    if not article.title or not any(p.kind == "body" for p in article.paragraphs):
+        raise ParseError("no article text found (a headline and at least one paragraph)")
     return article
