@@ -1,4 +1,4 @@
-"""The ingest pipeline: read -> decode -> parse -> fingerprint -> store.
+"""The ingest pipeline: read -> decode -> parse -> fingerprint -> locate -> store.
 
 Every stage but the last is a pure function of its input, so the same raw
 bytes always give the same articles (which is what ``reparse`` relies on).
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from ingest import layouts
 from ingest.errors import IngestError, ReadError
 from ingest.fingerprint import fingerprint
+from ingest.locate import locate
 from ingest.read import decode, read_document
 from ingest.records import PreparedDocument, RawDocument
 from ingest.store import Outcome, Store
@@ -32,7 +33,8 @@ def prepare(raw: RawDocument) -> PreparedDocument:
         decoded = decode(raw)
         encoding = decoded.encoding
         article = layouts.parse(decoded)
-        return PreparedDocument(raw=raw, encoding=encoding, articles=(fingerprint(article),))
+        record = locate(fingerprint(article))
+        return PreparedDocument(raw=raw, encoding=encoding, articles=(record,))
     except IngestError as exc:
         return PreparedDocument(raw=raw, encoding=encoding, error=exc.detail, reason=exc.reason)
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ingest.gazetteer import Place
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,25 @@ class ParagraphRecord:
 
 
 @dataclass(frozen=True)
+class PlaceMention:
+    """A place named in a body paragraph: ``text[start:end] == surface`` of that paragraph."""
+
+    position: int  # the paragraph's 1-based position in the article
+    start: int
+    end: int
+    surface: str
+    place: Place
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
-    """A parsed article with what identifies it: the content hash and paragraph hashes."""
+    """A parsed article with what identifies it (content and paragraph hashes) and its places."""
 
     article: ParsedArticle
     content_hash: str
     paragraphs: tuple[ParagraphRecord, ...]
+    mentions: tuple[PlaceMention, ...] = ()
+    page_place: Place | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Article, Document, Location, Paragraph, Source
+from db.models import Article, Document, Location, LocationMention, Paragraph, Source
 from ingest.pipeline import prepare
 from ingest.records import ArticleRecord, RawDocument
 from ingest.store import BOILERPLATE, Store, recount_boilerplate
@@ -88,7 +88,7 @@ def _same(session: Session, article: Article, record: ArticleRecord) -> bool:
     if (source.name if source else None) != parsed.source_name:
         return False
     place = session.get(Location, article.page_location_id) if article.page_location_id else None
-    if (place.name if place else None) != parsed.page_location:
+    if _place_key(place) != _new_place_key(record):
         return False
     if sorted(t.language for t in article.translations) != sorted(set(parsed.translations)):
         return False
@@ -99,10 +99,41 @@ def _same(session: Session, article: Article, record: ArticleRecord) -> bool:
     ).all()
     if len(stored) != len(record.paragraphs):
         return False
+    relabelled = set()
     for (kind, text), new in zip(stored, record.paragraphs, strict=True):
-        # Learned boilerplate is relabelled after parsing; a parser's 'body' may be stored as it.
-        if text != new.text or not (
-            kind == new.kind or (kind == BOILERPLATE and new.kind == "body")
-        ):
+        if text != new.text:
             return False
-    return True
+        # Learned boilerplate is relabelled after parsing; a parser's 'body' may be stored as it.
+        if kind == BOILERPLATE and new.kind == "body":
+            relabelled.add(new.position)
+        elif kind != new.kind:
+            return False
+    stored_mentions = session.execute(
+        select(
+            LocationMention.paragraph_position,
+            LocationMention.start_offset,
+            LocationMention.end_offset,
+            Location.gazetteer_id,
+        )
+        .join(Location, Location.id == LocationMention.location_id)
+        .where(LocationMention.article_id == article.id)
+        .order_by(LocationMention.paragraph_position, LocationMention.start_offset)
+    ).all()
+    new_mentions = [
+        (m.position, m.start, m.end, m.place.gazetteer_id)
+        for m in record.mentions
+        if m.position not in relabelled
+    ]
+    return [tuple(row) for row in stored_mentions] == new_mentions
+
+
+def _place_key(place: Location | None) -> str | None:
+    if place is None:
+        return None
+    return place.gazetteer_id or place.name
+
+
+def _new_place_key(record: ArticleRecord) -> str | None:
+    if record.page_place is not None:
+        return record.page_place.gazetteer_id or record.page_place.name
+    return record.article.page_location

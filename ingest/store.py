@@ -9,10 +9,11 @@ which is many times slower on large loads.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Insert, delete, func, insert, select, update
+from sqlalchemy import Insert, delete, func, insert, literal, select, tuple_, update
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,11 +23,13 @@ from db.models import (
     ArticleTranslation,
     Document,
     Location,
+    LocationMention,
     Paragraph,
     Source,
     SourceParagraph,
 )
 from ingest.fingerprint import CONTENT_KINDS
+from ingest.gazetteer import Place
 from ingest.records import ArticleRecord, PreparedDocument
 
 # A paragraph found in this many distinct articles of one source is boilerplate.
@@ -52,7 +55,7 @@ class Store:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._sources: dict[str, int] = {}
-        self._locations: dict[tuple[str, str, str | None], int] = {}
+        self._locations: dict[str, int] = {}
 
     def stored(self, origin: str, sha256: str) -> Outcome | None:
         """What became of this very file with these very bytes, if it is already stored.
@@ -163,7 +166,7 @@ class Store:
         """
         parsed = record.article
         source_id = self.source_id(parsed.source_name, parsed.source_category)
-        location_id = self.location_id(parsed.page_location) if parsed.page_location else None
+        location_id = self._page_place_id(record)
         values = dict(
             document_id=document_id,
             source_id=source_id,
@@ -181,6 +184,9 @@ class Store:
         article_id = self._new_id(insert(Article).values(**values))
 
         known = self._known_boilerplate(source_id, record) if source_id is not None else set()
+        relabelled = {
+            p.position for p in record.paragraphs if p.kind == "body" and p.text_hash in known
+        }
         if record.paragraphs:
             self.session.execute(
                 insert(Paragraph),
@@ -188,7 +194,7 @@ class Store:
                     dict(
                         article_id=article_id,
                         position=p.position,
-                        kind=BOILERPLATE if p.kind == "body" and p.text_hash in known else p.kind,
+                        kind=BOILERPLATE if p.position in relabelled else p.kind,
                         text=p.text,
                         text_hash=p.text_hash,
                     )
@@ -209,6 +215,7 @@ class Store:
                     article_id=article_id, location_id=location_id, role="page", mentions=1
                 )
             )
+        self._insert_mentions(article_id, record, skip=relabelled)
         if source_id is not None:
             self._learn_boilerplate(source_id, record)
         return article_id
@@ -233,38 +240,83 @@ class Store:
         self._sources[name] = source_id
         return source_id
 
-    def location_id(
-        self,
-        name: str,
-        kind: str = "city",
-        country_code: str | None = None,
-        latitude: float | None = None,
-        longitude: float | None = None,
-    ) -> int:
-        """The id of a place, created on first sight (unique by name, kind and country)."""
-        key = (name, kind, country_code)
+    def place_id(self, place: Place) -> int:
+        """The id of a place's ``locations`` row, created on first sight.
+
+        A place is found by its gazetteer id, else by (name, kind, country code);
+        a row made before the place could be resolved gains its coordinates.
+        """
+        key = place.gazetteer_id or f"{place.name}|{place.kind}|{place.country_code}"
         if key in self._locations:
             return self._locations[key]
-        code_matches = (
-            Location.country_code.is_(None)
-            if country_code is None
-            else Location.country_code == country_code
-        )
-        found = self.session.scalar(
-            select(Location.id).where(Location.name == name, Location.kind == kind, code_matches)
-        )
-        if found is None:
-            found = self._new_id(
-                insert(Location).values(
-                    name=name,
-                    kind=kind,
-                    country_code=country_code,
-                    latitude=latitude,
-                    longitude=longitude,
-                )
+        found = None
+        if place.gazetteer_id:
+            found = self.session.scalar(
+                select(Location.id).where(Location.gazetteer_id == place.gazetteer_id).limit(1)
             )
+        if found is None:
+            code_matches = (
+                Location.country_code.is_(None)
+                if place.country_code is None
+                else Location.country_code == place.country_code
+            )
+            row = self.session.execute(
+                select(Location.id, Location.gazetteer_id).where(
+                    Location.name == place.name, Location.kind == place.kind, code_matches
+                )
+            ).first()
+            if row is not None:
+                found = row.id
+                if row.gazetteer_id is None and place.gazetteer_id is not None:
+                    self.session.execute(
+                        update(Location).where(Location.id == found).values(**_place_values(place))
+                    )
+        if found is None:
+            found = self._new_id(insert(Location).values(**_place_values(place)))
         self._locations[key] = int(found)
         return int(found)
+
+    def _page_place_id(self, record: ArticleRecord) -> int | None:
+        """The page's city: resolved by the gazetteer, else kept by name as written."""
+        name = record.article.page_location
+        if not name:
+            return None
+        place = record.page_place or Place(
+            name=name,
+            kind="city",
+            country_code=None,
+            latitude=None,
+            longitude=None,
+            approximate=False,
+            gazetteer_id=None,
+        )
+        return self.place_id(place)
+
+    def _insert_mentions(self, article_id: int, record: ArticleRecord, skip: set[int]) -> None:
+        """Store where the article names places, and how often it names each."""
+        mentions = [m for m in record.mentions if m.position not in skip]
+        if not mentions:
+            return
+        rows = [
+            dict(
+                article_id=article_id,
+                location_id=self.place_id(m.place),
+                paragraph_position=m.position,
+                start_offset=m.start,
+                end_offset=m.end,
+                surface=m.surface,
+            )
+            for m in mentions
+        ]
+        self.session.execute(insert(LocationMention), rows)
+        counts = Counter(row["location_id"] for row in rows)
+        self.session.execute(
+            insert(ArticleLocation),
+            [
+                dict(article_id=article_id, location_id=loc, role="mention", mentions=n)
+                for loc, n in counts.items()
+            ],
+        )
 
     def _new_id(self, statement: Insert) -> int:
         """Run a single-row INSERT and return the new row's id."""
@@ -329,16 +381,56 @@ def _content_hashes(record: ArticleRecord) -> list[str]:
 
 
 def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[str]) -> None:
-    """Relabel body paragraphs with these hashes, in all the source's articles, as boilerplate."""
-    session.execute(
-        update(Paragraph)
-        .where(
+    """Relabel body paragraphs with these hashes, in all the source's articles, as boilerplate.
+
+    Places named in those paragraphs stop counting as the articles' mentions.
+    """
+    targets = session.execute(
+        select(Paragraph.article_id, Paragraph.position).where(
             Paragraph.kind == "body",
             Paragraph.text_hash.in_(list(hashes)),
             Paragraph.article_id.in_(select(Article.id).where(Article.source_id == source_id)),
         )
+    ).all()
+    if not targets:
+        return
+    pairs = [(article_id, position) for article_id, position in targets]
+    session.execute(
+        update(Paragraph)
+        .where(tuple_(Paragraph.article_id, Paragraph.position).in_(pairs))
         .values(kind=BOILERPLATE)
         .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        delete(LocationMention)
+        .where(tuple_(LocationMention.article_id, LocationMention.paragraph_position).in_(pairs))
+        .execution_options(synchronize_session=False)
+    )
+    recount_mentions(session, {article_id for article_id, _ in pairs})
+
+
+def recount_mentions(session: Session, article_ids: Iterable[int]) -> None:
+    """Derive the articles' 'mention' links again from their stored mentions."""
+    ids = list(article_ids)
+    session.execute(
+        delete(ArticleLocation)
+        .where(ArticleLocation.article_id.in_(ids), ArticleLocation.role == "mention")
+        .execution_options(synchronize_session=False)
+    )
+    counted = (
+        select(
+            LocationMention.article_id,
+            LocationMention.location_id,
+            literal("mention"),
+            func.count(),
+        )
+        .where(LocationMention.article_id.in_(ids))
+        .group_by(LocationMention.article_id, LocationMention.location_id)
+    )
+    session.execute(
+        insert(ArticleLocation).from_select(
+            ["article_id", "location_id", "role", "mentions"], counted
+        )
     )
 
 
@@ -383,3 +475,15 @@ def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = Non
         by_source.setdefault(source_id, []).append(text_hash)
     for source_id, hashes in by_source.items():
         mark_boilerplate(session, source_id, hashes)
+
+
+def _place_values(place: Place) -> dict[str, object]:
+    return dict(
+        name=place.name,
+        kind=place.kind,
+        country_code=place.country_code,
+        latitude=place.latitude,
+        longitude=place.longitude,
+        approximate=place.approximate,
+        gazetteer_id=place.gazetteer_id,
+    )

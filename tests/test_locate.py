@@ -1,0 +1,67 @@
+"""Places through the pipeline: mentions from body paragraphs only, the page city resolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from ingest import pipeline
+from ingest.read import iter_paths
+from tests.conftest import SEED, write
+from tests.test_store import STANDING, page
+
+
+def _rows(engine: Engine, sql: str) -> list[tuple[object, ...]]:
+    with engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(sql))]
+
+
+def test_seed_places(engine: Engine) -> None:
+    list(pipeline.run(engine, [str(SEED)]))
+    mentions = _rows(
+        engine,
+        "SELECT l.name, l.kind, l.country_code, al.mentions FROM article_locations al "
+        "JOIN locations l ON l.id = al.location_id WHERE al.role = 'mention' ORDER BY l.name",
+    )
+    assert mentions == [
+        ("North Korea", "country", "KP", 2),
+        ("Primorsky Krai", "region", "RU", 1),
+        ("Russia", "country", "RU", 6),
+        ("Russian Far East", "area", "RU", 1),
+        ("Vladivostok", "city", "RU", 1),
+    ]
+    (page_place,) = _rows(
+        engine,
+        "SELECT l.name, l.kind, l.country_code, round(l.latitude, 2), round(l.longitude, 2) "
+        "FROM articles a JOIN locations l ON l.id = a.page_location_id",
+    )
+    assert page_place == ("Delhi", "city", "IN", 28.65, 77.23)
+
+
+def test_mention_offsets_point_at_the_surface(engine: Engine) -> None:
+    list(pipeline.run(engine, [str(SEED)]))
+    rows = _rows(
+        engine,
+        "SELECT p.text, m.start_offset, m.end_offset, m.surface FROM location_mentions m "
+        "JOIN paragraphs p ON p.article_id = m.article_id AND p.position = m.paragraph_position",
+    )
+    assert len(rows) == 11
+    for paragraph, start, end, surface in rows:
+        assert isinstance(paragraph, str) and isinstance(start, int) and isinstance(end, int)
+        assert paragraph[start:end] == surface
+
+
+def test_places_in_learned_boilerplate_stop_counting(engine: Engine, tmp_path: Path) -> None:
+    standing = STANDING.replace("across the region", "from its office in Lisbon, Portugal")
+    for n, title in enumerate(["Bridge opens", "Dam repaired", "Port expands"]):
+        doc = page(title, [f"The mayor of Porto spoke on day {n}."]).replace(STANDING, standing)
+        write(tmp_path / f"{n}.txt", doc)
+    list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    counts = _rows(
+        engine,
+        "SELECT l.name, count(*) FROM article_locations al JOIN locations l "
+        "ON l.id = al.location_id WHERE al.role = 'mention' GROUP BY l.name ORDER BY l.name",
+    )
+    assert counts == [("Porto", 3)]
+    assert _rows(engine, "SELECT count(*) FROM location_mentions") == [(3,)]
