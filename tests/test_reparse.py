@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from ingest import pipeline
-from ingest import body
+from ingest import body, pipeline
 from ingest.read import iter_paths
 from ingest.reparse import reparse
 from tests.conftest import SEED, write
