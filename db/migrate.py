@@ -45,6 +45,13 @@ class Revision:
     is_head: bool
 
 
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate filter: FTS tables and their shadow tables have migrations of their own."""
+    return not (type_ == "table" and name is not None and "_fts" in name)
+
+
 def alembic_config(url: str | None = None) -> Config:
     """An Alembic config pointing at the installed migrations, for ``url``."""
     config = Config()
@@ -62,8 +69,8 @@ def current_revisions(engine: Engine) -> tuple[str, ...]:
         return tuple(MigrationContext.configure(connection).get_current_heads())
 
 
-def ensure_current(engine: Engine) -> None:
-    """Create the schema in a new database; refuse one that is not at head."""
+def ensure_current(engine: Engine, *, create: bool = True) -> None:
+    """Create the schema in a new database (unless ``create`` is False); refuse one not at head."""
     current = current_revisions(engine)
     head = heads()
     if set(current) == set(head):
@@ -78,6 +85,8 @@ def ensure_current(engine: Engine) -> None:
                 "the database has tables but no newsstore schema revision: "
                 "is it a newsstore database?"
             )
+        if not create:
+            raise SchemaError("the database is empty: run 'newsstore ingest' first")
         upgrade(str(engine.url.render_as_string(hide_password=False)))
         return
     script = ScriptDirectory.from_config(alembic_config())

@@ -12,10 +12,12 @@ so results can be printed, serialised or compared without a live session.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import String, func, select, text
 from sqlalchemy.orm import Session
 
 from db.models import (
@@ -128,3 +130,229 @@ def boilerplate_evidence(session: Session, article_id: int) -> dict[int, int]:
         .where(Paragraph.article_id == article_id)
     )
     return {position: count for position, count in rows}
+
+
+# --- export ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportedArticle:
+    """One article as ``newsstore export`` writes it."""
+
+    id: int
+    title: str
+    source: str | None
+    category: str | None
+    published_at: str | None
+    page_date: str | None
+    page_location: str | None
+    paragraphs: list[str]
+    locations: list[dict[str, object]]
+
+
+def export_articles(
+    session: Session,
+    article_ids: Sequence[int] | None = None,
+    *,
+    filters_where: str = "1",
+    params: dict[str, object] | None = None,
+    chunk: int = 500,
+) -> Iterator[ExportedArticle]:
+    """Stream articles (the given ids in that order, else all matching ``filters_where``).
+
+    Articles are read in chunks with one query each for their paragraphs and
+    places, so memory stays flat however many are exported.
+    """
+    if article_ids is not None:
+        pending: Iterable[list[int]] = (
+            list(article_ids[i : i + chunk]) for i in range(0, len(article_ids), chunk)
+        )
+    else:
+        ids = session.execute(
+            text(
+                f"SELECT a.id FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+                f"WHERE {filters_where} ORDER BY a.published_at, a.id"
+            ),
+            params or {},
+        ).scalars()
+        pending = iter(lambda: list(islice(ids, chunk)), [])
+    for batch in pending:
+        yield from _export_batch(session, batch)
+
+
+def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]:
+    if not ids:
+        return
+    rows = {
+        r.id: r
+        for r in session.execute(
+            select(
+                Article.id,
+                Article.title,
+                Source.name.label("source"),
+                Source.category,
+                Article.published_at,
+                Article.page_date,
+                Location.name.label("page_location"),
+            )
+            .outerjoin(Source, Source.id == Article.source_id)
+            .outerjoin(Location, Location.id == Article.page_location_id)
+            .where(Article.id.in_(ids))
+        )
+    }
+    body: dict[int, list[str]] = {i: [] for i in ids}
+    for article_id, paragraph in session.execute(
+        select(Paragraph.article_id, Paragraph.text)
+        .where(Paragraph.article_id.in_(ids), Paragraph.kind == "body")
+        .order_by(Paragraph.article_id, Paragraph.position)
+    ):
+        body[article_id].append(paragraph)
+    places: dict[int, list[dict[str, object]]] = {i: [] for i in ids}
+    for article_id, loc, role, mentions in session.execute(
+        select(ArticleLocation.article_id, Location, ArticleLocation.role, ArticleLocation.mentions)
+        .join(Location, Location.id == ArticleLocation.location_id)
+        .where(ArticleLocation.article_id.in_(ids))
+        .order_by(ArticleLocation.article_id, ArticleLocation.role.desc(), Location.name)
+    ):
+        places[article_id].append(
+            dict(
+                name=loc.name,
+                kind=loc.kind,
+                country_code=loc.country_code,
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                role=role,
+                mentions=mentions,
+            )
+        )
+    for article_id in ids:
+        row = rows.get(article_id)
+        if row is None:
+            continue
+        yield ExportedArticle(
+            id=row.id,
+            title=row.title,
+            source=row.source,
+            category=row.category,
+            published_at=row.published_at.isoformat(sep=" ") if row.published_at else None,
+            page_date=row.page_date.isoformat() if row.page_date else None,
+            page_location=row.page_location,
+            paragraphs=body[article_id],
+            locations=places[article_id],
+        )
+
+
+# --- stats -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stats:
+    articles: int
+    paragraphs: int
+    by_source: list[tuple[str, int]]
+    by_month: list[tuple[str, int]]
+    documents: dict[str, int]
+
+
+def stats(session: Session) -> Stats:
+    """Counts for ``newsstore stats``: per source, per month of publication, per status."""
+    by_source = [
+        (name or "(no source)", n)
+        for name, n in session.execute(
+            select(Source.name, func.count(Article.id))
+            .select_from(Article)
+            .outerjoin(Source, Source.id == Article.source_id)
+            .group_by(Source.name)
+            .order_by(func.count(Article.id).desc())
+        )
+    ]
+    month = func.substr(func.cast(Article.published_at, String), 1, 7)
+    by_month = [
+        (m or "(undated)", n)
+        for m, n in session.execute(
+            select(month, func.count()).select_from(Article).group_by(month).order_by(month)
+        )
+    ]
+    documents = {
+        status: n
+        for status, n in session.execute(
+            select(Document.status, func.count()).group_by(Document.status)
+        )
+    }
+    return Stats(
+        articles=sum(n for _, n in by_source),
+        paragraphs=int(session.scalar(select(func.count()).select_from(Paragraph)) or 0),
+        by_source=by_source,
+        by_month=by_month,
+        documents=documents,
+    )
+
+
+# --- plain SQL ---------------------------------------------------------------------------
+
+
+def run_sql(session: Session, sql: str) -> tuple[list[str], list[tuple[object, ...]]]:
+    """Run one statement and return its column names and rows.
+
+    Give it a read-only session (``make_engine(..., readonly=True)``): this
+    function itself does not check what the statement does.
+    """
+    result = session.connection().execute(text(sql))
+    if not result.returns_rows:
+        return [], []
+    return list(result.keys()), [tuple(row) for row in result]
+
+
+# --- places ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceTotal:
+    name: str
+    kind: str
+    country_code: str | None
+    latitude: float | None
+    longitude: float | None
+    articles: int
+    mentions: int
+
+
+def top_places(
+    session: Session,
+    filters_where: str = "1",
+    params: dict[str, object] | None = None,
+    *,
+    kind: str | None = None,
+    country: str | None = None,
+    role: str = "mention",
+    limit: int = 20,
+) -> list[PlaceTotal]:
+    """The places named in the most articles.
+
+    ``filters_where`` is a WHERE clause over ``articles a`` and ``sources s``
+    (see ``db.search.filters_sql``), with its ``params``.
+    """
+    params = dict(params or {}, role=role, limit=limit)
+    where = [filters_where, "al.role = :role"]
+    if kind:
+        where.append("l.kind = :kind")
+        params["kind"] = kind
+    if country:
+        where.append("l.country_code = upper(:country)")
+        params["country"] = country
+    rows = session.execute(
+        text(
+            f"""SELECT l.name, l.kind, l.country_code, l.latitude, l.longitude,
+                       count(DISTINCT a.id) AS articles, sum(al.mentions) AS mentions
+                FROM article_locations al
+                JOIN locations l ON l.id = al.location_id
+                JOIN articles a ON a.id = al.article_id
+                LEFT JOIN sources s ON s.id = a.source_id
+                WHERE {" AND ".join(where)}
+                GROUP BY l.id
+                ORDER BY articles DESC, mentions DESC, l.name
+                LIMIT :limit"""
+        ),
+        params,
+    )
+    return [PlaceTotal(*row) for row in rows]

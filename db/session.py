@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
 
 ENV_VAR = "NEWSSTORE_DATABASE_URL"
@@ -29,7 +29,9 @@ def database_url(db: str | None = None) -> str:
     return f"sqlite:///{Path(value).expanduser().resolve()}"
 
 
-def make_engine(url: str | None = None, *, foreign_keys: bool = True) -> Engine:
+def make_engine(
+    url: str | None = None, *, foreign_keys: bool = True, readonly: bool = False
+) -> Engine:
     """An engine for ``url``; SQLite connections get foreign keys, WAL and a busy timeout.
 
     pysqlite's own transaction handling does not emit BEGIN before every
@@ -37,22 +39,35 @@ def make_engine(url: str | None = None, *, foreign_keys: bool = True) -> Engine:
     the driver level and SQLAlchemy emits BEGIN itself (the recipe from the
     SQLAlchemy SQLite dialect documentation). ``foreign_keys=False`` is for
     migrations: SQLite batch operations recreate tables, which enforced
-    foreign keys would block or cascade.
+    foreign keys would block or cascade. ``readonly=True`` opens a SQLite file
+    read-only (``mode=ro``, and ``query_only`` besides), so that nothing done
+    on the connection can change the database; it never creates a file.
     """
-    engine = create_engine(database_url(url))
+    resolved = make_url(database_url(url))
+    if readonly and resolved.get_backend_name() == "sqlite":
+        path = resolved.database or ""
+        if not path or path == ":memory:" or not Path(path).exists():
+            raise FileNotFoundError(f"no database at {path or resolved}")
+        resolved = resolved.set(
+            database=f"file:{Path(path).resolve()}?mode=ro", query={"uri": "true"}
+        )
+    engine = create_engine(resolved)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine, foreign_keys=foreign_keys)
+        _configure_sqlite(engine, foreign_keys=foreign_keys, readonly=readonly)
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, foreign_keys: bool) -> None:
+def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if readonly:
+            cursor.execute("PRAGMA query_only=ON")
+        else:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")

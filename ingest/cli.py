@@ -25,10 +25,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from db import cli as db_cli
-from db import queries
+from db import queries, read_cli
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
@@ -42,6 +41,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_cli.app, name="db")
+app.add_typer(read_cli.app)
 out = Console()
 err = Console(stderr=True)
 
@@ -146,7 +146,7 @@ def show(
 
     Example: newsstore show 1 --explain
     """
-    with _database(ctx) as engine, Session(engine) as session:
+    with read_cli.read_session(ctx) as session:
         detail = queries.article_detail(session, article_id)
         if detail is None:
             typer.echo(f"newsstore: no article {article_id}", err=True)

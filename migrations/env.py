@@ -8,13 +8,12 @@ mode; full-text-search tables are left out of autogenerate comparisons.
 
 from __future__ import annotations
 
-from typing import Any
-
 from alembic import context
 from sqlalchemy import Connection
 
 import db.models  # noqa: F401  (registers the tables on Base.metadata)
 from db.base import Base
+from db.migrate import include_object
 from db.session import database_url, make_engine
 
 config = context.config
@@ -23,13 +22,6 @@ target_metadata = Base.metadata
 
 def _url() -> str:
     return str(config.attributes.get("newsstore_url") or database_url())
-
-
-def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
-) -> bool:
-    """Leave FTS virtual tables and their shadow tables to their own migrations."""
-    return not (type_ == "table" and name is not None and "_fts" in name)
 
 
 def _configure(connection: Connection) -> None:

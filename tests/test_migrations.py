@@ -55,7 +55,10 @@ def test_models_match_migrations(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection,
+                opts={"compare_type": True, "include_object": migrate.include_object},
+            )
             assert compare_metadata(context, Base.metadata) == []
     finally:
         engine.dispose()

@@ -1,0 +1,374 @@
+"""Read-only commands: search, sql, export, stats, places.
+
+Every command here opens the database read-only (a SQLite file with
+``mode=ro`` and ``query_only``), so none of them can change it, and they work
+on a file the user cannot write.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from db import queries
+from db.migrate import SchemaError, ensure_current
+from db.search import MARK, SearchError, SearchFilters, filters_sql, rank_articles, search
+from db.session import make_engine
+
+app = typer.Typer()
+out = Console()
+
+
+@contextmanager
+def read_session(ctx: typer.Context) -> Iterator[Session]:
+    """A session on a read-only connection to the chosen database, or a clean exit."""
+    try:
+        engine = make_engine(ctx.obj.get("db") if ctx.obj else None, readonly=True)
+    except FileNotFoundError as exc:
+        typer.echo(f"newsstore: {exc}: run 'newsstore ingest' first", err=True)
+        raise typer.Exit(code=1) from None
+    try:
+        try:
+            ensure_current(engine, create=False)
+        except SchemaError as exc:
+            typer.echo(f"newsstore: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+class Sort(StrEnum):
+    relevance = "relevance"
+    newest = "newest"
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+Source = Annotated[str | None, typer.Option(help="Only articles from this source (by name).")]
+Since = Annotated[
+    str | None, typer.Option(help="Only articles published on or after this date (YYYY-MM-DD).")
+]
+Until = Annotated[
+    str | None, typer.Option(help="Only articles published on or before this date (YYYY-MM-DD).")
+]
+Place = Annotated[
+    str | None,
+    typer.Option(help="Only articles naming this place (a name, or an ISO country code)."),
+]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        message = f"{value!r} is not a date like 2025-02-09"
+        raise typer.BadParameter(message, param_hint=option) from None
+
+
+def _filters(
+    source: str | None, since: str | None, until: str | None, place: str | None, kind: str | None
+) -> SearchFilters:
+    return SearchFilters(
+        source=source,
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        place=place,
+        kind=None if kind == "any" else kind,
+    )
+
+
+def _marked(snippet: str) -> Text:
+    """A snippet with its <mark>…</mark> spans shown highlighted."""
+    result = Text()
+    pattern = re.escape(MARK[0]) + "(.*?)" + re.escape(MARK[1])
+    last = 0
+    for match in re.finditer(pattern, snippet):
+        result.append(snippet[last : match.start()])
+        result.append(match.group(1), style="bold reverse")
+        last = match.end()
+    result.append(snippet[last:])
+    return result
+
+
+@app.command("search")
+def search_command(
+    ctx: typer.Context,
+    query: Annotated[
+        str, typer.Argument(help='FTS5 query: words, "phrases", prefix*, AND/OR/NOT.')
+    ],
+    source: Source = None,
+    since: Since = None,
+    until: Until = None,
+    place: Place = None,
+    kind: Annotated[
+        str, typer.Option(help="Paragraph kind to search ('any' for every kind).")
+    ] = "body",
+    limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    sort: Annotated[Sort, typer.Option(help="Best match first, or newest first.")] = Sort.relevance,
+    per_article: Annotated[
+        int, typer.Option(min=1, help="Matching paragraphs to show per article.")
+    ] = 1,
+    as_json: Json = False,
+) -> None:
+    """Full-text search of titles and paragraphs, ranked, with highlighted snippets.
+
+    All terms must occur in the article (title or any paragraph); OR and NEAR
+    queries match paragraph by paragraph. A malformed query exits with status 2.
+
+    Example: newsstore search 'defectors Vladivostok' --since 2024-01-01 --sort newest
+    """
+    filters = _filters(source, since, until, place, kind)
+    with read_session(ctx) as session:
+        try:
+            hits = search(
+                session, query, filters, limit=limit, sort=sort.value, per_article=per_article
+            )
+        except SearchError as exc:
+            typer.echo(f"newsstore: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+    if as_json:
+        rows = [dataclasses.asdict(hit) for hit in hits]
+        typer.echo(json.dumps(rows, default=str, ensure_ascii=False, indent=2))
+        return
+    table = Table("id", "score", "published", "source", "title / snippet")
+    for hit in hits:
+        cell = Text(hit.title, style="bold")
+        cell.append("\n")
+        cell.append(_marked(hit.snippet))
+        table.add_row(
+            str(hit.article_id),
+            f"{hit.score:.2f}",
+            str(hit.published_at or "-")[:16],
+            Text(hit.source or "-"),
+            cell,
+        )
+    out.print(table)
+    if not hits:
+        typer.echo("no matches", err=True)
+
+
+@app.command("sql")
+def sql_command(
+    ctx: typer.Context,
+    statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
+    as_json: Json = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Run a SQL statement on a read-only connection: writes are refused.
+
+    Example: newsstore sql "SELECT status, count(*) FROM documents GROUP BY status"
+    """
+    with read_session(ctx) as session:
+        try:
+            columns, rows = queries.run_sql(session, statement)
+        except DBAPIError as exc:
+            message = str(exc.orig)
+            if "readonly" in message or "read-only" in message or "query_only" in message:
+                message = f"refused: the sql command is read-only ({message})"
+            typer.echo(f"newsstore: {message}", err=True)
+            raise typer.Exit(code=1) from None
+    if as_json:
+        data = [dict(zip(columns, row, strict=True)) for row in rows]
+        typer.echo(json.dumps(data, default=_jsonable, ensure_ascii=False, indent=2))
+    elif as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    else:
+        table = Table(*columns)
+        for row in rows:
+            table.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
+        out.print(table)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    query: Annotated[
+        str | None, typer.Argument(help="Optional search query (as for search).")
+    ] = None,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="jsonl: one object per line; csv.")
+    ] = ExportFormat.jsonl,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+    ] = None,
+    source: Source = None,
+    since: Since = None,
+    until: Until = None,
+    place: Place = None,
+) -> None:
+    """Export articles with their body paragraphs and places, as JSON Lines or CSV.
+
+    Example: newsstore export --source DailyNK --since 2024-01-01 -o dailynk.jsonl
+    """
+    filters = _filters(source, since, until, place, "body")
+    stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    count = 0
+    try:
+        with read_session(ctx) as session:
+            if query:
+                try:
+                    ids = [r[0] for r in rank_articles(session, query, filters, limit=None)]
+                except SearchError as exc:
+                    typer.echo(f"newsstore: {exc}", err=True)
+                    raise typer.Exit(code=2) from None
+                articles = queries.export_articles(session, ids)
+            else:
+                params: dict[str, Any] = {}
+                where = filters_sql(filters, params)
+                articles = queries.export_articles(session, filters_where=where, params=params)
+            writer = csv.writer(stream) if export_format is ExportFormat.csv else None
+            if writer is not None:
+                writer.writerow(CSV_COLUMNS)
+            for article in articles:
+                count += 1
+                if writer is None:
+                    stream.write(json.dumps(dataclasses.asdict(article), ensure_ascii=False))
+                    stream.write("\n")
+                else:
+                    writer.writerow(_csv_row(article))
+    finally:
+        if output:
+            stream.close()
+    if output:
+        typer.echo(f"{count} articles written to {output}", err=True)
+
+
+CSV_COLUMNS = [
+    "id",
+    "title",
+    "source",
+    "category",
+    "published_at",
+    "page_date",
+    "page_location",
+    "body",
+    "locations",
+]
+
+
+def _csv_row(article: queries.ExportedArticle) -> list[object]:
+    places = "; ".join(
+        f"{p['name']} ({p['kind']}, {p['country_code'] or '-'}, {p['role']} x{p['mentions']})"
+        for p in article.locations
+    )
+    return [
+        article.id,
+        article.title,
+        article.source,
+        article.category,
+        article.published_at,
+        article.page_date,
+        article.page_location,
+        "\n\n".join(article.paragraphs),
+        places,
+    ]
+
+
+@app.command("stats")
+def stats_command(ctx: typer.Context, as_json: Json = False) -> None:
+    """Counts per source and per month (as a bar chart), documents by status, database size.
+
+    Example: newsstore stats
+    """
+    with read_session(ctx) as session:
+        result = queries.stats(session)
+        url = session.get_bind().engine.url
+    size = None
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = Path(url.database.removeprefix("file:").split("?")[0])
+        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+    if as_json:
+        data = dataclasses.asdict(result) | {"database_bytes": size}
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    out.print(
+        f"{result.articles} articles, {result.paragraphs} paragraphs; documents: "
+        + ", ".join(f"{n} {status}" for status, n in sorted(result.documents.items()))
+        + (f"; database {size / 1e6:.1f} MB" if size is not None else "")
+    )
+    sources = Table("source", "articles")
+    for name, n in result.by_source:
+        sources.add_row(Text(name), str(n))
+    out.print(sources)
+    months = Table("month", "articles", "")
+    peak = max((n for _, n in result.by_month), default=1)
+    for month, n in result.by_month:
+        months.add_row(month, str(n), "█" * max(1, round(40 * n / peak)))
+    out.print(months)
+
+
+@app.command("places")
+def places_command(
+    ctx: typer.Context,
+    source: Source = None,
+    since: Since = None,
+    until: Until = None,
+    kind: Annotated[
+        str | None, typer.Option(help="country, region, city, continent or area.")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="ISO country code, e.g. RU.")] = None,
+    page: Annotated[
+        bool, typer.Option("--page", help="Count the pages' cities instead of mentions.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    as_json: Json = False,
+) -> None:
+    """The places named in the most articles, with how often they are named.
+
+    Example: newsstore places --country RU --since 2024-01-01
+    """
+    filters = _filters(source, since, until, None, None)
+    with read_session(ctx) as session:
+        params: dict[str, Any] = {}
+        where = filters_sql(filters, params)
+        totals = queries.top_places(
+            session,
+            where,
+            params,
+            kind=kind,
+            country=country,
+            role="page" if page else "mention",
+            limit=limit,
+        )
+    if as_json:
+        typer.echo(json.dumps([dataclasses.asdict(t) for t in totals], ensure_ascii=False))
+        return
+    table = Table("place", "kind", "country", "articles", "mentions", "lat, lon")
+    for t in totals:
+        where_at = f"{t.latitude:.2f}, {t.longitude:.2f}" if t.latitude is not None else "-"
+        table.add_row(
+            Text(t.name), t.kind, t.country_code or "-", str(t.articles), str(t.mentions), where_at
+        )
+    out.print(table)

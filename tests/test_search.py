@@ -1,0 +1,173 @@
+"""Full-text search: article-level AND, NOT, OR, phrases, filters, ranking and snippets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from db.search import SearchError, SearchFilters, search, split_terms
+from ingest import pipeline
+from ingest.read import iter_paths
+from tests.conftest import write
+
+
+def _page(title: str, paragraphs: list[str], source: str, when: str) -> str:
+    body = "\n\n".join(paragraphs)
+    return (
+        f"18.0 C\nLisbon\nMonday, March 3, 2025\n\n{title}\n\n{body}\n\n"
+        f"{when}\n\nby {source}\n\nMost Popular Articles\n"
+    )
+
+
+@pytest.fixture
+def session(engine: Engine, tmp_path: Path) -> Iterator[Session]:
+    pages = {
+        "harbour.txt": _page(
+            "Harbour ferry returns",
+            ["The ferry to the island runs again from Monday.", "Fishermen in Porto welcomed it."],
+            "Coast Wire(Regional)",
+            "March 1, 2025 at 10:15AM",
+        ),
+        "defectors.txt": _page(
+            "Border arrests rise",
+            ["Police arrested three defectors near the river.", "They were taken to Vladivostok."],
+            "North Desk(World)",
+            "June 2, 2024 at 08:00AM",
+        ),
+        "ferry-title.txt": _page(
+            "Ferry strike ends",
+            ["Crews return to work on the island routes.", "Unions said talks went well."],
+            "Coast Wire(Regional)",
+            "April 5, 2025 at 09:00AM",
+        ),
+    }
+    for name, content in pages.items():
+        write(tmp_path / name, content)
+    list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    with Session(engine) as session:
+        yield session
+
+
+def _titles(hits: list) -> list[str]:  # type: ignore[type-arg]
+    return [h.title for h in hits]
+
+
+def test_split_terms() -> None:
+    assert split_terms('a AND "b c" NOT d') == (["a", '"b c"'], ["d"])
+    assert split_terms("a OR b") == (["a OR b"], [])
+    assert split_terms("NEAR(a b) c") == (["NEAR(a b) c"], [])
+
+
+def test_single_term_with_highlighted_snippet(session: Session) -> None:
+    (hit,) = search(session, "Vladivostok")
+    assert hit.title == "Border arrests rise"
+    assert hit.snippet == "They were taken to <mark>Vladivostok</mark>."
+    assert hit.paragraph_position == 2 and hit.score > 0
+
+
+def test_terms_may_sit_in_different_paragraphs(session: Session) -> None:
+    assert _titles(search(session, "defectors Vladivostok")) == ["Border arrests rise"]
+    assert _titles(search(session, "defectors AND Vladivostok")) == ["Border arrests rise"]
+    assert search(session, "defectors Porto") == []
+
+
+def test_not_excludes_at_article_level(session: Session) -> None:
+    assert _titles(search(session, "island NOT Porto")) == ["Ferry strike ends"]
+
+
+def test_or_phrase_and_prefix(session: Session) -> None:
+    assert sorted(_titles(search(session, "Porto OR Vladivostok"))) == [
+        "Border arrests rise",
+        "Harbour ferry returns",
+    ]
+    assert _titles(search(session, '"taken to Vladivostok"')) == ["Border arrests rise"]
+    assert _titles(search(session, "defect*")) == ["Border arrests rise"]
+
+
+def test_title_hits_rank_first(engine: Engine, session: Session, tmp_path: Path) -> None:
+    more = tmp_path / "more"
+    write(
+        more / "title.txt",
+        _page(
+            "Storm warning lifted",
+            ["Boats may leave port again."],
+            "Coast Wire",
+            "May 1, 2025 at 07:00AM",
+        ),
+    )
+    write(
+        more / "body.txt",
+        _page(
+            "Quiet day at sea",
+            ["A storm passed far to the north."],
+            "Coast Wire",
+            "May 2, 2025 at 07:00AM",
+        ),
+    )
+    list(pipeline.run(engine, iter_paths([str(more)])))
+    hits = search(session, "storm")
+    assert _titles(hits) == ["Storm warning lifted", "Quiet day at sea"]
+    assert hits[0].paragraph_position is None  # only the title matched
+    assert hits[0].snippet == "<mark>Storm</mark> warning lifted"
+    assert hits[0].score > hits[1].score
+
+
+def test_filters(session: Session) -> None:
+    assert _titles(search(session, "island", SearchFilters(source="coast wire"))) != []
+    assert search(session, "island", SearchFilters(source="North Desk")) == []
+    since = SearchFilters(since=date(2025, 4, 1))
+    assert _titles(search(session, "island", since)) == ["Ferry strike ends"]
+    until = SearchFilters(until=date(2025, 3, 1))
+    assert _titles(search(session, "island", until)) == ["Harbour ferry returns"]
+    assert _titles(search(session, "arrested", SearchFilters(place="RU"))) == [
+        "Border arrests rise"
+    ]
+    assert _titles(search(session, "island", SearchFilters(place="Porto"))) == [
+        "Harbour ferry returns"
+    ]
+
+
+def test_kind_filter_and_sort(session: Session) -> None:
+    assert search(session, "Popular") == []
+    assert len(search(session, "Popular", SearchFilters(kind="sidebar"))) == 3
+    newest = search(session, "island", sort="newest")
+    assert _titles(newest) == ["Ferry strike ends", "Harbour ferry returns"]
+
+
+def test_per_article_lists_several_paragraphs(session: Session) -> None:
+    hits = search(session, "ferry OR island", per_article=2)
+    harbour = [h for h in hits if h.title == "Harbour ferry returns"]
+    assert [h.paragraph_position for h in harbour] == [1]
+    assert len(hits) >= 2
+
+
+def test_malformed_query_is_a_search_error(session: Session) -> None:
+    with pytest.raises(SearchError, match="malformed query"):
+        search(session, "Korean-speaking")
+    with pytest.raises(SearchError, match="empty"):
+        search(session, "   ")
+
+
+def test_fts_tables_follow_the_datasette_convention(engine: Engine) -> None:
+    with engine.connect() as connection:
+        for table in ("paragraphs", "articles"):
+            found = connection.execute(
+                text(
+                    "SELECT name FROM sqlite_master WHERE rootpage = 0 AND "
+                    "sql LIKE '%VIRTUAL TABLE%USING FTS%content=\"' || :t || '\"%'"
+                ),
+                {"t": table},
+            ).scalar()
+            assert found == f"{table}_fts"
+
+
+def test_index_follows_deletes(engine: Engine, session: Session) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM articles WHERE title = 'Border arrests rise'"))
+    session.rollback()
+    assert search(session, "Vladivostok") == []
