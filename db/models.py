@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,8 @@ class Document(Base):
     size: Mapped[int]
     mtime: Mapped[float | None]
     encoding: Mapped[str | None] = mapped_column(String(40))
+    # What the content turned out to be: 'text', 'html', 'feed' or 'jsonl'.
+    format: Mapped[str | None] = mapped_column(String(16))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
@@ -114,6 +117,12 @@ class Article(Base):
     page_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     page_temperature_c: Mapped[float | None] = mapped_column(Float)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str | None] = mapped_column(Text, index=True)
+    guid: Mapped[str | None] = mapped_column(Text, index=True)
+    author: Mapped[str | None] = mapped_column(String(300))
+    language: Mapped[str | None] = mapped_column(String(35))
+    # 1 for the first text seen at a URL (or feed guid), 2 for the next different text, ...
+    revision: Mapped[int] = mapped_column(default=1, server_default=text("1"))
     layout: Mapped[str] = mapped_column(String(32))
     parser_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())

@@ -81,13 +81,15 @@ def _database(ctx: typer.Context) -> Iterator[Engine]:
 def ingest(
     ctx: typer.Context,
     paths: Annotated[
-        list[str], typer.Argument(help="Files and folders (searched for .txt); - for stdin.")
+        list[str], typer.Argument(help="Files and folders (searched recursively); - for stdin.")
     ],
 ) -> None:
     """Ingest documents: store each one's raw bytes and the articles read from it.
 
-    A file already stored with the same bytes is skipped; one whose article
-    repeats an earlier one is recorded as a duplicate. Exits 1 if any file failed.
+    Page dumps (.txt), HTML pages (.html, .htm, .html.gz), RSS/Atom feeds and
+    JSON Lines, told apart by their content. A file already stored with the
+    same bytes is skipped; one whose articles repeat earlier ones is recorded
+    as a duplicate. Exits 1 if any file or record failed.
 
     Example: newsstore ingest seeds/ ~/crawl/2025-02-09/
     """
@@ -102,14 +104,19 @@ def ingest(
             if outcome.status == "failed":
                 reasons[outcome.reason or "error"] += 1
                 typer.echo(f"error: {outcome.origin}: {outcome.error}", err=True)
+            for warning in outcome.warnings:
+                reasons["bad record"] += 1
+                typer.echo(f"error: {outcome.origin}: {warning}", err=True)
             advance()
     seconds = advance.elapsed()
     summary = (
         f"{len(origins)} files: {articles} new articles, {tally['duplicate']} duplicates, "
         f"{tally['unchanged']} unchanged, {tally['failed']} failed in {seconds:.2f} s"
     )
+    if reasons["bad record"]:
+        summary += f" ({reasons['bad record']} bad records in files otherwise stored)"
     typer.echo(summary)
-    if tally["failed"]:
+    if reasons:
         typer.echo(
             "failed by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()), err=True
         )

@@ -1,4 +1,4 @@
-"""The ingest pipeline: read -> decode -> parse -> fingerprint -> locate -> store.
+"""The ingest pipeline: read -> parse (format, decode, layout) -> fingerprint -> locate -> store.
 
 Every stage but the last is a pure function of its input, so the same raw
 bytes always give the same articles (which is what ``reparse`` relies on).
@@ -15,11 +15,11 @@ from itertools import islice
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from ingest import layouts
 from ingest.errors import IngestError, ReadError
 from ingest.fingerprint import fingerprint
 from ingest.locate import locate
-from ingest.read import decode, read_document
+from ingest.parse import parse_document
+from ingest.read import read_document
 from ingest.records import PreparedDocument, RawDocument
 from ingest.store import Outcome, Store
 
@@ -27,16 +27,18 @@ BATCH_SIZE = 500
 
 
 def prepare(raw: RawDocument) -> PreparedDocument:
-    """Decode, parse and fingerprint one document; a rejection becomes a failed document."""
-    encoding = None
+    """Parse, fingerprint and locate one document; a rejection becomes a failed document."""
     try:
-        decoded = decode(raw)
-        encoding = decoded.encoding
-        article = layouts.parse(decoded)
-        record = locate(fingerprint(article))
-        return PreparedDocument(raw=raw, encoding=encoding, articles=(record,))
+        parsed = parse_document(raw)
     except IngestError as exc:
-        return PreparedDocument(raw=raw, encoding=encoding, error=exc.detail, reason=exc.reason)
+        return PreparedDocument(raw=raw, encoding=None, error=exc.detail, reason=exc.reason)
+    return PreparedDocument(
+        raw=raw,
+        encoding=parsed.encoding,
+        articles=tuple(locate(fingerprint(article)) for article in parsed.articles),
+        format=parsed.format,
+        warnings=parsed.warnings,
+    )
 
 
 def unreadable(origin: str, error: ReadError) -> PreparedDocument:

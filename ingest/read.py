@@ -17,17 +17,19 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
-from ingest.errors import DecodeError, ReadError
-from ingest.records import DecodedDocument, RawDocument
+from ingest.errors import ReadError
+from ingest.records import RawDocument
 
 STDIN = "-"
-TEXT_SUFFIXES = (".txt",)
+# What a folder walk picks up; the content decides the format (ingest.formats.detect).
+_PLAIN_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", ".jsonl", ".ndjson")
+SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES)
 # Share of non-ASCII bytes under which a non-UTF-8 file is taken as Windows-1252.
 _MOSTLY_ASCII = 0.10
 
 
 def iter_paths(paths: Iterable[str]) -> Iterator[str]:
-    """The files named by ``paths``: files as given, folders recursively (their .txt files).
+    """The files named by ``paths``: files as given, folders recursively (files with ``SUFFIXES``).
 
     Folders are walked in sorted order so that ingest order, and with it which
     of two identical files is the original, is reproducible. Symbolic links to
@@ -42,7 +44,7 @@ def iter_paths(paths: Iterable[str]) -> Iterator[str]:
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 for name in sorted(files):
-                    if name.lower().endswith(TEXT_SUFFIXES):
+                    if name.lower().endswith(SUFFIXES):
                         yield os.path.abspath(os.path.join(root, name))
         else:
             yield os.path.abspath(path)
@@ -73,17 +75,6 @@ def _raw(origin: str, data: bytes, mtime: float | None) -> RawDocument:
     return RawDocument(
         origin=origin, raw=data, sha256=hashlib.sha256(data).hexdigest(), mtime=mtime
     )
-
-
-def decode(document: RawDocument) -> DecodedDocument:
-    """The document's text and the encoding it was read with."""
-    data = document.raw
-    if not data.strip():
-        raise DecodeError("empty file")
-    if b"\x00" in data:
-        raise DecodeError("binary content (NUL bytes), not text")
-    text, encoding = decode_bytes(data)
-    return DecodedDocument(origin=document.origin, text=text, encoding=encoding)
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:

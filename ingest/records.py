@@ -70,6 +70,8 @@ class ParsedArticle:
     translations: tuple[str, ...] = field(default_factory=tuple)
     url: str | None = None
     language: str | None = None
+    guid: str | None = None  # a feed item's stable id
+    author: str | None = None
 
 
 @dataclass(frozen=True)
@@ -114,3 +116,5 @@ class PreparedDocument:
     articles: tuple[ArticleRecord, ...] = ()
     error: str | None = None
     reason: str | None = None
+    format: str | None = None
+    warnings: tuple[str, ...] = ()  # bad records of a multi-record file (JSON Lines)

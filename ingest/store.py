@@ -47,6 +47,7 @@ class Outcome:
     error: str | None = None
     reason: str | None = None
     document_id: int | None = None
+    warnings: tuple[str, ...] = ()  # bad records of a file whose other records were stored
 
 
 class Store:
@@ -109,13 +110,19 @@ class Store:
             elif original is None:
                 original = earlier
         if not new:
-            doc_id = self._insert_document(prepared, "duplicate", duplicate_of=original)
-            return Outcome(raw.origin, "duplicate", 0, document_id=doc_id)
+            doc_id = self._insert_document(
+                prepared, "duplicate", error=_bad_records(prepared), duplicate_of=original
+            )
+            return Outcome(
+                raw.origin, "duplicate", 0, document_id=doc_id, warnings=prepared.warnings
+            )
 
-        doc_id = self._insert_document(prepared, "ingested")
+        doc_id = self._insert_document(prepared, "ingested", error=_bad_records(prepared))
         for record in new:
             self.insert_article(doc_id, record)
-        return Outcome(raw.origin, "ingested", len(new), document_id=doc_id)
+        return Outcome(
+            raw.origin, "ingested", len(new), document_id=doc_id, warnings=prepared.warnings
+        )
 
     def _same_bytes(self, sha256: str) -> int | None:
         """The first stored document with these bytes that holds (or repeats) articles."""
@@ -150,6 +157,7 @@ class Store:
                 size=raw.size,
                 mtime=raw.mtime,
                 encoding=prepared.encoding,
+                format=prepared.format,
                 raw=raw.raw,
                 status=status,
                 error=error,
@@ -176,6 +184,11 @@ class Store:
             page_location_id=location_id,
             page_temperature_c=parsed.page_temperature_c,
             content_hash=record.content_hash,
+            url=parsed.url,
+            guid=parsed.guid,
+            author=parsed.author,
+            language=parsed.language,
+            revision=self._next_revision(parsed.url, parsed.guid),
             layout=parsed.layout,
             parser_version=parsed.parser_version,
         )
@@ -219,6 +232,17 @@ class Store:
         if source_id is not None:
             self._learn_boilerplate(source_id, record)
         return article_id
+
+    def _next_revision(self, url: str | None, guid: str | None) -> int:
+        """1 for a URL (or feed guid) not seen before, else one more than its latest revision.
+
+        Only new content reaches here: the same text at the same URL is a duplicate.
+        """
+        if not url and not guid:
+            return 1
+        same = Article.url == url if url else Article.guid == guid
+        latest = self.session.scalar(select(func.max(Article.revision)).where(same))
+        return int(latest or 0) + 1
 
     def source_id(self, name: str | None, category: str | None) -> int | None:
         """The id of the source called ``name``, created on first sight."""
@@ -374,6 +398,12 @@ class Store:
         crossed = [h for h, n in counts.items() if n + 1 == BOILERPLATE_MIN_ARTICLES]
         if crossed:
             mark_boilerplate(self.session, source_id, crossed)
+
+
+def _bad_records(prepared: PreparedDocument) -> str | None:
+    if not prepared.warnings:
+        return None
+    return f"{len(prepared.warnings)} bad records: " + "; ".join(prepared.warnings)
 
 
 def _content_hashes(record: ArticleRecord) -> list[str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.errors import DecodeError, ReadError
-from ingest.read import decode, decode_bytes, iter_paths, read_document
+from ingest.errors import ReadError
+from ingest.read import decode_bytes, iter_paths, read_document
 from tests.conftest import write
 
 
@@ -77,13 +77,3 @@ def test_cyrillic_in_a_legacy_encoding_is_guessed() -> None:
     text, encoding = decode_bytes(sentence.encode("cp1251"))
     assert text == sentence
     assert encoding.replace("_", "").lower() in {"cp1251", "windows1251"}
-
-
-@pytest.mark.parametrize(
-    ("data", "message"), [(b"", "empty"), (b" \n\t\n", "empty"), (b"abc\x00def", "binary")]
-)
-def test_non_text_is_refused(data: bytes, message: str) -> None:
-    from ingest.records import RawDocument
-
-    with pytest.raises(DecodeError, match=message):
-        decode(RawDocument(origin="/x", raw=data, sha256="0"))

@@ -1,0 +1,318 @@
+"""HTML pages: the article's text and metadata, read with trafilatura (dates by htmldate).
+
+trafilatura finds the main text of a page (dropping menus, related boxes,
+footers, comments) and returns it as a small XML tree of ``p``, ``head``,
+``list``/``item``, ``quote`` and ``table``/``row`` elements; each of those
+blocks becomes one ``ParsedParagraph``, so paragraphs stay paragraphs.
+
+Settings, chosen by measuring (``benchmarks/html_f1.py`` on the 181 pages of
+the article-extraction benchmark, body-word F1):
+
+- ``include_comments=False``: reader comments are not the article;
+- ``favor_precision=True``: trafilatura's balanced mode keeps teasers, bylines
+  and "read more" lists on many pages, and precision mode drops them while
+  losing almost no article text;
+- precision mode occasionally keeps only a fragment of a page (a caption,
+  a standfirst). When its text is very short (under 100 words) the balanced
+  mode is run too, and its result is used when precision mode kept less
+  than half of its words: a general length check, not a rule for any site,
+  and it costs a second pass only on short results;
+- tables are kept (``include_tables=True``, trafilatura's default): data
+  tables inside articles are article text, and dropping them lowered recall
+  more than it raised precision.
+
+Metadata comes from trafilatura's ``with_metadata`` pass: the title; the
+publication time from htmldate (``original_date``, so the first publication
+rather than the last update), converted to UTC and stored naive when the page
+states a zone, kept as written when it does not, and at midnight when the
+page only gives a day (htmldate does not say which, so midnight may also be
+a real time); the site name, else the host name, as the source; the URL the page
+declares (``og:url`` / ``<link rel=canonical>``), else the one given. The
+language is the page's own declaration (``<html lang>``, else a
+``content-language`` meta tag); nothing is guessed from the words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement, fragment_fromstring
+from trafilatura.settings import Document
+
+from ingest.errors import ParseError
+from ingest.formats import FormatArticle, to_utc_naive
+from ingest.normalize import collapse_whitespace
+from ingest.records import ParsedArticle, ParsedParagraph
+
+NAME = "html"
+VERSION = "1"
+
+__all__ = [
+    "NAME",
+    "VERSION",
+    "Block",
+    "Markup",
+    "HTML_MARKUP",
+    "TRAFILATURA_MARKUP",
+    "text_blocks",
+    "html_fragment_paragraphs",
+    "parse_html",
+    "read_html",
+]
+
+# htmldate is asked for a full timestamp: pages that state a time (and zone) in
+# their metadata keep it; a page that only gives a day comes back at midnight.
+# A date in the URL (/2024/06/03/) is only a fallback (deferred_url_extractor):
+# it has no time of day, and would otherwise win over the page's metadata.
+_DATE_PARAMS: dict[str, Any] = {
+    "original_date": True,
+    "extensive_search": True,
+    "deferred_url_extractor": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+}
+# A precision-mode text under this many words is checked against the balanced
+# mode, and replaced by it when it holds less than this share of its words
+# (see the module docstring). On the benchmark any count from 50 to 300 and
+# any share from 0.25 to 0.5 give the same result.
+_SHORT_WORDS = 100
+_SHORT_SHARE = 0.5
+_REASON = "main text found by trafilatura"
+
+
+@dataclass(frozen=True)
+class Markup:
+    """Which elements of a tree break text into blocks: the vocabulary of one markup.
+
+    ``blocks`` start and end a paragraph; ``breaks`` are line breaks (two in a
+    row end a paragraph, one is a space); ``cells`` are table cells, kept apart
+    by a space; ``drop`` are removed with their content (scripts, styles).
+    """
+
+    blocks: frozenset[str]
+    breaks: frozenset[str]
+    cells: frozenset[str]
+    drop: frozenset[str]
+
+
+HTML_MARKUP = Markup(
+    blocks=frozenset(
+        "address article aside blockquote caption dd details dialog div dl dt fieldset "
+        "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p "
+        "pre section summary table tbody tfoot thead tr ul".split()
+    ),
+    breaks=frozenset({"br"}),
+    cells=frozenset({"td", "th"}),
+    drop=frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"}),
+)
+# trafilatura's output vocabulary (its XML/TEI-like tree).
+TRAFILATURA_MARKUP = Markup(
+    blocks=frozenset({"p", "head", "list", "item", "quote", "table", "row", "code", "div"}),
+    breaks=frozenset({"lb"}),
+    cells=frozenset({"cell"}),
+    drop=frozenset({"graphic"}),
+)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph of text and the element that held it (``p``, ``head``, ``item``...)."""
+
+    text: str
+    tag: str
+
+
+_SPACES = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n *\n")
+
+
+def text_blocks(root: etree._Element, markup: Markup) -> tuple[Block, ...]:
+    """The paragraphs of an element tree, in document order, whitespace collapsed.
+
+    Text is cut wherever a block element starts or ends, so nested blocks
+    (a list inside a quote, a paragraph inside a div) each give their own
+    paragraphs and inline markup (links, emphasis) never cuts one. Works on a
+    copy: the caller's tree is left as it was.
+    """
+    tree = deepcopy(root)
+    if markup.drop:
+        etree.strip_elements(tree, *markup.drop, with_tail=False)
+    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
+    out: list[Block] = []
+    buffer: list[str] = []
+    open_blocks: list[str] = []
+
+    def flush() -> None:
+        tag = open_blocks[-1] if open_blocks else str(tree.tag)
+        for part in _BLANK_LINE.split("".join(buffer)):
+            text = collapse_whitespace(part)
+            if text:
+                out.append(Block(text=text, tag=tag))
+        buffer.clear()
+
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        name = str(element.tag)
+        if event == "start":
+            if name in markup.blocks:
+                flush()
+                open_blocks.append(name)
+            elif name in markup.breaks:
+                buffer.append("\n")
+            if element.text:
+                buffer.append(_SPACES.sub(" ", element.text))
+            continue
+        if name in markup.cells:
+            buffer.append(" ")
+        elif name in markup.blocks:
+            flush()
+            open_blocks.pop()
+        if element.tail and element is not tree:
+            buffer.append(_SPACES.sub(" ", element.tail))
+    flush()
+    return tuple(out)
+
+
+def html_fragment_paragraphs(fragment: str) -> tuple[str, ...]:
+    """The paragraphs of a piece of HTML (a feed item's content): one per block element.
+
+    Parsed with lxml's HTML parser, which copes with the tag soup feeds carry;
+    text with no markup at all comes back as one paragraph per blank-line
+    separated block.
+    """
+    if not fragment.strip():
+        return ()
+    try:
+        root = fragment_fromstring(fragment, create_parent="div")
+    except etree.ParserError:
+        return ()
+    if len(root) == 0:
+        # Plain text: its blank lines are the only paragraph marks it has.
+        return tuple(
+            text
+            for part in re.split(r"\n\s*\n", root.text or "")
+            if (text := collapse_whitespace(part))
+        )
+    return tuple(block.text for block in text_blocks(root, HTML_MARKUP))
+
+
+def parse_html(html: str | bytes, url: str | None = None) -> ParsedArticle:
+    """Read one HTML page into an article (see ``read_html`` for the author too)."""
+    return read_html(html, url).article
+
+
+def read_html(html: str | bytes, url: str | None = None) -> FormatArticle:
+    """Read one HTML page: its headline, article paragraphs and metadata, plus the author.
+
+    ``html`` may be the raw bytes: trafilatura then decodes them itself,
+    honouring the page's ``<meta charset>``, which a text decoder that only
+    sees bytes cannot. ``url`` is where the page was fetched from; the page's
+    own canonical URL wins over it. Raises ``ParseError`` when the page holds no article text
+    or no headline.
+    """
+    tree = trafilatura.load_html(html)
+    if tree is None:
+        raise ParseError("not an HTML page (nothing to parse)")
+    language = _declared_language(tree)
+    precise = _extract(tree, url, favor_precision=True, with_metadata=True)
+    body = _body_blocks(precise)
+    meta = precise
+    if _words(body) < _SHORT_WORDS:
+        balanced = _extract(tree, url, favor_precision=False, with_metadata=precise is None)
+        fallback = _body_blocks(balanced)
+        if _words(body) < _SHORT_SHARE * _words(fallback):
+            body = fallback
+        meta = precise if precise is not None else balanced
+    if meta is None:
+        raise ParseError("no article text found in the HTML page")
+
+    title = collapse_whitespace(meta.title or "")
+    if not title:
+        title = next((b.text for b in body if b.tag == "head"), "")
+    if not title:
+        raise ParseError("no headline found in the HTML page")
+    key = title.casefold()
+    paragraphs = tuple(
+        ParsedParagraph(text=b.text, kind="body", reason=_REASON)
+        for b in body
+        if not (b.tag == "head" and b.text.casefold() == key)
+    )
+    if not paragraphs:
+        raise ParseError("no article text found in the HTML page")
+    article = ParsedArticle(
+        title=title,
+        paragraphs=paragraphs,
+        layout=NAME,
+        parser_version=VERSION,
+        source_name=_source_name(meta),
+        published_at=_published(meta.date),
+        url=meta.url or url,
+        language=language,
+    )
+    author = collapse_whitespace(meta.author) if meta.author else None
+    return FormatArticle(article=article, author=author or None)
+
+
+def _extract(
+    tree: HtmlElement, url: str | None, *, favor_precision: bool, with_metadata: bool
+) -> Document | None:
+    """trafilatura's bare extraction with newsstore's settings (see the module docstring)."""
+    found = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        favor_precision=favor_precision,
+        include_comments=False,
+        include_tables=True,
+        with_metadata=with_metadata,
+        date_extraction_params=dict(_DATE_PARAMS),
+    )
+    return found if isinstance(found, Document) else None
+
+
+def _body_blocks(document: Document | None) -> tuple[Block, ...]:
+    if document is None or document.body is None:
+        return ()
+    return text_blocks(document.body, TRAFILATURA_MARKUP)
+
+
+def _words(blocks: Iterable[Block]) -> int:
+    return sum(len(b.text.split()) for b in blocks)
+
+
+def _source_name(meta: Document) -> str | None:
+    """The site's name as the page gives it, else its host name; never the author.
+
+    A source is a publication: authors would make one source per writer.
+    """
+    for value in (meta.sitename, meta.hostname):
+        if value and (name := collapse_whitespace(str(value))):
+            return name
+    return None
+
+
+def _published(value: str | None) -> datetime | None:
+    """htmldate's timestamp as a naive datetime: UTC when the page gave a zone, else as written."""
+    if not value:
+        return None
+    try:
+        return to_utc_naive(datetime.fromisoformat(value))
+    except ValueError:
+        return None
+
+
+def _declared_language(tree: HtmlElement) -> str | None:
+    """The language the page declares (``<html lang>``, else ``content-language``), lowercased."""
+    candidates = [tree.get("lang"), tree.get("xml:lang")]
+    candidates += tree.xpath(
+        "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"
+    )
+    for value in candidates:
+        tag = str(value or "").strip().split(",")[0].strip().replace("_", "-").lower()
+        if tag:
+            return tag
+    return None

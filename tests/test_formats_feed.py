@@ -1,0 +1,166 @@
+"""RSS and Atom feeds read by ingest.formats.feed (feedparser) into one article per entry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.errors import ParseError
+from ingest.formats import FormatArticle
+from ingest.formats import feed as feed_format
+from ingest.formats.feed import parse_feed
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
+
+
+def load(name: str) -> list[FormatArticle]:
+    return parse_feed((FIXTURES / name).read_bytes())
+
+
+def texts(found: FormatArticle) -> list[str]:
+    return [p.text for p in found.article.paragraphs]
+
+
+def test_rss_items() -> None:
+    first, second, third = load("rss.xml")
+
+    assert first.article.title == "Floating library sets sail"
+    # content:encoded wins over the description, one paragraph per <p>.
+    assert texts(first) == [
+        "The harbour town opened a library on a converted ferry on Monday.",
+        "The boat will moor at six jetties on a fortnightly timetable.",
+    ]
+    assert first.article.published_at == datetime(2024, 6, 3, 8, 15)
+    assert first.article.url == "https://courier.example.org/2024/06/03/floating-library"
+    assert first.guid == "courier-2024-0603-001"
+    assert first.author == "Marta Quell"
+
+    assert second.article.title == "Lighthouse keeper retires after forty years"
+    assert texts(second) == [
+        "Ada Brenn climbed the 212 steps of the north light for the last time on Sunday."
+    ]
+    assert second.article.published_at == datetime(2024, 6, 2, 18, 30)
+    assert second.guid == "https://courier.example.org/2024/06/02/lighthouse-keeper"
+    assert second.author is None
+
+    assert third.article.title == "Ferry timetable changes for the summer"
+    # An escaped-HTML description is split into its paragraphs too.
+    assert texts(third) == [
+        "Morning crossings start half an hour earlier from 15 June.",
+        "The last evening ferry leaves at 22:40.",
+    ]
+    # 09:00 +0200 is 07:00 UTC.
+    assert third.article.published_at == datetime(2024, 6, 1, 7, 0)
+    assert third.guid == "courier-2024-0601-007"
+
+    for found in (first, second, third):
+        article = found.article
+        assert article.source_name == "Lindenport Courier: Coast"
+        assert article.layout == feed_format.NAME == "feed"
+        assert article.parser_version == feed_format.VERSION == "1"
+        assert article.language == "en-gb"
+        assert {p.kind for p in article.paragraphs} == {"body"}
+    assert first.article.paragraphs[0].reason == "feed entry content"
+    assert second.article.paragraphs[0].reason == "feed entry summary"
+
+
+def test_atom_entries() -> None:
+    terns, tides = load("atom.xml")
+
+    assert terns.article.title == "Tern colony returns to the spit"
+    # Atom content wins over the summary.
+    assert texts(terns) == [
+        "Wardens counted forty nests on Tuesday.",
+        "The spit stays closed to walkers until August.",
+    ]
+    # published (07:30 -04:00), not updated.
+    assert terns.article.published_at == datetime(2024, 6, 4, 11, 30)
+    assert terns.article.url == "https://saltmarsh.example.net/terns"
+    assert terns.guid == "tag:saltmarsh.example.net,2024:tern-colony"
+    assert terns.author == "Owen Pike"
+
+    # An HTML title is flattened to text.
+    assert tides.article.title == "Tide tables & storm warnings"
+    # A text/plain summary is split at blank lines.
+    assert texts(tides) == [
+        "Spring tides are due this weekend.",
+        "Stay off the causeway two hours either side of high water.",
+    ]
+    # No published time: the updated time.
+    assert tides.article.published_at == datetime(2024, 6, 3, 16, 45)
+    assert tides.article.url == "https://saltmarsh.example.net/tides"
+    assert tides.guid == "tag:saltmarsh.example.net,2024:tide-tables"
+
+    for found in (terns, tides):
+        assert found.article.source_name == "Saltmarsh Weekly"
+        assert found.article.language == "en"
+
+
+def rss(items: str) -> bytes:
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{items}</channel></rss>'
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("Mon, 03 Jun 2024 10:00:00 +0200", datetime(2024, 6, 3, 8, 0)),
+        ("Mon, 03 Jun 2024 10:00:00 EST", datetime(2024, 6, 3, 15, 0)),
+        # No zone: kept as written, not assumed UTC nor dropped.
+        ("Mon, 03 Jun 2024 10:00:00", datetime(2024, 6, 3, 10, 0)),
+        ("2024-06-03T10:00:00Z", datetime(2024, 6, 3, 10, 0)),
+        ("2024-06-03T10:00:00", datetime(2024, 6, 3, 10, 0)),
+        ("not a date", None),
+    ],
+)
+def test_publication_times(written: str, stored: datetime | None) -> None:
+    (found,) = parse_feed(
+        rss(
+            f"<item><title>A</title><description>B</description><pubDate>{written}</pubDate></item>"
+        )
+    )
+    assert found.article.published_at == stored
+
+
+def test_entries_without_title_or_text_are_left_out() -> None:
+    found = parse_feed(
+        rss(
+            "<item><description>No title</description></item>"
+            "<item><title>No text</title></item>"
+            "<item><title>Kept</title><description>Body</description></item>"
+        )
+    )
+    assert [f.article.title for f in found] == ["Kept"]
+
+
+def test_a_broken_feed_that_still_has_entries_is_read() -> None:
+    # An undefined entity makes the XML ill-formed: feedparser sets bozo and goes on.
+    data = rss("<item><title>Kept &nbsp; anyway</title><description>Body</description></item>")
+    (found,) = parse_feed(data)
+    assert found.article.title.startswith("Kept")
+    assert [p.text for p in found.article.paragraphs] == ["Body"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (rss(""), "no feed entries"),
+        (b"<html><body><p>Not a feed</p></body></html>", "no feed entries"),
+        (b"", "no feed entries"),
+        (rss("<item><title>Only a title</title></item>"), "none of the feed's 1 entries"),
+    ],
+)
+def test_no_articles_is_a_parse_error(data: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        parse_feed(data)
+
+
+def test_bytes_are_never_taken_for_a_file_name(tmp_path: Path) -> None:
+    # feedparser opens a string as a path or URL; parse_feed must only read the bytes.
+    path = tmp_path / "feed.xml"
+    path.write_bytes(rss("<item><title>A</title><description>B</description></item>"))
+    with pytest.raises(ParseError):
+        parse_feed(str(path).encode())

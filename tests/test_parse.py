@@ -1,0 +1,160 @@
+"""The parse stage end to end: formats told apart by content, many articles per file, revisions."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from ingest import pipeline
+from ingest.cli import app
+from ingest.parse import parse_document
+from ingest.read import iter_paths
+from ingest.records import RawDocument
+from tests.conftest import write
+
+START = datetime(2024, 6, 3, 8, 15, tzinfo=UTC)
+
+
+def _raw(name: str, data: bytes) -> RawDocument:
+    return RawDocument(origin=f"/in/{name}", raw=data, sha256="x")
+
+
+def _body(n: int) -> list[str]:
+    return [f"Paragraph one of story {n} about the harbour.", f"Paragraph two of story {n}."]
+
+
+def rss(items: int) -> str:
+    entries = "".join(
+        f"""<item><title>RSS story {n}</title><link>https://rss.example.org/{n}</link>
+        <guid isPermaLink="false">rss-{n}</guid>
+        <pubDate>{(START + timedelta(hours=n)).strftime("%a, %d %b %Y %H:%M:%S")} +0200</pubDate>
+        <content:encoded><![CDATA[{"".join(f"<p>{p}</p>" for p in _body(n))}]]></content:encoded>
+        </item>"""
+        for n in range(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+        f"<title>Harbour Courier</title><link>https://rss.example.org/</link>{entries}"
+        "</channel></rss>"
+    )
+
+
+def atom(entries: int) -> str:
+    items = "".join(
+        f"""<entry><title>Atom story {n}</title><id>urn:atom:{n}</id>
+        <link href="https://atom.example.org/{n}"/>
+        <updated>{(START + timedelta(hours=n)).isoformat()}</updated>
+        <content type="html">{"".join(f"&lt;p&gt;{p}&lt;/p&gt;" for p in _body(100 + n))}</content>
+        </entry>"""
+        for n in range(entries)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Coast Atom</title><id>urn:atom</id><updated>2024-06-03T00:00:00Z</updated>"
+        f"{items}</feed>"
+    )
+
+
+def jsonl(records: int) -> str:
+    return "".join(
+        json.dumps(
+            {
+                "title": f"JSON story {n}",
+                "text": "\n\n".join(_body(200 + n)),
+                "published_at": (START + timedelta(hours=n)).isoformat(),
+                "source": "JSON Wire",
+                "url": f"https://json.example.org/{n}",
+            }
+        )
+        + "\n"
+        for n in range(records)
+    )
+
+
+def test_formats_are_told_apart_by_content() -> None:
+    feed = parse_document(_raw("feed.txt", rss(2).encode()))
+    assert feed.format == "feed" and [a.title for a in feed.articles] == [
+        "RSS story 0",
+        "RSS story 1",
+    ]
+    assert parse_document(_raw("a.json", jsonl(1).encode())).format == "jsonl"
+    page = "<!doctype html><html><head><title>T</title></head><body><article>"
+    page += "".join(f"<p>{p} It is long enough to count as text.</p>" for p in _body(1) * 3)
+    page += "</article></body></html>"
+    assert parse_document(_raw("page.xml", gzip.compress(page.encode()))).format == "html"
+    assert parse_document(_raw("a.txt", b"Headline\n\nBody text.\n")).format == "text"
+
+
+def test_sixty_articles_from_three_formats_and_nothing_on_reingest(
+    engine: Engine, tmp_path: Path
+) -> None:
+    write(tmp_path / "coast.rss", rss(20))
+    write(tmp_path / "coast.atom", atom(20))
+    write(tmp_path / "wire.jsonl", jsonl(20))
+    outcomes = list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    assert sorted((o.status, o.articles) for o in outcomes) == [("ingested", 20)] * 3
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT a.title, a.published_at, s.name, a.url, a.guid, d.format, "
+                "(SELECT group_concat(text, '|') FROM paragraphs p WHERE p.article_id = a.id "
+                "AND p.kind = 'body') FROM articles a JOIN sources s ON s.id = a.source_id "
+                "JOIN documents d ON d.id = a.document_id ORDER BY a.id"
+            )
+        ).all()
+    by_title = {r[0]: r for r in rows}
+    assert len(rows) == 60
+    assert by_title["RSS story 3"][1:] == (
+        "2024-06-03 09:15:00.000000",  # 11:15 at +0200, stored in UTC
+        "Harbour Courier",
+        "https://rss.example.org/3",
+        "rss-3",
+        "feed",
+        "Paragraph one of story 3 about the harbour.|Paragraph two of story 3.",
+    )
+    assert by_title["Atom story 5"][1:6] == (
+        "2024-06-03 13:15:00.000000",
+        "Coast Atom",
+        "https://atom.example.org/5",
+        "urn:atom:5",
+        "feed",
+    )
+    assert by_title["JSON story 19"][1:4] == (
+        "2024-06-04 03:15:00.000000",
+        "JSON Wire",
+        "https://json.example.org/19",
+    )
+    again = list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    assert [o.status for o in again] == ["unchanged"] * 3
+
+
+def test_same_url_new_text_is_a_revision(engine: Engine, tmp_path: Path) -> None:
+    first = {"title": "Bridge", "text": "It opened.", "url": "https://x.example/bridge"}
+    write(tmp_path / "1.jsonl", json.dumps(first) + "\n")
+    write(tmp_path / "2.jsonl", json.dumps(first) + "\n" + json.dumps(first) + "\n")
+    write(tmp_path / "3.jsonl", json.dumps(first | {"text": "It opened. Update: it shut."}) + "\n")
+    statuses = [o.status for o in pipeline.run(engine, iter_paths([str(tmp_path)]))]
+    assert statuses == ["ingested", "duplicate", "ingested"]
+    with engine.connect() as connection:
+        revisions = connection.execute(
+            text("SELECT revision FROM articles WHERE url = 'https://x.example/bridge' ORDER BY id")
+        ).scalars()
+        assert list(revisions) == [1, 2]
+
+
+def test_bad_jsonl_lines_fail_alone(runner: CliRunner, db_url: str, tmp_path: Path) -> None:
+    lines = jsonl(2).splitlines()
+    path = write(tmp_path / "mixed.jsonl", "\n".join([lines[0], "{not json", lines[1], "{}"]))
+    result = runner.invoke(app, ["ingest", str(path)])
+    assert result.exit_code == 1
+    assert "2 new articles" in result.stdout and "2 bad records" in result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2
+    assert errors[0].startswith(f"error: {path}: line 2:")
+    assert errors[1].startswith(f"error: {path}: line 4:")
