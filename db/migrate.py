@@ -49,7 +49,9 @@ def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
     """Autogenerate filter: FTS tables and their shadow tables have migrations of their own."""
-    return not (type_ == "table" and name is not None and "_fts" in name)
+    if type_ != "table" or name is None:
+        return True
+    return not (name == "fts_control" or name.startswith(("paragraphs_fts", "articles_fts")))
 
 
 def alembic_config(url: str | None = None) -> Config:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -83,6 +85,13 @@ def ingest(
     paths: Annotated[
         list[str], typer.Argument(help="Files and folders (searched recursively); - for stdin.")
     ],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes that parse (default: one per core for 64+ files; 0: none).",
+            min=0,
+        ),
+    ] = None,
 ) -> None:
     """Ingest documents: store each one's raw bytes and the articles read from it.
 
@@ -97,8 +106,9 @@ def ingest(
     tally: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     articles = 0
-    with _database(ctx) as engine, _progress(len(origins)) as advance:
-        for outcome in pipeline.run(engine, origins):
+    interrupted = _Interrupt()
+    with _database(ctx) as engine, _progress(len(origins)) as advance, interrupted:
+        for outcome in pipeline.run(engine, origins, workers=workers, stop=interrupted.is_set):
             tally[outcome.status] += 1
             articles += outcome.articles
             if outcome.status == "failed":
@@ -116,6 +126,14 @@ def ingest(
     if reasons["bad record"]:
         summary += f" ({reasons['bad record']} bad records in files otherwise stored)"
     typer.echo(summary)
+    if interrupted.is_set():
+        done = sum(tally.values())
+        typer.echo(
+            f"interrupted: stopped cleanly after {done} of {len(origins)} files; "
+            "run the same command again to finish",
+            err=True,
+        )
+        raise typer.Exit(code=130)
     if reasons:
         typer.echo(
             "failed by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()), err=True
@@ -169,6 +187,32 @@ def show(
         typer.echo(json.dumps(data, default=str, ensure_ascii=False, indent=2))
         return
     render.article(out, detail, reasons)
+
+
+class _Interrupt:
+    """Ctrl-C during ingest: finish the batch being written, commit it, then stop."""
+
+    def __init__(self) -> None:
+        self._set = False
+        self._previous: Any = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def _handle(self, _signum: int, _frame: object) -> None:
+        if self._set:  # a second Ctrl-C: stop now (the open batch is rolled back)
+            raise KeyboardInterrupt
+        self._set = True
+        typer.echo("stopping after the current batch (Ctrl-C again to stop now)", err=True)
+
+    def __enter__(self) -> _Interrupt:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
 
 
 class _Advance:

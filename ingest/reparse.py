@@ -55,10 +55,10 @@ def reparse(engine: Engine) -> ReparseResult:
                     article_id = article.id
                     session.execute(delete(Article).where(Article.id == article_id))
                     session.expunge(article)
-                    store.insert_article(row.id, record, article_id=article_id)
+                    store.insert_articles([(row.id, record, article_id)])
                     changed += 1
                 else:
-                    store.insert_article(row.id, record)
+                    store.insert_articles([(row.id, record, None)])
                     added += 1
             if row.status == "failed":
                 session.execute(

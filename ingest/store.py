@@ -1,22 +1,38 @@
 """The one stage that writes: documents, articles, paragraphs, sources, places.
 
 Everything here takes the caller's session and never commits; the pipeline
-decides the transaction (a batch of documents) and each document gets a
-savepoint of its own, so one failing document rolls back alone. Writes use
-Core-style bulk ``insert()`` statements rather than the ORM unit of work,
-which is many times slower on large loads.
+decides the transaction. ``Store.add_batch`` writes a whole batch of prepared
+documents with a handful of bulk statements (Core ``insert()`` with
+``executemany``, never the ORM unit of work, which is many times slower), in
+a savepoint; if the database refuses anything in it, the savepoint is rolled
+back and the batch is written again one document per savepoint, so one bad
+document fails alone and the others are stored.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Insert, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import (
+    Insert,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
+from db.base import Base
+from db.fts import bulk_indexing
 from db.models import (
     Article,
     ArticleLocation,
@@ -35,6 +51,9 @@ from ingest.records import ArticleRecord, PreparedDocument
 # A paragraph found in this many distinct articles of one source is boilerplate.
 BOILERPLATE_MIN_ARTICLES = 3
 BOILERPLATE = "boilerplate"
+T = TypeVar("T")
+# SQLite allows 32,766 bound parameters per statement; IN lists stay well below.
+_IN_CHUNK = 900
 
 
 @dataclass(frozen=True)
@@ -50,6 +69,16 @@ class Outcome:
     warnings: tuple[str, ...] = ()  # bad records of a file whose other records were stored
 
 
+@dataclass
+class _Plan:
+    """What to write for one document of a batch."""
+
+    prepared: PreparedDocument
+    status: str
+    new: list[ArticleRecord] = field(default_factory=list)
+    duplicate_of: int | None = None
+
+
 class Store:
     """Writes prepared documents into the caller's session, caching sources and places."""
 
@@ -58,152 +87,301 @@ class Store:
         self._sources: dict[str, int] = {}
         self._locations: dict[str, int] = {}
 
+    # --- what is stored already -------------------------------------------------------
+
     def stored(self, origin: str, sha256: str) -> Outcome | None:
-        """What became of this very file with these very bytes, if it is already stored.
+        """What became of this very file with these very bytes, if it is already stored."""
+        return self.stored_many([(origin, sha256)]).get((origin, sha256))
+
+    def stored_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
+        """For (origin, sha256) pairs already stored: what became of them.
 
         A file stored as failed is reported as failed again (it still is), but
         not stored twice.
         """
-        row = self.session.execute(
-            select(Document.id, Document.status, Document.error)
-            .where(Document.origin == origin, Document.sha256 == sha256)
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        if row.status == "failed":
-            return Outcome(
-                origin, "failed", error=row.error, reason="failed before", document_id=row.id
+        found: dict[tuple[str, str], Outcome] = {}
+        for chunk in _chunks(list(keys)):
+            rows = self.session.execute(
+                select(
+                    Document.id, Document.origin, Document.sha256, Document.status, Document.error
+                ).where(tuple_(Document.origin, Document.sha256).in_(chunk))
             )
-        return Outcome(origin, "unchanged", document_id=row.id)
+            for row in rows:
+                found[(row.origin, row.sha256)] = _as_stored(row.origin, row)
+        return found
+
+    def unchanged_files(self, files: Sequence[tuple[str, int, float]]) -> dict[str, Outcome]:
+        """For (origin, size, mtime) triples that match a stored document: what became of it.
+
+        This lets a re-ingest skip files without reading them: a file whose
+        path, size and modification time are those of a stored document is
+        taken as that document.
+        """
+        found: dict[str, Outcome] = {}
+        wanted = {origin: (size, mtime) for origin, size, mtime in files}
+        for chunk in _chunks(list(wanted)):
+            rows = self.session.execute(
+                select(
+                    Document.id,
+                    Document.origin,
+                    Document.size,
+                    Document.mtime,
+                    Document.status,
+                    Document.error,
+                ).where(Document.origin.in_(chunk))
+            )
+            for row in rows:
+                if (row.size, row.mtime) == wanted[row.origin]:
+                    found[row.origin] = _as_stored(row.origin, row)
+        return found
+
+    # --- writing ----------------------------------------------------------------------
 
     def add(self, prepared: PreparedDocument) -> Outcome:
         """Store one document and its articles in a savepoint of its own."""
+        return self.add_batch([prepared])[0]
+
+    def add_batch(self, batch: Sequence[PreparedDocument]) -> list[Outcome]:
+        """Store a batch of documents; one that the database refuses fails alone."""
         try:
             with self.session.begin_nested():
-                return self._add(prepared)
-        except (IntegrityError, DataError) as exc:
-            # The savepoint is gone, and with it anything cached inside it.
-            self._sources.clear()
-            self._locations.clear()
-            failed = PreparedDocument(
-                raw=prepared.raw,
-                encoding=prepared.encoding,
-                error=f"database refused it: {exc.orig}",
-                reason="database error",
-            )
-            with self.session.begin_nested():
-                return self._add(failed)
+                return self._write(batch)
+        except (IntegrityError, DataError):
+            self._forget()
+            if len(batch) == 1:
+                return [self._refused(batch[0])]
+        outcomes = []
+        for prepared in batch:
+            try:
+                with self.session.begin_nested():
+                    outcomes.extend(self._write([prepared]))
+            except (IntegrityError, DataError):
+                self._forget()
+                outcomes.append(self._refused(prepared))
+        return outcomes
 
-    def _add(self, prepared: PreparedDocument) -> Outcome:
-        raw = prepared.raw
-        if prepared.error is not None:
-            doc_id = self._insert_document(prepared, "failed", error=prepared.error)
-            return Outcome(raw.origin, "failed", 0, prepared.error, prepared.reason, doc_id)
-
-        original = self._same_bytes(raw.sha256)
-        new: list[ArticleRecord] = []
-        for record in prepared.articles:
-            earlier = self._document_with_content(record.content_hash)
-            if earlier is None:
-                new.append(record)
-            elif original is None:
-                original = earlier
-        if not new:
-            doc_id = self._insert_document(
-                prepared, "duplicate", error=_bad_records(prepared), duplicate_of=original
-            )
-            return Outcome(
-                raw.origin, "duplicate", 0, document_id=doc_id, warnings=prepared.warnings
-            )
-
-        doc_id = self._insert_document(prepared, "ingested", error=_bad_records(prepared))
-        for record in new:
-            self.insert_article(doc_id, record)
-        return Outcome(
-            raw.origin, "ingested", len(new), document_id=doc_id, warnings=prepared.warnings
+    def _refused(self, prepared: PreparedDocument) -> Outcome:
+        failed = PreparedDocument(
+            raw=prepared.raw,
+            encoding=prepared.encoding,
+            error="the database refused it (a constraint failed)",
+            reason="database error",
+            format=prepared.format,
         )
+        with self.session.begin_nested():
+            return self._write([failed])[0]
 
-    def _same_bytes(self, sha256: str) -> int | None:
-        """The first stored document with these bytes that holds (or repeats) articles."""
-        row = self.session.execute(
-            select(Document.id, Document.duplicate_of)
-            .where(Document.sha256 == sha256, Document.status != "failed")
-            .order_by(Document.id)
-            .limit(1)
-        ).first()
-        if row is None:
-            return None
-        return int(row.duplicate_of or row.id)
+    def _forget(self) -> None:
+        """Drop the caches: ids made inside a rolled-back savepoint are gone."""
+        self._sources.clear()
+        self._locations.clear()
 
-    def _document_with_content(self, digest: str) -> int | None:
-        return self.session.scalar(
-            select(Article.document_id).where(Article.content_hash == digest)
-        )
-
-    def _insert_document(
-        self,
-        prepared: PreparedDocument,
-        status: str,
-        *,
-        error: str | None = None,
-        duplicate_of: int | None = None,
-    ) -> int:
-        raw = prepared.raw
-        return self._new_id(
-            insert(Document).values(
-                origin=raw.origin,
-                sha256=raw.sha256,
-                size=raw.size,
-                mtime=raw.mtime,
-                encoding=prepared.encoding,
-                format=prepared.format,
-                raw=raw.raw,
-                status=status,
-                error=error,
-                duplicate_of=duplicate_of,
+    def _write(self, batch: Sequence[PreparedDocument]) -> list[Outcome]:
+        plans = self._plan(batch)
+        doc_ids = self._insert_documents(plans)
+        jobs = [
+            (doc_id, record, None)
+            for plan, doc_id in zip(plans, doc_ids, strict=True)
+            for record in plan.new
+        ]
+        self.insert_articles(jobs)
+        outcomes = []
+        for plan, doc_id in zip(plans, doc_ids, strict=True):
+            prepared = plan.prepared
+            outcomes.append(
+                Outcome(
+                    origin=prepared.raw.origin,
+                    status=plan.status,
+                    articles=len(plan.new),
+                    error=prepared.error,
+                    reason=prepared.reason,
+                    document_id=doc_id,
+                    warnings=prepared.warnings,
+                )
             )
-        )
+        return outcomes
 
-    def insert_article(
-        self, document_id: int, record: ArticleRecord, article_id: int | None = None
-    ) -> int:
-        """Insert one article with its paragraphs, translations and page place.
+    def _plan(self, batch: Sequence[PreparedDocument]) -> list[_Plan]:
+        """Decide each document's status: failed, duplicate (of what), or ingested (with what)."""
+        ok = [p for p in batch if p.error is None]
+        same_bytes = self._documents_by_sha([p.raw.sha256 for p in ok])
+        owners = self._documents_by_content([r.content_hash for p in ok for r in p.articles])
+        plans = []
+        for prepared in batch:
+            if prepared.error is not None:
+                plans.append(_Plan(prepared, "failed"))
+                continue
+            original = same_bytes.get(prepared.raw.sha256)
+            plan = _Plan(prepared, "ingested")
+            for record in prepared.articles:
+                earlier = owners.get(record.content_hash)
+                if earlier is None:
+                    plan.new.append(record)
+                    owners[record.content_hash] = -1  # claimed by this batch
+                elif original is None and earlier > 0:
+                    original = earlier
+            if not plan.new:
+                plan.status, plan.duplicate_of = "duplicate", original
+            plans.append(plan)
+            # A later file of the batch with the same bytes repeats this one.
+            same_bytes.setdefault(prepared.raw.sha256, -1)
+        return plans
 
-        ``article_id`` keeps an existing id (``reparse`` rewrites articles in place).
-        """
-        parsed = record.article
-        source_id = self.source_id(parsed.source_name, parsed.source_category)
-        location_id = self._page_place_id(record)
-        values = dict(
-            document_id=document_id,
-            source_id=source_id,
-            title=parsed.title,
-            published_at=parsed.published_at,
-            page_date=parsed.page_date,
-            page_location_id=location_id,
-            page_temperature_c=parsed.page_temperature_c,
-            content_hash=record.content_hash,
-            url=parsed.url,
-            guid=parsed.guid,
-            author=parsed.author,
-            language=parsed.language,
-            revision=self._next_revision(parsed.url, parsed.guid),
-            layout=parsed.layout,
-            parser_version=parsed.parser_version,
-        )
-        if article_id is not None:
-            values["id"] = article_id
-        article_id = self._new_id(insert(Article).values(**values))
+    def _documents_by_sha(self, shas: list[str]) -> dict[str, int]:
+        """sha256 -> the first stored document with those bytes that holds (or repeats) articles."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(shas))):
+            rows = self.session.execute(
+                select(Document.sha256, Document.id, Document.duplicate_of)
+                .where(Document.sha256.in_(chunk), Document.status != "failed")
+                .order_by(Document.id)
+            )
+            for sha, doc_id, duplicate_of in rows:
+                found.setdefault(sha, int(duplicate_of or doc_id))
+        return found
 
-        known = self._known_boilerplate(source_id, record) if source_id is not None else set()
-        relabelled = {
-            p.position for p in record.paragraphs if p.kind == "body" and p.text_hash in known
-        }
-        if record.paragraphs:
+    def _documents_by_content(self, digests: list[str]) -> dict[str, int]:
+        """content hash -> the document holding the article with that content."""
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(digests))):
+            rows = self.session.execute(
+                select(Article.content_hash, Article.document_id).where(
+                    Article.content_hash.in_(chunk)
+                )
+            )
+            found.update({digest: int(doc_id) for digest, doc_id in rows})
+        return found
+
+    def _insert_documents(self, plans: list[_Plan]) -> list[int]:
+        first_id: dict[str, int] = {}  # sha256 -> the first document of the batch with it
+        rows = []
+        for plan in plans:
+            prepared, raw = plan.prepared, plan.prepared.raw
+            duplicate_of = plan.duplicate_of
+            if duplicate_of is not None and duplicate_of < 0:
+                duplicate_of = None  # a repeat of this batch: pointed at it below
+            rows.append(
+                dict(
+                    origin=raw.origin,
+                    sha256=raw.sha256,
+                    size=raw.size,
+                    mtime=raw.mtime,
+                    encoding=prepared.encoding,
+                    format=prepared.format,
+                    raw=raw.raw,
+                    status=plan.status,
+                    error=prepared.error if plan.status == "failed" else _bad_records(prepared),
+                    duplicate_of=duplicate_of,
+                )
+            )
+        ids = self._insert_returning_ids(Document, rows)
+        for plan, doc_id in zip(plans, ids, strict=True):
+            if plan.status != "failed":
+                first_id.setdefault(plan.prepared.raw.sha256, doc_id)
+        self._fix_batch_duplicates(plans, ids, first_id)
+        return ids
+
+    def _insert_returning_ids(self, model: type[Base], rows: list[dict[str, object]]) -> list[int]:
+        """Insert rows with one executemany and return their new ids, in order."""
+        if not rows:
+            return []
+        table = _table(model)
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self.session.execute(statement, rows).scalars()]
+
+    def _fix_batch_duplicates(
+        self, plans: list[_Plan], ids: list[int], first_id: dict[str, int]
+    ) -> None:
+        """Point duplicates of documents first seen in this same batch at those documents."""
+        owner: dict[str, int] = {}
+        for plan, doc_id in zip(plans, ids, strict=True):
+            for record in plan.new:
+                owner[record.content_hash] = doc_id
+        fixes = []
+        for plan, doc_id in zip(plans, ids, strict=True):
+            if plan.status != "duplicate" or (plan.duplicate_of or 0) > 0:
+                continue
+            target = first_id.get(plan.prepared.raw.sha256)
+            if target == doc_id or target is None:
+                target = next(
+                    (
+                        owner[r.content_hash]
+                        for r in plan.prepared.articles
+                        if r.content_hash in owner
+                    ),
+                    None,
+                )
+            if target is not None and target != doc_id:
+                fixes.append(dict(i=doc_id, d=target))
+        if fixes:
+            table = _table(Document)
             self.session.execute(
-                insert(Paragraph),
-                [
+                update(table)
+                .where(table.c.id == bindparam("i"))
+                .values(duplicate_of=bindparam("d")),
+                fixes,
+            )
+
+    def insert_articles(self, jobs: Sequence[tuple[int, ArticleRecord, int | None]]) -> list[int]:
+        """Insert articles (document id, record, id to keep or None) with everything they hold.
+
+        Paragraphs whose source already repeats them often enough are stored
+        as boilerplate; counts of the source's paragraphs are updated, and a
+        paragraph reaching the threshold is relabelled in the source's earlier
+        articles too.
+        """
+        if not jobs:
+            return []
+        revisions = self._next_revisions([record for _, record, _ in jobs])
+        rows = []
+        for doc_id, record, keep_id in jobs:
+            parsed = record.article
+            values: dict[str, object] = dict(
+                document_id=doc_id,
+                source_id=self.source_id(parsed.source_name, parsed.source_category),
+                title=parsed.title,
+                published_at=parsed.published_at,
+                page_date=parsed.page_date,
+                page_location_id=self._page_place_id(record),
+                page_temperature_c=parsed.page_temperature_c,
+                content_hash=record.content_hash,
+                url=parsed.url,
+                guid=parsed.guid,
+                author=parsed.author,
+                language=parsed.language,
+                revision=revisions(parsed.url, parsed.guid),
+                layout=parsed.layout,
+                parser_version=parsed.parser_version,
+            )
+            if keep_id is not None:
+                values["id"] = keep_id
+            rows.append(values)
+        with bulk_indexing(self.session) as indexed:
+            kept = [r for r in rows if "id" in r]
+            fresh_ids = iter(
+                self._insert_returning_ids(Article, [r for r in rows if "id" not in r])
+            )
+            if kept:
+                self.session.execute(insert(_table(Article)), kept)
+            article_ids = [cast(int, r["id"]) if "id" in r else next(fresh_ids) for r in rows]
+
+            articles = [
+                (article_id, record, self.source_id(record.article.source_name, None))
+                for article_id, (_, record, _) in zip(article_ids, jobs, strict=True)
+            ]
+            boilerplate = self._count_paragraphs(articles)
+            paragraphs: list[dict[str, object]] = []
+            translations: list[dict[str, object]] = []
+            links: list[dict[str, object]] = []
+            mentions: list[dict[str, object]] = []
+            for article_id, record, source_id in articles:
+                repeated = boilerplate.get(source_id, set()) if source_id is not None else set()
+                relabelled = {
+                    p.position
+                    for p in record.paragraphs
+                    if p.kind == "body" and p.text_hash in repeated
+                }
+                paragraphs.extend(
                     dict(
                         article_id=article_id,
                         position=p.position,
@@ -212,37 +390,120 @@ class Store:
                         text_hash=p.text_hash,
                     )
                     for p in record.paragraphs
-                ],
-            )
-        if parsed.translations:
-            self.session.execute(
-                insert(ArticleTranslation),
-                [
-                    dict(article_id=article_id, language=lang)
-                    for lang in dict.fromkeys(parsed.translations)
-                ],
-            )
-        if location_id is not None:
-            self.session.execute(
-                insert(ArticleLocation).values(
-                    article_id=article_id, location_id=location_id, role="page", mentions=1
                 )
-            )
-        self._insert_mentions(article_id, record, skip=relabelled)
-        if source_id is not None:
-            self._learn_boilerplate(source_id, record)
-        return article_id
+                translations.extend(
+                    dict(article_id=article_id, language=language)
+                    for language in dict.fromkeys(record.article.translations)
+                )
+                page_place = self._page_place_id(record)
+                if page_place is not None:
+                    links.append(
+                        dict(article_id=article_id, location_id=page_place, role="page", mentions=1)
+                    )
+                named = [
+                    dict(
+                        article_id=article_id,
+                        location_id=self.place_id(m.place),
+                        paragraph_position=m.position,
+                        start_offset=m.start,
+                        end_offset=m.end,
+                        surface=m.surface,
+                    )
+                    for m in record.mentions
+                    if m.position not in relabelled
+                ]
+                mentions.extend(named)
+                counts = Counter(row["location_id"] for row in named)
+                links.extend(
+                    dict(article_id=article_id, location_id=loc, role="mention", mentions=n)
+                    for loc, n in counts.items()
+                )
+            for table, rows in (
+                (Paragraph, paragraphs),
+                (ArticleTranslation, translations),
+                (ArticleLocation, links),
+                (LocationMention, mentions),
+            ):
+                if rows:
+                    self.session.execute(insert(_table(table)), rows)
+            indexed(article_ids)
+        return article_ids
 
-    def _next_revision(self, url: str | None, guid: str | None) -> int:
-        """1 for a URL (or feed guid) not seen before, else one more than its latest revision.
+    def _next_revisions(self, records: Sequence[ArticleRecord]) -> _Revisions:
+        urls = {r.article.url for r in records if r.article.url}
+        guids = {r.article.guid for r in records if r.article.guid and not r.article.url}
+        latest: dict[tuple[str, str], int] = {}
+        for column, values in (("url", urls), ("guid", guids)):
+            attribute = getattr(Article, column)
+            for chunk in _chunks(sorted(values)):
+                rows = self.session.execute(
+                    select(attribute, func.max(Article.revision))
+                    .where(attribute.in_(chunk))
+                    .group_by(attribute)
+                )
+                latest.update({(column, key): int(n) for key, n in rows})
+        return _Revisions(latest)
 
-        Only new content reaches here: the same text at the same URL is a duplicate.
+    def _count_paragraphs(
+        self, articles: list[tuple[int, ArticleRecord, int | None]]
+    ) -> dict[int, set[str]]:
+        """Count the batch's paragraphs per source; return each source's boilerplate hashes.
+
+        The counts include this batch, so three articles of one source in one
+        batch already make their shared paragraph boilerplate. Paragraphs that
+        cross the threshold now are relabelled in the source's stored articles.
         """
-        if not url and not guid:
-            return 1
-        same = Article.url == url if url else Article.guid == guid
-        latest = self.session.scalar(select(func.max(Article.revision)).where(same))
-        return int(latest or 0) + 1
+        texts: dict[int, dict[str, str]] = defaultdict(dict)
+        seen: dict[int, Counter[str]] = defaultdict(Counter)
+        for _, record, source_id in articles:
+            if source_id is None:
+                continue
+            hashes = {p.text_hash: p.text for p in record.paragraphs if p.kind in CONTENT_KINDS}
+            texts[source_id].update(hashes)
+            seen[source_id].update(hashes.keys())
+        boilerplate: dict[int, set[str]] = {}
+        for source_id, batch_counts in seen.items():
+            before: dict[str, int] = {}
+            for chunk in _chunks(sorted(batch_counts)):
+                rows = self.session.execute(
+                    select(SourceParagraph.text_hash, SourceParagraph.articles).where(
+                        SourceParagraph.source_id == source_id,
+                        SourceParagraph.text_hash.in_(chunk),
+                    )
+                )
+                before.update({h: int(n) for h, n in rows})
+            updates = [
+                dict(s=source_id, h=h, n=before[h] + n)
+                for h, n in batch_counts.items()
+                if h in before
+            ]
+            if updates:
+                table = _table(SourceParagraph)
+                self.session.execute(
+                    update(table)
+                    .where(table.c.source_id == bindparam("s"), table.c.text_hash == bindparam("h"))
+                    .values(articles=bindparam("n")),
+                    updates,
+                )
+            fresh = [
+                dict(source_id=source_id, text_hash=h, articles=n, text=texts[source_id][h])
+                for h, n in batch_counts.items()
+                if h not in before
+            ]
+            if fresh:
+                self.session.execute(insert(_table(SourceParagraph)), fresh)
+            total = {h: before.get(h, 0) + n for h, n in batch_counts.items()}
+            boilerplate[source_id] = {h for h, n in total.items() if n >= BOILERPLATE_MIN_ARTICLES}
+            crossed = [
+                h
+                for h in boilerplate[source_id]
+                if before.get(h, 0) > 0 and before[h] < BOILERPLATE_MIN_ARTICLES
+            ]
+            if crossed:
+                mark_boilerplate(self.session, source_id, crossed)
+        return boilerplate
+
+    # --- sources and places -----------------------------------------------------------
 
     def source_id(self, name: str | None, category: str | None) -> int | None:
         """The id of the source called ``name``, created on first sight."""
@@ -316,98 +577,48 @@ class Store:
         )
         return self.place_id(place)
 
-    def _insert_mentions(self, article_id: int, record: ArticleRecord, skip: set[int]) -> None:
-        """Store where the article names places, and how often it names each."""
-        mentions = [m for m in record.mentions if m.position not in skip]
-        if not mentions:
-            return
-        rows = [
-            dict(
-                article_id=article_id,
-                location_id=self.place_id(m.place),
-                paragraph_position=m.position,
-                start_offset=m.start,
-                end_offset=m.end,
-                surface=m.surface,
-            )
-            for m in mentions
-        ]
-        self.session.execute(insert(LocationMention), rows)
-        counts = Counter(row["location_id"] for row in rows)
-        self.session.execute(
-            insert(ArticleLocation),
-            [
-                dict(article_id=article_id, location_id=loc, role="mention", mentions=n)
-                for loc, n in counts.items()
-            ],
-        )
-
     def _new_id(self, statement: Insert) -> int:
         """Run a single-row INSERT and return the new row's id."""
         table = statement.table
         return int(self.session.execute(statement.returning(table.c.id)).scalar_one())
 
-    # --- boilerplate learned from the corpus ---------------------------------------------
 
-    def _known_boilerplate(self, source_id: int, record: ArticleRecord) -> set[str]:
-        """Hashes of this article's paragraphs that its source already repeats often enough.
+class _Revisions:
+    """Hands out revision numbers: one more than the latest stored for the URL (or guid)."""
 
-        This article is one more occurrence, so a count of threshold - 1 is enough.
-        """
-        hashes = _content_hashes(record)
-        if not hashes:
-            return set()
-        rows = self.session.execute(
-            select(SourceParagraph.text_hash).where(
-                SourceParagraph.source_id == source_id,
-                SourceParagraph.text_hash.in_(hashes),
-                SourceParagraph.articles >= BOILERPLATE_MIN_ARTICLES - 1,
-            )
+    def __init__(self, latest: dict[tuple[str, str], int]) -> None:
+        self._latest = latest
+
+    def __call__(self, url: str | None, guid: str | None) -> int:
+        if not url and not guid:
+            return 1
+        key = ("url", url) if url else ("guid", guid or "")
+        self._latest[key] = self._latest.get(key, 0) + 1
+        return self._latest[key]
+
+
+def _as_stored(origin: str, row: Any) -> Outcome:
+    if row.status == "failed":
+        return Outcome(
+            origin, "failed", error=row.error, reason="failed before", document_id=row.id
         )
-        return set(rows.scalars())
+    return Outcome(origin, "unchanged", document_id=row.id)
 
-    def _learn_boilerplate(self, source_id: int, record: ArticleRecord) -> None:
-        """Count this article's paragraphs for its source; relabel those crossing the threshold.
 
-        A paragraph that reaches the threshold is relabelled in every earlier
-        article of the source too, so the order of ingest does not matter.
-        """
-        texts = {p.text_hash: p.text for p in record.paragraphs if p.kind in CONTENT_KINDS}
-        if not texts:
-            return
-        rows = self.session.execute(
-            select(SourceParagraph.text_hash, SourceParagraph.articles).where(
-                SourceParagraph.source_id == source_id, SourceParagraph.text_hash.in_(texts)
-            )
-        )
-        counts: dict[str, int] = {text_hash: n for text_hash, n in rows}
-        if counts:
-            self.session.execute(
-                update(SourceParagraph)
-                .where(
-                    SourceParagraph.source_id == source_id, SourceParagraph.text_hash.in_(counts)
-                )
-                .values(articles=SourceParagraph.articles + 1)
-            )
-        fresh = [h for h in texts if h not in counts]
-        if fresh:
-            self.session.execute(
-                insert(SourceParagraph),
-                [dict(source_id=source_id, text_hash=h, articles=1, text=texts[h]) for h in fresh],
-            )
-        crossed = [h for h, n in counts.items() if n + 1 == BOILERPLATE_MIN_ARTICLES]
-        if crossed:
-            mark_boilerplate(self.session, source_id, crossed)
+def _table(model: type[Base]) -> Table:
+    """A model's Core table: bulk executemany goes straight to Core, skipping the ORM."""
+    return cast(Table, model.__table__)
+
+
+def _chunks(values: list[T]) -> Iterable[list[T]]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield values[start : start + _IN_CHUNK]
 
 
 def _bad_records(prepared: PreparedDocument) -> str | None:
     if not prepared.warnings:
         return None
     return f"{len(prepared.warnings)} bad records: " + "; ".join(prepared.warnings)
-
-
-def _content_hashes(record: ArticleRecord) -> list[str]:
-    return list({p.text_hash for p in record.paragraphs if p.kind in CONTENT_KINDS})
 
 
 def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[str]) -> None:
@@ -425,43 +636,46 @@ def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[str]) ->
     if not targets:
         return
     pairs = [(article_id, position) for article_id, position in targets]
-    session.execute(
-        update(Paragraph)
-        .where(tuple_(Paragraph.article_id, Paragraph.position).in_(pairs))
-        .values(kind=BOILERPLATE)
-        .execution_options(synchronize_session=False)
-    )
-    session.execute(
-        delete(LocationMention)
-        .where(tuple_(LocationMention.article_id, LocationMention.paragraph_position).in_(pairs))
-        .execution_options(synchronize_session=False)
-    )
+    for chunk in _chunks(pairs):
+        session.execute(
+            update(Paragraph)
+            .where(tuple_(Paragraph.article_id, Paragraph.position).in_(chunk))
+            .values(kind=BOILERPLATE)
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            delete(LocationMention)
+            .where(
+                tuple_(LocationMention.article_id, LocationMention.paragraph_position).in_(chunk)
+            )
+            .execution_options(synchronize_session=False)
+        )
     recount_mentions(session, {article_id for article_id, _ in pairs})
 
 
 def recount_mentions(session: Session, article_ids: Iterable[int]) -> None:
     """Derive the articles' 'mention' links again from their stored mentions."""
-    ids = list(article_ids)
-    session.execute(
-        delete(ArticleLocation)
-        .where(ArticleLocation.article_id.in_(ids), ArticleLocation.role == "mention")
-        .execution_options(synchronize_session=False)
-    )
-    counted = (
-        select(
-            LocationMention.article_id,
-            LocationMention.location_id,
-            literal("mention"),
-            func.count(),
+    for ids in _chunks(sorted(article_ids)):
+        session.execute(
+            delete(ArticleLocation)
+            .where(ArticleLocation.article_id.in_(ids), ArticleLocation.role == "mention")
+            .execution_options(synchronize_session=False)
         )
-        .where(LocationMention.article_id.in_(ids))
-        .group_by(LocationMention.article_id, LocationMention.location_id)
-    )
-    session.execute(
-        insert(ArticleLocation).from_select(
-            ["article_id", "location_id", "role", "mentions"], counted
+        counted = (
+            select(
+                LocationMention.article_id,
+                LocationMention.location_id,
+                literal("mention"),
+                func.count(),
+            )
+            .where(LocationMention.article_id.in_(ids))
+            .group_by(LocationMention.article_id, LocationMention.location_id)
         )
-    )
+        session.execute(
+            insert(ArticleLocation).from_select(
+                ["article_id", "location_id", "role", "mentions"], counted
+            )
+        )
 
 
 def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = None) -> None:

@@ -171,3 +171,19 @@ def test_index_follows_deletes(engine: Engine, session: Session) -> None:
         connection.execute(text("DELETE FROM articles WHERE title = 'Border arrests rise'"))
     session.rollback()
     assert search(session, "Vladivostok") == []
+
+
+def test_bulk_writes_leave_the_index_whole(engine: Engine, session: Session) -> None:
+    with engine.begin() as connection:
+        for fts in ("paragraphs_fts", "articles_fts"):
+            connection.execute(text(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')"))
+        assert connection.execute(text("SELECT deferred FROM fts_control")).scalar() == 0
+        # A single write outside ingest is indexed by the triggers.
+        connection.execute(
+            text(
+                "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                "VALUES (1, 99, 'body', 'A lighthouse keeper retired.', 'h')"
+            )
+        )
+    session.rollback()
+    assert [h.paragraph_position for h in search(session, "lighthouse")] == [99]

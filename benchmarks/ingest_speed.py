@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Ingest speed against SQLite's bare write speed for the same rows, memory, and re-ingest time.
+
+usage: python benchmarks/ingest_speed.py [--pages 20000] [--keep DIR]
+
+1. Generates N distinct page dumps in the seed's layout (top bar, headline,
+   ten body paragraphs, standing text, footer, sidebar) under a temp folder.
+2. Ingests them with the CLI (``python -m ingest``) into a fresh database:
+   pages/s, rows/s, peak memory of that process, database bytes per article.
+3. Writes the very same rows again into a fresh database at the same schema
+   with bare ``sqlite3`` ``executemany`` in one transaction, the FTS triggers
+   dropped and one FTS5 ``rebuild`` at the end: the floor newsstore is held to.
+4. Ingests the unchanged files again: the time to find there is nothing to do.
+
+Not a test: a figure anyone can rerun (README keeps its history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from db.migrate import upgrade
+
+WORDS = (
+    "the of and to in a is that for on said with was as by at from his government "
+    "officials police minister people year city country report new two after would "
+    "against security border workers market prices trade talks election court week "
+    "river harbour bridge ferry council mayor storm school hospital company shares "
+    "bank energy water farmers villagers soldiers journalists reporters sources capital"
+).split()
+CITIES = ["Delhi", "Paris", "Tokyo", "Sydney", "London", "Lisbon", ""]
+SOURCES = [f"Wire {n}(Desk {n % 7})" for n in range(40)]
+TABLES = (
+    "documents",
+    "sources",
+    "locations",
+    "articles",
+    "paragraphs",
+    "article_translations",
+    "article_locations",
+    "location_mentions",
+    "source_paragraphs",
+)
+
+
+def page(rng: random.Random, n: int) -> str:
+    """One distinct page dump in the seed's layout."""
+    city = rng.choice(CITIES)
+    body = []
+    for _ in range(10):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(25, 60))]
+        body.append(" ".join(words).capitalize() + ".")
+    source = rng.choice(SOURCES)
+    standing = f"{source.split('(')[0]} works with a network of correspondents."
+    top = f"{rng.uniform(-10, 35):.1f} C\n" + (f"{city}\n" if city else "")
+    return (
+        f"{top}Sunday, February 9, 2025\n\nStory {n}: {rng.choice(WORDS)} "
+        f"{rng.choice(WORDS)} in the news\n\n" + "\n\n".join(body) + f"\n\n{standing}\n\n"
+        f"Read in Korean\n\nMay 28, 2024 at 06:30AM\n\nby {source}\n\nMost Popular Articles\n"
+    )
+
+
+def run_cli(db: Path, folder: Path) -> tuple[float, int]:
+    """Seconds and peak RSS (KiB) of one ``newsstore ingest`` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "ingest", "--db", str(db), "ingest", str(folder)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    seconds = time.perf_counter() - start
+    return seconds, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+
+
+def bare_write(source: Path, target: Path) -> tuple[float, int]:
+    """Seconds to write ``source``'s rows into a fresh database with bare executemany."""
+    upgrade(f"sqlite:///{target}")
+    src = sqlite3.connect(source)
+    rows = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
+    src.close()
+    db = sqlite3.connect(target, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA foreign_keys=ON")
+    triggers = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
+    for name in triggers:
+        db.execute(f'DROP TRIGGER "{name}"')
+    start = time.perf_counter()
+    db.execute("BEGIN")
+    for table in TABLES:
+        if rows[table]:
+            marks = ", ".join("?" * len(rows[table][0]))
+            db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table])
+    db.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
+    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+    db.execute("COMMIT")
+    seconds = time.perf_counter() - start
+    db.close()
+    return seconds, sum(len(r) for r in rows.values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=20_000)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.keep or Path(tmp)
+        folder = work / "pages"
+        folder.mkdir(parents=True, exist_ok=True)
+        rng = random.Random(20250209)
+        for n in range(args.pages):
+            (folder / f"{n:06d}.txt").write_text(page(rng, n), encoding="utf-8")
+        db, bare = work / "ingest.db", work / "bare.db"
+        for path in (db, bare):
+            for leftover in path.parent.glob(path.name + "*"):
+                leftover.unlink()
+
+        seconds, peak_kib = run_cli(db, folder)
+        again, _ = run_cli(db, folder)
+        bare_seconds, rows = bare_write(db, bare)
+        check = sqlite3.connect(db)
+        articles = check.execute("SELECT count(*) FROM articles").fetchone()[0]
+        check.close()
+        size = sum(p.stat().st_size for p in work.glob("ingest.db*"))
+
+    print(f"pages                 {args.pages} ({articles} articles, {rows} rows)")
+    print(
+        f"ingest                {seconds:.2f} s = {args.pages / seconds:.0f} pages/s, "
+        f"{rows / seconds:.0f} rows/s"
+    )
+    print(f"bare sqlite3 write    {bare_seconds:.2f} s = {rows / bare_seconds:.0f} rows/s")
+    print(f"ratio ingest / bare   {seconds / bare_seconds:.2f}  (target <= 2.5, aim 1.5)")
+    print(f"peak memory (ingest)  {peak_kib / 1024:.0f} MB  (target <= 400)")
+    print(f"database              {size / articles:.0f} bytes per article")
+    print(f"re-ingest unchanged   {again:.2f} s = {seconds / again:.1f}x faster (target >= 10)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""The pipeline with worker processes and small batches gives what the plain pipeline gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from ingest import pipeline
+from ingest.read import iter_paths
+from tests.conftest import write
+from tests.test_store import STANDING, page
+
+
+def test_workers_and_batches_keep_order_duplicates_and_boilerplate(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    for n in range(7):
+        write(folder / f"{n}.txt", page(f"Story {n}", [f"Body of story {n}."]))
+    write(folder / "7.txt", page("Story 0", ["Body of story 0."]))  # same article again
+    write(folder / "8.txt", b"")
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(pipeline.run(engine, paths, batch_size=3, workers=2))
+    assert [o.origin for o in outcomes] == paths
+    assert [o.status for o in outcomes] == ["ingested"] * 7 + ["duplicate", "failed"]
+    with engine.connect() as connection:
+        kinds = connection.execute(
+            text("SELECT DISTINCT kind FROM paragraphs WHERE text = :t"), {"t": STANDING}
+        ).scalars()
+        assert list(kinds) == ["boilerplate"]
+        first = connection.execute(
+            text("SELECT id FROM documents WHERE origin = :o"), {"o": paths[0]}
+        ).scalar()
+        dup = connection.execute(
+            text("SELECT duplicate_of FROM documents WHERE origin = :o"), {"o": paths[7]}
+        ).scalar()
+        assert dup == first
+    again = list(pipeline.run(engine, paths, batch_size=4, workers=2))
+    assert [o.status for o in again] == ["unchanged"] * 8 + ["failed"]
+
+
+def test_duplicates_within_one_batch(engine: Engine, tmp_path: Path) -> None:
+    a = write(tmp_path / "a.txt", "Headline\n\nSame body.\n")
+    b = write(tmp_path / "b.txt", "Headline\n\nSame body.\n")
+    c = write(tmp_path / "c.txt", "Headline\r\n\r\nSame body.\r\n")
+    outcomes = list(pipeline.run(engine, [str(a), str(b), str(c)], workers=0))
+    assert [o.status for o in outcomes] == ["ingested", "duplicate", "duplicate"]
+    assert outcomes[1].document_id and outcomes[0].document_id
+    with engine.connect() as connection:
+        pointers = connection.execute(
+            text("SELECT duplicate_of FROM documents ORDER BY id")
+        ).scalars()
+        assert list(pointers) == [None, outcomes[0].document_id, outcomes[0].document_id]
