@@ -23,12 +23,21 @@ def _url(ctx: typer.Context) -> str:
 def upgrade(
     ctx: typer.Context,
     revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    no_backup: Annotated[
+        bool, typer.Option("--no-backup", help="Do not copy the SQLite file first.")
+    ] = False,
 ) -> None:
     """Upgrade the database schema to REVISION (default: the newest).
+
+    A SQLite file is copied first (FILE.REVISION.TIME.bak) unless --no-backup.
 
     Example: newsstore db upgrade
     """
     url = _url(ctx)
+    if not no_backup:
+        copy = migrate.backup(url)
+        if copy is not None:
+            typer.echo(f"backup: {copy}", err=True)
     migrate.upgrade(url, revision)
     typer.echo(f"database at {_current(url)}", err=True)
 

@@ -7,15 +7,17 @@ Only a new, empty database is brought to head by itself.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, make_url
 
 import migrations
 from db.session import database_url, make_engine
@@ -78,19 +80,14 @@ def ensure_current(engine: Engine, *, create: bool = True) -> None:
     if set(current) == set(head):
         return
     if not current:
-        with engine.connect() as connection:
-            tables = [
-                t for t in inspect(connection).get_table_names() if not t.startswith("sqlite_")
-            ]
-        if tables:
-            raise SchemaUnknown(
-                "the database has tables but no newsstore schema revision: "
-                "is it a newsstore database?"
-            )
         if not create:
             raise SchemaError("the database is empty: run 'newsstore ingest' first")
-        upgrade(str(engine.url.render_as_string(hide_password=False)))
+        _create(engine.url.render_as_string(hide_password=False))
         return
+    _refuse(current, head)
+
+
+def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
     script = ScriptDirectory.from_config(alembic_config())
     known = {rev.revision for rev in script.walk_revisions()}
     if not set(current) <= known:
@@ -99,6 +96,67 @@ def ensure_current(engine: Engine, *, create: bool = True) -> None:
             "does not know: it was made by a newer version"
         )
     raise SchemaOutdated(current, head)
+
+
+def _create(url: str) -> None:
+    """Bring a database without a schema to head, one process at a time.
+
+    The check and the creation run in one transaction that holds the write
+    lock, so two commands starting on the same new file do not both create
+    it: the second waits, then finds the schema made.
+    """
+    engine = make_engine(url, foreign_keys=False)
+    try:
+        with engine.begin() as connection:
+            current = tuple(MigrationContext.configure(connection).get_current_heads())
+            if current:
+                if set(current) != set(heads()):
+                    _refuse(current, heads())
+                return
+            tables = [
+                t for t in inspect(connection).get_table_names() if not t.startswith("sqlite_")
+            ]
+            if tables:
+                raise SchemaUnknown(
+                    "the database has tables but no newsstore schema revision: "
+                    "is it a newsstore database?"
+                )
+            config = alembic_config(url)
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    finally:
+        engine.dispose()
+
+
+def backup(url: str | None = None) -> Path | None:
+    """Copy a SQLite database file before changing its schema; returns the copy's path.
+
+    Uses SQLite's online backup, so the copy is consistent even while others
+    read or write. Nothing to copy (None) for a new or empty file or another
+    kind of database.
+    """
+    resolved = make_url(database_url(url))
+    path = Path(resolved.database or "")
+    if resolved.get_backend_name() != "sqlite" or not path.is_file() or path.stat().st_size == 0:
+        return None
+    engine = make_engine(url)
+    try:
+        revisions = current_revisions(engine)
+    finally:
+        engine.dispose()
+    if not revisions:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.{'-'.join(revisions)}.{stamp}.bak")
+    source = sqlite3.connect(path)
+    copy = sqlite3.connect(target)
+    try:
+        with copy:
+            source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
+    return target
 
 
 def upgrade(url: str | None = None, revision: str = "head") -> None:

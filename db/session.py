@@ -70,9 +70,15 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> 
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
+    # A writer takes the write lock when its transaction begins (waiting up to the busy
+    # timeout for another writer), not at its first write: in WAL mode a transaction
+    # that has read and then writes after another writer committed fails at once with
+    # SQLITE_BUSY, whatever the timeout. Readers take no lock.
+    begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql(begin)
 
 
 @contextmanager

@@ -92,6 +92,9 @@ def ingest(
             min=0,
         ),
     ] = None,
+    max_size: Annotated[
+        str, typer.Option(help="Refuse files larger than this (bytes, or with K, M, G).")
+    ] = "50M",
 ) -> None:
     """Ingest documents: store each one's raw bytes and the articles read from it.
 
@@ -102,13 +105,16 @@ def ingest(
 
     Example: newsstore ingest seeds/ ~/crawl/2025-02-09/
     """
+    limit = _size(max_size)
     origins = list(iter_paths(paths))
     tally: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     articles = 0
     interrupted = _Interrupt()
     with _database(ctx) as engine, _progress(len(origins)) as advance, interrupted:
-        for outcome in pipeline.run(engine, origins, workers=workers, stop=interrupted.is_set):
+        for outcome in pipeline.run(
+            engine, origins, workers=workers, max_size=limit, stop=interrupted.is_set
+        ):
             tally[outcome.status] += 1
             articles += outcome.articles
             if outcome.status == "failed":
@@ -187,6 +193,18 @@ def show(
         typer.echo(json.dumps(data, default=str, ensure_ascii=False, indent=2))
         return
     render.article(out, detail, reasons)
+
+
+def _size(value: str) -> int:
+    """'50M' -> 52428800: a byte count with an optional K, M or G suffix (powers of 1024)."""
+    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+    text = value.strip().upper().removesuffix("B")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "")
+    try:
+        return int(float(number) * units[unit])
+    except ValueError:
+        message = f"{value!r} is not a size like 50M"
+        raise typer.BadParameter(message, param_hint="--max-size") from None
 
 
 class _Interrupt:

@@ -38,6 +38,8 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
         raise DecodeError("binary content (NUL bytes), not text")
     found = detect_format(raw.origin, data[:SNIFF_BYTES])
     text, encoding = decode_bytes(data)
+    if not looks_like_text(text):
+        raise DecodeError(f"not text: undecodable bytes (best guess {encoding})")
     if found == "html":
         from ingest.formats.html import read_html
 
@@ -60,6 +62,18 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
         return ParsedDocument("jsonl", encoding, good, bad)
     article = layouts.parse(DecodedDocument(origin=raw.origin, text=text, encoding=encoding))
     return ParsedDocument("text", encoding, (article,))
+
+
+# Control characters other than tab, newline, carriage return and form feed, and the
+# replacement character: what binary data or a wrong decoding leaves in "text".
+_JUNK = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f") | {"\x7f", "\ufffd"}
+
+
+def looks_like_text(text: str) -> bool:
+    """False when more than 2% of the characters are control or replacement characters."""
+    sample = text[:100_000]
+    junk = sum(1 for char in sample if char in _JUNK)
+    return junk <= 0.02 * len(sample)
 
 
 def _with_extras(article: ParsedArticle, guid: str | None, author: str | None) -> ParsedArticle:

@@ -22,6 +22,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from itertools import islice
 from typing import Protocol
 
@@ -32,7 +33,7 @@ from ingest.errors import IngestError, ReadError
 from ingest.fingerprint import fingerprint
 from ingest.locate import locate
 from ingest.parse import parse_document
-from ingest.read import STDIN, read_document
+from ingest.read import MAX_SIZE, STDIN, read_document
 from ingest.records import PreparedDocument, RawDocument
 from ingest.store import Outcome, Store
 
@@ -62,10 +63,10 @@ def unreadable(origin: str, error: ReadError) -> PreparedDocument:
     return PreparedDocument(raw=raw, encoding=None, error=error.detail, reason=error.reason)
 
 
-def read_and_prepare(origin: str) -> PreparedDocument:
+def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
     """Read one file and prepare it: the unit of work of a worker process."""
     try:
-        return prepare(read_document(origin))
+        return prepare(read_document(origin, max_size))
     except ReadError as exc:
         return unreadable(origin, exc)
 
@@ -76,6 +77,7 @@ def run(
     batch_size: int = BATCH_SIZE,
     *,
     workers: int | None = None,
+    max_size: int = MAX_SIZE,
     stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[Outcome]:
     """Ingest ``origins`` (file paths, or ``-``), yielding what happened to each, in order.
@@ -84,8 +86,9 @@ def run(
     are enough files; 0: parse in this process). Each batch is committed as
     soon as it is written; ``stop()`` is asked between batches, so an
     interrupted ingest keeps every batch it finished and a rerun completes it.
+    Files over ``max_size`` bytes fail unread.
     """
-    with _parser(workers, origins) as parse_many:
+    with _parser(workers, origins, partial(read_and_prepare, max_size=max_size)) as parse_many:
         ahead: _Started | None = None
         for chunk in _chunked(origins, batch_size):
             current, ahead = ahead, _start(engine, chunk, parse_many)
@@ -164,13 +167,15 @@ class _Ready:
 
 
 @contextmanager
-def _parser(workers: int | None, origins: Iterable[str]) -> Iterator[ParseMany]:
+def _parser(
+    workers: int | None, origins: Iterable[str], read: Callable[[str], PreparedDocument]
+) -> Iterator[ParseMany]:
     """A function that reads and parses a list of files: in a pool of processes, or here."""
     if workers is None:
         many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
         workers = (os.cpu_count() or 1) if many else 0
     if workers <= 0:
-        yield lambda todo: _Ready([_read_here(origin) for origin in todo])
+        yield lambda todo: _Ready([read(origin) for origin in todo])
         return
     # Load the gazetteer before forking, so the workers share it instead of each
     # building its own.
@@ -181,20 +186,14 @@ def _parser(workers: int | None, origins: Iterable[str]) -> Iterator[ParseMany]:
 
     def parse_many(todo: list[str]) -> _Result:
         if STDIN in todo:  # standard input belongs to this process
-            return _Ready([_read_here(origin) for origin in todo])
-        return pool.map_async(read_and_prepare, todo, chunksize=8)
+            return _Ready([read(origin) for origin in todo])
+        return pool.map_async(read, todo, chunksize=8)
 
     try:
         yield parse_many
     finally:
         pool.terminate()
         pool.join()
-
-
-def _read_here(origin: str) -> PreparedDocument:
-    if origin == STDIN:
-        return prepare(read_document(STDIN))
-    return read_and_prepare(origin)
 
 
 def _ignore_interrupts() -> None:

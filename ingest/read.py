@@ -21,6 +21,8 @@ from ingest.errors import ReadError
 from ingest.records import RawDocument
 
 STDIN = "-"
+# Files larger than this are refused unread (newsstore ingest --max-size).
+MAX_SIZE = 50 * 1024 * 1024
 # What a folder walk picks up; the content decides the format (ingest.formats.detect).
 _PLAIN_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", ".jsonl", ".ndjson")
 SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES)
@@ -50,15 +52,25 @@ def iter_paths(paths: Iterable[str]) -> Iterator[str]:
             yield os.path.abspath(path)
 
 
-def read_document(origin: str) -> RawDocument:
-    """The bytes of one file (or of standard input for ``-``)."""
+def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
+    """The bytes of one file (or of standard input for ``-``), refusing more than ``max_size``.
+
+    The size is checked before reading, so a huge file costs no memory.
+    """
     if origin == STDIN:
-        return _raw(STDIN, sys.stdin.buffer.read(), None)
+        data = sys.stdin.buffer.read(max_size + 1)
+        if len(data) > max_size:
+            raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
+        return _raw(STDIN, data, None)
     path = Path(origin)
     try:
         if path.is_dir():
             raise ReadError("is a folder, not a file")
         stat = path.stat()
+        if stat.st_size > max_size:
+            raise ReadError(
+                f"too large: {stat.st_size:,} bytes, more than {max_size:,} (see --max-size)"
+            )
         data = path.read_bytes()
     except ReadError:
         raise
