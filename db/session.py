@@ -68,6 +68,10 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> 
             cursor.execute("PRAGMA query_only=ON")
         else:
             cursor.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL keeps every commit atomic and the file consistent; a
+            # commit survives a crash of the program, and after a power loss the last
+            # commits may be rolled back (a rerun of ingest redoes them).
+            cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     # A writer takes the write lock when its transaction begins (waiting up to the busy

@@ -449,9 +449,13 @@ class Store:
     ) -> dict[int, set[str]]:
         """Count the batch's paragraphs per source; return each source's boilerplate hashes.
 
-        The counts include this batch, so three articles of one source in one
-        batch already make their shared paragraph boilerplate. Paragraphs that
-        cross the threshold now are relabelled in the source's stored articles.
+        A paragraph's count is the number of distinct articles of the source
+        that carry it, stored ones (found through ``paragraphs.text_hash``)
+        plus this batch's, so three articles of one source in one batch already
+        make their shared paragraph boilerplate. Paragraphs that cross the
+        threshold now are relabelled in the source's stored articles. Counts of
+        2 or more are kept in ``source_paragraphs``, the evidence ``show
+        --explain`` prints; a paragraph seen once costs nothing there.
         """
         texts: dict[int, dict[str, str]] = defaultdict(dict)
         seen: dict[int, Counter[str]] = defaultdict(Counter)
@@ -463,45 +467,46 @@ class Store:
             seen[source_id].update(hashes.keys())
         boilerplate: dict[int, set[str]] = {}
         for source_id, batch_counts in seen.items():
-            before: dict[str, int] = {}
-            for chunk in _chunks(sorted(batch_counts)):
-                rows = self.session.execute(
-                    select(SourceParagraph.text_hash, SourceParagraph.articles).where(
-                        SourceParagraph.source_id == source_id,
-                        SourceParagraph.text_hash.in_(chunk),
-                    )
-                )
-                before.update({h: int(n) for h, n in rows})
-            updates = [
-                dict(s=source_id, h=h, n=before[h] + n)
-                for h, n in batch_counts.items()
-                if h in before
-            ]
-            if updates:
-                table = _table(SourceParagraph)
-                self.session.execute(
-                    update(table)
-                    .where(table.c.source_id == bindparam("s"), table.c.text_hash == bindparam("h"))
-                    .values(articles=bindparam("n")),
-                    updates,
-                )
-            fresh = [
-                dict(source_id=source_id, text_hash=h, articles=n, text=texts[source_id][h])
-                for h, n in batch_counts.items()
-                if h not in before
-            ]
-            if fresh:
-                self.session.execute(insert(_table(SourceParagraph)), fresh)
+            before = self._stored_counts(source_id, sorted(batch_counts))
             total = {h: before.get(h, 0) + n for h, n in batch_counts.items()}
+            recurring = [
+                dict(source_id=source_id, text_hash=h, articles=n, text=texts[source_id][h])
+                for h, n in total.items()
+                if n >= 2
+            ]
+            if recurring:
+                table = _table(SourceParagraph)
+                for chunk in _chunks([row["text_hash"] for row in recurring]):
+                    self.session.execute(
+                        delete(table).where(
+                            table.c.source_id == source_id, table.c.text_hash.in_(chunk)
+                        )
+                    )
+                self.session.execute(insert(table), recurring)
             boilerplate[source_id] = {h for h, n in total.items() if n >= BOILERPLATE_MIN_ARTICLES}
             crossed = [
-                h
-                for h in boilerplate[source_id]
-                if before.get(h, 0) > 0 and before[h] < BOILERPLATE_MIN_ARTICLES
+                h for h in boilerplate[source_id] if 0 < before.get(h, 0) < BOILERPLATE_MIN_ARTICLES
             ]
             if crossed:
                 mark_boilerplate(self.session, source_id, crossed)
         return boilerplate
+
+    def _stored_counts(self, source_id: int, hashes: list[str]) -> dict[str, int]:
+        """For paragraph hashes: in how many stored articles of the source each occurs."""
+        counts: dict[str, int] = {}
+        for chunk in _chunks(hashes):
+            rows = self.session.execute(
+                select(Paragraph.text_hash, func.count(func.distinct(Paragraph.article_id)))
+                .join(Article, Article.id == Paragraph.article_id)
+                .where(
+                    Paragraph.text_hash.in_(chunk),
+                    Paragraph.kind.in_(CONTENT_KINDS),
+                    Article.source_id == source_id,
+                )
+                .group_by(Paragraph.text_hash)
+            )
+            counts.update({h: int(n) for h, n in rows})
+        return counts
 
     # --- sources and places -----------------------------------------------------------
 
@@ -704,6 +709,7 @@ def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = Non
         .join(Article, Article.id == Paragraph.article_id)
         .where(scope, Paragraph.kind.in_(CONTENT_KINDS))
         .group_by(Article.source_id, Paragraph.text_hash)
+        .having(func.count(func.distinct(Article.id)) >= 2)
     )
     session.execute(
         insert(SourceParagraph).from_select(["source_id", "text_hash", "articles", "text"], counted)
