@@ -23,7 +23,6 @@ __all__ = [
     "parse_temperature",
 ]
 
-_WHITESPACE = re.compile(r"\s+")
 
 
 def collapse_whitespace(text: str) -> str:
@@ -34,8 +33,10 @@ def collapse_whitespace(text: str) -> str:
     boilerplate rule compares paragraph texts exactly). ``\\s`` covers
     no-break spaces and BOMs are removed too, because captures carry both.
     """
-    text = unicodedata.normalize("NFC", text).replace("\ufeff", "")
-    return _WHITESPACE.sub(" ", text).strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    # str.split() splits on exactly the characters ``\s`` matches, several times faster.
+    return " ".join(text.replace("\ufeff", "").split())
 
 
 def fahrenheit_to_celsius(fahrenheit: float) -> float:
@@ -117,7 +118,12 @@ def _match_date(text: str) -> tuple[date, int] | None:
         if m is None:
             continue
         groups = m.groupdict()
-        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS[groups["month"].lower()]
+        # IGNORECASE also lets non-ASCII letters match a month name ("ſeptember": the long
+        # s matches s; "Aprıl": the dotless i matches i), and those spellings are not keys
+        # of _MONTHS: such a line is not a date (it raised KeyError; tests/test_mangled.py).
+        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS.get(groups["month"].lower())
+        if month is None:
+            return None
         try:
             return date(int(m["year"]), month, int(m["day"])), m.end()
         except ValueError:  # February 30 and the like: not a date
@@ -164,9 +170,11 @@ def parse_footer_time(line: str) -> datetime | None:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if m["ampm"][0].lower() == "p" else 0)
-    if hour > 23 or minute > 59:
+    # The seconds are checked too: "06:30:60" raised ValueError (tests/test_mangled.py).
+    second = int(m["second"] or 0)
+    if hour > 23 or minute > 59 or second > 59:
         return None
-    return datetime(day.year, day.month, day.day, hour, minute, int(m["second"] or 0))
+    return datetime(day.year, day.month, day.day, hour, minute, second)
 
 
 # "by DailyNK(North Korean Media)", "by BBC Sport (Sports)", "By Jane Doe".

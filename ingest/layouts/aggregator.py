@@ -316,15 +316,28 @@ def _explode(block: Sequence[str]) -> list[str]:
     hard-wrapped, so a block is only split when one of its lines is chrome
     whose shape no wrapped sentence has.
     """
-    if len(block) > 1 and any(
-        parse_footer_time(line) is not None
-        or parse_translation_link(line) is not None
-        or is_sidebar_heading(line)
-        or is_share_line(line)
-        for line in block
-    ):
+    if len(block) > 1 and any(_is_chrome_line(block, i) for i in range(len(block))):
         return [collapse_whitespace(line) for line in block]
     return [collapse_whitespace(" ".join(block))]
+
+
+def _is_chrome_line(block: Sequence[str], i: int) -> bool:
+    """Whether line ``i`` of a block is chrome, so that the block is one line per piece.
+
+    A footer time line always is. A translation link, sidebar heading or share line is
+    not when the next line goes on in lower case: that is a sentence wrapped around a
+    word such as "Facebook" ("followed the plans on / Facebook / for months."), which
+    used to split a body paragraph in three (found by tests/test_mangled.py).
+    """
+    line = block[i]
+    if parse_footer_time(line) is not None:
+        return True
+    if not (
+        parse_translation_link(line) is not None or is_sidebar_heading(line) or is_share_line(line)
+    ):
+        return False
+    after = block[i + 1] if i + 1 < len(block) else ""
+    return not after[:1].islower()
 
 
 def _footer_index(texts: Sequence[str]) -> int | None:
