@@ -128,28 +128,11 @@ def rank_articles(
         raise SearchError("empty query")
     params: dict[str, Any] = {"limit": -1 if limit is None else limit}
     kind_sql = _kind_sql(filters, params)
-    ctes = []
-    for i, term in enumerate(terms):
-        params[f"t{i}"] = term
-        # FTS5's auxiliary functions (bm25, snippet) must run in a query of their own:
-        # MATERIALIZED keeps SQLite from folding them into the aggregate around them.
-        ctes.append(
-            f"""p{i} AS MATERIALIZED (
-                SELECT rowid AS id, bm25(paragraphs_fts) AS rank
-                FROM paragraphs_fts WHERE paragraphs_fts MATCH :t{i}),
-            h{i} AS MATERIALIZED (
-                SELECT rowid AS article_id, bm25(articles_fts) AS rank
-                FROM articles_fts WHERE articles_fts MATCH :t{i}),
-            t{i} AS (
-              SELECT article_id, sum(rank) AS rank FROM (
-                SELECT p.article_id AS article_id, min(m.rank) AS rank
-                FROM p{i} m JOIN paragraphs p ON p.id = m.id
-                WHERE {kind_sql}
-                GROUP BY p.article_id
-                UNION ALL
-                SELECT article_id, {TITLE_WEIGHT} * rank FROM h{i}
-              ) GROUP BY article_id)"""
-        )
+    params.update({f"t{i}": term for i, term in enumerate(terms)})
+    # Newest first needs no relevance to choose the articles: bm25 is then computed
+    # for the chosen ones only, which spares scoring every match of a common word.
+    scored = sort != "newest"
+    ctes = _term_ctes(len(terms), kind_sql, scored=scored)
     excluded = []
     for j, term in enumerate(unwanted):
         params[f"n{j}"] = term
@@ -164,7 +147,7 @@ def rank_articles(
     rank = " + ".join(f"t{i}.rank" for i in range(len(terms)))
     order = "a.published_at DESC, rank" if sort == "newest" else "rank, a.published_at DESC"
     sql = f"""
-        WITH {", ".join(ctes)}
+        WITH {ctes}
         SELECT a.id, a.title, s.name, a.published_at, {rank} AS rank
         FROM t0 {joins}
         JOIN articles a ON a.id = t0.article_id
@@ -174,9 +157,63 @@ def rank_articles(
         LIMIT :limit
     """
     try:
-        return [tuple(row) for row in session.execute(text(sql), params)]
+        rows = [tuple(row) for row in session.execute(text(sql), params)]
+        if not scored and rows:
+            ranks = _ranks_of(session, len(terms), kind_sql, params, [r[0] for r in rows])
+            rows = [(*row[:4], ranks.get(row[0], 0.0)) for row in rows]
     except OperationalError as exc:
         raise SearchError(_explain_fts_error(exc)) from None
+    return rows
+
+
+def _term_ctes(count: int, kind_sql: str, *, scored: bool, within: str | None = None) -> str:
+    """CTEs t0..tN: per query term, each matching article and its bm25 rank for that term.
+
+    ``within``: a comma-separated list of article ids to score instead of all matches.
+    """
+    paragraph_rank = "bm25(paragraphs_fts)" if scored else "0"
+    title_rank = "bm25(articles_fts)" if scored else "0"
+    only_paragraphs = only_titles = ""
+    if within is not None:
+        # "+rowid": look the rows up by scanning the match, not by probing FTS5 per rowid.
+        only_paragraphs = (
+            f"AND +rowid IN (SELECT id FROM paragraphs WHERE article_id IN ({within}))"
+        )
+        only_titles = f"AND +rowid IN ({within})"
+    ctes = []
+    for i in range(count):
+        # FTS5's auxiliary functions (bm25, snippet) must run in a query of their own:
+        # MATERIALIZED keeps SQLite from folding them into the aggregate around them.
+        ctes.append(
+            f"""p{i} AS MATERIALIZED (
+                SELECT rowid AS id, {paragraph_rank} AS rank
+                FROM paragraphs_fts WHERE paragraphs_fts MATCH :t{i} {only_paragraphs}),
+            h{i} AS MATERIALIZED (
+                SELECT rowid AS article_id, {title_rank} AS rank
+                FROM articles_fts WHERE articles_fts MATCH :t{i} {only_titles}),
+            t{i} AS (
+              SELECT article_id, sum(rank) AS rank FROM (
+                SELECT p.article_id AS article_id, min(m.rank) AS rank
+                FROM p{i} m JOIN paragraphs p ON p.id = m.id
+                WHERE {kind_sql}
+                GROUP BY p.article_id
+                UNION ALL
+                SELECT article_id, {TITLE_WEIGHT} * rank FROM h{i}
+              ) GROUP BY article_id)"""
+        )
+    return ", ".join(ctes)
+
+
+def _ranks_of(
+    session: Session, count: int, kind_sql: str, params: dict[str, Any], ids: list[int]
+) -> dict[int, float]:
+    """The bm25 rank of each of the given articles for the query's terms."""
+    within = ", ".join(str(int(i)) for i in ids)
+    joins = " ".join(f"JOIN t{i} ON t{i}.article_id = t0.article_id" for i in range(1, count))
+    rank = " + ".join(f"t{i}.rank" for i in range(count))
+    sql = f"WITH {_term_ctes(count, kind_sql, scored=True, within=within)} "
+    sql += f"SELECT t0.article_id, {rank} FROM t0 {joins}"
+    return {int(a): float(r) for a, r in session.execute(text(sql), params)}
 
 
 def search(
@@ -242,7 +279,9 @@ def _snippets(
                     SELECT rowid AS id, bm25(paragraphs_fts) AS rank,
                            snippet(paragraphs_fts, 0, :open, :close, '…', 24) AS snippet
                     FROM paragraphs_fts
-                    WHERE paragraphs_fts MATCH :any AND rowid IN (
+                    -- "+rowid": FTS5 must not probe rowid by rowid, since bm25()
+                    -- rescans each phrase's whole doclist for its IDF on every probe.
+                    WHERE paragraphs_fts MATCH :any AND +rowid IN (
                         SELECT id FROM paragraphs WHERE article_id IN ({ids})))
                 SELECT p.article_id, p.position, m.snippet
                 FROM m JOIN paragraphs p ON p.id = m.id
