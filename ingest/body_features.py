@@ -173,7 +173,12 @@ BOILERPLATE: tuple[Boilerplate, ...] = (
     Boilerplate(
         "footer",
         "heading of an author or company profile",
-        _rx(r"^(?:about|sobre|über|à propos de|a proposito di|tentang|об авторе)\s+\S.{0,40}$"),
+        # A heading does not end like a sentence: "About 300 people were evacuated." is
+        # body, and was taken for a profile heading (found by tests/test_mangled.py).
+        _rx(
+            r"^(?:about|sobre|über|à propos de|a proposito di|tentang|об авторе)\s+\S.{0,40}"
+            r"(?<![.!?])$"
+        ),
         max_words=5,
         barrier=True,
     ),

@@ -89,10 +89,6 @@ class Store:
 
     # --- what is stored already -------------------------------------------------------
 
-    def stored(self, origin: str, sha256: str) -> Outcome | None:
-        """What became of this very file with these very bytes, if it is already stored."""
-        return self.stored_many([(origin, sha256)]).get((origin, sha256))
-
     def stored_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
         """For (origin, sha256) pairs already stored: what became of them.
 
@@ -136,10 +132,6 @@ class Store:
         return found
 
     # --- writing ----------------------------------------------------------------------
-
-    def add(self, prepared: PreparedDocument) -> Outcome:
-        """Store one document and its articles in a savepoint of its own."""
-        return self.add_batch([prepared])[0]
 
     def add_batch(self, batch: Sequence[PreparedDocument]) -> list[Outcome]:
         """Store a batch of documents; one that the database refuses fails alone."""
