@@ -11,6 +11,7 @@ document fails alone and the others are stored.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -720,12 +721,5 @@ def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = Non
 
 
 def _place_values(place: Place) -> dict[str, object]:
-    return dict(
-        name=place.name,
-        kind=place.kind,
-        country_code=place.country_code,
-        latitude=place.latitude,
-        longitude=place.longitude,
-        approximate=place.approximate,
-        gazetteer_id=place.gazetteer_id,
-    )
+    """A place as ``locations`` column values: the dataclass mirrors the table."""
+    return dataclasses.asdict(place)
