@@ -136,7 +136,13 @@ def parse_top_bar(blocks: Sequence[Sequence[str]]) -> TopBar | None:
     used = 0
     while used < len(lines):
         line, block = lines[used]
-        if temperature is None and location is None and (t := parse_temperature(line)) is not None:
+        # A temperature comes first, or after the date ("Delhi / <date> / 22.1 C"; with a
+        # city there it used to become the headline: found by tests/test_mangled.py).
+        if (
+            temperature is None
+            and (location is None or page_date is not None)
+            and (t := parse_temperature(line)) is not None
+        ):
             temperature = t
         elif page_date is None and (d := parse_page_date(line)) is not None:
             page_date = d
