@@ -60,6 +60,10 @@ class ArticleDetail:
     page_temperature_c: float | None
     layout: str
     parser_version: str
+    url: str | None
+    revision: int
+    language: str | None
+    author: str | None
     document_id: int
     origin: str
     translations: tuple[str, ...]
@@ -109,6 +113,10 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
         page_temperature_c=article.page_temperature_c,
         layout=article.layout,
         parser_version=article.parser_version,
+        url=article.url,
+        revision=article.revision,
+        language=article.language,
+        author=article.author,
         document_id=article.document_id,
         origin=origin,
         translations=tuple(sorted(t.language for t in article.translations)),
@@ -146,6 +154,8 @@ class ExportedArticle:
     published_at: str | None
     page_date: str | None
     page_location: str | None
+    url: str | None
+    revision: int
     paragraphs: list[str]
     locations: list[dict[str, object]]
 
@@ -194,6 +204,8 @@ def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]
                 Article.published_at,
                 Article.page_date,
                 Location.name.label("page_location"),
+                Article.url,
+                Article.revision,
             )
             .outerjoin(Source, Source.id == Article.source_id)
             .outerjoin(Location, Location.id == Article.page_location_id)
@@ -237,6 +249,8 @@ def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]
             published_at=row.published_at.isoformat(sep=" ") if row.published_at else None,
             page_date=row.page_date.isoformat() if row.page_date else None,
             page_location=row.page_location,
+            url=row.url,
+            revision=row.revision,
             paragraphs=body[article_id],
             locations=places[article_id],
         )

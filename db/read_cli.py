@@ -273,6 +273,8 @@ CSV_COLUMNS = [
     "published_at",
     "page_date",
     "page_location",
+    "url",
+    "revision",
     "body",
     "locations",
 ]
@@ -291,6 +293,8 @@ def _csv_row(article: queries.ExportedArticle) -> list[object]:
         article.published_at,
         article.page_date,
         article.page_location,
+        article.url,
+        article.revision,
         "\n\n".join(article.paragraphs),
         places,
     ]

@@ -24,7 +24,6 @@ __all__ = [
 ]
 
 
-
 def collapse_whitespace(text: str) -> str:
     """Return ``text`` in NFC with runs of whitespace made one space, stripped.
 

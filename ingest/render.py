@@ -26,6 +26,12 @@ def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) ->
         fields.add_row("temperature", f"{detail.page_temperature_c:g} °C")
     if detail.translations:
         fields.add_row("translations", ", ".join(detail.translations))
+    if detail.url:
+        fields.add_row("url", Text(f"{detail.url} (revision {detail.revision})"))
+    if detail.author:
+        fields.add_row("author", Text(detail.author))
+    if detail.language:
+        fields.add_row("language", detail.language)
     fields.add_row("layout", f"{detail.layout} v{detail.parser_version}")
     fields.add_row("document", Text(f"{detail.document_id}: {detail.origin}"))
     for place in detail.places:
