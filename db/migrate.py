@@ -113,8 +113,11 @@ def _create(url: str) -> None:
                 if set(current) != set(heads()):
                     _refuse(current, heads())
                 return
+            # An empty alembic_version table is what `db downgrade base` leaves behind.
             tables = [
-                t for t in inspect(connection).get_table_names() if not t.startswith("sqlite_")
+                t
+                for t in inspect(connection).get_table_names()
+                if not t.startswith("sqlite_") and t != "alembic_version"
             ]
             if tables:
                 raise SchemaUnknown(

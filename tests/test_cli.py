@@ -91,6 +91,10 @@ def test_db_commands(runner: CliRunner, db_url: str) -> None:
     assert history.exit_code == 0 and "Initial schema" in history.stdout
     assert runner.invoke(app, ["db", "downgrade", "base"]).exit_code == 0
     assert "base" in runner.invoke(app, ["db", "current"]).stdout
+    # A database taken down to base is empty again: ingest brings it back to head.
+    again = runner.invoke(app, ["ingest", str(SEEDS)])
+    assert again.exit_code == 0, again.output
+    assert "(head)" in runner.invoke(app, ["db", "current"]).stdout
 
 
 def test_an_unknown_schema_is_refused_cleanly(runner: CliRunner, db_url: str) -> None:
