@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from db import migrate
 from db.session import make_engine
 from ingest.cli import app
+from ingest.pipeline import BATCH_SIZE
 from tests.conftest import SEED, write
 from tests.test_store import page
 
@@ -108,21 +109,42 @@ def test_two_writers_on_one_file(tmp_path: Path) -> None:
     assert statuses == {"ingested": 250, "duplicate": 50}
 
 
-def test_killed_ingest_leaves_a_sound_database_and_a_rerun_completes(tmp_path: Path) -> None:
-    folder = tmp_path / "in"
-    _pages(folder, 1500)
-    db = tmp_path / "killed.db"
-    process = _ingest(db, folder)
+def _wait_for_a_commit(db: Path) -> None:
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:  # wait until some batches are committed
+    while time.monotonic() < deadline:
         time.sleep(0.2)
         if db.exists():
             try:
                 with sqlite3.connect(db) as probe:
                     if probe.execute("SELECT count(*) FROM articles").fetchone()[0] > 0:
-                        break
+                        return
             except sqlite3.OperationalError:
                 pass
+
+
+def test_ctrl_c_stops_cleanly_after_the_current_batch(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    _pages(folder, 1500)
+    db = tmp_path / "interrupted.db"
+    process = _ingest(db, folder)
+    _wait_for_a_commit(db)
+    os.kill(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err.decode()
+    assert b"interrupted: stopped cleanly" in err and b"Traceback" not in err
+    assert b"new articles" in out  # the summary
+    connection = _check(db)
+    stored = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    assert 0 < stored < 1500 and stored % BATCH_SIZE == 0  # whole batches only
+    connection.close()
+
+
+def test_killed_ingest_leaves_a_sound_database_and_a_rerun_completes(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    _pages(folder, 1500)
+    db = tmp_path / "killed.db"
+    process = _ingest(db, folder)
+    _wait_for_a_commit(db)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     connection = _check(db)
