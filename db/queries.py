@@ -164,7 +164,7 @@ def export_articles(
     session: Session,
     article_ids: Sequence[int] | None = None,
     *,
-    filters_where: str = "1",
+    filters_where: str = "1 = 1",
     params: dict[str, object] | None = None,
     chunk: int = 500,
 ) -> Iterator[ExportedArticle]:
@@ -181,7 +181,7 @@ def export_articles(
         ids = session.execute(
             text(
                 f"SELECT a.id FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
-                f"WHERE {filters_where} ORDER BY a.published_at, a.id"
+                f"WHERE {filters_where} ORDER BY a.published_at IS NULL, a.published_at, a.id"
             ),
             params or {},
         ).scalars()
@@ -333,7 +333,7 @@ class PlaceTotal:
 
 def top_places(
     session: Session,
-    filters_where: str = "1",
+    filters_where: str = "1 = 1",
     params: dict[str, object] | None = None,
     *,
     kind: str | None = None,

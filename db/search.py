@@ -90,7 +90,7 @@ def filters_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
     """A WHERE clause over ``articles a`` and ``sources s`` for ``filters``; fills ``params``."""
     clauses = []
     if filters.source:
-        clauses.append("s.name = :source COLLATE NOCASE")
+        clauses.append("lower(s.name) = lower(:source)")
         params["source"] = filters.source
     if filters.since:
         clauses.append("a.published_at >= :since")
@@ -101,11 +101,11 @@ def filters_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
     if filters.place:
         clauses.append(
             "EXISTS (SELECT 1 FROM article_locations al JOIN locations l ON l.id = al.location_id "
-            "WHERE al.article_id = a.id AND (l.name = :place COLLATE NOCASE "
+            "WHERE al.article_id = a.id AND (lower(l.name) = lower(:place) "
             "OR l.country_code = upper(:place)))"
         )
         params["place"] = filters.place
-    return " AND ".join(clauses) if clauses else "1"
+    return " AND ".join(clauses) if clauses else "1 = 1"
 
 
 def rank_articles(
@@ -256,7 +256,7 @@ def search(
 
 def _kind_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
     if not filters.kind:
-        return "1"
+        return "1 = 1"
     params["kind"] = filters.kind
     return "p.kind = :kind"
 

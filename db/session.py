@@ -54,6 +54,9 @@ def make_engine(
     engine = create_engine(resolved)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, foreign_keys=foreign_keys, readonly=readonly)
+    elif readonly and engine.dialect.name == "postgresql":
+        # Every transaction is READ ONLY: the server refuses any write in it.
+        engine = engine.execution_options(postgresql_readonly=True)
     return engine
 
 
