@@ -50,8 +50,16 @@ class Revision:
 def include_object(
     obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
-    """Autogenerate filter: FTS tables and their shadow tables have migrations of their own."""
-    if type_ != "table" or name is None:
+    """Autogenerate filter: full-text tables, columns and indexes have migrations of their own.
+
+    On SQLite, the FTS5 tables and their shadow tables; on PostgreSQL, the
+    ``*_tsv`` columns and their GIN indexes.
+    """
+    if name is None:
+        return True
+    if type_ in ("column", "index"):
+        return not name.endswith("_tsv")
+    if type_ != "table":
         return True
     return not (name == "fts_control" or name.startswith(("paragraphs_fts", "articles_fts")))
 

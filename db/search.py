@@ -121,8 +121,13 @@ def rank_articles(
     Lower ranks are better (bm25 is negative). ``limit=None`` returns them all.
     """
     filters = filters or SearchFilters()
-    if session.get_bind().dialect.name != "sqlite":
-        raise SearchError("full-text search needs SQLite's FTS5 on this database")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from db import search_pg
+
+        return search_pg.rank_articles(session, query, filters, limit=limit, sort=sort)
+    if dialect != "sqlite":
+        raise SearchError(f"full-text search is not available on {dialect}")
     terms, unwanted = split_terms(query)
     if not terms:
         raise SearchError("empty query")
@@ -235,16 +240,30 @@ def search(
     terms, _ = split_terms(query)
     params: dict[str, Any] = {}
     kind_sql = _kind_sql(filters, params)
+    ids = [r[0] for r in ranked]
+    postgres = session.get_bind().dialect.name == "postgresql"
     try:
-        snippets = _snippets(session, terms, [r[0] for r in ranked], kind_sql, params, per_article)
+        if postgres:
+            from db import search_pg
+
+            snippets = search_pg.snippets(session, terms, ids, filters.kind, per_article)
+        else:
+            snippets = _snippets(session, terms, ids, kind_sql, params, per_article)
     except OperationalError as exc:
         raise SearchError(_explain_fts_error(exc)) from None
     hits = []
     for article_id, title, source, published, rank in ranked:
-        published_at = datetime.fromisoformat(published) if published else None
+        published_at = (
+            datetime.fromisoformat(published) if isinstance(published, str) else published
+        )
         found: list[tuple[int | None, str]] = list(snippets.get(article_id, []))
         if not found:
-            found = [(None, _highlight_title(session, terms, article_id))]
+            if postgres:
+                from db import search_pg
+
+                found = [(None, search_pg.highlight_title(session, terms, article_id))]
+            else:
+                found = [(None, _highlight_title(session, terms, article_id))]
         for position, snippet in found[:per_article]:
             hits.append(
                 SearchHit(

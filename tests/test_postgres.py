@@ -6,6 +6,7 @@ emptied: every table is dropped at the start and at the end.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,3 +46,14 @@ def test_upgrade_ingest_and_export_match_sqlite(
     assert refused.exit_code == 1 and "read-only" in refused.stderr
     places = runner.invoke(app, ["--db", postgres, "places", "--json", "--country", "RU"])
     assert '"Russia"' in places.stdout
+
+
+def test_search_finds_the_seed_on_both_engines(
+    postgres: str, runner: CliRunner, db_url: str
+) -> None:
+    for url in (postgres, db_url):
+        assert runner.invoke(app, ["--db", url, "ingest", str(SEED)]).exit_code == 0
+        result = runner.invoke(app, ["--db", url, "search", "defectors Vladivostok", "--json"])
+        (hit,) = json.loads(result.stdout)
+        assert hit["article_id"] == 1 and "<mark>" in hit["snippet"]
+        assert runner.invoke(app, ["--db", url, "search", "nowhere Vladivostok"]).exit_code == 0
