@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
 from db import migrate
+from db.copy import CopyError, copy_database
+from db.migrate import SchemaError
 from db.session import database_url, make_engine
 
 app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
@@ -63,6 +66,35 @@ def current(ctx: typer.Context) -> None:
     Example: newsstore db current
     """
     typer.echo(_current(_url(ctx)))
+
+
+@app.command()
+def copy(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option("--to", help="Target database (file path or URL).")],
+) -> None:
+    """Copy the whole database to another one, keeping ids and raw documents.
+
+    The target is created or upgraded to the current schema and must hold no
+    documents. Moves a SQLite file to PostgreSQL, and back.
+
+    Example: newsstore db copy --to postgresql+psycopg://newsstore@localhost/newsstore
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def advance(table: str, done: int, total: int) -> None:
+            if table not in tasks:
+                tasks[table] = bar.add_task(table, total=total)
+            bar.update(tasks[table], completed=done)
+
+        try:
+            copied = copy_database(_url(ctx), database_url(to), progress=advance)
+        except (CopyError, SchemaError) as exc:
+            typer.echo(f"newsstore: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+    typer.echo(", ".join(f"{n} {table}" for table, n in copied.items()) + " copied")
 
 
 @app.command()

@@ -57,3 +57,23 @@ def test_search_finds_the_seed_on_both_engines(
         (hit,) = json.loads(result.stdout)
         assert hit["article_id"] == 1 and "<mark>" in hit["snippet"]
         assert runner.invoke(app, ["--db", url, "search", "nowhere Vladivostok"]).exit_code == 0
+
+
+def test_copy_to_postgres_and_back_gives_identical_exports(
+    postgres: str, runner: CliRunner, db_url: str, tmp_path: Path
+) -> None:
+    write(tmp_path / "in" / "a.txt", "A plain headline about Paris\n\nIt rained in Paris.\n")
+    assert runner.invoke(app, ["ingest", str(SEED), str(tmp_path / "in")]).exit_code == 0
+    assert runner.invoke(app, ["db", "copy", "--to", postgres]).exit_code == 0
+    back = tmp_path / "back.db"
+    assert runner.invoke(app, ["--db", postgres, "db", "copy", "--to", str(back)]).exit_code == 0
+    exports = [
+        runner.invoke(app, ["--db", url, "export"]).stdout for url in (db_url, postgres, str(back))
+    ]
+    assert exports[0] == exports[1] == exports[2]
+    write(
+        tmp_path / "more" / "b.txt",
+        "Budget approved\n\nThe council approved the new budget on Tuesday.\n",
+    )
+    more = runner.invoke(app, ["--db", postgres, "ingest", str(tmp_path / "more")])
+    assert more.exit_code == 0 and "1 new articles" in more.stdout  # sequences moved on
