@@ -4,7 +4,7 @@ Named constraints let Alembic address them deterministically; SQLite batch
 migrations silently drop unnamed ones, so every constraint must get a name.
 """
 
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -18,3 +18,10 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, for bulk statements that skip the ORM."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Table, func, insert, select, text
+from sqlalchemy import func, insert, select, text
 
-from db.base import Base
+from db.base import Base, table_of
 from db.migrate import ensure_current
 from db.models import (
     Article,
@@ -61,9 +61,9 @@ def copy_database(
     try:
         ensure_current(source, create=False)
         ensure_current(target)
-        tables = [_table(model) for model in ORDER]
+        tables = [table_of(model) for model in ORDER]
         with source.connect() as reading, target.begin() as writing:
-            if writing.scalar(select(func.count()).select_from(_table(Document))):
+            if writing.scalar(select(func.count()).select_from(table_of(Document))):
                 raise CopyError("the target database already holds documents")
             sqlite_target = writing.dialect.name == "sqlite"
             if sqlite_target:
@@ -96,9 +96,3 @@ def copy_database(
         source.dispose()
         target.dispose()
     return copied
-
-
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table

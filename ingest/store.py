@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
-from db.base import Base
+from db.base import Base, table_of
 from db.fts import bulk_indexing
 from db.models import (
     Article,
@@ -295,7 +295,7 @@ class Store:
         """Insert rows with one executemany and return their new ids, in order."""
         if not rows:
             return []
-        table = _table(model)
+        table = table_of(model)
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self.session.execute(statement, rows).scalars()]
 
@@ -324,7 +324,7 @@ class Store:
             if target is not None and target != doc_id:
                 fixes.append(dict(i=doc_id, d=target))
         if fixes:
-            table = _table(Document)
+            table = table_of(Document)
             self.session.execute(
                 update(table)
                 .where(table.c.id == bindparam("i"))
@@ -372,7 +372,7 @@ class Store:
                 self._insert_returning_ids(Article, [r for r in rows if "id" not in r])
             )
             if kept:
-                self.session.execute(insert(_table(Article)), kept)
+                self.session.execute(insert(table_of(Article)), kept)
             article_ids = [cast(int, r["id"]) if "id" in r else next(fresh_ids) for r in rows]
 
             articles = [
@@ -434,7 +434,7 @@ class Store:
                 (ArticleLocation, links),
                 (LocationMention, mentions),
             ):
-                self._executemany(_table(table), rows)
+                self._executemany(table_of(table), rows)
             indexed(article_ids)
         return article_ids
 
@@ -484,7 +484,7 @@ class Store:
                 if n >= 2
             ]
             if recurring:
-                table = _table(SourceParagraph)
+                table = table_of(SourceParagraph)
                 for chunk in _chunks([row["text_hash"] for row in recurring]):
                     self.session.execute(
                         delete(table).where(
@@ -617,11 +617,6 @@ def _as_stored(origin: str, row: Any) -> Outcome:
             origin, "failed", error=row.error, reason="failed before", document_id=row.id
         )
     return Outcome(origin, "unchanged", document_id=row.id)
-
-
-def _table(model: type[Base]) -> Table:
-    """A model's Core table: bulk executemany goes straight to Core, skipping the ORM."""
-    return cast(Table, model.__table__)
 
 
 def _chunks(values: list[T]) -> Iterable[list[T]]:
