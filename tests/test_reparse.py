@@ -81,3 +81,29 @@ def test_reparse_gives_a_failed_document_its_article_once_it_parses(
         title = connection.execute(text("SELECT title FROM articles")).scalar()
     assert tuple(status) == ("ingested", None)
     assert title == "A headline"
+
+
+def test_reparse_fills_places_for_articles_stored_without_them(engine: Engine) -> None:
+    """What a database upgraded from before places gets from `newsstore reparse`."""
+    _ingest(engine, SEED)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM location_mentions"))
+        connection.execute(text("DELETE FROM article_locations WHERE role = 'mention'"))
+    before = _snapshot(engine)
+    result = reparse(engine)
+    assert result.changed == 1
+    assert _snapshot(engine) == before  # same id, same paragraphs
+    with engine.connect() as connection:
+        named = connection.execute(
+            text(
+                "SELECT l.name FROM article_locations al JOIN locations l ON l.id = al.location_id "
+                "WHERE al.role = 'mention' ORDER BY l.name"
+            )
+        ).scalars()
+        assert list(named) == [
+            "North Korea",
+            "Primorsky Krai",
+            "Russia",
+            "Russian Far East",
+            "Vladivostok",
+        ]
