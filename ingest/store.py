@@ -375,16 +375,20 @@ class Store:
                 self.session.execute(insert(table_of(Article)), kept)
             article_ids = [cast(int, r["id"]) if "id" in r else next(fresh_ids) for r in rows]
 
+            # The source and page place were resolved for the article rows: reuse them.
             articles = [
-                (article_id, record, self.source_id(record.article.source_name, None))
-                for article_id, (_, record, _) in zip(article_ids, jobs, strict=True)
+                (article_id, record, cast(int | None, row["source_id"]))
+                for article_id, (_, record, _), row in zip(article_ids, jobs, rows, strict=True)
             ]
+            page_places = [cast(int | None, row["page_location_id"]) for row in rows]
             boilerplate = self._count_paragraphs(articles)
             paragraphs: list[dict[str, object]] = []
             translations: list[dict[str, object]] = []
             links: list[dict[str, object]] = []
             mentions: list[dict[str, object]] = []
-            for article_id, record, source_id in articles:
+            for (article_id, record, source_id), page_place in zip(
+                articles, page_places, strict=True
+            ):
                 repeated = boilerplate.get(source_id, set()) if source_id is not None else set()
                 relabelled = {
                     p.position
@@ -405,7 +409,6 @@ class Store:
                     dict(article_id=article_id, language=language)
                     for language in dict.fromkeys(record.article.translations)
                 )
-                page_place = self._page_place_id(record)
                 if page_place is not None:
                     links.append(
                         dict(article_id=article_id, location_id=page_place, role="page", mentions=1)
