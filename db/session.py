@@ -81,11 +81,28 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> 
     # timeout for another writer), not at its first write: in WAL mode a transaction
     # that has read and then writes after another writer committed fails at once with
     # SQLITE_BUSY, whatever the timeout. Readers take no lock.
-    begin = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+    # ``reading(engine)`` marks transactions that only read: they begin deferred too.
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+        reads_only = readonly or connection.get_execution_options().get(_READS_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+
+
+_READS_ONLY = "newsstore_reads_only"
+
+
+def reading(engine: Engine) -> Engine:
+    """``engine`` for transactions that only read, sharing its connections.
+
+    A writer's SQLite transactions begin IMMEDIATE, taking the write lock at
+    once; a quick look-up (which files are stored already?) made that way
+    would make another writer wait for nothing. These begin deferred, and on
+    PostgreSQL they are READ ONLY.
+    """
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(postgresql_readonly=True)
+    return engine.execution_options(**{_READS_ONLY: True})
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
-    Insert,
+    Select,
     Table,
     bindparam,
     delete,
@@ -29,6 +29,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,13 +81,29 @@ class _Plan:
     duplicate_of: int | None = None
 
 
+@dataclass
+class KnownIds:
+    """Ids of the sources and places a writer has met, carried from one transaction to the next.
+
+    Without them every batch would look each of its sources and places up
+    again. A ``Store`` works on its own copy (``Store.known``); the caller
+    keeps that copy only once the transaction has committed, because ids
+    made in a transaction that is rolled back are gone.
+    """
+
+    sources: dict[str, tuple[int, bool]] = field(default_factory=dict)  # name -> id, has category
+    locations: dict[str, int] = field(default_factory=dict)
+
+    def copy(self) -> KnownIds:
+        return KnownIds(dict(self.sources), dict(self.locations))
+
+
 class Store:
     """Writes prepared documents into the caller's session, caching sources and places."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, known: KnownIds | None = None) -> None:
         self.session = session
-        self._sources: dict[str, int] = {}
-        self._locations: dict[str, int] = {}
+        self.known = known.copy() if known is not None else KnownIds()
 
     # --- what is stored already -------------------------------------------------------
 
@@ -166,8 +183,7 @@ class Store:
 
     def _forget(self) -> None:
         """Drop the caches: ids made inside a rolled-back savepoint are gone."""
-        self._sources.clear()
-        self._locations.clear()
+        self.known = KnownIds()
 
     def _write(self, batch: Sequence[PreparedDocument]) -> list[Outcome]:
         plans = self._plan(batch)
@@ -286,16 +302,42 @@ class Store:
             return
         columns = list(rows[0])
         connection = self.session.connection()
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        dialect = connection.dialect
+        # The columns' own conversions (dates as SQLAlchemy stores them in SQLite),
+        # looked up once per statement instead of once per value.
+        convert = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+        values: Iterable[tuple[object, ...]]
+        if any(convert):
+            values = [
+                tuple(
+                    f(row[c]) if f is not None and row[c] is not None else row[c]
+                    for c, f in zip(columns, convert, strict=True)
+                )
+                for row in rows
+            ]
+        else:
+            values = [tuple(row[c] for c in columns) for row in rows]
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
         names = ", ".join(f'"{c}"' for c in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
-        connection.exec_driver_sql(sql, [tuple(row[c] for c in columns) for row in rows])
+        connection.exec_driver_sql(sql, list(values))
 
     def _insert_returning_ids(self, model: type[Base], rows: list[dict[str, object]]) -> list[int]:
-        """Insert rows with one executemany and return their new ids, in order."""
+        """Insert rows with one executemany and return their new ids, in order.
+
+        SQLite cannot promise that a multi-row INSERT ... RETURNING returns the
+        ids in the order of the rows, so SQLAlchemy would send one INSERT per
+        row there. The ids are numbered here instead: the transaction began
+        IMMEDIATE (``db.session``), so no other writer can take one meanwhile.
+        """
         if not rows:
             return []
         table = table_of(model)
+        if self.session.get_bind().dialect.name == "sqlite":
+            last = self.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
+            ids = list(range(int(last or 0) + 1, int(last or 0) + 1 + len(rows)))
+            self._executemany(table, [dict(row, id=i) for row, i in zip(rows, ids, strict=True)])
+            return ids
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self.session.execute(statement, rows).scalars()]
 
@@ -462,62 +504,90 @@ class Store:
         """Count the batch's paragraphs per source; return each source's boilerplate hashes.
 
         A paragraph's count is the number of distinct articles of the source
-        that carry it, stored ones (found through ``paragraphs.text_hash``)
-        plus this batch's, so three articles of one source in one batch already
-        make their shared paragraph boilerplate. Paragraphs that cross the
-        threshold now are relabelled in the source's stored articles. Counts of
-        2 or more are kept in ``source_paragraphs``, the evidence ``show
-        --explain`` prints; a paragraph seen once costs nothing there.
+        that carry it, stored ones plus this batch's, so three articles of one
+        source in one batch already make their shared paragraph boilerplate.
+        Paragraphs that cross the threshold now are relabelled in the source's
+        stored articles. Counts of 2 or more are kept in ``source_paragraphs``,
+        the evidence ``show --explain`` prints; a paragraph seen once costs
+        nothing there.
         """
-        texts: dict[int, dict[str, str]] = defaultdict(dict)
-        seen: dict[int, Counter[str]] = defaultdict(Counter)
+        texts: dict[tuple[int, str], str] = {}
+        seen: Counter[tuple[int, str]] = Counter()
         for _, record, source_id in articles:
             if source_id is None:
                 continue
-            hashes = {p.text_hash: p.text for p in record.paragraphs if p.kind in CONTENT_KINDS}
-            texts[source_id].update(hashes)
-            seen[source_id].update(hashes.keys())
-        boilerplate: dict[int, set[str]] = {}
-        for source_id, batch_counts in seen.items():
-            before = self._stored_counts(source_id, sorted(batch_counts))
-            total = {h: before.get(h, 0) + n for h, n in batch_counts.items()}
-            recurring = [
-                dict(source_id=source_id, text_hash=h, articles=n, text=texts[source_id][h])
-                for h, n in total.items()
-                if n >= 2
-            ]
-            if recurring:
-                table = table_of(SourceParagraph)
-                for chunk in _chunks([row["text_hash"] for row in recurring]):
-                    self.session.execute(
-                        delete(table).where(
-                            table.c.source_id == source_id, table.c.text_hash.in_(chunk)
-                        )
-                    )
-                self.session.execute(insert(table), recurring)
-            boilerplate[source_id] = {h for h, n in total.items() if n >= BOILERPLATE_MIN_ARTICLES}
-            crossed = [
-                h for h in boilerplate[source_id] if 0 < before.get(h, 0) < BOILERPLATE_MIN_ARTICLES
-            ]
-            if crossed:
-                mark_boilerplate(self.session, source_id, crossed)
+            content = {p.text_hash: p.text for p in record.paragraphs if p.kind in CONTENT_KINDS}
+            for text_hash, text in content.items():
+                texts.setdefault((source_id, text_hash), text)
+            seen.update((source_id, text_hash) for text_hash in content)
+        if not seen:
+            return {}
+        before = self._stored_counts(list(seen))
+        total = {key: before.get(key, 0) + n for key, n in seen.items()}
+        recurring = [
+            dict(source_id=source_id, text_hash=text_hash, articles=n, text=texts[key])
+            for key, n in total.items()
+            if n >= 2
+            for source_id, text_hash in [key]
+        ]
+        if recurring:
+            table = table_of(SourceParagraph)
+            for chunk in _chunks([(row["source_id"], row["text_hash"]) for row in recurring]):
+                self.session.execute(
+                    delete(table).where(tuple_(table.c.source_id, table.c.text_hash).in_(chunk))
+                )
+            self._executemany(table, recurring)
+        boilerplate: dict[int, set[str]] = defaultdict(set)
+        crossed: dict[int, list[str]] = defaultdict(list)
+        for (source_id, text_hash), n in total.items():
+            if n >= BOILERPLATE_MIN_ARTICLES:
+                boilerplate[source_id].add(text_hash)
+                if 0 < before.get((source_id, text_hash), 0) < BOILERPLATE_MIN_ARTICLES:
+                    crossed[source_id].append(text_hash)
+        for source_id, hashes in crossed.items():
+            mark_boilerplate(self.session, source_id, hashes)
         return boilerplate
 
-    def _stored_counts(self, source_id: int, hashes: list[str]) -> dict[str, int]:
-        """For paragraph hashes: in how many stored articles of the source each occurs."""
-        counts: dict[str, int] = {}
+    def _stored_counts(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+        """For (source id, paragraph hash) pairs: in how many stored articles of the source.
+
+        ``source_paragraphs`` holds every count of 2 or more, so only the other
+        pairs are looked up in ``paragraphs``, where each matches at most one
+        article of its source. Counting a source's standing text there instead
+        would read every article of the source again, for every batch.
+        """
+        counts: dict[tuple[int, str], int] = {}
+        wanted = set(keys)
+        sources = sorted({source_id for source_id, _ in keys})
+        hashes = sorted({text_hash for _, text_hash in keys})
         for chunk in _chunks(hashes):
             rows = self.session.execute(
-                select(Paragraph.text_hash, func.count(func.distinct(Paragraph.article_id)))
-                .join(Article, Article.id == Paragraph.article_id)
-                .where(
-                    Paragraph.text_hash.in_(chunk),
-                    Paragraph.kind.in_(CONTENT_KINDS),
-                    Article.source_id == source_id,
+                select(
+                    SourceParagraph.source_id, SourceParagraph.text_hash, SourceParagraph.articles
+                ).where(
+                    SourceParagraph.text_hash.in_(chunk), SourceParagraph.source_id.in_(sources)
                 )
-                .group_by(Paragraph.text_hash)
             )
-            counts.update({h: int(n) for h, n in rows})
+            counts.update({(s, h): int(n) for s, h, n in rows if (s, h) in wanted})
+        rare = sorted(
+            {text_hash for source_id, text_hash in keys if (source_id, text_hash) not in counts}
+        )
+        for chunk in _chunks(rare):
+            rows = self.session.execute(
+                select(
+                    Article.source_id,
+                    Paragraph.text_hash,
+                    func.count(func.distinct(Paragraph.article_id)),
+                )
+                .join(Article, Article.id == Paragraph.article_id)
+                # No condition on the source here: with one, SQLite reads every
+                # article of the batch's sources instead of using the hash index.
+                .where(Paragraph.text_hash.in_(chunk), Paragraph.kind.in_(CONTENT_KINDS))
+                .group_by(Article.source_id, Paragraph.text_hash)
+            )
+            counts.update(
+                {(s, h): int(n) for s, h, n in rows if (s, h) in wanted and (s, h) not in counts}
+            )
         return counts
 
     # --- sources and places -----------------------------------------------------------
@@ -526,20 +596,28 @@ class Store:
         """The id of the source called ``name``, created on first sight."""
         if not name:
             return None
-        if name in self._sources:
-            return self._sources[name]
+        known = self.known.sources.get(name)
+        if known is not None and (known[1] or not category):
+            return known[0]
         row = self.session.execute(
             select(Source.id, Source.category).where(Source.name == name)
         ).first()
         if row is None:
-            source_id = self._new_id(insert(Source).values(name=name, category=category))
+            source_id = self._create(
+                Source,
+                dict(name=name, category=category),
+                select(Source.id).where(Source.name == name),
+            )
+            has_category = bool(category)
         else:
             source_id = int(row.id)
-            if row.category is None and category:
+            has_category = row.category is not None
+            if not has_category and category:
                 self.session.execute(
                     update(Source).where(Source.id == source_id).values(category=category)
                 )
-        self._sources[name] = source_id
+                has_category = True
+        self.known.sources[name] = (source_id, has_category)
         return source_id
 
     def place_id(self, place: Place) -> int:
@@ -549,8 +627,8 @@ class Store:
         a row made before the place could be resolved gains its coordinates.
         """
         key = place.gazetteer_id or f"{place.name}|{place.kind}|{place.country_code}"
-        if key in self._locations:
-            return self._locations[key]
+        if key in self.known.locations:
+            return self.known.locations[key]
         found = None
         if place.gazetteer_id:
             found = self.session.scalar(
@@ -574,8 +652,14 @@ class Store:
                         update(Location).where(Location.id == found).values(**_place_values(place))
                     )
         if found is None:
-            found = self._new_id(insert(Location).values(**_place_values(place)))
-        self._locations[key] = int(found)
+            found = self._create(
+                Location,
+                _place_values(place),
+                select(Location.id).where(
+                    Location.name == place.name, Location.kind == place.kind, code_matches
+                ),
+            )
+        self.known.locations[key] = int(found)
         return int(found)
 
     def _page_place_id(self, record: ArticleRecord) -> int | None:
@@ -594,10 +678,26 @@ class Store:
         )
         return self.place_id(place)
 
-    def _new_id(self, statement: Insert) -> int:
-        """Run a single-row INSERT and return the new row's id."""
-        table = statement.table
-        return int(self.session.execute(statement.returning(table.c.id)).scalar_one())
+    def _create(self, model: type[Base], values: dict[str, object], find: Select[Any]) -> int:
+        """Insert one row and return its id; if another writer just made it, find that one.
+
+        On PostgreSQL several writers work at once, and two may meet the same
+        new source: the second one's INSERT does nothing (instead of failing
+        its whole batch) and ``find`` then sees the first one's committed row.
+        """
+        table = table_of(model)
+        dialect = self.session.get_bind().dialect.name
+        statement: Any
+        if dialect == "postgresql":
+            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+        elif dialect == "sqlite":
+            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+        else:
+            statement = insert(table).values(**values)
+        new_id = self.session.execute(statement.returning(table.c.id)).scalar()
+        if new_id is None:
+            new_id = self.session.execute(find).scalar_one()
+        return int(new_id)
 
 
 class _Revisions:

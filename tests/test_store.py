@@ -112,3 +112,31 @@ def test_page_fields_sources_places_and_translations(engine: Engine, tmp_path: P
         ),
     ]
     assert places == 1
+
+
+def test_sources_remembered_across_batches_still_gain_a_category(
+    engine: Engine, tmp_path: Path
+) -> None:
+    write(tmp_path / "1.txt", page("Bridge opens", ["The bridge opened."], "Example Wire"))
+    write(tmp_path / "2.txt", page("Dam repaired", ["The dam is fixed."], "Example Wire(World)"))
+    paths = list(iter_paths([str(tmp_path)]))
+    outcomes = list(pipeline.run(engine, paths, batch_size=1, workers=0))
+    assert [o.status for o in outcomes] == ["ingested", "ingested"]
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT name, category FROM sources")).all()
+    assert [tuple(r) for r in rows] == [("Example Wire", "World")]
+
+
+def test_counts_across_many_batches_make_standing_text_boilerplate(
+    engine: Engine, tmp_path: Path
+) -> None:
+    for n in range(5):
+        write(tmp_path / f"{n}.txt", page(f"Story {n}", [f"Body of story {n}."]))
+    paths = list(iter_paths([str(tmp_path)]))
+    list(pipeline.run(engine, paths, batch_size=1, workers=0))
+    assert _kinds(engine, STANDING) == ["boilerplate"] * 5
+    with engine.connect() as connection:
+        evidence = connection.execute(
+            text("SELECT articles FROM source_paragraphs WHERE text = :t"), {"t": STANDING}
+        ).scalar()
+    assert evidence == 5
