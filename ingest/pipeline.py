@@ -8,9 +8,14 @@ database refuses something).
 
 Work is streamed in batches, so memory does not grow with the number of
 files. For each batch, files whose path, size and modification time match a
-stored document are skipped without being read. The rest are read and parsed
-in worker processes (parsing is pure CPU work, and there is a core to spare
-while the main process writes), one batch ahead of the writer.
+stored document are skipped without being read. The rest go to worker
+processes, each of which reads, parses and then writes a whole batch. Parsing
+is most of the work and runs on every core at once; the writes take turns,
+in the order of the batches, so the database is written as a single writer
+would write it (the same ids, the same originals and duplicates) and
+SQLite's one write lock is never fought over. A worker sends back only the
+outcomes: handing parsed documents to one writing process would cost
+pickling them both ways, which is a large part of the time parsing takes.
 """
 
 from __future__ import annotations
@@ -19,23 +24,23 @@ import hashlib
 import multiprocessing
 import os
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from itertools import islice
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from db.session import reading
 from ingest.errors import IngestError, ReadError
 from ingest.fingerprint import fingerprint
 from ingest.locate import locate
 from ingest.parse import parse_document
 from ingest.read import MAX_SIZE, STDIN, read_document
 from ingest.records import PreparedDocument, RawDocument
-from ingest.store import Outcome, Store
+from ingest.store import KnownIds, Outcome, Store
 
 BATCH_SIZE = 256
 # Below this many files, starting worker processes costs more than it saves.
@@ -64,7 +69,7 @@ def unreadable(origin: str, error: ReadError) -> PreparedDocument:
 
 
 def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
-    """Read one file and prepare it: the unit of work of a worker process."""
+    """Read one file and prepare it."""
     try:
         return prepare(read_document(origin, max_size))
     except ReadError as exc:
@@ -82,42 +87,51 @@ def run(
 ) -> Iterator[Outcome]:
     """Ingest ``origins`` (file paths, or ``-``), yielding what happened to each, in order.
 
-    ``workers``: processes that read and parse (None: one per core when there
-    are enough files; 0: parse in this process). Each batch is committed as
-    soon as it is written; ``stop()`` is asked between batches, so an
-    interrupted ingest keeps every batch it finished and a rerun completes it.
-    Files over ``max_size`` bytes fail unread.
+    ``workers``: processes that read, parse and write (None: one per core
+    when there are enough files; 0: all of it in this process). Each batch is
+    committed as soon as it is written; ``stop()`` is asked between batches,
+    and then the batches already under way are finished and nothing more is
+    started, so an interrupted ingest keeps every batch it began and a rerun
+    completes the rest. Files over ``max_size`` bytes fail unread.
     """
-    with _parser(workers, origins, partial(read_and_prepare, max_size=max_size)) as parse_many:
-        ahead: _Started | None = None
+    if workers is None:
+        many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
+        workers = (os.cpu_count() or 1) if many else 0
+    with _Writers(engine, workers, max_size) as writers:
+        under_way: deque[_Batch] = deque()
         for chunk in _chunked(origins, batch_size):
-            current, ahead = ahead, _start(engine, chunk, parse_many)
-            if current is not None:
-                yield from _finish(engine, current)
+            under_way.append(_start(engine, chunk, writers))
+            # Keep every worker busy, plus one batch queued behind them.
+            while len(under_way) > max(workers, 0):
+                yield from under_way.popleft().outcomes()
                 if stop():
+                    while under_way:
+                        yield from under_way.popleft().outcomes()
                     return
-        if ahead is not None:
-            yield from _finish(engine, ahead)
+        while under_way:
+            yield from under_way.popleft().outcomes()
 
 
 class _Result(Protocol):
-    def get(self) -> list[PreparedDocument]: ...
-
-
-ParseMany = Callable[[list[str]], _Result]
+    def get(self) -> list[Outcome]: ...
 
 
 @dataclass(frozen=True)
-class _Started:
-    """A chunk on its way: the files known to be stored already, and the others being parsed."""
+class _Batch:
+    """A chunk on its way: the files known to be stored already, and the others being written."""
 
     chunk: list[str]
     known: dict[str, Outcome]
-    parsing: _Result
+    writing: _Result
+
+    def outcomes(self) -> Iterator[Outcome]:
+        written = iter(self.writing.get())
+        for origin in self.chunk:
+            yield self.known.get(origin) or next(written)
 
 
-def _start(engine: Engine, chunk: list[str], parse_many: ParseMany) -> _Started:
-    """Skip the chunk's unchanged files and start reading and parsing the others."""
+def _start(engine: Engine, chunk: list[str], writers: _Writers) -> _Batch:
+    """Skip the chunk's unchanged files and hand the others to a writer."""
     files = []
     for origin in chunk:
         if origin == STDIN:
@@ -127,27 +141,10 @@ def _start(engine: Engine, chunk: list[str], parse_many: ParseMany) -> _Started:
         except OSError:
             continue
         files.append((origin, stat.st_size, stat.st_mtime))
-    with Session(engine) as session:
+    with Session(reading(engine)) as session:
         known = Store(session).unchanged_files(files)
     todo = [origin for origin in chunk if origin not in known]
-    return _Started(chunk, known, parse_many(todo))
-
-
-def _finish(engine: Engine, started: _Started) -> Iterator[Outcome]:
-    """Write one chunk's prepared documents in a transaction of its own."""
-    prepared = started.parsing.get()
-    written: Iterator[Outcome] = iter(())
-    if prepared:
-        with Session(engine) as session, session.begin():
-            store = Store(session)
-            already = store.stored_many([(p.raw.origin, p.raw.sha256) for p in prepared])
-            fresh = [p for p in prepared if (p.raw.origin, p.raw.sha256) not in already]
-            stored = iter(store.add_batch(fresh))
-            written = iter(
-                [already.get((p.raw.origin, p.raw.sha256)) or next(stored) for p in prepared]
-            )
-    for origin in started.chunk:
-        yield started.known.get(origin) or next(written)
+    return _Batch(chunk, known, writers.submit(todo))
 
 
 def _chunked(origins: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -156,46 +153,126 @@ def _chunked(origins: Iterable[str], size: int) -> Iterator[list[str]]:
         yield chunk
 
 
-class _Ready:
-    """Documents parsed in this process, with the interface of ``AsyncResult``."""
+class _Done:
+    """Outcomes computed in this process, with the interface of ``AsyncResult``."""
 
-    def __init__(self, value: list[PreparedDocument]) -> None:
+    def __init__(self, value: list[Outcome]) -> None:
         self.value = value
 
-    def get(self) -> list[PreparedDocument]:
+    def get(self) -> list[Outcome]:
         return self.value
 
 
-@contextmanager
-def _parser(
-    workers: int | None, origins: Iterable[str], read: Callable[[str], PreparedDocument]
-) -> Iterator[ParseMany]:
-    """A function that reads and parses a list of files: in a pool of processes, or here."""
-    if workers is None:
-        many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
-        workers = (os.cpu_count() or 1) if many else 0
-    if workers <= 0:
-        yield lambda todo: _Ready([read(origin) for origin in todo])
-        return
-    # Load the gazetteer before forking, so the workers share it instead of each
-    # building its own.
-    from ingest.gazetteer import load_gazetteer
+class _Writer:
+    """Reads, parses and writes batches with one engine, remembering sources and places."""
 
-    load_gazetteer()
-    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupts)
+    def __init__(self, engine: Engine, max_size: int) -> None:
+        self.engine = engine
+        self.max_size = max_size
+        self.known = KnownIds()
 
-    def parse_many(todo: list[str]) -> _Result:
-        if STDIN in todo:  # standard input belongs to this process
-            return _Ready([read(origin) for origin in todo])
-        return pool.map_async(read, todo, chunksize=8)
+    def prepare(self, origins: list[str]) -> list[PreparedDocument]:
+        return [read_and_prepare(origin, self.max_size) for origin in origins]
 
-    try:
-        yield parse_many
-    finally:
-        pool.terminate()
-        pool.join()
+    def write(self, prepared: list[PreparedDocument]) -> list[Outcome]:
+        """Write one batch in a transaction of its own; return each document's outcome."""
+        if not prepared:
+            return []
+        with Session(self.engine) as session, session.begin():
+            store = Store(session, self.known)
+            keys = [(p.raw.origin, p.raw.sha256) for p in prepared]
+            already = store.stored_many(keys)
+            fresh = [p for p, key in zip(prepared, keys, strict=True) if key not in already]
+            stored = iter(store.add_batch(fresh))
+            outcomes = [already.get(key) or next(stored) for key in keys]
+        self.known = store.known  # the transaction committed: its new ids exist
+        return outcomes
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which stops between batches."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+class _Writers:
+    """Writers: in a pool of worker processes taking turns at the database, or this process.
+
+    The pool starts with the first batch that has anything to parse, so a
+    rerun over unchanged files never pays for it (nor for the gazetteer).
+    """
+
+    def __init__(self, engine: Engine, workers: int, max_size: int) -> None:
+        self.engine = engine
+        self.workers = workers
+        self.max_size = max_size
+        self.pool: Any = None
+        self.batches = 0
+        self.turns: Any = None
+        self.next_turn: Any = None
+
+    def __enter__(self) -> _Writers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def submit(self, todo: list[str]) -> _Result:
+        if not todo:
+            return _Done([])
+        if self.workers <= 0 or STDIN in todo:  # standard input belongs to this process
+            writer = _Writer(self.engine, self.max_size)
+            prepared = writer.prepare(todo)
+            if self.pool is None:
+                return _Done(writer.write(prepared))
+            turn, self.batches = self.batches, self.batches + 1
+            return _Done(_in_turn(self.turns, self.next_turn, turn, writer, prepared))
+        if self.pool is None:
+            self.pool = self._start_pool()
+        turn, self.batches = self.batches, self.batches + 1
+        result: _Result = self.pool.apply_async(_write_in_turn, (todo, turn))
+        return result
+
+    def _start_pool(self) -> Any:
+        # Load the gazetteer before forking, so the workers share it instead of each
+        # building its own.
+        from ingest.gazetteer import load_gazetteer
+
+        load_gazetteer()
+        context = multiprocessing.get_context("fork")
+        self.turns = context.Condition()
+        self.next_turn = context.Value("q", 0, lock=False)
+        return context.Pool(
+            self.workers,
+            initializer=_start_worker,
+            initargs=(self.engine, self.max_size, self.turns, self.next_turn),
+        )
+
+
+# The worker process's writer and turn-taking, set by ``_start_worker``.
+_worker: _Writer | None = None
+_turns: Any = None
+_next_turn: Any = None
+
+
+def _start_worker(engine: Engine, max_size: int, turns: Any, next_turn: Any) -> None:
+    """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
+    global _worker, _turns, _next_turn
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
+    engine.dispose(close=False)  # the parent's connections are not this process's to use
+    _worker, _turns, _next_turn = _Writer(engine, max_size), turns, next_turn
+
+
+def _write_in_turn(todo: list[str], turn: int) -> list[Outcome]:
+    """Parse a batch, then wait for the batches before it to be written, and write it."""
+    assert _worker is not None, "not in a worker process"
+    return _in_turn(_turns, _next_turn, turn, _worker, _worker.prepare(todo))
+
+
+def _in_turn(
+    turns: Any, next_turn: Any, turn: int, writer: _Writer, prepared: list[PreparedDocument]
+) -> list[Outcome]:
+    """Write a batch once the batches before it are written, then hand the turn on."""
+    with turns:
+        turns.wait_for(lambda: next_turn.value == turn)
+        try:
+            return writer.write(prepared)
+        finally:
+            next_turn.value = turn + 1
+            turns.notify_all()
