@@ -200,6 +200,7 @@ class _Writers:
         self.engine = engine
         self.workers = workers
         self.max_size = max_size
+        self.here = _Writer(engine, max_size)  # for work done in this process
         self.pool: Any = None
         self.batches = 0
         self.turns: Any = None
@@ -217,12 +218,11 @@ class _Writers:
         if not todo:
             return _Done([])
         if self.workers <= 0 or STDIN in todo:  # standard input belongs to this process
-            writer = _Writer(self.engine, self.max_size)
-            prepared = writer.prepare(todo)
+            prepared = self.here.prepare(todo)
             if self.pool is None:
-                return _Done(writer.write(prepared))
+                return _Done(self.here.write(prepared))
             turn, self.batches = self.batches, self.batches + 1
-            return _Done(_in_turn(self.turns, self.next_turn, turn, writer, prepared))
+            return _Done(_in_turn(self.turns, self.next_turn, turn, self.here, prepared))
         if self.pool is None:
             self.pool = self._start_pool()
         turn, self.batches = self.batches, self.batches + 1
