@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -69,16 +68,38 @@ def page(rng: random.Random, n: int) -> str:
 
 
 def run_cli(db: Path, folder: Path) -> tuple[float, int]:
-    """Seconds and peak RSS (KiB) of one ``newsstore ingest`` process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    """Seconds and peak memory (KiB) of one ``newsstore ingest`` run, worker processes included.
+
+    Memory is the proportional set size (PSS) of the process and its workers
+    added up, sampled every 50 ms: the workers are forked and share the
+    gazetteer with their parent, so adding up their RSS would count it thrice.
+    """
     start = time.perf_counter()
-    subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "ingest", "--db", str(db), "ingest", str(folder)],
-        check=True,
         stdout=subprocess.DEVNULL,
     )
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, _tree_pss_kib(process.pid))
+        time.sleep(0.05)
     seconds = time.perf_counter() - start
-    return seconds, max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
+    if process.returncode != 0:
+        raise SystemExit(f"ingest failed with exit code {process.returncode}")
+    return seconds, peak
+
+
+def _tree_pss_kib(pid: int) -> int:
+    """PSS of a process and its descendants, from /proc (0 for one that has just exited)."""
+    total = 0
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                total += int(line.split()[1])
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_tree_pss_kib(int(child)) for child in children)
 
 
 def bare_write(source: Path, target: Path) -> tuple[float, int]:
@@ -139,7 +160,7 @@ def main() -> int:
     )
     print(f"bare sqlite3 write    {bare_seconds:.2f} s = {rows / bare_seconds:.0f} rows/s")
     print(f"ratio ingest / bare   {seconds / bare_seconds:.2f}  (target <= 2.5, aim 1.5)")
-    print(f"peak memory (ingest)  {peak_kib / 1024:.0f} MB  (target <= 400)")
+    print(f"peak memory (ingest)  {peak_kib / 1024:.0f} MB, all processes  (target <= 400)")
     print(f"database              {size / articles:.0f} bytes per article")
     print(f"re-ingest unchanged   {again:.2f} s = {seconds / again:.1f}x faster (target >= 10)")
     return 0
