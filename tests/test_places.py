@@ -5,11 +5,20 @@ Every sentence here is written for the test; none comes from the evaluation data
 
 from __future__ import annotations
 
+import importlib.metadata
 import time
+from pathlib import Path
 
 import pytest
 
-from ingest.gazetteer import build_gazetteer, load_gazetteer, name_variants
+from ingest import gazetteer_sources
+from ingest.gazetteer import (
+    ALTNAME_MIN_POPULATION,
+    MIN_CITY_POPULATION,
+    build_gazetteer,
+    load_gazetteer,
+    name_variants,
+)
 from ingest.places import Mention, Place, find_mentions, resolve_place
 
 
@@ -286,6 +295,44 @@ def test_bad_alias_rows_are_rejected() -> None:
         build_gazetteer([{"surface": "X", "kind": "planet", "name": "X", "ref": ""}])
     with pytest.raises(ValueError, match="unknown ref"):
         build_gazetteer([{"surface": "X", "kind": "city", "name": "X", "ref": "geonames:0"}])
+
+
+def test_package_data_is_cached_and_a_bad_cache_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    sizes = (MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION)
+    extracted = gazetteer_sources.load_sources(*sizes)  # nothing cached: extracts, writes
+    (cached,) = (tmp_path / "newsstore").glob("gazetteer-*.marshal")
+    path, key = gazetteer_sources._cache_entry(*sizes)
+    assert path == cached
+
+    extractions: list[tuple[int, ...]] = []
+
+    def extract(*args: int) -> gazetteer_sources.Sources:
+        extractions.append(args)
+        return extracted
+
+    monkeypatch.setattr(gazetteer_sources, "extract", extract)
+    assert gazetteer_sources.load_sources(*sizes) == extracted
+    assert extractions == []  # read back from the cache
+
+    assert gazetteer_sources._read(cached, ("another key",)) is None
+    for damaged in (cached.read_bytes()[:1000], b"not marshal data", b""):
+        cached.write_bytes(damaged)
+        assert gazetteer_sources.load_sources(*sizes) == extracted
+        assert gazetteer_sources._read(cached, key) == extracted  # rewritten
+    assert len(extractions) == 3
+
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_directory))
+    assert gazetteer_sources.load_sources(*sizes) == extracted  # no cache, no error
+
+    # Another version of a package the data comes from means another file.
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0-other")
+    other_path, other_key = gazetteer_sources._cache_entry(*sizes)
+    assert other_path is not None and other_path != cached and other_key != key
 
 
 def test_name_variants_cover_saint_and_accents() -> None:
