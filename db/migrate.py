@@ -8,7 +8,8 @@ Only a new, empty database is brought to head by itself.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +18,13 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, make_url
+from sqlalchemy import Connection, Engine, inspect, make_url, text
 
 import migrations
 from db.session import database_url, make_engine
+
+# The PostgreSQL advisory lock that commands changing the schema take turns on.
+_SCHEMA_LOCK = 0x6E657773_73746F72  # "newsstor"
 
 
 class SchemaError(Exception):
@@ -106,37 +110,53 @@ def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
     raise SchemaOutdated(current, head)
 
 
-def _create(url: str) -> None:
-    """Bring a database without a schema to head, one process at a time.
+@contextmanager
+def _schema_transaction(url: str | None) -> Iterator[Connection]:
+    """A transaction for changing the schema, taken by one process at a time.
 
-    The check and the creation run in one transaction that holds the write
-    lock, so two commands starting on the same new file do not both create
-    it: the second waits, then finds the schema made.
+    On SQLite the transaction begins IMMEDIATE, holding the write lock. DDL is
+    transactional on PostgreSQL, which has no such lock: there the schema
+    changers take turns on an advisory lock, held until the transaction ends.
     """
     engine = make_engine(url, foreign_keys=False)
     try:
         with engine.begin() as connection:
-            current = tuple(MigrationContext.configure(connection).get_current_heads())
-            if current:
-                if set(current) != set(heads()):
-                    _refuse(current, heads())
-                return
-            # An empty alembic_version table is what `db downgrade base` leaves behind.
-            tables = [
-                t
-                for t in inspect(connection).get_table_names()
-                if not t.startswith("sqlite_") and t != "alembic_version"
-            ]
-            if tables:
-                raise SchemaUnknown(
-                    "the database has tables but no newsstore schema revision: "
-                    "is it a newsstore database?"
+            if connection.dialect.name == "postgresql":
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK}
                 )
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            yield connection
     finally:
         engine.dispose()
+
+
+def _create(url: str) -> None:
+    """Bring a database without a schema to head, one process at a time.
+
+    The check and the creation run in one transaction that holds the schema
+    lock, so two commands starting on the same new database do not both
+    create it: the second waits, then finds the schema made.
+    """
+    with _schema_transaction(url) as connection:
+        current = tuple(MigrationContext.configure(connection).get_current_heads())
+        if current:
+            if set(current) != set(heads()):
+                _refuse(current, heads())
+            return
+        # An empty alembic_version table is what `db downgrade base` leaves behind.
+        tables = [
+            t
+            for t in inspect(connection).get_table_names()
+            if not t.startswith("sqlite_") and t != "alembic_version"
+        ]
+        if tables:
+            raise SchemaUnknown(
+                "the database has tables but no newsstore schema revision: "
+                "is it a newsstore database?"
+            )
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
 
 
 def backup(url: str | None = None) -> Path | None:
@@ -179,14 +199,10 @@ def downgrade(url: str | None, revision: str) -> None:
 
 
 def _run(url: str | None, action: Callable[[Config], None]) -> None:
-    engine = make_engine(url, foreign_keys=False)
-    try:
-        with engine.begin() as connection:
-            config = alembic_config(url)
-            config.attributes["connection"] = connection
-            action(config)
-    finally:
-        engine.dispose()
+    with _schema_transaction(url) as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        action(config)
 
 
 def history() -> list[Revision]:

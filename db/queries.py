@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
+from pathlib import Path
 
 from sqlalchemy import String, func, select, text
 from sqlalchemy.orm import Session
@@ -300,6 +301,17 @@ def stats(session: Session) -> Stats:
         by_month=by_month,
         documents=documents,
     )
+
+
+def database_bytes(session: Session) -> int | None:
+    """The database's size on disk: a SQLite file with its WAL, or a PostgreSQL database."""
+    url = session.get_bind().engine.url
+    if url.get_backend_name() == "postgresql":
+        return int(session.scalar(text("SELECT pg_database_size(current_database())")) or 0)
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return None
+    path = Path(url.database.removeprefix("file:").split("?")[0])
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
 # --- plain SQL ---------------------------------------------------------------------------

@@ -308,11 +308,7 @@ def stats_command(ctx: typer.Context, as_json: Json = False) -> None:
     """
     with read_session(ctx) as session:
         result = queries.stats(session)
-        url = session.get_bind().engine.url
-    size = None
-    if url.get_backend_name() == "sqlite" and url.database:
-        path = Path(url.database.removeprefix("file:").split("?")[0])
-        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+        size = queries.database_bytes(session)
     if as_json:
         data = dataclasses.asdict(result) | {"database_bytes": size}
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

@@ -20,7 +20,11 @@ from sqlalchemy.orm import Session
 from db.search import MARK, TITLE_WEIGHT, SearchError, SearchFilters, filters_sql, split_terms
 
 _WORD = re.compile(r"\w+")
-_HEADLINE = f"StartSel={MARK[0]}, StopSel={MARK[1]}, MaxWords=40, MinWords=15, MaxFragments=1"
+_MAX_WORDS = 40
+_HEADLINE = (
+    f"StartSel={MARK[0]}, StopSel={MARK[1]}, MaxWords={_MAX_WORDS}, MinWords=15, MaxFragments=1"
+)
+_WHOLE = f"StartSel={MARK[0]}, StopSel={MARK[1]}, HighlightAll=true"
 
 
 def tsquery(term: str, params: dict[str, Any], name: str) -> str:
@@ -102,10 +106,20 @@ def rank_articles(
 def snippets(
     session: Session, terms: list[str], article_ids: list[int], kind: str | None, per_article: int
 ) -> dict[int, list[tuple[int, str]]]:
-    """The best-matching paragraphs of each article, as marked-up snippets."""
+    """The best-matching paragraphs of each article, as marked-up snippets.
+
+    A short paragraph is its own snippet, as with FTS5; a long one gives its
+    best fragment (ts_headline's fragments drop the punctuation around them,
+    so the short ones are not cut that way).
+    """
     if not article_ids:
         return {}
-    params: dict[str, Any] = {"ids": article_ids, "options": _HEADLINE}
+    params: dict[str, Any] = {
+        "ids": article_ids,
+        "options": _HEADLINE,
+        "whole": _WHOLE,
+        "max_words": _MAX_WORDS,
+    }
     q = _any(terms, params)
     kind_sql = "p.kind = :kind" if kind else "true"
     if kind:
@@ -114,7 +128,11 @@ def snippets(
         text(
             f"""SELECT article_id, position, snippet FROM (
                   SELECT p.article_id, p.position,
-                         ts_headline('simple', p.text, {q}, :options) AS snippet,
+                         CASE WHEN cardinality(
+                                     regexp_split_to_array(btrim(p.text), '[[:space:]]+')
+                                   ) <= :max_words
+                              THEN ts_headline('simple', p.text, {q}, :whole)
+                              ELSE ts_headline('simple', p.text, {q}, :options) END AS snippet,
                          row_number() OVER (PARTITION BY p.article_id
                                             ORDER BY ts_rank(p.text_tsv, {q}) DESC) AS n
                   FROM paragraphs p

@@ -8,6 +8,8 @@ else ``./newsstore.db``.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,10 +56,35 @@ def make_engine(
     engine = create_engine(resolved)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, foreign_keys=foreign_keys, readonly=readonly)
-    elif readonly and engine.dialect.name == "postgresql":
-        # Every transaction is READ ONLY: the server refuses any write in it.
-        engine = engine.execution_options(postgresql_readonly=True)
+    elif engine.dialect.name == "postgresql":
+        if readonly:
+            # Every transaction is READ ONLY: the server refuses any write in it.
+            engine = engine.execution_options(postgresql_readonly=True)
+        else:
+            _take_turns_on_postgresql(engine)
     return engine
+
+
+# The PostgreSQL advisory lock that writing transactions take turns on.
+WRITE_LOCK = 0x6E657773_77726974  # "newswrit"
+
+
+def _take_turns_on_postgresql(engine: Engine) -> None:
+    """Writing transactions take turns on PostgreSQL too, as SQLite's one write lock makes them.
+
+    Each batch of an ingest reads what is stored (which files, which articles,
+    how often a source repeats a paragraph, the latest revision of a URL) and
+    writes what follows from it. Two such transactions at once would both
+    miss the other's rows: the same file stored twice, a deadlock, counts one
+    short. So a writing transaction begins by taking an advisory lock, held
+    until it ends; reading transactions (``readonly``, ``reading``) take none.
+    Several ingests still run at once, parsing (most of the work) in parallel.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if not connection.get_execution_options().get("postgresql_readonly", False):
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> None:
@@ -70,7 +97,7 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> 
         if readonly:
             cursor.execute("PRAGMA query_only=ON")
         else:
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cursor)
             # In WAL mode NORMAL keeps every commit atomic and the file consistent; a
             # commit survives a crash of the program, and after a power loss the last
             # commits may be rolled back (a rerun of ingest redoes them).
@@ -87,6 +114,24 @@ def _configure_sqlite(engine: Engine, *, foreign_keys: bool, readonly: bool) -> 
     def _on_begin(connection: Any) -> None:
         reads_only = readonly or connection.get_execution_options().get(_READS_ONLY, False)
         connection.exec_driver_sql("BEGIN" if reads_only else "BEGIN IMMEDIATE")
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL mode, waiting for another connection as long as the busy timeout.
+
+    Two processes opening the same new file at once both switch it; the one
+    that finds the other switching gets "database is locked" at once, without
+    SQLite's busy handler being asked to wait.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 _READS_ONLY = "newsstore_reads_only"

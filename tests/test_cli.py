@@ -12,7 +12,7 @@ from typer.main import get_command
 from typer.testing import CliRunner
 
 from ingest.cli import app
-from tests.conftest import SEEDS, write
+from tests.conftest import SEEDS, never_made, write
 
 
 def _commands(group: Any, prefix: str = "") -> list[tuple[str, Any]]:
@@ -59,7 +59,7 @@ def test_db_option_wins_over_the_environment(
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 1
     engine.dispose()
-    assert not Path(db_url.removeprefix("sqlite:///")).exists()
+    assert never_made(db_url)
 
 
 def test_a_failed_file_gives_one_line_and_exit_1(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from db import migrate
 from db.base import Base
@@ -81,6 +85,33 @@ def test_new_database_is_created_at_head_and_old_one_is_refused(db_url: str) -> 
         engine.dispose()
 
 
+# Waits until the given time, then does what a command does first on a new database.
+CREATE = """
+import sys, time
+from db.migrate import ensure_current
+from db.session import make_engine
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
+ensure_current(make_engine(sys.argv[1]))
+"""
+
+
+def test_two_commands_starting_on_a_new_database_create_it_once(db_url: str) -> None:
+    """The second waits for the first's schema instead of making its own (and failing)."""
+    start = str(time.time() + 2)  # both processes are running by then
+    processes = [
+        subprocess.Popen([sys.executable, "-c", CREATE, db_url, start], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 0, err.decode()
+    engine = make_engine(db_url)
+    try:
+        assert migrate.current_revisions(engine) == migrate.heads()
+    finally:
+        engine.dispose()
+
+
 def test_a_foreign_database_is_refused(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
@@ -104,11 +135,14 @@ def test_upgrading_a_database_with_data_keeps_every_row(db_url: str) -> None:
     engine = make_engine(db_url)
     try:
         with engine.begin() as connection:
-            run = connection.exec_driver_sql
-            run(
-                "INSERT INTO documents (id, origin, sha256, size, raw, status) "
-                "VALUES (1, '/a.txt', 'aa', 3, x'616263', 'ingested')"
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                    "VALUES (1, '/a.txt', 'aa', 3, :raw, 'ingested')"
+                ),
+                {"raw": b"abc"},
             )
+            run = connection.exec_driver_sql
             run("INSERT INTO sources (id, name, category) VALUES (1, 'Wire', 'World')")
             run(
                 "INSERT INTO locations (id, name, kind, country_code, latitude, longitude) "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from db import open_session
@@ -61,16 +61,19 @@ def test_orphan_paragraph_is_refused(engine: Engine) -> None:
 def test_deleting_an_article_deletes_its_paragraphs(engine: Engine, db_url: str) -> None:
     article_id = _article(db_url)
     with engine.begin() as connection:
-        connection.exec_driver_sql("DELETE FROM articles WHERE id = ?", (article_id,))
-        left = connection.exec_driver_sql("SELECT count(*) FROM paragraphs").scalar()
+        connection.execute(text("DELETE FROM articles WHERE id = :id"), {"id": article_id})
+        left = connection.execute(text("SELECT count(*) FROM paragraphs")).scalar()
     assert left == 0
 
 
 def test_bad_status_is_refused(engine: Engine) -> None:
     with engine.connect() as connection, pytest.raises(IntegrityError):
-        connection.exec_driver_sql(
-            "INSERT INTO documents (origin, sha256, size, raw, status) "
-            "VALUES ('/y', 'y', 0, x'', 'lost')"
+        connection.execute(
+            text(
+                "INSERT INTO documents (origin, sha256, size, raw, status) "
+                "VALUES ('/y', 'y', 0, :raw, 'lost')"
+            ),
+            {"raw": b""},
         )
 
 
@@ -83,6 +86,7 @@ def test_open_session_rolls_back_on_error(engine: Engine, db_url: str) -> None:
         assert session.scalar(select(func.count()).select_from(Source)) == 0
 
 
+@pytest.mark.sqlite_only(reason="PRAGMAs: SQLite enforces foreign keys only when asked, WAL")
 def test_connections_use_wal_and_foreign_keys(engine: Engine) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -7,9 +7,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
+from db.models import Article, Document, Paragraph, Source
 from ingest import pipeline
 from ingest.cli import app
 from ingest.parse import parse_document
@@ -101,32 +102,45 @@ def test_sixty_articles_from_three_formats_and_nothing_on_reingest(
     assert sorted((o.status, o.articles) for o in outcomes) == [("ingested", 20)] * 3
     with engine.connect() as connection:
         rows = connection.execute(
-            text(
-                "SELECT a.title, a.published_at, s.name, a.url, a.guid, d.format, "
-                "(SELECT group_concat(text, '|') FROM paragraphs p WHERE p.article_id = a.id "
-                "AND p.kind = 'body') FROM articles a JOIN sources s ON s.id = a.source_id "
-                "JOIN documents d ON d.id = a.document_id ORDER BY a.id"
+            select(
+                Article.id,
+                Article.title,
+                Article.published_at,
+                Source.name,
+                Article.url,
+                Article.guid,
+                Document.format,
             )
+            .join(Source, Source.id == Article.source_id)
+            .join(Document, Document.id == Article.document_id)
+            .order_by(Article.id)
         ).all()
-    by_title = {r[0]: r for r in rows}
+        bodies: dict[int, list[str]] = {}
+        for article_id, paragraph in connection.execute(
+            select(Paragraph.article_id, Paragraph.text)
+            .where(Paragraph.kind == "body")
+            .order_by(Paragraph.article_id, Paragraph.position)
+        ):
+            bodies.setdefault(article_id, []).append(paragraph)
+    by_title = {r.title: (*r[1:], bodies.get(r.id)) for r in rows}
     assert len(rows) == 60
     assert by_title["RSS story 3"][1:] == (
-        "2024-06-03 09:15:00.000000",  # 11:15 at +0200, stored in UTC
+        datetime(2024, 6, 3, 9, 15),  # 11:15 at +0200, stored in UTC
         "Harbour Courier",
         "https://rss.example.org/3",
         "rss-3",
         "feed",
-        "Paragraph one of story 3 about the harbour.|Paragraph two of story 3.",
+        ["Paragraph one of story 3 about the harbour.", "Paragraph two of story 3."],
     )
     assert by_title["Atom story 5"][1:6] == (
-        "2024-06-03 13:15:00.000000",
+        datetime(2024, 6, 3, 13, 15),
         "Coast Atom",
         "https://atom.example.org/5",
         "urn:atom:5",
         "feed",
     )
     assert by_title["JSON story 19"][1:4] == (
-        "2024-06-04 03:15:00.000000",
+        datetime(2024, 6, 4, 3, 15),
         "JSON Wire",
         "https://json.example.org/19",
     )

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from db import migrate
@@ -28,24 +30,35 @@ def _pages(folder: Path, count: int, start: int = 0) -> None:
         write(folder / f"{n:05d}.txt", page(f"Story number {n}", body))
 
 
-def _ingest(db: Path, *paths: Path) -> subprocess.Popen[bytes]:
+def _ingest(db: str, *paths: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "ingest", "--db", str(db), "ingest", *map(str, paths)],
+        [sys.executable, "-m", "ingest", "--db", db, "ingest", *map(str, paths)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
 
 
-def _check(db: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(db)
-    assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
-    half_written = connection.execute(
-        "SELECT count(*) FROM articles a WHERE NOT EXISTS "
-        "(SELECT 1 FROM paragraphs p WHERE p.article_id = a.id AND p.kind = 'body')"
-    ).fetchone()
-    assert half_written == (0,)
-    return connection
+@contextmanager
+def _checked(db: str) -> Iterator[Connection]:
+    """A connection to a database found sound: SQLite's own checks, and no half-written article."""
+    engine = make_engine(db)
+    try:
+        with engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                assert connection.exec_driver_sql("PRAGMA integrity_check").all() == [("ok",)]
+                assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            half_written = connection.exec_driver_sql(
+                "SELECT count(*) FROM articles a WHERE NOT EXISTS "
+                "(SELECT 1 FROM paragraphs p WHERE p.article_id = a.id AND p.kind = 'body')"
+            ).scalar()
+            assert half_written == 0
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def _count(connection: Connection, table: str) -> int:
+    return int(connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
 
 
 def test_bad_files_fail_alone_with_one_line_each(
@@ -90,101 +103,126 @@ def test_bad_files_fail_alone_with_one_line_each(
     assert failed["big.txt"].raw == b""  # refused unread
 
 
+@pytest.mark.sqlite_only(
+    reason="two writers on one SQLite file (WAL, busy timeout, BEGIN IMMEDIATE)"
+)
 def test_two_writers_on_one_file(tmp_path: Path) -> None:
+    """On PostgreSQL: tests/test_postgres.py, two ingest processes on one database."""
     a, b = tmp_path / "a", tmp_path / "b"
     _pages(a, 150)
     _pages(b, 150, start=100)  # 50 pages in common
-    db = tmp_path / "shared.db"
+    db = str(tmp_path / "shared.db")
     first, second = _ingest(db, a), _ingest(db, b)
     for process in (first, second):
         out, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()
         assert b"locked" not in err
-    connection = _check(db)
-    assert connection.execute("SELECT count(*) FROM articles").fetchone() == (250,)
-    assert connection.execute(
-        "SELECT count(*) FROM (SELECT content_hash FROM articles GROUP BY 1 HAVING count(*) > 1)"
-    ).fetchone() == (0,)
-    statuses = dict(connection.execute("SELECT status, count(*) FROM documents GROUP BY 1"))
-    assert statuses == {"ingested": 250, "duplicate": 50}
+    with _checked(db) as connection:
+        assert _count(connection, "articles") == 250
+        repeated = connection.exec_driver_sql(
+            "SELECT count(*) FROM "
+            "(SELECT content_hash FROM articles GROUP BY content_hash HAVING count(*) > 1) r"
+        ).scalar()
+        assert repeated == 0
+        statuses = connection.exec_driver_sql("SELECT status, count(*) FROM documents GROUP BY 1")
+        assert dict(statuses.all()) == {"ingested": 250, "duplicate": 50}
 
 
-def _wait_for_a_commit(db: Path) -> None:
+def _wait_for_a_commit(db: str) -> None:
+    """Until the database holds an article, without making the database meanwhile."""
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         time.sleep(0.2)
-        if db.exists():
-            try:
-                with sqlite3.connect(db) as probe:
-                    if probe.execute("SELECT count(*) FROM articles").fetchone()[0] > 0:
-                        return
-            except sqlite3.OperationalError:
-                pass
+        try:
+            engine = make_engine(db, readonly=True)
+        except FileNotFoundError:
+            continue
+        try:
+            with engine.connect() as connection:
+                if _count(connection, "articles") > 0:
+                    return
+        except DBAPIError:  # no schema yet
+            pass
+        finally:
+            engine.dispose()
 
 
-def test_ctrl_c_stops_cleanly_after_the_current_batch(tmp_path: Path) -> None:
+def test_ctrl_c_stops_cleanly_after_the_current_batch(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     _pages(folder, 1500)
-    db = tmp_path / "interrupted.db"
-    process = _ingest(db, folder)
-    _wait_for_a_commit(db)
+    process = _ingest(db_url, folder)
+    _wait_for_a_commit(db_url)
     os.kill(process.pid, signal.SIGINT)
     out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err.decode()
     assert b"interrupted: stopped cleanly" in err and b"Traceback" not in err
     assert b"new articles" in out  # the summary
-    connection = _check(db)
-    stored = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
+    with _checked(db_url) as connection:
+        stored = _count(connection, "articles")
     assert 0 < stored < 1500 and stored % BATCH_SIZE == 0  # whole batches only
-    connection.close()
 
 
+@pytest.mark.sqlite_only(reason="SIGKILL in the middle of writing a SQLite file")
 def test_killed_ingest_leaves_a_sound_database_and_a_rerun_completes(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     _pages(folder, 1500)
-    db = tmp_path / "killed.db"
+    db = str(tmp_path / "killed.db")
     process = _ingest(db, folder)
     _wait_for_a_commit(db)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    connection = _check(db)
-    stored = connection.execute("SELECT count(*) FROM articles").fetchone()[0]
-    connection.close()
+    with _checked(db) as connection:
+        stored = _count(connection, "articles")
     assert 0 < stored < 1500
     rerun = _ingest(db, folder)
     _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err.decode()
-    connection = _check(db)
-    assert connection.execute("SELECT count(*) FROM articles").fetchone() == (1500,)
-    assert connection.execute("SELECT count(*) FROM documents").fetchone() == (1500,)
+    with _checked(db) as connection:
+        assert (_count(connection, "articles"), _count(connection, "documents")) == (1500, 1500)
+
+
+Tables = dict[str, tuple[list[str], list[tuple[object, ...]]]]
+
+
+def _table_rows(db: str, columns: dict[str, list[str]] | None = None) -> Tables:
+    """Each table's columns (all, or those given) and rows, the full-text index aside."""
+    engine = make_engine(db)
+    found: Tables = {}
+    try:
+        with engine.connect() as connection:
+            inspector = inspect(connection)
+            for table in inspector.get_table_names():
+                if "fts" in table or table == "alembic_version":
+                    continue
+                if columns is not None and table not in columns:
+                    continue  # new since
+                names = [c["name"] for c in inspector.get_columns(table)]
+                key = inspector.get_pk_constraint(table)["constrained_columns"] or names
+                if columns is not None:
+                    names = columns[table]
+                rows = connection.exec_driver_sql(
+                    f"SELECT {', '.join(names)} FROM {table} ORDER BY {', '.join(key)}"
+                )
+                found[table] = (names, [tuple(row) for row in rows])
+    finally:
+        engine.dispose()
+    return found
 
 
 @pytest.mark.parametrize("revision", [r.revision for r in migrate.history() if not r.is_head])
 def test_upgrading_from_every_revision_keeps_every_row(
-    revision: str, runner: CliRunner, db_url: str, tmp_path: Path
+    revision: str, runner: CliRunner, db_url: str, tmp_path: Path, backend: str
 ) -> None:
     """Fill a database, take it back to an earlier revision, and upgrade it again."""
     write(tmp_path / "in" / "plain.txt", "A plain headline\n\nA paragraph about Paris.\n")
     assert runner.invoke(app, ["ingest", str(SEED), str(tmp_path / "in")]).exit_code == 0
     migrate.downgrade(db_url, revision)
-    path = db_url.removeprefix("sqlite:///")
-    before = sqlite3.connect(path)
-    tables = [
-        name
-        for (name,) in before.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '%fts%' "
-            "AND name NOT LIKE 'sqlite_%' AND name != 'alembic_version'"
-        )
-    ]
-    snapshot = {t: before.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
-    columns = {t: [c[1] for c in before.execute(f"PRAGMA table_info({t})")] for t in tables}
-    before.close()
+    before = _table_rows(db_url)
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
-    assert "backup:" in result.stderr
-    after = sqlite3.connect(path)
-    for table in tables:
-        names = ", ".join(columns[table])
-        assert after.execute(f"SELECT {names} FROM {table}").fetchall() == snapshot[table], table
-    assert after.execute("SELECT count(*) FROM articles").fetchone()[0] == 2
-    after.close()
+    if backend == "sqlite":
+        assert "backup:" in result.stderr  # the file is copied first
+    after = _table_rows(db_url, {table: names for table, (names, _) in before.items()})
+    for table in before:
+        assert after[table] == before[table], table
+    assert len(after["articles"][1]) == 2

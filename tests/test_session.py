@@ -25,6 +25,7 @@ def impatient(engine: Engine) -> Engine:
     return engine
 
 
+@pytest.mark.sqlite_only(reason="SQLite's one write lock and busy timeout")
 def test_reading_transactions_do_not_wait_for_a_writer(impatient: Engine) -> None:
     with impatient.connect() as writer, writer.begin():  # holds the write lock
         with Session(reading(impatient)) as session:

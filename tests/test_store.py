@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+import pytest
+from sqlalchemy import Engine, select, text
 
+from db.models import Article, ArticleLocation, ArticleTranslation, Location, Source
 from ingest import pipeline
 from ingest.read import iter_paths
 from tests.conftest import write
@@ -77,39 +80,32 @@ def test_page_fields_sources_places_and_translations(engine: Engine, tmp_path: P
     _ingest(engine, tmp_path)
     with engine.connect() as connection:
         rows = connection.execute(
-            text(
-                "SELECT a.title, a.published_at, a.page_date, a.page_temperature_c, s.name, "
-                "s.category, l.name, al.role, t.language FROM articles a "
-                "JOIN sources s ON s.id = a.source_id "
-                "JOIN locations l ON l.id = a.page_location_id "
-                "JOIN article_locations al ON al.article_id = a.id AND al.location_id = l.id "
-                "LEFT JOIN article_translations t ON t.article_id = a.id ORDER BY a.id"
+            select(
+                Article.title,
+                Article.published_at,
+                Article.page_date,
+                Article.page_temperature_c,
+                Source.name,
+                Source.category,
+                Location.name,
+                ArticleLocation.role,
+                ArticleTranslation.language,
             )
+            .join(Source, Source.id == Article.source_id)
+            .join(Location, Location.id == Article.page_location_id)
+            .join(
+                ArticleLocation,
+                (ArticleLocation.article_id == Article.id)
+                & (ArticleLocation.location_id == Location.id),
+            )
+            .outerjoin(ArticleTranslation, ArticleTranslation.article_id == Article.id)
+            .order_by(Article.id)
         ).all()
         places = connection.execute(text("SELECT count(*) FROM locations")).scalar()
+    when, day = datetime(2025, 3, 1, 10, 15), date(2025, 3, 3)
     assert [tuple(r) for r in rows] == [
-        (
-            "Bridge opens",
-            "2025-03-01 10:15:00.000000",
-            "2025-03-03",
-            18.0,
-            "Example Wire",
-            "World",
-            "Lisbon",
-            "page",
-            "Portuguese",
-        ),
-        (
-            "Dam repaired",
-            "2025-03-01 10:15:00.000000",
-            "2025-03-03",
-            18.0,
-            "Third Post",
-            None,
-            "Lisbon",
-            "page",
-            None,
-        ),
+        ("Bridge opens", when, day, 18.0, "Example Wire", "World", "Lisbon", "page", "Portuguese"),
+        ("Dam repaired", when, day, 18.0, "Third Post", None, "Lisbon", "page", None),
     ]
     assert places == 1
 
@@ -140,3 +136,17 @@ def test_counts_across_many_batches_make_standing_text_boilerplate(
             text("SELECT articles FROM source_paragraphs WHERE text = :t"), {"t": STANDING}
         ).scalar()
     assert evidence == 5
+
+
+@pytest.mark.sqlite_only(reason="SQLite has no date types: the stored text is the contract")
+def test_dates_are_stored_as_sqlalchemy_writes_them(engine: Engine, tmp_path: Path) -> None:
+    """The hot path hands rows to the driver itself: its dates must read back as the ORM's.
+
+    SQLAlchemy's text form, which sorts as time does and which SQL written by
+    hand (and Datasette) compares with ISO dates.
+    """
+    write(tmp_path / "1.txt", page("Bridge opens", ["The bridge opened."]))
+    _ingest(engine, tmp_path)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT published_at, page_date FROM articles")).one()
+    assert tuple(stored) == ("2025-03-01 10:15:00.000000", "2025-03-03")
