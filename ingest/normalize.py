@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date, datetime
+from functools import lru_cache
 
 __all__ = [
     "collapse_whitespace",
     "fahrenheit_to_celsius",
+    "fold_case",
     "parse_byline",
     "parse_footer_time",
     "parse_page_date",
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=1024)
 def collapse_whitespace(text: str) -> str:
     """Return ``text`` in NFC with runs of whitespace made one space, stripped.
 
@@ -31,11 +34,43 @@ def collapse_whitespace(text: str) -> str:
     same paragraph from two captures gets the same text (the cross-corpus
     boilerplate rule compares paragraph texts exactly). ``\\s`` covers
     no-break spaces and BOMs are removed too, because captures carry both.
+
+    Cached (a page's worth of texts): every whole-line test below collapses the
+    line it is given, so a layout that asks several of them about each paragraph,
+    and the fingerprint after it, would otherwise collapse each paragraph about
+    six times; a hit costs a dictionary lookup instead of a pass over the text.
     """
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
+    if type(text) is str and _is_collapsed(text):  # a subclass is copied to a str below
+        return text
     # str.split() splits on exactly the characters ``\s`` matches, several times faster.
     return " ".join(text.replace("\ufeff", "").split())
+
+
+def _is_collapsed(text: str) -> bool:
+    """Whether ``text`` has no whitespace but single spaces between words, and no BOM.
+
+    Most lines and paragraphs already are, and this costs a fraction of splitting
+    and joining them again. A printable text holds no whitespace other than the
+    plain space, nor a BOM (both are non-printable), so only double, leading and
+    trailing spaces are left to look for.
+    """
+    return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+def fold_case(text: str) -> str:
+    """``text`` in lower case, as case-insensitive patterns see the letters clues use.
+
+    For a quick test before a ``re.IGNORECASE`` search: a lower-case word that a
+    pattern cannot match without is in ``fold_case`` of every text it matches. Lower
+    case alone is not quite that: such a pattern's "i" also matches the dotted İ
+    (which ``str.lower`` makes two characters) and the dotless ı, and its "s" the
+    long ſ. (Its "k" matches the Kelvin sign, which lower case makes "k". A few
+    Cyrillic letters have old forms of the same kind, so clues avoid в, о, с and т;
+    tests/test_normalize.py checks every letter the clues use.)
+    """
+    return text.lower().replace("i\u0307", "i").replace("ı", "i").replace("ſ", "s")
 
 
 def fahrenheit_to_celsius(fahrenheit: float) -> float:
@@ -150,6 +185,16 @@ _TIME = re.compile(
 )
 
 
+def _ends_like_time(text: str) -> bool:
+    """Whether a collapsed text ends as ``_TIME`` must: in a digit, or in the "m" of am/pm.
+
+    Parsers ask ``parse_footer_time`` about every paragraph; this test lets the
+    ones that end in a word or a full stop, nearly all of them, skip the date
+    patterns. (A collapsed text has no trailing space for ``\\s*`` to take.)
+    """
+    return text[-1:].isdecimal() or text.endswith(("m", "M", "m.", "M."))
+
+
 def parse_footer_time(line: str) -> datetime | None:
     """Read a whole-line date and time ("May 28, 2024 at 06:30AM"), else ``None``.
 
@@ -157,6 +202,8 @@ def parse_footer_time(line: str) -> datetime | None:
     guessing one would invent information.
     """
     text = collapse_whitespace(line)
+    if not _ends_like_time(text):
+        return None
     found = _match_date(text)
     if found is None:
         return None

@@ -10,6 +10,7 @@ warning with its line number while the other records go on.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from ingest import layouts
@@ -65,15 +66,15 @@ def parse_document(raw: RawDocument) -> ParsedDocument:
 
 
 # Control characters other than tab, newline, carriage return and form feed, and the
-# replacement character: what binary data or a wrong decoding leaves in "text".
-_JUNK = frozenset(chr(c) for c in range(32) if chr(c) not in "\t\n\r\f") | {"\x7f", "\ufffd"}
+# replacement character: what binary data or a wrong decoding leaves in "text". A character
+# class, so that counting them is one scan in C rather than a Python loop over every character.
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
 
 
 def looks_like_text(text: str) -> bool:
     """False when more than 2% of the characters are control or replacement characters."""
     sample = text[:100_000]
-    junk = sum(1 for char in sample if char in _JUNK)
-    return junk <= 0.02 * len(sample)
+    return len(_JUNK.findall(sample)) <= 0.02 * len(sample)
 
 
 def _with_extras(article: ParsedArticle, guid: str | None, author: str | None) -> ParsedArticle:

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from stat import S_ISDIR
 
 from charset_normalizer import from_bytes
 
@@ -64,9 +65,11 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
         return _raw(STDIN, data, None)
     path = Path(origin)
     try:
-        if path.is_dir():
-            raise ReadError("is a folder, not a file")
+        # One stat for both checks: ``is_dir`` would stat again, and it only swallows the
+        # errors (no such file, a loop of links...) that ``stat`` then raises anyway.
         stat = path.stat()
+        if S_ISDIR(stat.st_mode):
+            raise ReadError("is a folder, not a file")
         if stat.st_size > max_size:
             raise ReadError(
                 f"too large: {stat.st_size:,} bytes, more than {max_size:,} (see --max-size)"

@@ -10,11 +10,19 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ingest import body
-from ingest.body_features import boilerplate, collapse, measure, split_blocks
+from ingest.body_features import (
+    BOILERPLATE,
+    Boilerplate,
+    boilerplate,
+    collapse,
+    measure,
+    split_blocks,
+)
+from ingest.normalize import fold_case
 from ingest.records import ParsedArticle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "body"
@@ -312,6 +320,23 @@ def test_long_paragraph_mentioning_chrome_words_is_not_chrome() -> None:
     cookie_notice = measure(0, "We use cookies to give you the best experience on our site.")
     rule = boilerplate(cookie_notice)
     assert rule is not None and rule.kind == "chrome"
+
+
+@pytest.mark.parametrize(
+    "rule", [r for r in BOILERPLATE if r.clues], ids=[r.reason for r in BOILERPLATE if r.clues]
+)
+def test_wording_rule_clues_are_in_every_match(rule: Boilerplate) -> None:
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(rule.pattern))
+    def check(text: str) -> None:
+        assert any(clue in fold_case(text) for clue in rule.clues)
+
+    check()
+
+
+def test_collapse_and_ascii_blocks() -> None:
+    assert collapse(" a\u00a0 b\n\tc \u3000") == "a b c"
+    assert measure(0, "Plain ASCII text.").size == len("Plain ASCII text.")
 
 
 def test_records_are_frozen() -> None:

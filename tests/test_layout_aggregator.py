@@ -6,12 +6,16 @@ one variation of the layout; the seed is the real page the layout comes from.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ingest.layouts import aggregator
+from ingest.normalize import collapse_whitespace, fold_case
 from ingest.records import ParsedArticle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -328,6 +332,43 @@ def test_standing_phrase_names_its_reason() -> None:
     assert aggregator.standing_phrase("Send any comments to desk@example.org.") == "email address"
     assert aggregator.standing_phrase("Visit our FAQ page.") == "FAQ page"
     assert aggregator.standing_phrase("The minister said the plan would work.") is None
+
+
+@pytest.mark.parametrize(
+    ("reason", "clues", "pattern"),
+    aggregator._STANDING_PHRASES,
+    ids=[reason for reason, _, _ in aggregator._STANDING_PHRASES],
+)
+def test_standing_phrase_clues_are_in_every_match(
+    reason: str, clues: tuple[str, ...], pattern: re.Pattern[str]
+) -> None:
+    @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(pattern))
+    def check(text: str) -> None:
+        assert any(clue in fold_case(text) for clue in clues)
+
+    check()
+
+
+def _share_labels_only(line: str) -> bool:
+    """is_share_line without its quick test on the first label."""
+    text = collapse_whitespace(line).strip(aggregator._ARROWS + ":")
+    items = [item for item in aggregator._SHARE_SEPARATORS.split(text) if item]
+    return bool(items) and all(aggregator._SHARE_ITEM.fullmatch(item.strip(":")) for item in items)
+
+
+SHARE_PIECES = [
+    "Share", "share:", "Shares", "Tweet", "Facebook", "X", "e-mail", "Email", "on", "via", "this",
+    "Share on X", "Post to Reddit", "Copy link", "print", "Pin it", "Line", "words", "Facebook.",
+    " | ", "|", " · ", "•", ", ", "/", " - ", "-", "  ", " ", ":", "::", "> ", "» ", "\u00a0", "\t",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(SHARE_PIECES), max_size=8))
+def test_share_line_quick_test_changes_no_answer(pieces: list[str]) -> None:
+    line = "".join(pieces)
+    assert aggregator.is_share_line(line) is _share_labels_only(line)
 
 
 def test_top_bar_city_needs_a_date_after_it_or_the_temperature_before_it() -> None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from ingest import normalize
+from ingest.body_features import BOILERPLATE
+from ingest.layouts.aggregator import _STANDING_PHRASES
 from ingest.normalize import (
     collapse_whitespace,
     fahrenheit_to_celsius,
+    fold_case,
     parse_byline,
     parse_footer_time,
     parse_page_date,
@@ -20,6 +28,43 @@ def test_collapse_whitespace_strips_collapses_and_composes() -> None:
     assert collapse_whitespace("\ufeff  a \t b\u00a0\n c  ") == "a b c"
     assert collapse_whitespace("Cafe\u0301") == "Caf\u00e9"
     assert collapse_whitespace(" \n ") == ""
+
+
+@pytest.mark.parametrize(
+    "text", ["a b", " a b", "a b ", "a  b", "a\u00a0b", "a\ufeffb", "a\tb", "a\nb", "", "x"]
+)
+def test_collapse_whitespace_takes_collapsed_text_as_it_is(text: str) -> None:
+    assert collapse_whitespace(text) == " ".join(text.replace("\ufeff", "").split())
+
+
+def test_only_the_plain_space_is_printable_whitespace() -> None:
+    # collapse_whitespace relies on it to pass over text that is already collapsed
+    everything = map(chr, range(sys.maxunicode + 1))
+    printable = [c for c in everything if (c.isspace() or c == "\ufeff") and c.isprintable()]
+    assert printable == [" "]
+
+
+def _clue_characters() -> str:
+    clues = [c for _, cs, _ in _STANDING_PHRASES for c in cs]
+    clues += [c for rule in BOILERPLATE for c in rule.clues]
+    return "".join(sorted(set("".join(clues))))
+
+
+def test_fold_case_is_how_ignorecase_patterns_see_the_clues() -> None:
+    # Every character a case-insensitive pattern matches to a clue's character is
+    # folded to that character, so a clue a pattern needs is in the folded text.
+    characters = _clue_characters()
+    assert characters == fold_case(characters)
+    any_of_them = re.compile("[" + re.escape(characters) + "]", re.IGNORECASE)
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if any_of_them.fullmatch(char):
+            same = [c for c in characters if re.fullmatch(re.escape(c), char, re.IGNORECASE)]
+            assert fold_case(char) in same, hex(code)
+
+
+def test_fold_case_keeps_words_together() -> None:
+    assert fold_case("İSTANBUL ſend \u212aelvin ı") == "istanbul send kelvin i"
 
 
 @pytest.mark.parametrize(("f", "c"), [(32.0, 0.0), (212.0, 100.0), (-40.0, -40.0)])
@@ -131,3 +176,12 @@ def test_parse_byline(line: str, expected: tuple[str, str | None] | None) -> Non
 )
 def test_parse_byline_refuses_sentences(line: str) -> None:
     assert parse_byline(line) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(normalize._TIME, fullmatch=True))
+def test_a_time_ends_as_ends_like_time_says(time: str) -> None:
+    # parse_footer_time skips the date patterns when _ends_like_time says no
+    text = collapse_whitespace("May 28, 2024" + time)
+    if normalize._TIME.fullmatch(text, len("May 28, 2024")):
+        assert normalize._ends_like_time(text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from db.models import Article, Document, Paragraph, Source
 from ingest import pipeline
 from ingest.cli import app
-from ingest.parse import parse_document
+from ingest.parse import looks_like_text, parse_document
 from ingest.read import iter_paths
 from ingest.records import RawDocument
 from tests.conftest import write
@@ -172,3 +173,10 @@ def test_bad_jsonl_lines_fail_alone(runner: CliRunner, db_url: str, tmp_path: Pa
     assert len(errors) == 2
     assert errors[0].startswith(f"error: {path}: line 2:")
     assert errors[1].startswith(f"error: {path}: line 4:")
+
+
+def test_looks_like_text_counts_control_and_replacement_characters() -> None:
+    junk = {chr(c) for c in range(32) if chr(c) not in "\t\n\r\f"} | {"\x7f", "\ufffd"}
+    assert {c for c in map(chr, range(sys.maxunicode + 1)) if not looks_like_text(c)} == junk
+    assert looks_like_text("a" * 98 + "\x00\ufffd")
+    assert not looks_like_text("a" * 97 + "\x00\x0b\ufffd")

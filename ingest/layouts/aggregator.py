@@ -33,6 +33,7 @@ from datetime import date, datetime
 
 from ingest.normalize import (
     collapse_whitespace,
+    fold_case,
     parse_byline,
     parse_footer_time,
     parse_page_date,
@@ -224,6 +225,10 @@ _SHARE_ITEM = re.compile(
     re.IGNORECASE,
 )
 _SHARE_SEPARATORS = re.compile(r"\s*[|·•,/]\s*|\s+-\s+|\s{2,}")
+# What can come before the first label of a share line: separators, and the colons each
+# label is stripped of. (The text is collapsed and stripped, so a separator at its start
+# can only be one of | · • , / with the space after it.)
+_SHARE_LEAD = " |·•,/:"
 
 
 def is_share_line(line: str) -> bool:
@@ -233,7 +238,10 @@ def is_share_line(line: str) -> bool:
     separators), so a sentence that mentions Facebook is never share chrome.
     """
     text = collapse_whitespace(line).strip(_ARROWS + ":")
-    if not text:
+    # Asked about every paragraph, so first a test that costs no split: every label starts
+    # with a letter, so a share line, once rid of what may come before its first label,
+    # starts with a label, which a paragraph of prose almost never does (nor an empty text).
+    if _SHARE_ITEM.match(text.lstrip(_SHARE_LEAD)) is None:
         return False
     items = [item for item in _SHARE_SEPARATORS.split(text) if item]
     return bool(items) and all(_SHARE_ITEM.fullmatch(item.strip(":")) for item in items)
@@ -265,33 +273,64 @@ def is_sidebar_heading(line: str) -> bool:
 
 # Phrases of a source's standing text (how it reports, where to write). Each
 # was checked against the 2,225 BBC corpus articles: none occurs in body text.
-_STANDING_PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (reason, re.compile(pattern, re.IGNORECASE))
-    for reason, pattern in (
-        ("email address", r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+# Each comes with clues: words the phrase cannot be written without (one of them at
+# least, as ``fold_case`` writes them), so that a paragraph with none of them is passed
+# over without a pattern search, which costs a pass over the text per phrase.
+_STANDING_PHRASES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (reason, clues, re.compile(pattern, re.IGNORECASE))
+    for reason, clues, pattern in (
+        ("email address", ("@",), r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
         (
             "send comments",
+            ("send ",),
             r"\bsend (?:us )?(?:any |your )?(?:comments|questions|feedback|tips|story ideas)\b",
         ),
-        ("network of sources", r"\b(?:works?|working|relies|rely) (?:with|on) a network of\b"),
-        ("FAQ page", r"\bFAQ\b"),
-        ("how we report", r"\bfor more information about (?:how|our)\b"),
-        ("all rights reserved", r"\ball rights reserved\b"),
-        ("copyright notice", r"©|\(c\) ?\d{4}\b|\bcopyright (?:\(c\) )?\d{4}\b"),
-        ("disclaimer", r"^disclaimer\b|\bviews expressed (?:in this|here|are (?:those|solely))"),
-        ("contact us", r"\bcontact us\b|\bwrite to us\b|\bcan be reached at\b"),
-        ("please visit our", r"\bplease visit our\b|\bclick here\b"),
+        (
+            "network of sources",
+            (" a network of",),
+            r"\b(?:works?|working|relies|rely) (?:with|on) a network of\b",
+        ),
+        ("FAQ page", ("faq",), r"\bFAQ\b"),
+        (
+            "how we report",
+            ("for more information about ",),
+            r"\bfor more information about (?:how|our)\b",
+        ),
+        ("all rights reserved", ("all rights reserved",), r"\ball rights reserved\b"),
+        (
+            "copyright notice",
+            ("©", "(c)", "copyright "),
+            r"©|\(c\) ?\d{4}\b|\bcopyright (?:\(c\) )?\d{4}\b",
+        ),
+        (
+            "disclaimer",
+            ("disclaimer", "views expressed "),
+            r"^disclaimer\b|\bviews expressed (?:in this|here|are (?:those|solely))",
+        ),
+        (
+            "contact us",
+            ("contact us", "write to us", "can be reached at"),
+            r"\bcontact us\b|\bwrite to us\b|\bcan be reached at\b",
+        ),
+        (
+            "please visit our",
+            ("please visit our", "click here"),
+            r"\bplease visit our\b|\bclick here\b",
+        ),
         (
             "invitation to write in",
+            (" tip", "we welcome "),
             r"\b(?:got|have) a (?:news )?tip\b|\bwe welcome (?:your |any )?(?:comments|feedback)",
         ),
         (
             "newsletter",
+            ("newsletter",),
             r"\b(?:sign up|subscribe) (?:to|for) (?:our|the) (?:[\w-]+ ){0,2}newsletters?\b",
         ),
-        ("follow us", r"\bfollow us on\b"),
+        ("follow us", ("follow us on",), r"\bfollow us on\b"),
         (
             "originally published",
+            ("published", "appeared"),
             r"\bthis (?:article|story|report|piece) (?:was |is |first |originally )+"
             r"(?:published|appeared)\b",
         ),
@@ -305,8 +344,9 @@ def standing_phrase(paragraph: str) -> str | None:
     Only meaningful at the end of a body: the parser asks it about trailing
     paragraphs, never about paragraphs in the middle of an article.
     """
-    for reason, pattern in _STANDING_PHRASES:
-        if pattern.search(paragraph):
+    folded = fold_case(paragraph)
+    for reason, clues, pattern in _STANDING_PHRASES:
+        if any(clue in folded for clue in clues) and pattern.search(paragraph):
             return reason
     return None
 
