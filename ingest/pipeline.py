@@ -24,6 +24,8 @@ import hashlib
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -255,8 +257,20 @@ def _start_worker(engine: Engine, max_size: int, turns: Any, next_turn: Any) -> 
     """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
     global _worker, _turns, _next_turn
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     engine.dispose(close=False)  # the parent's connections are not this process's to use
     _worker, _turns, _next_turn = _Writer(engine, max_size), turns, next_turn
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when its parent is gone (killed, say), rather than live on orphaned.
+
+    A pool's workers wait for work on a pipe whose ends they hold themselves,
+    so they never see the parent go. A batch being written is rolled back.
+    """
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def _write_in_turn(todo: list[str], turn: int) -> list[Outcome]:
