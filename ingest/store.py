@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    BindParameter,
     Select,
     Table,
     bindparam,
@@ -115,11 +116,7 @@ class Store:
         """
         found: dict[tuple[str, str], Outcome] = {}
         for chunk in _chunks(list(keys)):
-            rows = self.session.execute(
-                select(
-                    Document.id, Document.origin, Document.sha256, Document.status, Document.error
-                ).where(tuple_(Document.origin, Document.sha256).in_(chunk))
-            )
+            rows = self.session.execute(_STORED, {"values": chunk})
             for row in rows:
                 found[(row.origin, row.sha256)] = _as_stored(row.origin, row)
         return found
@@ -134,16 +131,7 @@ class Store:
         found: dict[str, Outcome] = {}
         wanted = {origin: (size, mtime) for origin, size, mtime in files}
         for chunk in _chunks(list(wanted)):
-            rows = self.session.execute(
-                select(
-                    Document.id,
-                    Document.origin,
-                    Document.size,
-                    Document.mtime,
-                    Document.status,
-                    Document.error,
-                ).where(Document.origin.in_(chunk))
-            )
+            rows = self.session.execute(_BY_ORIGIN, {"values": chunk})
             for row in rows:
                 if (row.size, row.mtime) == wanted[row.origin]:
                     found[row.origin] = _as_stored(row.origin, row)
@@ -240,11 +228,7 @@ class Store:
         """sha256 -> the first stored document with those bytes that holds (or repeats) articles."""
         found: dict[str, int] = {}
         for chunk in _chunks(sorted(set(shas))):
-            rows = self.session.execute(
-                select(Document.sha256, Document.id, Document.duplicate_of)
-                .where(Document.sha256.in_(chunk), Document.status != "failed")
-                .order_by(Document.id)
-            )
+            rows = self.session.execute(_BY_SHA, {"values": chunk})
             for sha, doc_id, duplicate_of in rows:
                 found.setdefault(sha, int(duplicate_of or doc_id))
         return found
@@ -253,11 +237,7 @@ class Store:
         """content hash -> the document holding the article with that content."""
         found: dict[str, int] = {}
         for chunk in _chunks(sorted(set(digests))):
-            rows = self.session.execute(
-                select(Article.content_hash, Article.document_id).where(
-                    Article.content_hash.in_(chunk)
-                )
-            )
+            rows = self.session.execute(_BY_CONTENT, {"values": chunk})
             found.update({digest: int(doc_id) for digest, doc_id in rows})
         return found
 
@@ -561,30 +541,13 @@ class Store:
         sources = sorted({source_id for source_id, _ in keys})
         hashes = sorted({text_hash for _, text_hash in keys})
         for chunk in _chunks(hashes):
-            rows = self.session.execute(
-                select(
-                    SourceParagraph.source_id, SourceParagraph.text_hash, SourceParagraph.articles
-                ).where(
-                    SourceParagraph.text_hash.in_(chunk), SourceParagraph.source_id.in_(sources)
-                )
-            )
+            rows = self.session.execute(_COUNTED, {"values": chunk, "sources": sources})
             counts.update({(s, h): int(n) for s, h, n in rows if (s, h) in wanted})
         rare = sorted(
             {text_hash for source_id, text_hash in keys if (source_id, text_hash) not in counts}
         )
         for chunk in _chunks(rare):
-            rows = self.session.execute(
-                select(
-                    Article.source_id,
-                    Paragraph.text_hash,
-                    func.count(func.distinct(Paragraph.article_id)),
-                )
-                .join(Article, Article.id == Paragraph.article_id)
-                # No condition on the source here: with one, SQLite reads every
-                # article of the batch's sources instead of using the hash index.
-                .where(Paragraph.text_hash.in_(chunk), Paragraph.kind.in_(CONTENT_KINDS))
-                .group_by(Article.source_id, Paragraph.text_hash)
-            )
+            rows = self.session.execute(_UNCOUNTED, {"values": chunk})
             counts.update(
                 {(s, h): int(n) for s, h, n in rows if (s, h) in wanted and (s, h) not in counts}
             )
@@ -698,6 +661,40 @@ class Store:
         if new_id is None:
             new_id = self.session.execute(find).scalar_one()
         return int(new_id)
+
+
+# The look-ups made for every batch, built once: each takes its list of values as one
+# expanding parameter, instead of a statement built around hundreds of literal values,
+# which SQLAlchemy then handles one by one.
+_VALUES: BindParameter[Any] = bindparam("values", expanding=True)
+_STORED = select(
+    Document.id, Document.origin, Document.sha256, Document.status, Document.error
+).where(tuple_(Document.origin, Document.sha256).in_(_VALUES))
+_BY_ORIGIN = select(
+    Document.id, Document.origin, Document.size, Document.mtime, Document.status, Document.error
+).where(Document.origin.in_(_VALUES))
+_BY_SHA = (
+    select(Document.sha256, Document.id, Document.duplicate_of)
+    .where(Document.sha256.in_(_VALUES), Document.status != "failed")
+    .order_by(Document.id)
+)
+_BY_CONTENT = select(Article.content_hash, Article.document_id).where(
+    Article.content_hash.in_(_VALUES)
+)
+_COUNTED = select(
+    SourceParagraph.source_id, SourceParagraph.text_hash, SourceParagraph.articles
+).where(
+    SourceParagraph.text_hash.in_(_VALUES),
+    SourceParagraph.source_id.in_(bindparam("sources", expanding=True)),
+)
+_UNCOUNTED = (
+    select(Article.source_id, Paragraph.text_hash, func.count(func.distinct(Paragraph.article_id)))
+    .join(Article, Article.id == Paragraph.article_id)
+    # No condition on the source here: with one, SQLite reads every
+    # article of the batch's sources instead of using the hash index.
+    .where(Paragraph.text_hash.in_(_VALUES), Paragraph.kind.in_(CONTENT_KINDS))
+    .group_by(Article.source_id, Paragraph.text_hash)
+)
 
 
 class _Revisions:
