@@ -20,6 +20,7 @@ pickling them both ways, which is a large part of the time parsing takes.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -44,7 +45,7 @@ from ingest.read import MAX_SIZE, STDIN, read_document
 from ingest.records import PreparedDocument, RawDocument
 from ingest.store import KnownIds, Outcome, Store
 
-BATCH_SIZE = 256
+BATCH_SIZE = 1024
 # Below this many files, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 64
 
@@ -92,9 +93,10 @@ def run(
     ``workers``: processes that read, parse and write (None: one per core
     when there are enough files; 0: all of it in this process). Each batch is
     committed as soon as it is written; ``stop()`` is asked between batches,
-    and then the batches already under way are finished and nothing more is
-    started, so an interrupted ingest keeps every batch it began and a rerun
-    completes the rest. Files over ``max_size`` bytes fail unread.
+    and then the batch being written is finished and no other is written, so
+    an interrupted ingest keeps whole batches and a rerun completes the rest
+    (the files of batches left unwritten get no outcome). Files over
+    ``max_size`` bytes fail unread.
     """
     if workers is None:
         many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
@@ -107,6 +109,7 @@ def run(
             while len(under_way) > max(workers, 0):
                 yield from under_way.popleft().outcomes()
                 if stop():
+                    writers.stop()
                     while under_way:
                         yield from under_way.popleft().outcomes()
                     return
@@ -115,7 +118,7 @@ def run(
 
 
 class _Result(Protocol):
-    def get(self) -> list[Outcome]: ...
+    def get(self) -> list[Outcome] | None: ...  # None: left unwritten, as ingest is stopping
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,10 @@ class _Batch:
     writing: _Result
 
     def outcomes(self) -> Iterator[Outcome]:
-        written = iter(self.writing.get())
+        outcomes = self.writing.get()
+        if outcomes is None:
+            return
+        written = iter(outcomes)
         for origin in self.chunk:
             yield self.known.get(origin) or next(written)
 
@@ -158,10 +164,10 @@ def _chunked(origins: Iterable[str], size: int) -> Iterator[list[str]]:
 class _Done:
     """Outcomes computed in this process, with the interface of ``AsyncResult``."""
 
-    def __init__(self, value: list[Outcome]) -> None:
+    def __init__(self, value: list[Outcome] | None) -> None:
         self.value = value
 
-    def get(self) -> list[Outcome]:
+    def get(self) -> list[Outcome] | None:
         return self.value
 
 
@@ -207,6 +213,12 @@ class _Writers:
         self.batches = 0
         self.turns: Any = None
         self.next_turn: Any = None
+        self.stopping: Any = None
+
+    def stop(self) -> None:
+        """Write no batch that is not being written already."""
+        if self.stopping is not None:
+            self.stopping.value = 1
 
     def __enter__(self) -> _Writers:
         return self
@@ -224,7 +236,9 @@ class _Writers:
             if self.pool is None:
                 return _Done(self.here.write(prepared))
             turn, self.batches = self.batches, self.batches + 1
-            return _Done(_in_turn(self.turns, self.next_turn, turn, self.here, prepared))
+            return _Done(
+                _in_turn(self.turns, self.next_turn, self.stopping, turn, self.here, prepared)
+            )
         if self.pool is None:
             self.pool = self._start_pool()
         turn, self.batches = self.batches, self.batches + 1
@@ -233,17 +247,21 @@ class _Writers:
 
     def _start_pool(self) -> Any:
         # Load the gazetteer before forking, so the workers share it instead of each
-        # building its own.
+        # building its own; then freeze it out of the garbage collector's sight (what
+        # the gc docs advise before forking), so that collections in the workers
+        # neither walk its objects nor copy the memory pages they share.
         from ingest.gazetteer import load_gazetteer
 
         load_gazetteer()
+        gc.freeze()
         context = multiprocessing.get_context("fork")
         self.turns = context.Condition()
         self.next_turn = context.Value("q", 0, lock=False)
+        self.stopping = context.Value("b", 0, lock=False)
         return context.Pool(
             self.workers,
             initializer=_start_worker,
-            initargs=(self.engine, self.max_size, self.turns, self.next_turn),
+            initargs=(self.engine, self.max_size, self.turns, self.next_turn, self.stopping),
         )
 
 
@@ -251,15 +269,17 @@ class _Writers:
 _worker: _Writer | None = None
 _turns: Any = None
 _next_turn: Any = None
+_stopping: Any = None
 
 
-def _start_worker(engine: Engine, max_size: int, turns: Any, next_turn: Any) -> None:
+def _start_worker(engine: Engine, max_size: int, turns: Any, next_turn: Any, stopping: Any) -> None:
     """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
-    global _worker, _turns, _next_turn
+    global _worker, _turns, _next_turn, _stopping
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     engine.dispose(close=False)  # the parent's connections are not this process's to use
     _worker, _turns, _next_turn = _Writer(engine, max_size), turns, next_turn
+    _stopping = stopping
 
 
 def _exit_with(parent: int) -> None:
@@ -273,20 +293,29 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _write_in_turn(todo: list[str], turn: int) -> list[Outcome]:
+def _write_in_turn(todo: list[str], turn: int) -> list[Outcome] | None:
     """Parse a batch, then wait for the batches before it to be written, and write it."""
     assert _worker is not None, "not in a worker process"
-    return _in_turn(_turns, _next_turn, turn, _worker, _worker.prepare(todo))
+    prepared = _worker.prepare(todo)
+    return _in_turn(_turns, _next_turn, _stopping, turn, _worker, prepared)
 
 
 def _in_turn(
-    turns: Any, next_turn: Any, turn: int, writer: _Writer, prepared: list[PreparedDocument]
-) -> list[Outcome]:
-    """Write a batch once the batches before it are written, then hand the turn on."""
+    turns: Any,
+    next_turn: Any,
+    stopping: Any,
+    turn: int,
+    writer: _Writer,
+    prepared: list[PreparedDocument],
+) -> list[Outcome] | None:
+    """Write a batch once the batches before it are written, then hand the turn on.
+
+    None when the ingest is stopping by then: the batch is left for a rerun.
+    """
     with turns:
         turns.wait_for(lambda: next_turn.value == turn)
         try:
-            return writer.write(prepared)
+            return None if stopping.value else writer.write(prepared)
         finally:
             next_turn.value = turn + 1
             turns.notify_all()

@@ -52,3 +52,20 @@ def test_duplicates_within_one_batch(engine: Engine, tmp_path: Path) -> None:
             text("SELECT duplicate_of FROM documents ORDER BY id")
         ).scalars()
         assert list(pointers) == [None, outcomes[0].document_id, outcomes[0].document_id]
+
+
+def test_stopping_writes_no_batch_after_the_one_being_written(
+    engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "in"
+    for n in range(12):
+        write(folder / f"{n:02d}.txt", page(f"Story {n}", [f"Body of story {n}."]))
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(pipeline.run(engine, paths, batch_size=2, workers=2, stop=lambda: True))
+    assert 2 <= len(outcomes) <= 4 and len(outcomes) % 2 == 0  # whole batches, then it stops
+    assert [o.origin for o in outcomes] == paths[: len(outcomes)]
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT count(*) FROM articles")).scalar()
+    assert stored == len(outcomes)
+    rest = list(pipeline.run(engine, paths, batch_size=2, workers=2))
+    assert [o.status for o in rest].count("ingested") == 12 - len(outcomes)

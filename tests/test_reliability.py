@@ -24,6 +24,9 @@ from tests.conftest import SEED, write
 from tests.test_store import page
 
 
+# Enough pages for three batches and a bit: an interrupted ingest stops between them.
+PAGES = 3 * BATCH_SIZE + 100
+
 def _pages(folder: Path, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         body = [f"Paragraph {k} of story {n}, about the harbour and the ferry." for k in range(6)]
@@ -149,7 +152,7 @@ def _wait_for_a_commit(db: str) -> None:
 
 def test_ctrl_c_stops_cleanly_after_the_current_batch(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    _pages(folder, 1500)
+    _pages(folder, PAGES)
     process = _ingest(db_url, folder)
     _wait_for_a_commit(db_url)
     os.kill(process.pid, signal.SIGINT)
@@ -159,13 +162,13 @@ def test_ctrl_c_stops_cleanly_after_the_current_batch(db_url: str, tmp_path: Pat
     assert b"new articles" in out  # the summary
     with _checked(db_url) as connection:
         stored = _count(connection, "articles")
-    assert 0 < stored < 1500 and stored % BATCH_SIZE == 0  # whole batches only
+    assert 0 < stored < PAGES and stored % BATCH_SIZE == 0  # whole batches only
 
 
 @pytest.mark.sqlite_only(reason="SIGKILL in the middle of writing a SQLite file")
 def test_killed_ingest_leaves_a_sound_database_and_a_rerun_completes(tmp_path: Path) -> None:
     folder = tmp_path / "in"
-    _pages(folder, 1500)
+    _pages(folder, PAGES)
     db = str(tmp_path / "killed.db")
     process = _ingest(db, folder)
     _wait_for_a_commit(db)
@@ -173,12 +176,12 @@ def test_killed_ingest_leaves_a_sound_database_and_a_rerun_completes(tmp_path: P
     process.wait()
     with _checked(db) as connection:
         stored = _count(connection, "articles")
-    assert 0 < stored < 1500
+    assert 0 < stored < PAGES
     rerun = _ingest(db, folder)
     _, err = rerun.communicate(timeout=300)
     assert rerun.returncode == 0, err.decode()
     with _checked(db) as connection:
-        assert (_count(connection, "articles"), _count(connection, "documents")) == (1500, 1500)
+        assert (_count(connection, "articles"), _count(connection, "documents")) == (PAGES, PAGES)
 
 
 Tables = dict[str, tuple[list[str], list[tuple[object, ...]]]]
