@@ -23,7 +23,6 @@ from ingest.pipeline import BATCH_SIZE
 from tests.conftest import SEED, write
 from tests.test_store import page
 
-
 # Enough pages for three batches and a bit: an interrupted ingest stops between them.
 PAGES = 3 * BATCH_SIZE + 100
 
