@@ -26,6 +26,7 @@ from tests.test_store import page
 # Enough pages for three batches and a bit: an interrupted ingest stops between them.
 PAGES = 3 * BATCH_SIZE + 100
 
+
 def _pages(folder: Path, count: int, start: int = 0) -> None:
     for n in range(start, start + count):
         body = [f"Paragraph {k} of story {n}, about the harbour and the ferry." for k in range(6)]
