@@ -12,14 +12,19 @@ from tests.conftest import write
 from tests.test_store import STANDING, page
 
 
+def _stories(folder: Path, count: int) -> None:
+    """Page dumps of one source, story ``n`` in file ``n``, all with its standing paragraph."""
+    for n in range(count):
+        write(folder / f"{n:02d}.txt", page(f"Story {n}", [f"Body of story {n}."]))
+
+
 def test_workers_and_batches_keep_order_duplicates_and_boilerplate(
     engine: Engine, tmp_path: Path
 ) -> None:
     folder = tmp_path / "in"
-    for n in range(7):
-        write(folder / f"{n}.txt", page(f"Story {n}", [f"Body of story {n}."]))
-    write(folder / "7.txt", page("Story 0", ["Body of story 0."]))  # same article again
-    write(folder / "8.txt", b"")
+    _stories(folder, 7)
+    write(folder / "07.txt", page("Story 0", ["Body of story 0."]))  # same article again
+    write(folder / "08.txt", b"")
     paths = list(iter_paths([str(folder)]))
     outcomes = list(pipeline.run(engine, paths, batch_size=3, workers=2))
     assert [o.origin for o in outcomes] == paths
@@ -58,8 +63,7 @@ def test_stopping_writes_no_batch_after_the_one_being_written(
     engine: Engine, tmp_path: Path
 ) -> None:
     folder = tmp_path / "in"
-    for n in range(12):
-        write(folder / f"{n:02d}.txt", page(f"Story {n}", [f"Body of story {n}."]))
+    _stories(folder, 12)
     paths = list(iter_paths([str(folder)]))
     outcomes = list(pipeline.run(engine, paths, batch_size=2, workers=2, stop=lambda: True))
     assert 2 <= len(outcomes) <= 4 and len(outcomes) % 2 == 0  # whole batches, then it stops
