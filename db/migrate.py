@@ -18,13 +18,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, inspect, make_url, text
+from sqlalchemy import Connection, Engine, inspect, make_url
 
 import migrations
 from db.session import database_url, make_engine
-
-# The PostgreSQL advisory lock that commands changing the schema take turns on.
-_SCHEMA_LOCK = 0x6E657773_73746F72  # "newsstor"
 
 
 class SchemaError(Exception):
@@ -114,17 +111,13 @@ def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
 def _schema_transaction(url: str | None) -> Iterator[Connection]:
     """A transaction for changing the schema, taken by one process at a time.
 
-    On SQLite the transaction begins IMMEDIATE, holding the write lock. DDL is
-    transactional on PostgreSQL, which has no such lock: there the schema
-    changers take turns on an advisory lock, held until the transaction ends.
+    It is a writing transaction like any other (``db.session``): on SQLite it
+    begins IMMEDIATE, holding the write lock; on PostgreSQL, where DDL is
+    transactional too, it begins by taking the writers' advisory lock.
     """
     engine = make_engine(url, foreign_keys=False)
     try:
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK}
-                )
             yield connection
     finally:
         engine.dispose()

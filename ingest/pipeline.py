@@ -106,13 +106,11 @@ def run(
         for chunk in _chunked(origins, batch_size):
             under_way.append(_start(engine, chunk, writers))
             # Keep every worker busy, plus one batch queued behind them.
-            while len(under_way) > max(workers, 0):
+            if len(under_way) > workers:
                 yield from under_way.popleft().outcomes()
                 if stop():
-                    writers.stop()
-                    while under_way:
-                        yield from under_way.popleft().outcomes()
-                    return
+                    writers.stop()  # a batch not being written by now never will be
+                    break
         while under_way:
             yield from under_way.popleft().outcomes()
 

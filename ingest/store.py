@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     BindParameter,
-    Select,
+    Insert,
     Table,
     bindparam,
     delete,
@@ -30,7 +30,6 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -314,8 +313,8 @@ class Store:
             return []
         table = table_of(model)
         if self.session.get_bind().dialect.name == "sqlite":
-            last = self.session.scalar(select(func.coalesce(func.max(table.c.id), 0)))
-            ids = list(range(int(last or 0) + 1, int(last or 0) + 1 + len(rows)))
+            last = int(self.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+            ids = list(range(last + 1, last + 1 + len(rows)))
             self._executemany(table, [dict(row, id=i) for row, i in zip(rows, ids, strict=True)])
             return ids
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
@@ -505,10 +504,9 @@ class Store:
         before = self._stored_counts(list(seen))
         total = {key: before.get(key, 0) + n for key, n in seen.items()}
         recurring = [
-            dict(source_id=source_id, text_hash=text_hash, articles=n, text=texts[key])
+            dict(source_id=key[0], text_hash=key[1], articles=n, text=texts[key])
             for key, n in total.items()
             if n >= 2
-            for source_id, text_hash in [key]
         ]
         if recurring:
             table = table_of(SourceParagraph)
@@ -566,11 +564,7 @@ class Store:
             select(Source.id, Source.category).where(Source.name == name)
         ).first()
         if row is None:
-            source_id = self._create(
-                Source,
-                dict(name=name, category=category),
-                select(Source.id).where(Source.name == name),
-            )
+            source_id = self._new_id(insert(Source).values(name=name, category=category))
             has_category = bool(category)
         else:
             source_id = int(row.id)
@@ -615,13 +609,7 @@ class Store:
                         update(Location).where(Location.id == found).values(**_place_values(place))
                     )
         if found is None:
-            found = self._create(
-                Location,
-                _place_values(place),
-                select(Location.id).where(
-                    Location.name == place.name, Location.kind == place.kind, code_matches
-                ),
-            )
+            found = self._new_id(insert(Location).values(**_place_values(place)))
         self.known.locations[key] = int(found)
         return int(found)
 
@@ -641,26 +629,14 @@ class Store:
         )
         return self.place_id(place)
 
-    def _create(self, model: type[Base], values: dict[str, object], find: Select[Any]) -> int:
-        """Insert one row and return its id; if another writer just made it, find that one.
+    def _new_id(self, statement: Insert) -> int:
+        """Run a single-row INSERT and return the new row's id.
 
-        On PostgreSQL several writers work at once, and two may meet the same
-        new source: the second one's INSERT does nothing (instead of failing
-        its whole batch) and ``find`` then sees the first one's committed row.
+        No other writer can have made the same row meanwhile: writing
+        transactions take turns on both engines (``db.session``).
         """
-        table = table_of(model)
-        dialect = self.session.get_bind().dialect.name
-        statement: Any
-        if dialect == "postgresql":
-            statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
-        elif dialect == "sqlite":
-            statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
-        else:
-            statement = insert(table).values(**values)
-        new_id = self.session.execute(statement.returning(table.c.id)).scalar()
-        if new_id is None:
-            new_id = self.session.execute(find).scalar_one()
-        return int(new_id)
+        table = statement.table
+        return int(self.session.execute(statement.returning(table.c.id)).scalar_one())
 
 
 # The look-ups made for every batch, built once: each takes its list of values as one
