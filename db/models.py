@@ -243,6 +243,7 @@ class SourceParagraph(Base):
     source_id: Mapped[int] = mapped_column(
         ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
     )
-    text_hash: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # Indexed by itself too: a batch looks its paragraphs up by hash, whatever their source.
+    text_hash: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
     articles: Mapped[int]
     text: Mapped[str] = mapped_column(Text)

@@ -186,11 +186,7 @@ class _Writer:
             return []
         with Session(self.engine) as session, session.begin():
             store = Store(session, self.known)
-            keys = [(p.raw.origin, p.raw.sha256) for p in prepared]
-            already = store.stored_many(keys)
-            fresh = [p for p, key in zip(prepared, keys, strict=True) if key not in already]
-            stored = iter(store.add_batch(fresh))
-            outcomes = [already.get(key) or next(stored) for key in keys]
+            outcomes = store.add_batch(prepared)
         self.known = store.known  # the transaction committed: its new ids exist
         return outcomes
 

@@ -27,7 +27,6 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.exc import DataError, IntegrityError
@@ -107,19 +106,6 @@ class Store:
 
     # --- what is stored already -------------------------------------------------------
 
-    def stored_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Outcome]:
-        """For (origin, sha256) pairs already stored: what became of them.
-
-        A file stored as failed is reported as failed again (it still is), but
-        not stored twice.
-        """
-        found: dict[tuple[str, str], Outcome] = {}
-        for chunk in _chunks(list(keys)):
-            rows = self.session.execute(_STORED, {"values": chunk})
-            for row in rows:
-                found[(row.origin, row.sha256)] = _as_stored(row.origin, row)
-        return found
-
     def unchanged_files(self, files: Sequence[tuple[str, int, float]]) -> dict[str, Outcome]:
         """For (origin, size, mtime) triples that match a stored document: what became of it.
 
@@ -139,10 +125,30 @@ class Store:
     # --- writing ----------------------------------------------------------------------
 
     def add_batch(self, batch: Sequence[PreparedDocument]) -> list[Outcome]:
-        """Store a batch of documents; one that the database refuses fails alone."""
+        """Store a batch of files; return what became of each, in order.
+
+        A file stored before (the same origin and bytes) is not stored again:
+        it is reported unchanged, or failed again if it failed (it still
+        does). Of the others, one that the database refuses fails alone.
+        """
+        already: dict[tuple[str, str], Outcome] = {}
+        originals: dict[str, int] = {}
+        for row in self._documents_by_sha([p.raw.sha256 for p in batch]):
+            already[(row.origin, row.sha256)] = _as_stored(row.origin, row)
+            if row.status != "failed":
+                originals.setdefault(row.sha256, int(row.duplicate_of or row.id))
+        keys = [(p.raw.origin, p.raw.sha256) for p in batch]
+        fresh = [p for p, key in zip(batch, keys, strict=True) if key not in already]
+        written = iter(self._add_fresh(fresh, originals))
+        return [already.get(key) or next(written) for key in keys]
+
+    def _add_fresh(
+        self, batch: Sequence[PreparedDocument], originals: dict[str, int]
+    ) -> list[Outcome]:
+        """Store files not stored before, in a savepoint; else one savepoint per file."""
         try:
             with self.session.begin_nested():
-                return self._write(batch)
+                return self._write(batch, originals)
         except (IntegrityError, DataError):
             self._forget()
             if len(batch) == 1:
@@ -172,8 +178,10 @@ class Store:
         """Drop the caches: ids made inside a rolled-back savepoint are gone."""
         self.known = KnownIds()
 
-    def _write(self, batch: Sequence[PreparedDocument]) -> list[Outcome]:
-        plans = self._plan(batch)
+    def _write(
+        self, batch: Sequence[PreparedDocument], originals: dict[str, int] | None = None
+    ) -> list[Outcome]:
+        plans = self._plan(batch, originals)
         doc_ids = self._insert_documents(plans)
         jobs = [
             (doc_id, record, None)
@@ -197,10 +205,21 @@ class Store:
             )
         return outcomes
 
-    def _plan(self, batch: Sequence[PreparedDocument]) -> list[_Plan]:
-        """Decide each document's status: failed, duplicate (of what), or ingested (with what)."""
+    def _plan(
+        self, batch: Sequence[PreparedDocument], originals: dict[str, int] | None
+    ) -> list[_Plan]:
+        """Decide each document's status: failed, duplicate (of what), or ingested (with what).
+
+        ``originals`` maps sha256 to the stored document those bytes repeat,
+        when the caller has looked that up already; else it is looked up here.
+        """
         ok = [p for p in batch if p.error is None]
-        same_bytes = self._documents_by_sha([p.raw.sha256 for p in ok])
+        if originals is None:
+            originals = {}
+            for row in self._documents_by_sha([p.raw.sha256 for p in ok]):
+                if row.status != "failed":
+                    originals.setdefault(row.sha256, int(row.duplicate_of or row.id))
+        same_bytes = dict(originals)
         owners = self._documents_by_content([r.content_hash for p in ok for r in p.articles])
         plans = []
         for prepared in batch:
@@ -223,14 +242,13 @@ class Store:
             same_bytes.setdefault(prepared.raw.sha256, -1)
         return plans
 
-    def _documents_by_sha(self, shas: list[str]) -> dict[str, int]:
-        """sha256 -> the first stored document with those bytes that holds (or repeats) articles."""
-        found: dict[str, int] = {}
+    def _documents_by_sha(self, shas: list[str]) -> list[Any]:
+        """The stored documents with these bytes, oldest first (by the sha256 index)."""
+        rows: list[Any] = []
         for chunk in _chunks(sorted(set(shas))):
-            rows = self.session.execute(_BY_SHA, {"values": chunk})
-            for sha, doc_id, duplicate_of in rows:
-                found.setdefault(sha, int(duplicate_of or doc_id))
-        return found
+            rows.extend(self.session.execute(_BY_SHA, {"values": chunk}))
+        rows.sort(key=lambda row: row.id)
+        return rows
 
     def _documents_by_content(self, digests: list[str]) -> dict[str, int]:
         """content hash -> the document holding the article with that content."""
@@ -510,10 +528,8 @@ class Store:
         ]
         if recurring:
             table = table_of(SourceParagraph)
-            for chunk in _chunks([(row["source_id"], row["text_hash"]) for row in recurring]):
-                self.session.execute(
-                    delete(table).where(tuple_(table.c.source_id, table.c.text_hash).in_(chunk))
-                )
+            replaced = [dict(s=row["source_id"], h=row["text_hash"]) for row in recurring]
+            self.session.execute(_FORGET_COUNT, replaced)
             self._executemany(table, recurring)
         boilerplate: dict[int, set[str]] = defaultdict(set)
         crossed: dict[int, list[str]] = defaultdict(list)
@@ -536,10 +552,9 @@ class Store:
         """
         counts: dict[tuple[int, str], int] = {}
         wanted = set(keys)
-        sources = sorted({source_id for source_id, _ in keys})
         hashes = sorted({text_hash for _, text_hash in keys})
         for chunk in _chunks(hashes):
-            rows = self.session.execute(_COUNTED, {"values": chunk, "sources": sources})
+            rows = self.session.execute(_COUNTED, {"values": chunk})
             counts.update({(s, h): int(n) for s, h, n in rows if (s, h) in wanted})
         rare = sorted(
             {text_hash for source_id, text_hash in keys if (source_id, text_hash) not in counts}
@@ -643,26 +658,27 @@ class Store:
 # expanding parameter, instead of a statement built around hundreds of literal values,
 # which SQLAlchemy then handles one by one.
 _VALUES: BindParameter[Any] = bindparam("values", expanding=True)
-_STORED = select(
-    Document.id, Document.origin, Document.sha256, Document.status, Document.error
-).where(tuple_(Document.origin, Document.sha256).in_(_VALUES))
 _BY_ORIGIN = select(
     Document.id, Document.origin, Document.size, Document.mtime, Document.status, Document.error
 ).where(Document.origin.in_(_VALUES))
-_BY_SHA = (
-    select(Document.sha256, Document.id, Document.duplicate_of)
-    .where(Document.sha256.in_(_VALUES), Document.status != "failed")
-    .order_by(Document.id)
-)
+# By sha256 alone, not by (origin, sha256): SQLite answers a row-value IN list by
+# reading the whole unique index, and that grows with every batch.
+_BY_SHA = select(
+    Document.id,
+    Document.origin,
+    Document.sha256,
+    Document.status,
+    Document.error,
+    Document.duplicate_of,
+).where(Document.sha256.in_(_VALUES))
 _BY_CONTENT = select(Article.content_hash, Article.document_id).where(
     Article.content_hash.in_(_VALUES)
 )
+# By paragraph hash alone: with the sources' ids as well, SQLite probes every
+# (source, hash) pair of the two lists, a cross product.
 _COUNTED = select(
     SourceParagraph.source_id, SourceParagraph.text_hash, SourceParagraph.articles
-).where(
-    SourceParagraph.text_hash.in_(_VALUES),
-    SourceParagraph.source_id.in_(bindparam("sources", expanding=True)),
-)
+).where(SourceParagraph.text_hash.in_(_VALUES))
 _UNCOUNTED = (
     select(Article.source_id, Paragraph.text_hash, func.count(func.distinct(Paragraph.article_id)))
     .join(Article, Article.id == Paragraph.article_id)
@@ -670,6 +686,24 @@ _UNCOUNTED = (
     # article of the batch's sources instead of using the hash index.
     .where(Paragraph.text_hash.in_(_VALUES), Paragraph.kind.in_(CONTENT_KINDS))
     .group_by(Article.source_id, Paragraph.text_hash)
+)
+
+
+_COUNTS = table_of(SourceParagraph)
+_FORGET_COUNT = delete(_COUNTS).where(
+    _COUNTS.c.source_id == bindparam("s"), _COUNTS.c.text_hash == bindparam("h")
+)
+
+
+_PARAGRAPHS = table_of(Paragraph)
+_RELABEL = (
+    update(_PARAGRAPHS)
+    .where(_PARAGRAPHS.c.article_id == bindparam("a"), _PARAGRAPHS.c.position == bindparam("p"))
+    .values(kind=BOILERPLATE)
+)
+_MENTIONS = table_of(LocationMention)
+_UNMENTION = delete(_MENTIONS).where(
+    _MENTIONS.c.article_id == bindparam("a"), _MENTIONS.c.paragraph_position == bindparam("p")
 )
 
 
@@ -711,31 +745,25 @@ def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[str]) ->
 
     Places named in those paragraphs stop counting as the articles' mentions.
     """
+    # A join, not "article_id IN (the source's articles)", which SQLite would
+    # answer by listing every article of the source first.
     targets = session.execute(
-        select(Paragraph.article_id, Paragraph.position).where(
+        select(Paragraph.article_id, Paragraph.position)
+        .join(Article, Article.id == Paragraph.article_id)
+        .where(
             Paragraph.kind == "body",
             Paragraph.text_hash.in_(list(hashes)),
-            Paragraph.article_id.in_(select(Article.id).where(Article.source_id == source_id)),
+            Article.source_id == source_id,
         )
     ).all()
     if not targets:
         return
-    pairs = [(article_id, position) for article_id, position in targets]
-    for chunk in _chunks(pairs):
-        session.execute(
-            update(Paragraph)
-            .where(tuple_(Paragraph.article_id, Paragraph.position).in_(chunk))
-            .values(kind=BOILERPLATE)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            delete(LocationMention)
-            .where(
-                tuple_(LocationMention.article_id, LocationMention.paragraph_position).in_(chunk)
-            )
-            .execution_options(synchronize_session=False)
-        )
-    recount_mentions(session, {article_id for article_id, _ in pairs})
+    pairs = [dict(a=article_id, p=position) for article_id, position in targets]
+    # One statement per paragraph, executed many times: SQLite would answer a
+    # row-value IN list, (article_id, position) IN (...), by reading the whole table.
+    session.execute(_RELABEL, pairs)
+    session.execute(_UNMENTION, pairs)
+    recount_mentions(session, {pair["a"] for pair in pairs})
 
 
 def recount_mentions(session: Session, article_ids: Iterable[int]) -> None:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from db.models import Article, ArticleLocation, ArticleTranslation, Location, Source
-from ingest import pipeline
+from ingest import pipeline, store
 from ingest.read import iter_paths
 from tests.conftest import write
 
@@ -150,3 +150,32 @@ def test_dates_are_stored_as_sqlalchemy_writes_them(engine: Engine, tmp_path: Pa
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT published_at, page_date FROM articles")).one()
     assert tuple(stored) == ("2025-03-01 10:15:00.000000", "2025-03-03")
+
+
+@pytest.mark.sqlite_only(reason="reads SQLite's query plans")
+@pytest.mark.parametrize(
+    "statement",
+    ["_BY_ORIGIN", "_BY_SHA", "_BY_CONTENT", "_COUNTED", "_UNCOUNTED"]
+    + ["_FORGET_COUNT", "_RELABEL", "_UNMENTION"],
+)
+def test_batch_look_ups_search_an_index(engine: Engine, statement: str) -> None:
+    """Every statement a batch runs finds its rows through an index, never by a scan.
+
+    A scan costs time in proportion to what is stored, for every batch: an
+    ingest would slow down as the database grows. (Row-value IN lists, for one,
+    make SQLite scan.)
+    """
+    query = getattr(store, statement)
+    if query.is_select:  # lists of values: rendered in place, two of them
+        compiled = query.params(values=["a", "b"]).compile(
+            engine, compile_kwargs={"literal_binds": True}
+        )
+        values: tuple[object, ...] = ()
+    else:  # executed many times, one row's values each time
+        compiled = query.compile(engine)
+        row = compiled.construct_params({"a": 1, "p": 1, "s": 1, "h": "a"})
+        values = tuple(row[name] for name in compiled.positiontup or ())
+    with engine.connect() as connection:
+        steps = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
+        plan = [step[-1] for step in steps]
+    assert plan and not [step for step in plan if step.startswith("SCAN")], plan
