@@ -41,6 +41,11 @@ def test_there_is_exactly_one_head() -> None:
     assert len(ScriptDirectory.from_config(migrate.alembic_config()).get_heads()) == 1
 
 
+def test_the_head_the_code_knows_is_alembics() -> None:
+    """``migrate.HEAD`` lets commands skip importing Alembic: a new revision must update it."""
+    assert migrate.heads() == (migrate.HEAD,)
+
+
 def test_upgrade_from_empty_creates_every_table(db_url: str) -> None:
     migrate.upgrade(db_url)
     assert _tables(db_url) >= TABLES
