@@ -287,37 +287,36 @@ class Store:
         self._fix_batch_duplicates(plans, ids, first_id)
         return ids
 
-    def _executemany(self, table: Table, rows: list[dict[str, object]]) -> None:
-        """INSERT many rows straight through the driver's ``executemany``.
+    def _executemany(
+        self, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
+    ) -> None:
+        """INSERT many rows, given as tuples of ``columns``, straight through ``executemany``.
 
-        On the hot path of ingest (tens of thousands of paragraph rows), the
+        On the hot path of ingest (hundreds of thousands of paragraph rows), the
         per-row parameter handling of a SQLAlchemy statement costs more than
-        SQLite spends storing the rows. The rows are plain values of the
-        table's own columns, so nothing is lost by handing them to the driver.
+        SQLite spends storing the rows, and so did building a dict per row. The
+        rows are plain values of the table's own columns, so nothing is lost by
+        handing them to the driver.
         """
         if not rows:
             return
-        columns = list(rows[0])
         connection = self.session.connection()
         dialect = connection.dialect
         # The columns' own conversions (dates as SQLAlchemy stores them in SQLite),
         # looked up once per statement instead of once per value.
         convert = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-        values: Iterable[tuple[object, ...]]
         if any(convert):
-            values = [
+            rows = [
                 tuple(
-                    f(row[c]) if f is not None and row[c] is not None else row[c]
-                    for c, f in zip(columns, convert, strict=True)
+                    f(value) if f is not None and value is not None else value
+                    for value, f in zip(row, convert, strict=True)
                 )
                 for row in rows
             ]
-        else:
-            values = [tuple(row[c] for c in columns) for row in rows]
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         names = ", ".join(f'"{c}"' for c in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
-        connection.exec_driver_sql(sql, list(values))
+        connection.exec_driver_sql(sql, list(rows))
 
     def _insert_returning_ids(self, model: type[Base], rows: list[dict[str, object]]) -> list[int]:
         """Insert rows with one executemany and return their new ids, in order.
@@ -333,7 +332,12 @@ class Store:
         if self.session.get_bind().dialect.name == "sqlite":
             last = int(self.session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
             ids = list(range(last + 1, last + 1 + len(rows)))
-            self._executemany(table, [dict(row, id=i) for row, i in zip(rows, ids, strict=True)])
+            keys = list(rows[0])
+            self._executemany(
+                table,
+                ["id", *keys],
+                [(i, *(row[k] for k in keys)) for row, i in zip(rows, ids, strict=True)],
+            )
             return ids
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self.session.execute(statement, rows).scalars()]
@@ -421,10 +425,10 @@ class Store:
             ]
             page_places = [cast(int | None, row["page_location_id"]) for row in rows]
             boilerplate = self._count_paragraphs(articles)
-            paragraphs: list[dict[str, object]] = []
-            translations: list[dict[str, object]] = []
-            links: list[dict[str, object]] = []
-            mentions: list[dict[str, object]] = []
+            paragraphs: list[tuple[object, ...]] = []
+            translations: list[tuple[object, ...]] = []
+            links: list[tuple[object, ...]] = []
+            mentions: list[tuple[object, ...]] = []
             for (article_id, record, source_id), page_place in zip(
                 articles, page_places, strict=True
             ):
@@ -435,48 +439,36 @@ class Store:
                     if p.kind == "body" and p.text_hash in repeated
                 }
                 paragraphs.extend(
-                    dict(
-                        article_id=article_id,
-                        position=p.position,
-                        kind=BOILERPLATE if p.position in relabelled else p.kind,
-                        text=p.text,
-                        text_hash=p.text_hash,
+                    (
+                        article_id,
+                        p.position,
+                        BOILERPLATE if p.position in relabelled else p.kind,
+                        p.text,
+                        p.text_hash,
                     )
                     for p in record.paragraphs
                 )
-                translations.extend(
-                    dict(article_id=article_id, language=language)
-                    for language in dict.fromkeys(record.article.translations)
-                )
+                languages = dict.fromkeys(record.article.translations)
+                translations.extend((article_id, language) for language in languages)
                 if page_place is not None:
-                    links.append(
-                        dict(article_id=article_id, location_id=page_place, role="page", mentions=1)
-                    )
+                    links.append((article_id, page_place, "page", 1))
                 named = [
-                    dict(
-                        article_id=article_id,
-                        location_id=self.place_id(m.place),
-                        paragraph_position=m.position,
-                        start_offset=m.start,
-                        end_offset=m.end,
-                        surface=m.surface,
-                    )
+                    (article_id, self.place_id(m.place), m.position, m.start, m.end, m.surface)
                     for m in record.mentions
                     if m.position not in relabelled
                 ]
                 mentions.extend(named)
-                counts = Counter(row["location_id"] for row in named)
+                counts = Counter(location_id for _, location_id, *_ in named)
                 links.extend(
-                    dict(article_id=article_id, location_id=loc, role="mention", mentions=n)
-                    for loc, n in counts.items()
+                    (article_id, location_id, "mention", n) for location_id, n in counts.items()
                 )
-            for table, rows in (
-                (Paragraph, paragraphs),
-                (ArticleTranslation, translations),
-                (ArticleLocation, links),
-                (LocationMention, mentions),
+            for model, columns, tuples in (
+                (Paragraph, _PARAGRAPH_COLUMNS, paragraphs),
+                (ArticleTranslation, ("article_id", "language"), translations),
+                (ArticleLocation, ("article_id", "location_id", "role", "mentions"), links),
+                (LocationMention, _MENTION_COLUMNS, mentions),
             ):
-                self._executemany(table_of(table), rows)
+                self._executemany(table_of(model), columns, tuples)
             indexed(article_ids)
         return article_ids
 
@@ -521,16 +513,10 @@ class Store:
             return {}
         before = self._stored_counts(list(seen))
         total = {key: before.get(key, 0) + n for key, n in seen.items()}
-        recurring = [
-            dict(source_id=key[0], text_hash=key[1], articles=n, text=texts[key])
-            for key, n in total.items()
-            if n >= 2
-        ]
+        recurring = [(*key, n, texts[key]) for key, n in total.items() if n >= 2]
         if recurring:
-            table = table_of(SourceParagraph)
-            replaced = [dict(s=row["source_id"], h=row["text_hash"]) for row in recurring]
-            self.session.execute(_FORGET_COUNT, replaced)
-            self._executemany(table, recurring)
+            self.session.execute(_FORGET_COUNT, [dict(s=s, h=h) for s, h, _, _ in recurring])
+            self._executemany(_COUNTS, ("source_id", "text_hash", "articles", "text"), recurring)
         boilerplate: dict[int, set[str]] = defaultdict(set)
         crossed: dict[int, list[str]] = defaultdict(list)
         for (source_id, text_hash), n in total.items():
@@ -653,6 +639,16 @@ class Store:
         table = statement.table
         return int(self.session.execute(statement.returning(table.c.id)).scalar_one())
 
+
+_PARAGRAPH_COLUMNS = ("article_id", "position", "kind", "text", "text_hash")
+_MENTION_COLUMNS = (
+    "article_id",
+    "location_id",
+    "paragraph_position",
+    "start_offset",
+    "end_offset",
+    "surface",
+)
 
 # The look-ups made for every batch, built once: each takes its list of values as one
 # expanding parameter, instead of a statement built around hundreds of literal values,
