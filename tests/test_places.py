@@ -6,7 +6,6 @@ Every sentence here is written for the test; none comes from the evaluation data
 from __future__ import annotations
 
 import importlib.metadata
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -475,17 +474,3 @@ def test_a_bad_built_gazetteer_is_ignored_and_another_key_means_another_file(
 def test_name_variants_cover_saint_and_accents() -> None:
     assert {"Saint Helens", "St Helens", "St. Helens"} <= name_variants("Saint Helens")
     assert "Sao Paulo" in name_variants("São Paulo")
-
-
-def test_matching_is_cheap() -> None:
-    load_gazetteer()
-    paragraph = (
-        "Officials in London, Paris and Berlin said talks with China and the US would "
-        "resume in Geneva, while markets in Tokyo and New York were calm."
-    )
-    article = [paragraph] * 10
-    started = time.perf_counter()
-    for _ in range(50):
-        find_mentions(article)
-    per_article = (time.perf_counter() - started) / 50
-    assert per_article < 0.02  # generous for slow CI; typically well under 2 ms
