@@ -42,15 +42,16 @@ def iter_paths(paths: Iterable[str]) -> Iterator[str]:
         if given == STDIN:
             yield STDIN
             continue
-        path = Path(given).expanduser()
-        if path.is_dir():
+        path = os.path.abspath(Path(given).expanduser())
+        if os.path.isdir(path):
+            # Walking an absolute, normalised folder gives absolute, normalised paths.
             for root, dirs, files in os.walk(path):
                 dirs.sort()
                 for name in sorted(files):
                     if name.lower().endswith(SUFFIXES):
-                        yield os.path.abspath(os.path.join(root, name))
+                        yield os.path.join(root, name)
         else:
-            yield os.path.abspath(path)
+            yield path
 
 
 def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:

@@ -115,8 +115,9 @@ class Store:
         """
         found: dict[str, Outcome] = {}
         wanted = {origin: (size, mtime) for origin, size, mtime in files}
+        connection = self.session.connection()  # Core rows: no ORM work for plain columns
         for chunk in _chunks(list(wanted)):
-            rows = self.session.execute(_BY_ORIGIN, {"values": chunk})
+            rows = connection.execute(_BY_ORIGIN, {"values": chunk})
             for row in rows:
                 if (row.size, row.mtime) == wanted[row.origin]:
                     found[row.origin] = _as_stored(row.origin, row)
