@@ -118,9 +118,10 @@ class Store:
         connection = self.session.connection()  # Core rows: no ORM work for plain columns
         for chunk in _chunks(list(wanted)):
             rows = connection.execute(_BY_ORIGIN, {"values": chunk})
-            for row in rows:
-                if (row.size, row.mtime) == wanted[row.origin]:
-                    found[row.origin] = _as_stored(row.origin, row)
+            # Unpacked by position: a re-ingest runs this for every file it skips.
+            for doc_id, origin, size, mtime, status, error in rows:
+                if (size, mtime) == wanted[origin]:
+                    found[origin] = _stored_outcome(origin, doc_id, status, error)
         return found
 
     # --- writing ----------------------------------------------------------------------
@@ -713,11 +714,14 @@ class _Revisions:
 
 
 def _as_stored(origin: str, row: Any) -> Outcome:
-    if row.status == "failed":
-        return Outcome(
-            origin, "failed", error=row.error, reason="failed before", document_id=row.id
-        )
-    return Outcome(origin, "unchanged", document_id=row.id)
+    return _stored_outcome(origin, row.id, row.status, row.error)
+
+
+def _stored_outcome(origin: str, doc_id: int, status: str, error: str | None) -> Outcome:
+    """What ingesting a stored file again comes to: unchanged, or failed again as before."""
+    if status == "failed":
+        return Outcome(origin, "failed", error=error, reason="failed before", document_id=doc_id)
+    return Outcome(origin, "unchanged", document_id=doc_id)
 
 
 def _originals(stored: Sequence[Any]) -> dict[str, int]:
