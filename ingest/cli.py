@@ -33,8 +33,6 @@ from db import queries, read_cli
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
-from ingest import reparse as reparse_module
-from ingest.explain import explain as explain_article
 from ingest.read import iter_paths
 
 app = typer.Typer(
@@ -156,6 +154,8 @@ def reparse(ctx: typer.Context) -> None:
 
     Example: newsstore reparse
     """
+    from ingest import reparse as reparse_module  # the parsing stack: see ingest.prepare
+
     with _database(ctx) as engine:
         result = reparse_module.reparse(engine)
     typer.echo(
@@ -184,6 +184,8 @@ def show(
             raise typer.Exit(code=1)
         reasons = {}
         if explain:
+            from ingest.explain import explain as explain_article  # see ingest.prepare
+
             reasons = {e.position: e.reason for e in explain_article(session, detail)}
     if as_json:
         data = dataclasses.asdict(detail)

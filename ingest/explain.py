@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Article, Document
 from db.queries import ArticleDetail, boilerplate_evidence
-from ingest.pipeline import prepare
+from ingest.prepare import prepare
 from ingest.records import RawDocument
 from ingest.store import BOILERPLATE, BOILERPLATE_MIN_ARTICLES
 

@@ -1,4 +1,4 @@
-"""The ingest pipeline: read -> parse (format, decode, layout) -> fingerprint -> locate -> store.
+"""The ingest pipeline: the pure stages of ``ingest.prepare``, then ``ingest.store``.
 
 Every stage but the last is a pure function of its input, so the same raw
 bytes always give the same articles (which is what ``reparse`` relies on).
@@ -21,7 +21,6 @@ pickling them both ways, which is a large part of the time parsing takes.
 from __future__ import annotations
 
 import gc
-import hashlib
 import multiprocessing
 import os
 import signal
@@ -37,46 +36,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.session import reading
-from ingest.errors import IngestError, ReadError
-from ingest.fingerprint import fingerprint
-from ingest.locate import locate
-from ingest.parse import parse_document
-from ingest.read import MAX_SIZE, STDIN, read_document
-from ingest.records import PreparedDocument, RawDocument
+from ingest.read import MAX_SIZE, STDIN
+from ingest.records import PreparedDocument
 from ingest.store import KnownIds, Outcome, Store
 
 BATCH_SIZE = 1024
 # Below this many files, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 64
-
-
-def prepare(raw: RawDocument) -> PreparedDocument:
-    """Parse, fingerprint and locate one document; a rejection becomes a failed document."""
-    try:
-        parsed = parse_document(raw)
-    except IngestError as exc:
-        return PreparedDocument(raw=raw, encoding=None, error=exc.detail, reason=exc.reason)
-    return PreparedDocument(
-        raw=raw,
-        encoding=parsed.encoding,
-        articles=tuple(locate(fingerprint(article)) for article in parsed.articles),
-        format=parsed.format,
-        warnings=parsed.warnings,
-    )
-
-
-def unreadable(origin: str, error: ReadError) -> PreparedDocument:
-    """A failed document for a file whose bytes could not be read (none are kept)."""
-    raw = RawDocument(origin=origin, raw=b"", sha256=hashlib.sha256(b"").hexdigest())
-    return PreparedDocument(raw=raw, encoding=None, error=error.detail, reason=error.reason)
-
-
-def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
-    """Read one file and prepare it."""
-    try:
-        return prepare(read_document(origin, max_size))
-    except ReadError as exc:
-        return unreadable(origin, exc)
 
 
 def run(
@@ -178,6 +144,10 @@ class _Writer:
         self.known = KnownIds()
 
     def prepare(self, origins: list[str]) -> list[PreparedDocument]:
+        # Imported here, not at the top: a re-ingest of unchanged files never parses
+        # (the pool's workers have it from their parent, ``_Writers._start_pool``).
+        from ingest.prepare import read_and_prepare
+
         return [read_and_prepare(origin, self.max_size) for origin in origins]
 
     def write(self, prepared: list[PreparedDocument]) -> list[Outcome]:
@@ -244,6 +214,7 @@ class _Writers:
         # building its own; then freeze it out of the garbage collector's sight (what
         # the gc docs advise before forking), so that collections in the workers
         # neither walk its objects nor copy the memory pages they share.
+        import ingest.prepare  # noqa: F401  (the parsing stack, shared like the gazetteer)
         from ingest.gazetteer import load_gazetteer
 
         load_gazetteer()

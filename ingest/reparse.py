@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session
 
 from db.models import Article, Document, Location, LocationMention, Paragraph, Source
-from ingest.pipeline import prepare
+from ingest.prepare import prepare
 from ingest.records import ArticleRecord, RawDocument
 from ingest.store import BOILERPLATE, Store, recount_boilerplate
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,30 @@ def test_ingest_seeds_then_again(runner: CliRunner, db_url: str) -> None:
     again = runner.invoke(app, ["ingest", str(SEEDS)])
     assert again.exit_code == 0
     assert "0 new articles" in again.stdout and "1 unchanged" in again.stdout
+
+
+def test_a_rerun_over_stored_files_does_not_load_the_parsers(tmp_path: Path) -> None:
+    """Re-ingesting unchanged files never parses, so it must not pay for importing parsers."""
+    db = tmp_path / "n.db"
+    folder = tmp_path / "in"
+    write(folder / "a.txt", (SEEDS / "000_1d9f090525d97fdf.txt").read_text(encoding="utf-8"))
+    script = (
+        "import sys\n"
+        "from ingest.cli import app\n"
+        "try:\n"
+        f'    app(["--db", {str(db)!r}, "ingest", {str(folder)!r}])\n'
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m in ('ingest.parse', 'ingest.locate')))\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    assert "1 new articles" in runs[0].stdout
+    assert runs[0].stdout.strip().endswith("['ingest.locate', 'ingest.parse']")
+    assert "1 unchanged" in runs[1].stdout
+    assert runs[1].stdout.strip().endswith("[]")
 
 
 def test_db_option_wins_over_the_environment(

@@ -1,6 +1,6 @@
 """Mangled input: property-based tests that feed the pure ingest stages damaged pages.
 
-The contract under test is ``ingest.pipeline.prepare``'s: for ANY bytes it returns a
+The contract under test is ``ingest.prepare.prepare``'s: for ANY bytes it returns a
 PreparedDocument and never raises (a rejection is an ``error``, not an exception), and
 an article it returns is well formed: a title, at least one body paragraph, paragraphs
 numbered 1..n with non-empty, whitespace-collapsed text, and place mentions that point
@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 from ingest.errors import IngestError
 from ingest.layouts import aggregator
 from ingest.normalize import parse_byline, parse_footer_time, parse_page_date, parse_temperature
-from ingest.pipeline import prepare
+from ingest.prepare import prepare
 from ingest.records import ArticleRecord, PreparedDocument, RawDocument
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "000_1d9f090525d97fdf.txt"
