@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
-    BindParameter,
     Insert,
     Table,
     bindparam,
@@ -115,13 +114,10 @@ class Store:
         """
         found: dict[str, Outcome] = {}
         wanted = {origin: (size, mtime) for origin, size, mtime in files}
-        connection = self.session.connection()  # Core rows: no ORM work for plain columns
-        for chunk in _chunks(list(wanted)):
-            rows = connection.execute(_BY_ORIGIN, {"values": chunk})
-            # Unpacked by position: a re-ingest runs this for every file it skips.
-            for doc_id, origin, size, mtime, status, error in rows:
-                if (size, mtime) == wanted[origin]:
-                    found[origin] = _stored_outcome(origin, doc_id, status, error)
+        # Unpacked by position: a re-ingest runs this for every file it skips.
+        for doc_id, origin, size, mtime, status, error in self._select_in(_BY_ORIGIN, wanted):
+            if (size, mtime) == wanted[origin]:
+                found[origin] = _stored_outcome(origin, doc_id, status, error)
         return found
 
     # --- writing ----------------------------------------------------------------------
@@ -240,19 +236,14 @@ class Store:
 
     def _documents_by_sha(self, shas: list[str]) -> list[Any]:
         """The stored documents with these bytes, oldest first (by the sha256 index)."""
-        rows: list[Any] = []
-        for chunk in _chunks(sorted(set(shas))):
-            rows.extend(self.session.execute(_BY_SHA, {"values": chunk}))
+        rows = list(self._select_in(_BY_SHA, sorted(set(shas))))
         rows.sort(key=lambda row: row.id)
         return rows
 
     def _documents_by_content(self, digests: list[str]) -> dict[str, int]:
         """content hash -> the document holding the article with that content."""
-        found: dict[str, int] = {}
-        for chunk in _chunks(sorted(set(digests))):
-            rows = self.session.execute(_BY_CONTENT, {"values": chunk})
-            found.update({digest: int(doc_id) for digest, doc_id in rows})
-        return found
+        rows = self._select_in(_BY_CONTENT, sorted(set(digests)))
+        return {digest: int(doc_id) for digest, doc_id in rows}
 
     def _insert_documents(self, plans: list[_Plan]) -> list[int]:
         first_id: dict[str, int] = {}  # sha256 -> the first document of the batch with it
@@ -313,6 +304,14 @@ class Store:
         names = ", ".join(f'"{c}"' for c in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
         connection.exec_driver_sql(sql, list(rows))
+
+    def _select_in(self, sql: str, values: Iterable[object]) -> Iterator[Any]:
+        """The rows of one of the look-ups below, for ``values`` in lists of ``_IN_CHUNK``."""
+        connection = self.session.connection()
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        for chunk in _chunks(list(values)):
+            marks = ", ".join([mark] * len(chunk))
+            yield from connection.exec_driver_sql(sql.format(marks=marks), tuple(chunk))
 
     def _insert_returning_ids(self, model: type[Base], rows: list[dict[str, object]]) -> list[int]:
         """Insert rows with one executemany and return their new ids, in order.
@@ -535,17 +534,15 @@ class Store:
         counts: dict[tuple[int, str], int] = {}
         wanted = set(keys)
         hashes = sorted({text_hash for _, text_hash in keys})
-        for chunk in _chunks(hashes):
-            rows = self.session.execute(_COUNTED, {"values": chunk})
-            counts.update({(s, h): int(n) for s, h, n in rows if (s, h) in wanted})
+        rows = self._select_in(_COUNTED, hashes)
+        counts.update({(s, h): int(n) for s, h, n in rows if (s, h) in wanted})
         rare = sorted(
             {text_hash for source_id, text_hash in keys if (source_id, text_hash) not in counts}
         )
-        for chunk in _chunks(rare):
-            rows = self.session.execute(_UNCOUNTED, {"values": chunk})
-            counts.update(
-                {(s, h): int(n) for s, h, n in rows if (s, h) in wanted and (s, h) not in counts}
-            )
+        rows = self._select_in(_UNCOUNTED, rare)
+        counts.update(
+            {(s, h): int(n) for s, h, n in rows if (s, h) in wanted and (s, h) not in counts}
+        )
         return counts
 
     # --- sources and places -----------------------------------------------------------
@@ -646,38 +643,33 @@ _MENTION_COLUMNS = (
     "surface",
 )
 
-# The look-ups made for every batch, built once: each takes its list of values as one
-# expanding parameter, instead of a statement built around hundreds of literal values,
-# which SQLAlchemy then handles one by one.
-_VALUES: BindParameter[Any] = bindparam("values", expanding=True)
-_BY_ORIGIN = select(
-    Document.id, Document.origin, Document.size, Document.mtime, Document.status, Document.error
-).where(Document.origin.in_(_VALUES))
+# The look-ups made for every batch, as SQL handed to the driver (the same on SQLite and
+# PostgreSQL), each with one list of values in place of {marks}. As SQLAlchemy
+# statements with an expanding parameter, rendering lists of hundreds of values cost
+# about a tenth of a batch's write, more than SQLite took to answer most of them.
+_BY_ORIGIN = (
+    "SELECT id, origin, size, mtime, status, error FROM documents WHERE origin IN ({marks})"
+)
 # By sha256 alone, not by (origin, sha256): SQLite answers a row-value IN list by
 # reading the whole unique index, and that grows with every batch.
-_BY_SHA = select(
-    Document.id,
-    Document.origin,
-    Document.sha256,
-    Document.status,
-    Document.error,
-    Document.duplicate_of,
-).where(Document.sha256.in_(_VALUES))
-_BY_CONTENT = select(Article.content_hash, Article.document_id).where(
-    Article.content_hash.in_(_VALUES)
+_BY_SHA = (
+    "SELECT id, origin, sha256, status, error, duplicate_of FROM documents"
+    " WHERE sha256 IN ({marks})"
 )
+_BY_CONTENT = "SELECT content_hash, document_id FROM articles WHERE content_hash IN ({marks})"
 # By paragraph hash alone: with the sources' ids as well, SQLite probes every
 # (source, hash) pair of the two lists, a cross product.
-_COUNTED = select(
-    SourceParagraph.source_id, SourceParagraph.text_hash, SourceParagraph.articles
-).where(SourceParagraph.text_hash.in_(_VALUES))
+_COUNTED = (
+    "SELECT source_id, text_hash, articles FROM source_paragraphs WHERE text_hash IN ({marks})"
+)
+# No condition on the source here: with one, SQLite reads every article of the
+# batch's sources instead of using the hash index.
 _UNCOUNTED = (
-    select(Article.source_id, Paragraph.text_hash, func.count(func.distinct(Paragraph.article_id)))
-    .join(Article, Article.id == Paragraph.article_id)
-    # No condition on the source here: with one, SQLite reads every
-    # article of the batch's sources instead of using the hash index.
-    .where(Paragraph.text_hash.in_(_VALUES), Paragraph.kind.in_(CONTENT_KINDS))
-    .group_by(Article.source_id, Paragraph.text_hash)
+    "SELECT a.source_id, p.text_hash, count(DISTINCT p.article_id)"
+    " FROM paragraphs AS p JOIN articles AS a ON a.id = p.article_id"
+    " WHERE p.text_hash IN ({marks}) AND p.kind IN ("
+    + ", ".join(f"'{kind}'" for kind in sorted(CONTENT_KINDS))
+    + ") GROUP BY a.source_id, p.text_hash"
 )
 
 
