@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -171,8 +172,8 @@ class Paragraph(Base):
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
-    # Hash of the normalized text: how recurring (boilerplate) paragraphs are found.
-    text_hash: Mapped[str] = mapped_column(String(32), index=True)
+    # Hash of the normalized text (64 bits): how recurring (boilerplate) paragraphs are found.
+    text_hash: Mapped[int] = mapped_column(BigInteger, index=True)
 
     article: Mapped[Article] = relationship(back_populates="paragraphs")
 
@@ -244,6 +245,6 @@ class SourceParagraph(Base):
         ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
     )
     # Indexed by itself too: a batch looks its paragraphs up by hash, whatever their source.
-    text_hash: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    text_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     articles: Mapped[int]
     text: Mapped[str] = mapped_column(Text)

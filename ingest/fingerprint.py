@@ -18,10 +18,16 @@ from ingest.records import ArticleRecord, ParagraphRecord, ParsedArticle
 CONTENT_KINDS = frozenset({"body", "boilerplate"})
 
 
-def paragraph_hash(text: str) -> str:
-    """A 32-hex-digit hash of a paragraph's normalized, case-folded text."""
+def paragraph_hash(text: str) -> int:
+    """A 64-bit hash of a paragraph's normalized, case-folded text, as a signed integer.
+
+    Signed, so that it fits a BIGINT on PostgreSQL as on SQLite. An integer
+    key keeps the hash indexes small; see migration 61f29514ff84, which holds
+    a copy of this function.
+    """
     normal = collapse_whitespace(text).casefold()
-    return hashlib.blake2b(normal.encode("utf-8"), digest_size=16).hexdigest()
+    digest = hashlib.blake2b(normal.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def content_hash(title: str, paragraphs: Iterable[tuple[str, str]]) -> str:

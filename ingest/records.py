@@ -81,7 +81,7 @@ class ParagraphRecord:
     position: int
     kind: str
     text: str
-    text_hash: str
+    text_hash: int
     reason: str | None = None
 
 

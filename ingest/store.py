@@ -484,7 +484,7 @@ class Store:
 
     def _count_paragraphs(
         self, articles: list[tuple[int, ArticleRecord, int | None]]
-    ) -> dict[int, set[str]]:
+    ) -> dict[int, set[int]]:
         """Count the batch's paragraphs per source; return each source's boilerplate hashes.
 
         A paragraph's count is the number of distinct articles of the source
@@ -495,8 +495,8 @@ class Store:
         the evidence ``show --explain`` prints; a paragraph seen once costs
         nothing there.
         """
-        texts: dict[tuple[int, str], str] = {}
-        seen: Counter[tuple[int, str]] = Counter()
+        texts: dict[tuple[int, int], str] = {}
+        seen: Counter[tuple[int, int]] = Counter()
         for _, record, source_id in articles:
             if source_id is None:
                 continue
@@ -512,8 +512,8 @@ class Store:
         if recurring:
             self.session.execute(_FORGET_COUNT, [dict(s=s, h=h) for s, h, _, _ in recurring])
             self._executemany(_COUNTS, ("source_id", "text_hash", "articles", "text"), recurring)
-        boilerplate: dict[int, set[str]] = defaultdict(set)
-        crossed: dict[int, list[str]] = defaultdict(list)
+        boilerplate: dict[int, set[int]] = defaultdict(set)
+        crossed: dict[int, list[int]] = defaultdict(list)
         for (source_id, text_hash), n in total.items():
             if n >= BOILERPLATE_MIN_ARTICLES:
                 boilerplate[source_id].add(text_hash)
@@ -523,7 +523,7 @@ class Store:
             mark_boilerplate(self.session, source_id, hashes)
         return boilerplate
 
-    def _stored_counts(self, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    def _stored_counts(self, keys: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
         """For (source id, paragraph hash) pairs: in how many stored articles of the source.
 
         ``source_paragraphs`` holds every count of 2 or more, so only the other
@@ -531,7 +531,7 @@ class Store:
         article of its source. Counting a source's standing text there instead
         would read every article of the source again, for every batch.
         """
-        counts: dict[tuple[int, str], int] = {}
+        counts: dict[tuple[int, int], int] = {}
         wanted = set(keys)
         hashes = sorted({text_hash for _, text_hash in keys})
         rows = self._select_in(_COUNTED, hashes)
@@ -740,7 +740,7 @@ def _bad_records(prepared: PreparedDocument) -> str | None:
     return f"{len(prepared.warnings)} bad records: " + "; ".join(prepared.warnings)
 
 
-def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[str]) -> None:
+def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[int]) -> None:
     """Relabel body paragraphs with these hashes, in all the source's articles, as boilerplate.
 
     Places named in those paragraphs stop counting as the articles' mentions.
@@ -828,7 +828,7 @@ def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = Non
             SourceParagraph.source_id.in_(select(Article.source_id).where(scope)),
         )
     )
-    by_source: dict[int, list[str]] = {}
+    by_source: dict[int, list[int]] = {}
     for source_id, text_hash in frequent:
         by_source.setdefault(source_id, []).append(text_hash)
     for source_id, hashes in by_source.items():

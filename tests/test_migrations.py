@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,6 +16,7 @@ from sqlalchemy import inspect, text
 from db import migrate
 from db.base import Base
 from db.session import make_engine
+from ingest.fingerprint import paragraph_hash
 
 TABLES = {
     "documents",
@@ -164,19 +166,93 @@ def test_upgrading_a_database_with_data_keeps_every_row(db_url: str) -> None:
             run("INSERT INTO article_locations VALUES (1, 1, 'page', 1)")
             run("INSERT INTO article_translations VALUES (1, 'Korean')")
             run("INSERT INTO source_paragraphs VALUES (1, 'hx', 1, 'x')")
-            before = {
-                t: run(f"SELECT * FROM {t}").all() for t in sorted(TABLES - {"location_mentions"})
+            before = {  # by column name: a rebuilt table may have its columns in another order
+                t: [dict(row._mapping) for row in run(f"SELECT * FROM {t}")]
+                for t in sorted(TABLES - {"location_mentions"})
             }
         with pytest.raises(migrate.SchemaOutdated, match="newsstore db upgrade"):
             migrate.ensure_current(engine)
         migrate.upgrade(db_url)
+        # Paragraph hashes became integers (61f29514ff84), derived again from the texts.
+        rehashed = paragraph_hash("x")
+        for table in ("paragraphs", "source_paragraphs"):
+            before[table] = [{**row, "text_hash": rehashed} for row in before[table]]
         with engine.connect() as connection:
             run = connection.exec_driver_sql
             for table, rows in before.items():
-                width = len(rows[0])
-                assert [tuple(r)[:width] for r in run(f"SELECT * FROM {table}")] == [
-                    tuple(r) for r in rows
-                ], table
+                after = [dict(row._mapping) for row in run(f"SELECT * FROM {table}")]
+                assert [{k: row[k] for k in rows[0]} for row in after] == rows, table
             assert run("SELECT approximate, gazetteer_id FROM locations").one() == (0, None)
+    finally:
+        engine.dispose()
+
+
+INTEGER_HASHES = "61f29514ff84"
+
+
+def _revision_module(revision: str) -> Any:
+    script = ScriptDirectory.from_config(migrate.alembic_config()).get_revision(revision)
+    assert script is not None
+    return script.module
+
+
+@pytest.mark.parametrize(
+    "text", ["Plain.", "  Two\n\nlines\u00a0and\tTABS ", "\ufeffCafe\u0301 CAFÉ", "Straße"]
+)
+def test_the_rehashing_revision_hashes_as_ingest_does(text: str) -> None:
+    """The revision keeps its own copy of the hash: it must give the values ingest gives."""
+    assert _revision_module(INTEGER_HASHES).integer_hash(text) == paragraph_hash(text)
+
+
+def test_paragraph_hashes_are_derived_again_both_ways(db_url: str) -> None:
+    """Up to integer hashes and back down to hex digits, computed from the stored texts."""
+    texts = ["The bridge opened.", "Wire works with a network of correspondents."]
+    migrate.upgrade(db_url, _revision_module(INTEGER_HASHES).down_revision)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run("INSERT INTO sources (id, name) VALUES (1, 'Wire')")
+            run(
+                "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                "VALUES (1, '/a.txt', 'aa', 3, 'abc', 'ingested')"
+            )
+            run(
+                "INSERT INTO articles (id, document_id, source_id, title, content_hash, layout, "
+                "parser_version) VALUES (1, 1, 1, 'T', 'h', 'plain', '1')"
+            )
+            for position, body in enumerate(texts, start=1):
+                connection.execute(
+                    text(
+                        "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                        "VALUES (1, :p, 'body', :t, 'old')"
+                    ),
+                    {"p": position, "t": body},
+                )
+            connection.execute(
+                text("INSERT INTO source_paragraphs VALUES (1, 'old', 2, :t)"), {"t": texts[1]}
+            )
+        migrate.upgrade(db_url, INTEGER_HASHES)
+        with engine.connect() as connection:
+            run = connection.exec_driver_sql
+            stored = run("SELECT text, text_hash FROM paragraphs ORDER BY position").all()
+            counted = run("SELECT source_id, text_hash, articles FROM source_paragraphs").all()
+            found = (
+                run(  # the full-text triggers were made again with the table
+                    "SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH 'bridge'"
+                )
+                if engine.dialect.name == "sqlite"
+                else None
+            )
+        assert [tuple(row) for row in stored] == [(t, paragraph_hash(t)) for t in texts]
+        assert [tuple(row) for row in counted] == [(1, paragraph_hash(texts[1]), 2)]
+        if found is not None:
+            assert found.scalar() == 1
+        migrate.downgrade(db_url, _revision_module(INTEGER_HASHES).down_revision)
+        old = _revision_module(INTEGER_HASHES).hex_hash
+        with engine.connect() as connection:
+            stored = connection.exec_driver_sql("SELECT text, text_hash FROM paragraphs").all()
+        assert sorted(tuple(row) for row in stored) == sorted((t, old(t)) for t in texts)
+        assert all(len(old(t)) == 32 for t in texts)
     finally:
         engine.dispose()

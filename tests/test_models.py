@@ -27,8 +27,8 @@ def _article(session_url: str) -> int:
             page_location=city,
         )
         article.paragraphs = [
-            Paragraph(position=2, kind="body", text="Second.", text_hash="b" * 32),
-            Paragraph(position=1, kind="body", text="First.", text_hash="a" * 32),
+            Paragraph(position=2, kind="body", text="Second.", text_hash=2),
+            Paragraph(position=1, kind="body", text="First.", text_hash=1),
         ]
         article.location_links = [ArticleLocation(location=city, role="page", mentions=1)]
         session.add(article)
@@ -54,7 +54,7 @@ def test_orphan_paragraph_is_refused(engine: Engine) -> None:
     with engine.connect() as connection, pytest.raises(IntegrityError):
         connection.exec_driver_sql(
             "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
-            "VALUES (999, 1, 'body', 'x', 'x')"
+            "VALUES (999, 1, 'body', 'x', 1)"
         )
 
 

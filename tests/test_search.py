@@ -190,7 +190,7 @@ def test_a_write_after_ingest_is_indexed(engine: Engine, session: Session) -> No
         connection.execute(
             text(
                 "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
-                "VALUES (1, 99, 'body', 'A lighthouse keeper retired.', 'h')"
+                "VALUES (1, 99, 'body', 'A lighthouse keeper retired.', 7)"
             )
         )
     session.rollback()
