@@ -14,7 +14,6 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from stat import S_ISDIR
 
 from charset_normalizer import from_bytes
 
@@ -64,20 +63,20 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
         if len(data) > max_size:
             raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
         return _raw(STDIN, data, None)
-    path = Path(origin)
     try:
-        # One stat for both checks: ``is_dir`` would stat again, and it only swallows the
-        # errors (no such file, a loop of links...) that ``stat`` then raises anyway.
-        stat = path.stat()
-        if S_ISDIR(stat.st_mode):
-            raise ReadError("is a folder, not a file")
-        if stat.st_size > max_size:
-            raise ReadError(
-                f"too large: {stat.st_size:,} bytes, more than {max_size:,} (see --max-size)"
-            )
-        data = path.read_bytes()
+        # Opened once, then asked its size: a stat by name before opening would look the
+        # path up twice. Opening does not read, so a huge file still costs no memory.
+        with open(origin, "rb") as file:
+            stat = os.fstat(file.fileno())
+            if stat.st_size > max_size:
+                raise ReadError(
+                    f"too large: {stat.st_size:,} bytes, more than {max_size:,} (see --max-size)"
+                )
+            data = file.read()
     except ReadError:
         raise
+    except IsADirectoryError:
+        raise ReadError("is a folder, not a file") from None
     except FileNotFoundError:
         raise ReadError("no such file") from None
     except PermissionError:
