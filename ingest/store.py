@@ -275,7 +275,7 @@ class Store:
         return ids
 
     def _executemany(
-        self, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
+        self, table: Table, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None:
         """INSERT many rows, given as tuples of ``columns``, straight through ``executemany``.
 
@@ -290,16 +290,18 @@ class Store:
         connection = self.session.connection()
         dialect = connection.dialect
         # The columns' own conversions (dates as SQLAlchemy stores them in SQLite),
-        # looked up once per statement instead of once per value.
-        convert = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
-        if any(convert):
-            rows = [
-                tuple(
-                    f(value) if f is not None and value is not None else value
-                    for value, f in zip(row, convert, strict=True)
-                )
-                for row in rows
-            ]
+        # looked up once per statement, and applied to those columns only.
+        types = [table.c[c].type.dialect_impl(dialect) for c in columns]
+        convert = [(i, f) for i, t in enumerate(types) if (f := t.bind_processor(dialect))]
+        if convert:
+            converted = []
+            for row in rows:
+                values = list(row)
+                for i, f in convert:
+                    if values[i] is not None:
+                        values[i] = f(values[i])
+                converted.append(tuple(values))
+            rows = converted
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         names = ", ".join(f'"{c}"' for c in columns)
         sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
@@ -331,7 +333,7 @@ class Store:
             self._executemany(
                 table,
                 ["id", *keys],
-                [(i, *(row[k] for k in keys)) for row, i in zip(rows, ids, strict=True)],
+                [(i, *map(row.__getitem__, keys)) for row, i in zip(rows, ids, strict=True)],
             )
             return ids
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
