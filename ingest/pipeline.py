@@ -24,10 +24,12 @@ import gc
 import multiprocessing
 import os
 import signal
+import sqlite3
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any, Protocol
@@ -74,11 +76,31 @@ def run(
             # Keep every worker busy, plus one batch queued behind them.
             if len(under_way) > workers:
                 yield from under_way.popleft().outcomes()
+                if workers:
+                    _fold_wal(engine)
                 if stop():
                     writers.stop()  # a batch not being written by now never will be
                     break
         while under_way:
             yield from under_way.popleft().outcomes()
+
+
+def _fold_wal(engine: Engine) -> None:
+    """Copy the batches written so far from SQLite's WAL into the database file, if it can now.
+
+    Done here, in the process that waits on the workers, so that the copying is
+    off their path: otherwise a commit now and then stops to fold the whole WAL
+    (a second and more, growing with the database) while the other worker waits
+    for its turn, and closing folds the rest. A passive checkpoint waits for no
+    one and gives up on frames still in use; SQLite's own checkpoints remain
+    behind it.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+    # On the driver's connection, outside any transaction (a checkpoint is not something
+    # to do inside one); if SQLite is busy, the next batch's turn, or its own, will do it.
+    with engine.connect() as connection, suppress(sqlite3.OperationalError):
+        connection.connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 class _Result(Protocol):

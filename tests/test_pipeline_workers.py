@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
+from db.migrate import ensure_current
+from db.session import make_engine
 from ingest import pipeline
 from ingest.read import iter_paths
 from tests.conftest import write
@@ -73,3 +76,21 @@ def test_stopping_writes_no_batch_after_the_one_being_written(
     assert stored == len(outcomes)
     rest = list(pipeline.run(engine, paths, batch_size=2, workers=2))
     assert [o.status for o in rest].count("ingested") == 12 - len(outcomes)
+
+
+@pytest.mark.sqlite_only(reason="SQLite's write-ahead log")
+def test_between_batches_the_wal_is_folded_into_the_file(tmp_path: Path) -> None:
+    """Written rows wait in the WAL until a checkpoint copies them into the database file."""
+    path = tmp_path / "folded.db"
+    engine = make_engine(str(path))
+    try:
+        ensure_current(engine)
+        before = path.stat().st_size
+        with engine.begin() as connection:
+            for n in range(2000):
+                connection.execute(text("INSERT INTO sources (name) VALUES (:n)"), {"n": f"S{n}"})
+        assert path.stat().st_size == before  # in the WAL only: SQLite folds it at 256 MiB
+        pipeline._fold_wal(engine)
+        assert path.stat().st_size > before
+    finally:
+        engine.dispose()
