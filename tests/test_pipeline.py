@@ -113,3 +113,16 @@ def test_bad_files_fail_alone_and_are_recorded(engine: Engine, tmp_path: Path) -
         "unchanged",
     ]
     assert _one(engine, "SELECT count(*) FROM documents") == 4
+
+
+def test_a_batch_ends_at_its_count_or_its_bytes(tmp_path: Path) -> None:
+    """Workers hold a batch's bytes until written: big files make smaller batches."""
+    sizes = {"a": 10, "b": 10, "c": 30, "d": 5, "e": 50, "f": 1, "g": 99}
+    for name, size in sizes.items():
+        write(tmp_path / f"{name}.txt", "x" * size)
+    paths = [str(tmp_path / f"{name}.txt") for name in sizes] + [str(tmp_path / "missing.txt")]
+    chunks = pipeline._chunked(paths, 3, 40, 60)
+    names = [[Path(origin).stem for origin, _ in chunk] for chunk in chunks]
+    # e (50 bytes) is over the limit alone; g is over max_size, refused unread: it weighs nothing.
+    assert names == [["a", "b"], ["c", "d"], ["e"], ["f", "g", "missing"]]
+    assert [len(c) for c in pipeline._chunked(paths, 3, 10**6, 10**6)] == [3, 3, 2]
