@@ -6,8 +6,9 @@ The pipeline owns the transactions: one per batch of documents, written by
 ``Store.add_batch`` (which falls back to a savepoint per document when the
 database refuses something).
 
-Work is streamed in batches, so memory does not grow with the number of
-files. For each batch, files whose path, size and modification time match a
+Work is streamed in batches of a number of files or of bytes, whichever
+comes first, so memory grows neither with the number of files nor with their
+size. For each batch, files whose path, size and modification time match a
 stored document are skipped without being read. The rest go to worker
 processes, each of which reads, parses and then writes a whole batch. Parsing
 is most of the work and runs on every core at once; the writes take turns,
@@ -104,7 +105,11 @@ def _fold_wal(engine: Engine) -> None:
     # On the driver's connection, outside any transaction (a checkpoint is not something
     # to do inside one); if SQLite is busy, the next batch's turn, or its own, will do it.
     with engine.connect() as connection, suppress(sqlite3.OperationalError):
-        connection.connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+        cursor = connection.connection.cursor()
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            cursor.close()
 
 
 class _Result(Protocol):
