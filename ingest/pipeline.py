@@ -222,14 +222,12 @@ class _Writers:
         self.here = _Writer(engine, max_size)  # for work done in this process
         self.pool: Any = None
         self.batches = 0
-        self.turns: Any = None
-        self.next_turn: Any = None
-        self.stopping: Any = None
+        self.turns: _Turns | None = None
 
     def stop(self) -> None:
         """Write no batch that is not being written already."""
-        if self.stopping is not None:
-            self.stopping.value = 1
+        if self.turns is not None:
+            self.turns.stop()
 
     def __enter__(self) -> _Writers:
         return self
@@ -247,9 +245,8 @@ class _Writers:
             if self.pool is None:
                 return _Done(self.here.write(prepared))
             turn, self.batches = self.batches, self.batches + 1
-            return _Done(
-                _in_turn(self.turns, self.next_turn, self.stopping, turn, self.here, prepared)
-            )
+            assert self.turns is not None  # made with the pool
+            return _Done(self.turns.write(turn, self.here, prepared))
         if self.pool is None:
             self.pool = self._start_pool()
         turn, self.batches = self.batches, self.batches + 1
@@ -267,31 +264,59 @@ class _Writers:
         load_gazetteer()
         gc.freeze()
         context = multiprocessing.get_context("fork")
-        self.turns = context.Condition()
-        self.next_turn = context.Value("q", 0, lock=False)
-        self.stopping = context.Value("b", 0, lock=False)
+        # The condition guards both values: they need no locks of their own.
+        next_turn, stopping = context.Value("q", 0, lock=False), context.Value("b", 0, lock=False)
+        self.turns = _Turns(context.Condition(), next_turn, stopping)
         return context.Pool(
             self.workers,
             initializer=_start_worker,
-            initargs=(self.engine, self.max_size, self.turns, self.next_turn, self.stopping),
+            initargs=(self.engine, self.max_size, self.turns),
         )
+
+
+@dataclass(frozen=True)
+class _Turns:
+    """The order in which batches are written, shared by the processes that write them.
+
+    ``next`` is the number of the batch whose turn it is; ``stopping`` is set once
+    ingest stops, and then a batch whose turn comes is left unwritten.
+    """
+
+    condition: Any  # multiprocessing Condition
+    next: Any  # multiprocessing Value("q")
+    stopping: Any  # multiprocessing Value("b")
+
+    def stop(self) -> None:
+        self.stopping.value = 1
+
+    def write(
+        self, turn: int, writer: _Writer, prepared: list[PreparedDocument]
+    ) -> list[Outcome] | None:
+        """Write a batch once the batches before it are written, then hand the turn on.
+
+        None when the ingest is stopping by then: the batch is left for a rerun.
+        """
+        with self.condition:
+            self.condition.wait_for(lambda: self.next.value == turn)
+            try:
+                return None if self.stopping.value else writer.write(prepared)
+            finally:
+                self.next.value = turn + 1
+                self.condition.notify_all()
 
 
 # The worker process's writer and turn-taking, set by ``_start_worker``.
 _worker: _Writer | None = None
-_turns: Any = None
-_next_turn: Any = None
-_stopping: Any = None
+_turns: _Turns | None = None
 
 
-def _start_worker(engine: Engine, max_size: int, turns: Any, next_turn: Any, stopping: Any) -> None:
+def _start_worker(engine: Engine, max_size: int, turns: _Turns) -> None:
     """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
-    global _worker, _turns, _next_turn, _stopping
+    global _worker, _turns
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     engine.dispose(close=False)  # the parent's connections are not this process's to use
-    _worker, _turns, _next_turn = _Writer(engine, max_size), turns, next_turn
-    _stopping = stopping
+    _worker, _turns = _Writer(engine, max_size), turns
     # A batch is a large graph of objects, alive until it is written, with no reference
     # cycles to free: automatic collections walked it again and again, about 0.7 s of
     # CPU per worker per 20,000 pages. A worker collects once per batch instead, before
@@ -312,28 +337,6 @@ def _exit_with(parent: int) -> None:
 
 def _write_in_turn(todo: list[str], turn: int) -> list[Outcome] | None:
     """Parse a batch, then wait for the batches before it to be written, and write it."""
-    assert _worker is not None, "not in a worker process"
+    assert _worker is not None and _turns is not None, "not in a worker process"
     gc.collect()  # automatic collections are off in workers: see _start_worker
-    prepared = _worker.prepare(todo)
-    return _in_turn(_turns, _next_turn, _stopping, turn, _worker, prepared)
-
-
-def _in_turn(
-    turns: Any,
-    next_turn: Any,
-    stopping: Any,
-    turn: int,
-    writer: _Writer,
-    prepared: list[PreparedDocument],
-) -> list[Outcome] | None:
-    """Write a batch once the batches before it are written, then hand the turn on.
-
-    None when the ingest is stopping by then: the batch is left for a rerun.
-    """
-    with turns:
-        turns.wait_for(lambda: next_turn.value == turn)
-        try:
-            return None if stopping.value else writer.write(prepared)
-        finally:
-            next_turn.value = turn + 1
-            turns.notify_all()
+    return _turns.write(turn, _worker, _worker.prepare(todo))

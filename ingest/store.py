@@ -130,7 +130,10 @@ class Store:
         does). Of the others, one that the database refuses fails alone.
         """
         stored = self._documents_by_sha([p.raw.sha256 for p in batch])
-        already = {(row.origin, row.sha256): _as_stored(row.origin, row) for row in stored}
+        already = {
+            (row.origin, row.sha256): _stored_outcome(row.origin, row.id, row.status, row.error)
+            for row in stored
+        }
         originals = _originals(stored)
         keys = [(p.raw.origin, p.raw.sha256) for p in batch]
         fresh = [p for p, key in zip(batch, keys, strict=True) if key not in already]
@@ -705,10 +708,6 @@ class _Revisions:
         key = ("url", url) if url else ("guid", guid or "")
         self._latest[key] = self._latest.get(key, 0) + 1
         return self._latest[key]
-
-
-def _as_stored(origin: str, row: Any) -> Outcome:
-    return _stored_outcome(origin, row.id, row.status, row.error)
 
 
 def _stored_outcome(origin: str, doc_id: int, status: str, error: str | None) -> Outcome:
