@@ -1,18 +1,27 @@
 """Reading inputs: which files a set of paths names, their bytes, and their text.
 
 Raw bytes are read once and kept as they are (they go into ``documents.raw``);
-decoding never alters them. Decoding tries UTF-8 (a BOM allowed) first, then
-guesses: a mostly-ASCII file with a few high bytes is almost always Windows-1252
-(charset detectors tend to call such files Shift-JIS), anything else goes to
-charset-normalizer.
+decoding never alters them. Reading is bounded whatever the input claims: only
+regular files are read (a FIFO would block forever, ``/dev/zero`` never ends,
+and both report a size of 0), and no read takes more than ``max_size`` + 1
+bytes, whatever ``stat`` said a moment before.
+
+Decoding is decided per file and kept honest: UTF-8 (or UTF-16/32, when a BOM
+says so) stays UTF-8 when only a few bytes are invalid, with those bytes
+replaced and counted; a legacy encoding is chosen only when the file as a
+whole reads as one (its high bytes are not UTF-8 at all). One stray byte must
+not turn every "Café" of a file into "CafÃ©".
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import os
+import stat as stat_module
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -28,6 +37,15 @@ _PLAIN_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", "
 SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES)
 # Share of non-ASCII bytes under which a non-UTF-8 file is taken as Windows-1252.
 _MOSTLY_ASCII = 0.10
+# Reads go in steps of this size, so that a file growing while it is read costs
+# at most ``max_size`` + one step.
+_READ_STEP = 1024 * 1024
+_KINDS = (
+    (stat_module.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat_module.S_ISCHR, "a character device"),
+    (stat_module.S_ISBLK, "a block device"),
+    (stat_module.S_ISSOCK, "a socket"),
+)
 
 
 def iter_paths(paths: Iterable[str]) -> Iterator[str]:
@@ -35,28 +53,70 @@ def iter_paths(paths: Iterable[str]) -> Iterator[str]:
 
     Folders are walked in sorted order so that ingest order, and with it which
     of two identical files is the original, is reproducible. Symbolic links to
-    folders are not followed, so a link loop cannot recurse forever.
+    folders are not followed, so a link loop cannot recurse forever. A path
+    named twice (or inside a folder also named) is given once. A folder that
+    cannot be listed is given as it is: reading it then fails with the reason,
+    so it is reported and counted rather than skipped in silence.
     """
+    seen: set[str] = set()
+    for path in _named(paths):
+        if path not in seen:
+            seen.add(path)
+            yield path
+
+
+def _named(paths: Iterable[str]) -> Iterator[str]:
     for given in paths:
         if given == STDIN:
             yield STDIN
             continue
         path = os.path.abspath(Path(given).expanduser())
-        if os.path.isdir(path):
-            # Walking an absolute, normalised folder gives absolute, normalised paths.
-            for root, dirs, files in os.walk(path):
-                dirs.sort()
-                for name in sorted(files):
-                    if name.lower().endswith(SUFFIXES):
-                        yield os.path.join(root, name)
-        else:
+        if not os.path.isdir(path):
             yield path
+            continue
+        unlisted: list[OSError] = []
+        # Walking an absolute, normalised folder gives absolute, normalised paths.
+        for root, dirs, files in os.walk(path, onerror=unlisted.append):
+            yield from _folders(unlisted)
+            dirs.sort()
+            for name in sorted(files):
+                if name.lower().endswith(SUFFIXES):
+                    yield os.path.join(root, name)
+        yield from _folders(unlisted)
+
+
+def _folders(errors: list[OSError]) -> Iterator[str]:
+    """The folders a walk could not list, taken from its list of errors."""
+    while errors:
+        yield str(errors.pop(0).filename)
+
+
+def origin_text(path: str) -> str:
+    """``path`` as text that can be stored and printed: undecodable bytes as ``\\xNN``.
+
+    A file name is bytes; Python hands names that are not UTF-8 over with
+    surrogate escapes, which no database driver can store and no terminal can
+    print. The escaped form is the same on every run, so a re-ingest still
+    recognises the file by its origin.
+    """
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        pass
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return path.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
     """The bytes of one file (or of standard input for ``-``), refusing more than ``max_size``.
 
-    The size is checked before reading, so a huge file costs no memory.
+    Only a regular file is read. It is opened without blocking (opening a FIFO
+    with no writer would wait forever), asked what it is and how big, and read
+    in bounded steps: a file that says it is small but is not (a device, a
+    file growing meanwhile) still costs at most ``max_size`` + one step.
     """
     if origin == STDIN:
         data = sys.stdin.buffer.read(max_size + 1)
@@ -64,26 +124,56 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
             raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
         return _raw(STDIN, data, None)
     try:
-        # Opened once, then asked its size: a stat by name before opening would look the
-        # path up twice. Opening does not read, so a huge file still costs no memory.
-        with open(origin, "rb") as file:
-            stat = os.fstat(file.fileno())
-            if stat.st_size > max_size:
-                raise ReadError(
-                    f"too large: {stat.st_size:,} bytes, more than {max_size:,} (see --max-size)"
-                )
-            data = file.read()
-    except ReadError:
-        raise
+        fd = os.open(origin, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except IsADirectoryError:
         raise ReadError("is a folder, not a file") from None
     except FileNotFoundError:
         raise ReadError("no such file") from None
     except PermissionError:
-        raise ReadError("permission denied") from None
+        what = "a folder that cannot be listed" if os.path.isdir(origin) else "cannot read"
+        raise ReadError(f"permission denied ({what})") from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
-    return _raw(origin, data, stat.st_mtime)
+    try:
+        found = os.fstat(fd)
+        _check_kind(found.st_mode)
+        if found.st_size > max_size:
+            raise ReadError(
+                f"too large: {found.st_size:,} bytes, more than {max_size:,} (see --max-size)"
+            )
+        data = _read_at_most(fd, max_size + 1)
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if len(data) > max_size:
+        raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
+    return _raw(origin_text(origin), data, found.st_mtime)
+
+
+def _check_kind(mode: int) -> None:
+    if stat_module.S_ISREG(mode):
+        return
+    if stat_module.S_ISDIR(mode):
+        raise ReadError("is a folder, not a file")
+    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    raise ReadError(f"not a regular file: {kind}")
+
+
+def _read_at_most(fd: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes of an open file, to its end."""
+    first = os.read(fd, limit)  # most files: one read, no copying
+    if not first or len(first) == limit:
+        return first
+    parts = [first]
+    total = len(first)
+    while total < limit:
+        part = os.read(fd, min(_READ_STEP, limit - total))
+        if not part:
+            break
+        parts.append(part)
+        total += len(part)
+    return b"".join(parts)
 
 
 def _raw(origin: str, data: bytes, mtime: float | None) -> RawDocument:
@@ -92,27 +182,109 @@ def _raw(origin: str, data: bytes, mtime: float | None) -> RawDocument:
     )
 
 
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` to text; returns the text and the name of the encoding used."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    else:
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
-    high = sum(1 for byte in data if byte >= 0x80)
+@dataclass(frozen=True)
+class Decoded:
+    """A document's text, the encoding that gave it, and how many bytes had to be replaced."""
+
+    text: str
+    encoding: str
+    replaced: int = 0
+
+
+# Byte order marks, longest first: UTF-32-LE's starts with UTF-16-LE's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
+)
+
+
+def unicode_bom(data: bytes) -> str | None:
+    """The encoding a byte order mark at the start of ``data`` declares, if any."""
+    for bom, _, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    return None
+
+
+def decode(data: bytes) -> Decoded:
+    """Decode ``data`` to text, choosing the encoding for the file as a whole.
+
+    1. A byte order mark decides: UTF-8, UTF-16 or UTF-32.
+    2. Valid UTF-8 is UTF-8.
+    3. UTF-8 with a few invalid bytes stays UTF-8, those bytes replaced by
+       U+FFFD and counted, when the file holds at least as many well-formed
+       multi-byte characters as invalid sequences: a legacy encoding seldom
+       forms even one valid UTF-8 sequence by chance.
+    4. Otherwise a legacy encoding: Windows-1252 for a mostly-ASCII file (charset
+       detectors tend to call such files Shift-JIS), else charset-normalizer's guess.
+    """
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            return _replacing(data[len(bom) :], codec, name)
+    try:
+        return Decoded(data.decode("utf-8"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    as_utf8 = _replacing(data, "utf-8", "utf-8")
+    if as_utf8.replaced and _multibyte(as_utf8.text) >= _invalid_sequences(as_utf8.text, data):
+        return as_utf8
+    high = len(data) - len(data.translate(None, _HIGH))
     if high / len(data) < _MOSTLY_ASCII:
         try:
-            return data.decode("cp1252"), "cp1252"
+            return Decoded(data.decode("cp1252"), "cp1252")
         except UnicodeDecodeError:
             pass
     best = from_bytes(data).best()
     if best is not None:
-        return str(best), best.encoding
+        return Decoded(str(best), best.encoding)
     # cp1252 leaves five bytes undefined; replacing them keeps the text usable
     # and the raw bytes are stored untouched anyway.
-    return data.decode("cp1252", errors="replace"), "cp1252"
+    return _replacing(data, "cp1252", "cp1252")
+
+
+_HIGH = bytes(range(0x80, 0x100))
+
+
+def _replacing(data: bytes, codec: str, name: str) -> Decoded:
+    """``data`` decoded with ``codec``, invalid bytes replaced by U+FFFD and counted."""
+    try:
+        return Decoded(data.decode(codec), name)
+    except UnicodeDecodeError:
+        pass
+    _replaced[0] = 0
+    text = codecs.decode(data, codec, _COUNTING)
+    return Decoded(text, name, _replaced[0])
+
+
+def _multibyte(text: str) -> int:
+    """How many characters of ``text`` took more than one byte in UTF-8 (U+FFFD aside)."""
+    return len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
+
+
+def _invalid_sequences(text: str, data: bytes) -> int:
+    """How many U+FFFD decoding made: those in ``text`` less those the bytes spelled out."""
+    return text.count("\ufffd") - data.count("\ufffd".encode())
+
+
+# A codec error handler that replaces invalid bytes as "replace" does, counting them
+# in ``_replaced`` (one process decodes one document at a time).
+_COUNTING = "newsstore-count-replaced"
+_replaced = [0]
+
+
+def _count_replaced(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    _replaced[0] += error.end - error.start
+    return "\ufffd", error.end
+
+
+codecs.register_error(_COUNTING, _count_replaced)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode ``data`` to text; returns the text and the name of the encoding used."""
+    decoded = decode(data)
+    return decoded.text, decoded.encoding

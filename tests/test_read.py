@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
 
 from ingest.errors import ReadError
-from ingest.read import decode_bytes, iter_paths, read_document
+from ingest.read import decode, decode_bytes, iter_paths, origin_text, read_document
 from tests.conftest import write
 
 
@@ -77,3 +79,125 @@ def test_cyrillic_in_a_legacy_encoding_is_guessed() -> None:
     text, encoding = decode_bytes(sentence.encode("cp1251"))
     assert text == sentence
     assert encoding.replace("_", "").lower() in {"cp1251", "windows1251"}
+
+
+# --- hostile paths and files: read only regular files, never more than the limit ----------
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    """A FIFO would block forever and /dev/zero never ends; both report a size of 0."""
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    zero = tmp_path / "zero.txt"
+    zero.symlink_to("/dev/zero")
+    with pytest.raises(ReadError, match="not a regular file: a FIFO"):
+        read_document(str(fifo))
+    with pytest.raises(ReadError, match="not a regular file: a character device"):
+        read_document(str(zero), max_size=10)
+
+
+def test_a_read_never_takes_more_than_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the size said: a file that grows between stat and read is still cut short."""
+    big = write(tmp_path / "big.txt", b"x" * 5000)
+    real_fstat = os.fstat
+
+    def shrunk(fd: int) -> os.stat_result:
+        found = real_fstat(fd)
+        return os.stat_result((found.st_mode, *found[1:6], 10, *found[7:]))  # st_size = 10
+
+    reads: list[int] = []
+    real_read = os.read
+
+    def counted(fd: int, n: int) -> bytes:
+        reads.append(n)
+        return real_read(fd, n)
+
+    monkeypatch.setattr(os, "fstat", shrunk)
+    monkeypatch.setattr(os, "read", counted)
+    with pytest.raises(ReadError, match="too large: more than 1,000 bytes"):
+        read_document(str(big), max_size=1000)
+    assert sum(reads) <= 1001
+
+
+def test_a_path_named_twice_is_given_once(tmp_path: Path) -> None:
+    a = write(tmp_path / "in" / "a.txt", "x")
+    found = list(iter_paths([str(a), str(tmp_path / "in"), str(a), "-", "-"]))
+    assert found == [str(a), "-"]
+
+
+def test_a_folder_that_cannot_be_listed_is_given_to_be_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "in" / "a.txt", "x")
+    locked = tmp_path / "in" / "locked"
+    write(locked / "b.txt", "x")
+    real_scandir = os.scandir
+
+    def refusing(path: object) -> object:  # what a folder without read permission does
+        if str(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    assert list(iter_paths([str(tmp_path / "in")])) == [str(tmp_path / "in" / "a.txt"), str(locked)]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders whatever their permissions")
+def test_reading_a_folder_that_cannot_be_listed_says_so(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0)
+    try:
+        with pytest.raises(ReadError, match="permission denied"):
+            read_document(str(locked))
+    finally:
+        locked.chmod(0o700)
+
+
+def test_file_names_that_are_not_utf8_are_read_and_stored_as_escaped_text(
+    tmp_path: Path,
+) -> None:
+    name = os.fsdecode(b"caf\xe9 \xff.txt")  # surrogate escapes, as os.listdir gives them
+    path = str(tmp_path / name)
+    write(Path(path), "x")
+    raw = read_document(path)
+    assert raw.origin == str(tmp_path) + "/caf\\xe9 \\xff.txt"
+    assert raw.origin.encode("utf-8")  # storable and printable
+    assert origin_text(str(tmp_path / "plain é.txt")) == str(tmp_path / "plain é.txt")
+    assert origin_text("/in/\ud800.txt") == "/in/\\ud800.txt"  # a lone surrogate, not a byte
+
+
+# --- decoding: per file, and honest -------------------------------------------------------
+
+
+def test_a_few_invalid_bytes_in_utf8_are_replaced_and_counted() -> None:
+    records = "".join(f'{{"title": "Café {n}", "text": "Déjà vu"}}\n' for n in range(50))
+    data = records.encode()
+    broken = data[:100] + b"\xff\xfe" + data[100:]
+    decoded = decode(broken)
+    assert decoded.encoding == "utf-8" and decoded.replaced == 2
+    assert decoded.text.count("Café") == 50 and "Ã" not in decoded.text
+
+
+def test_a_file_wholly_in_a_legacy_encoding_is_read_in_it() -> None:
+    text = "Le café de la gare, où l'on sert du thé à l'été. " * 20
+    decoded = decode(text.encode("cp1252"))
+    assert (decoded.text, decoded.encoding, decoded.replaced) == (text, "cp1252", 0)
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_byte_order_mark_says_the_encoding(codec: str) -> None:
+    text = "Headline: café “quoted”\n\nA paragraph.\n"
+    data = text.encode(codec)
+    if codec == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    decoded = decode(data)
+    assert decoded.text == text and decoded.replaced == 0
+    assert decoded.encoding == {"utf-16-be": "utf-16"}.get(codec, codec)
+
+
+def test_utf16_cut_in_the_middle_of_a_character_keeps_the_rest() -> None:
+    data = "Headline\n\nBody.".encode("utf-16")[:-1]
+    decoded = decode(data)
+    assert decoded.text == "Headline\n\nBody\ufffd" and decoded.replaced == 1
