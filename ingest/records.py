@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 class RawDocument:
     """The exact bytes of one input, and where they came from."""
 
-    origin: str  # absolute path, or "-" for standard input
+    origin: str  # absolute path as text (``ingest.read.origin_text``), or "-" for standard input
     raw: bytes
     sha256: str
     mtime: float | None = None
@@ -118,3 +118,4 @@ class PreparedDocument:
     reason: str | None = None
     format: str | None = None
     warnings: tuple[str, ...] = ()  # bad records of a multi-record file (JSON Lines)
+    notes: tuple[str, ...] = ()  # what reading it took, e.g. invalid bytes replaced

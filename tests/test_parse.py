@@ -8,16 +8,18 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
 from db.models import Article, Document, Paragraph, Source
 from ingest import pipeline
 from ingest.cli import app
+from ingest.errors import ReadError
 from ingest.parse import looks_like_text, parse_document
 from ingest.read import iter_paths
 from ingest.records import RawDocument
-from tests.conftest import write
+from tests.conftest import SEED, write
 
 START = datetime(2024, 6, 3, 8, 15, tzinfo=UTC)
 
@@ -180,3 +182,55 @@ def test_looks_like_text_counts_control_and_replacement_characters() -> None:
     assert {c for c in map(chr, range(sys.maxunicode + 1)) if not looks_like_text(c)} == junk
     assert looks_like_text("a" * 98 + "\x00\ufffd")
     assert not looks_like_text("a" * 97 + "\x00\x0b\ufffd")
+
+
+# --- decoding, per file and honest ------------------------------------------------------
+
+
+def test_a_stray_byte_in_utf8_text_is_replaced_not_a_reason_to_guess_again() -> None:
+    seed = SEED.read_bytes()
+    cut = seed.index("“".encode()) + 3
+    parsed = parse_document(_raw("seed.txt", seed[:cut] + b"\x9d" + seed[cut:]))
+    assert parsed.encoding == "utf-8"
+    assert parsed.notes == ("1 invalid utf-8 byte replaced by U+FFFD",)
+    text = " ".join(p.text for a in parsed.articles for p in a.paragraphs)
+    assert "“" in text and "â€" not in text and "‚Äú" not in text
+
+
+def test_utf16_with_a_bom_is_text() -> None:
+    for codec in ("utf-16", "utf-32"):
+        parsed = parse_document(
+            _raw("a.txt", "A headline\n\nThe body, in “UTF-16”.\n".encode(codec))
+        )
+        assert parsed.format == "text" and parsed.encoding == codec
+        assert parsed.articles[0].title == "A headline"
+    page = (
+        "<html><head><title>Café</title></head><body><h1>Café opens</h1>"
+        + ("<p>" + "The café opened its doors on the square this morning. " * 8 + "</p>") * 3
+    )
+    parsed = parse_document(_raw("a.html", page.encode("utf-16")))
+    assert parsed.format == "html" and "café" in parsed.articles[0].paragraphs[0].text
+
+
+def test_a_page_is_read_in_the_charset_it_declares_when_not_utf8() -> None:
+    body = "<p>" + "Zürich’s café reopened, the city’s mayor said on Friday. " * 8 + "</p>"
+    page = f'<html><head><meta charset="windows-1252"><title>Zürich</title></head><body>{body}'
+    parsed = parse_document(_raw("a.html", page.encode("cp1252")))
+    assert parsed.encoding == "cp1252" and parsed.notes == ()
+    assert "Zürich’s café" in parsed.articles[0].paragraphs[0].text
+
+
+def test_a_feed_with_a_stray_byte_keeps_its_utf8() -> None:
+    data = rss(2).replace("Harbour Courier", "Hafen-Kurier München").encode()
+    cut = data.index(b"<item>")
+    parsed = parse_document(_raw("feed.xml", data[:cut] + b"\xff" + data[cut:]))
+    assert parsed.format == "feed" and parsed.notes == ("1 invalid utf-8 byte replaced by U+FFFD",)
+    assert {a.source_name for a in parsed.articles} == {"Hafen-Kurier München"}
+
+
+def test_gzip_is_bounded_by_the_size_limit_once_unpacked() -> None:
+    page = b"A headline\n\n" + b"A paragraph of words. " * 10_000
+    packed = gzip.compress(page)
+    assert parse_document(_raw("a.txt.gz", packed), max_size=len(page)).format == "text"
+    with pytest.raises(ReadError, match="unpacks to more than 1,000 bytes"):
+        parse_document(_raw("a.txt.gz", packed), max_size=1000)

@@ -87,8 +87,9 @@ def maybe_gunzip(raw: bytes, limit: int = MAX_GUNZIPPED) -> bytes:
     """``raw`` decompressed when it is gzip data (by its magic bytes), else ``raw`` itself.
 
     Decompresses in bounded steps and raises ``GzipError`` as soon as the
-    output would pass ``limit`` bytes, so a gzip bomb costs at most ``limit``
-    of memory. Several gzip members in a row (``cat a.gz b.gz``) are read as
+    output would pass ``limit`` bytes (ingest's ``--max-size``, which bounds a
+    file once unpacked as it bounds it on disk), so a gzip bomb costs at most
+    ``limit`` of memory. Several gzip members in a row (``cat a.gz b.gz``) are read as
     one stream, as ``gzip -d`` does.
     """
     if not raw.startswith(_GZIP_MAGIC):
@@ -104,7 +105,10 @@ def maybe_gunzip(raw: bytes, limit: int = MAX_GUNZIPPED) -> bytes:
                 chunk = stream.decompress(pending, min(_CHUNK, room + 1))
                 out += chunk
                 if len(out) > limit:
-                    raise GzipError(f"gzip data decompresses to more than {limit:,} bytes")
+                    raise GzipError(
+                        f"too large: gzip data unpacks to more than {limit:,} bytes"
+                        " (see --max-size)"
+                    )
                 pending = stream.unconsumed_tail
                 if stream.eof or (not chunk and not pending):
                     break
