@@ -4,6 +4,13 @@ Each is a function of its input, so the same raw bytes always give the same
 articles: ``reparse`` and ``show --explain`` rely on that, and ingest's worker
 processes run these stages in parallel before a batch goes to ``Store``.
 
+This is also the barrier between one document and the rest of a run: whatever
+goes wrong while reading or preparing a document makes that document a failed
+one, with its reason, and the run goes on. A rejection (``IngestError``) is an
+expected outcome; any other exception is a bug in newsstore or a library, and
+its reason says so (``internal error: <type>: <message>``), so it is reported
+rather than hidden, without costing the rest of the batch.
+
 This module imports the whole parsing stack (layouts, formats, the gazetteer's
 matcher). Modules that only sometimes parse import it when they do, so that
 commands that never parse (a re-ingest of unchanged files, ``search``) do
@@ -14,38 +21,55 @@ from __future__ import annotations
 
 import hashlib
 
-from ingest.errors import IngestError, ReadError
+from ingest.errors import IngestError, ReadError, internal_error
 from ingest.fingerprint import fingerprint
 from ingest.locate import locate
 from ingest.parse import parse_document
-from ingest.read import MAX_SIZE, read_document
+from ingest.read import MAX_SIZE, STDIN, origin_text, read_document
 from ingest.records import PreparedDocument, RawDocument
 
 
-def prepare(raw: RawDocument) -> PreparedDocument:
-    """Parse, fingerprint and locate one document; a rejection becomes a failed document."""
+def prepare(raw: RawDocument, max_size: int = MAX_SIZE) -> PreparedDocument:
+    """Parse, fingerprint and locate one document; any failure becomes a failed document."""
     try:
-        parsed = parse_document(raw)
+        parsed = parse_document(raw, max_size)
+        articles = tuple(locate(fingerprint(article)) for article in parsed.articles)
     except IngestError as exc:
         return PreparedDocument(raw=raw, encoding=None, error=exc.detail, reason=exc.reason)
+    except Exception as exc:  # the barrier: see the module docstring
+        return PreparedDocument(
+            raw=raw, encoding=None, error=internal_error(exc, raw.origin), reason="internal error"
+        )
     return PreparedDocument(
         raw=raw,
         encoding=parsed.encoding,
-        articles=tuple(locate(fingerprint(article)) for article in parsed.articles),
+        articles=articles,
         format=parsed.format,
         warnings=parsed.warnings,
+        notes=parsed.notes,
     )
 
 
-def unreadable(origin: str, error: ReadError) -> PreparedDocument:
+def unreadable(origin: str, error: str, reason: str) -> PreparedDocument:
     """A failed document for a file whose bytes could not be read (none are kept)."""
-    raw = RawDocument(origin=origin, raw=b"", sha256=hashlib.sha256(b"").hexdigest())
-    return PreparedDocument(raw=raw, encoding=None, error=error.detail, reason=error.reason)
+    raw = RawDocument(origin=origin_text(origin), raw=b"", sha256=hashlib.sha256(b"").hexdigest())
+    return PreparedDocument(raw=raw, encoding=None, error=error, reason=reason)
 
 
 def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
     """Read one file and prepare it."""
     try:
-        return prepare(read_document(origin, max_size))
+        raw = read_document(origin, max_size)
     except ReadError as exc:
-        return unreadable(origin, exc)
+        return unreadable(origin, exc.detail, exc.reason)
+    except Exception as exc:  # the barrier, for reading too
+        return unreadable(origin, internal_error(exc, origin_text(origin)), "internal error")
+    return prepare(raw, max_size)
+
+
+def read_stdin(max_size: int = MAX_SIZE) -> RawDocument | PreparedDocument:
+    """Standard input's bytes, or the failed document that reading them made."""
+    try:
+        return read_document(STDIN, max_size)
+    except ReadError as exc:
+        return unreadable(STDIN, exc.detail, exc.reason)

@@ -28,7 +28,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from db.base import Base, table_of
@@ -44,9 +44,11 @@ from db.models import (
     Source,
     SourceParagraph,
 )
+from ingest.errors import internal_error
 from ingest.fingerprint import CONTENT_KINDS
 from ingest.gazetteer import Place
-from ingest.records import ArticleRecord, PreparedDocument
+from ingest.read import origin_text
+from ingest.records import ArticleRecord, ParsedArticle, PreparedDocument
 
 # A paragraph found in this many distinct articles of one source is boilerplate.
 BOILERPLATE_MIN_ARTICLES = 3
@@ -67,6 +69,7 @@ class Outcome:
     reason: str | None = None
     document_id: int | None = None
     warnings: tuple[str, ...] = ()  # bad records of a file whose other records were stored
+    notes: tuple[str, ...] = ()  # what reading the file took (invalid bytes replaced, say)
 
 
 @dataclass
@@ -113,11 +116,13 @@ class Store:
         taken as that document.
         """
         found: dict[str, Outcome] = {}
-        wanted = {origin: (size, mtime) for origin, size, mtime in files}
+        # Stored origins are text (``origin_text``); the answer is keyed by the paths given.
+        wanted = {origin_text(path): (path, size, mtime) for path, size, mtime in files}
         # Unpacked by position: a re-ingest runs this for every file it skips.
         for doc_id, origin, size, mtime, status, error in self._select_in(_BY_ORIGIN, wanted):
-            if (size, mtime) == wanted[origin]:
-                found[origin] = _stored_outcome(origin, doc_id, status, error)
+            path, *stat = wanted[origin]
+            if (size, mtime) == tuple(stat):
+                found[path] = _stored_outcome(origin, doc_id, status, error)
         return found
 
     # --- writing ----------------------------------------------------------------------
@@ -127,7 +132,8 @@ class Store:
 
         A file stored before (the same origin and bytes) is not stored again:
         it is reported unchanged, or failed again if it failed (it still
-        does). Of the others, one that the database refuses fails alone.
+        does); so is a file given twice in the batch, the second time. Of the
+        others, one that cannot be written fails alone.
         """
         stored = self._documents_by_sha([p.raw.sha256 for p in batch])
         already = {
@@ -136,43 +142,76 @@ class Store:
         }
         originals = _originals(stored)
         keys = [(p.raw.origin, p.raw.sha256) for p in batch]
-        fresh = [p for p, key in zip(batch, keys, strict=True) if key not in already]
-        written = iter(self._add_fresh(fresh, originals))
-        return [already.get(key) or next(written) for key in keys]
+        firsts = {key: p for key, p in zip(keys, batch, strict=True) if key not in already}
+        written = dict(zip(firsts, self._add_fresh(list(firsts.values()), originals), strict=True))
+        outcomes = []
+        for key in keys:
+            if key in already:
+                outcomes.append(already[key])
+                continue
+            outcome = written[key]
+            outcomes.append(outcome)
+            if outcome.document_id is not None:  # the same file again in the batch: stored now
+                already[key] = _stored_outcome(
+                    outcome.origin, outcome.document_id, outcome.status, outcome.error
+                )
+        return outcomes
 
     def _add_fresh(
         self, batch: Sequence[PreparedDocument], originals: dict[str, int]
     ) -> list[Outcome]:
-        """Store files not stored before, in a savepoint; else one savepoint per file."""
+        """Store files not stored before, in a savepoint; else one savepoint per file.
+
+        This is the store's side of the barrier around each document: whatever
+        goes wrong in writing one (the database refuses a value, a bug) fails
+        that document alone, and it is recorded as failed. What concerns the
+        whole database (the disk is full, the connection is gone) is no
+        document's fault and stops the batch (``whole_database``).
+        """
         try:
             with self.session.begin_nested():
                 return self._write(batch, originals)
-        except (IntegrityError, DataError):
-            self._forget()
+        except Exception as exc:
+            if whole_database(exc):
+                raise
+            self.forget()
             if len(batch) == 1:
-                return [self._refused(batch[0])]
+                return [self._refused(batch[0], exc)]
         outcomes = []
         for prepared in batch:
             try:
                 with self.session.begin_nested():
                     outcomes.extend(self._write([prepared]))
-            except (IntegrityError, DataError):
-                self._forget()
-                outcomes.append(self._refused(prepared))
+            except Exception as exc:
+                if whole_database(exc):
+                    raise
+                self.forget()
+                outcomes.append(self._refused(prepared, exc))
         return outcomes
 
-    def _refused(self, prepared: PreparedDocument) -> Outcome:
+    def _refused(self, prepared: PreparedDocument, exc: Exception) -> Outcome:
+        """Record a document that could not be written as failed, with its bytes and why."""
+        if isinstance(exc, IntegrityError):
+            error, reason = "the database refused it (a constraint failed)", "database error"
+        else:
+            error, reason = internal_error(exc, prepared.raw.origin), "internal error"
         failed = PreparedDocument(
             raw=prepared.raw,
             encoding=prepared.encoding,
-            error="the database refused it (a constraint failed)",
-            reason="database error",
+            error=error,
+            reason=reason,
             format=prepared.format,
         )
-        with self.session.begin_nested():
-            return self._write([failed])[0]
+        try:
+            with self.session.begin_nested():
+                return self._write([failed])[0]
+        except Exception as again:
+            if whole_database(again):
+                raise
+            # Not even the failed row can be written: say so, and go on with the batch.
+            return Outcome(prepared.raw.origin, "failed", error=error, reason=reason)
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
         """Drop the caches: ids made inside a rolled-back savepoint are gone."""
         self.known = KnownIds()
 
@@ -199,6 +238,7 @@ class Store:
                     reason=prepared.reason,
                     document_id=doc_id,
                     warnings=prepared.warnings,
+                    notes=prepared.notes,
                 )
             )
         return outcomes
@@ -266,7 +306,7 @@ class Store:
                     format=prepared.format,
                     raw=raw.raw,
                     status=plan.status,
-                    error=prepared.error if plan.status == "failed" else _bad_records(prepared),
+                    error=prepared.error if plan.status == "failed" else _remarks(prepared),
                     duplicate_of=duplicate_of,
                 )
             )
@@ -392,19 +432,10 @@ class Store:
             values: dict[str, object] = dict(
                 document_id=doc_id,
                 source_id=self.source_id(parsed.source_name, parsed.source_category),
-                title=parsed.title,
-                published_at=parsed.published_at,
-                page_date=parsed.page_date,
                 page_location_id=self._page_place_id(record),
-                page_temperature_c=parsed.page_temperature_c,
                 content_hash=record.content_hash,
-                url=parsed.url,
-                guid=parsed.guid,
-                author=parsed.author,
-                language=parsed.language,
                 revision=revisions(parsed.url, parsed.guid),
-                layout=parsed.layout,
-                parser_version=parsed.parser_version,
+                **article_values(parsed),
             )
             if keep_id is not None:
                 values["id"] = keep_id
@@ -735,10 +766,24 @@ def _chunks(values: list[T]) -> Iterable[list[T]]:
         yield values[start : start + _IN_CHUNK]
 
 
-def _bad_records(prepared: PreparedDocument) -> str | None:
-    if not prepared.warnings:
-        return None
-    return f"{len(prepared.warnings)} bad records: " + "; ".join(prepared.warnings)
+def _remarks(prepared: PreparedDocument) -> str | None:
+    """What is noted in ``documents.error`` of a stored file: its bad records, bytes replaced."""
+    remarks = list(prepared.notes)
+    if prepared.warnings:
+        remarks.append(f"{len(prepared.warnings)} bad records: " + "; ".join(prepared.warnings))
+    return "; ".join(remarks) or None
+
+
+def whole_database(exc: BaseException) -> bool:
+    """Whether ``exc`` is about the database as a whole rather than one document's rows.
+
+    A full disk, a lost connection, a lock not granted, an I/O error: failing
+    the document at hand for it would be wrong (it is not the document's
+    fault) and futile (the next one fails the same way).
+    """
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[int]) -> None:
@@ -834,6 +879,27 @@ def recount_boilerplate(session: Session, source_ids: Sequence[int] | None = Non
         by_source.setdefault(source_id, []).append(text_hash)
     for source_id, hashes in by_source.items():
         mark_boilerplate(session, source_id, hashes)
+
+
+def article_values(parsed: ParsedArticle) -> dict[str, object]:
+    """The columns of an article's row that are copied from what the parser read.
+
+    One list for writing a row and for ``reparse`` to tell whether a stored row
+    is still what the parser reads: a column missing from a hand-kept copy of
+    it would go stale unnoticed.
+    """
+    return dict(
+        title=parsed.title,
+        published_at=parsed.published_at,
+        page_date=parsed.page_date,
+        page_temperature_c=parsed.page_temperature_c,
+        url=parsed.url,
+        guid=parsed.guid,
+        author=parsed.author,
+        language=parsed.language,
+        layout=parsed.layout,
+        parser_version=parsed.parser_version,
+    )
 
 
 def _place_values(place: Place) -> dict[str, object]:

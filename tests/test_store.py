@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -177,3 +178,69 @@ def test_batch_look_ups_search_an_index(engine: Engine, statement: str) -> None:
         steps = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", values)
         plan = [step[-1] for step in steps]
     assert plan and not [step for step in plan if step.startswith("SCAN")], plan
+
+
+def test_a_document_that_cannot_be_written_fails_alone(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever writing one document raises, the rest of the batch is stored."""
+    for name in ("a", "b", "c"):
+        write(tmp_path / f"{name}.txt", f"Headline {name}\n\nParagraph of story {name}.\n")
+    real = store.Store._page_place_id
+
+    def broken(self: store.Store, record: object) -> int | None:
+        if record.article.title == "Headline b":  # type: ignore[attr-defined]
+            raise ValueError("a value no column takes")
+        return real(self, record)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store.Store, "_page_place_id", broken)
+    outcomes = list(pipeline.run(engine, iter_paths([str(tmp_path)]), workers=0))
+    assert [o.status for o in outcomes] == ["ingested", "failed", "ingested"]
+    assert outcomes[1].error == "internal error: ValueError: a value no column takes"
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT status, raw FROM documents ORDER BY id")).all()
+        titles = connection.execute(text("SELECT title FROM articles ORDER BY id")).scalars()
+        assert list(titles) == ["Headline a", "Headline c"]
+    assert [r.status for r in rows] == ["ingested", "failed", "ingested"]
+    assert rows[1].raw == (tmp_path / "b.txt").read_bytes()  # its bytes are kept
+
+
+def test_a_full_disk_is_no_documents_fault(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error about the whole database stops the batch rather than failing each file."""
+    from sqlalchemy.exc import OperationalError
+
+    write(tmp_path / "a.txt", "Headline\n\nParagraph.\n")
+
+    def full(self: store.Store, plans: object) -> list[int]:
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(store.Store, "_insert_documents", full)
+    with pytest.raises(OperationalError, match="disk is full"):
+        list(pipeline.run(engine, iter_paths([str(tmp_path)]), workers=0))
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM documents")).scalar() == 0
+
+
+def test_the_same_file_twice_in_a_batch_is_stored_once(engine: Engine, tmp_path: Path) -> None:
+    path = str(write(tmp_path / "a.txt", "Headline\n\nParagraph.\n"))
+    outcomes = list(pipeline.run(engine, [path, path, path], workers=0))
+    assert [o.status for o in outcomes] == ["ingested", "unchanged", "unchanged"]
+    assert len({o.document_id for o in outcomes}) == 1
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM documents")).scalar() == 1
+
+
+def test_a_file_name_that_is_not_utf8_is_stored_and_recognised_again(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = str(tmp_path / os.fsdecode(b"caf\xe9.txt"))
+    write(Path(path), "Headline\n\nParagraph.\n")
+    assert [o.status for o in pipeline.run(engine, [path], workers=0)] == ["ingested"]
+    again = list(pipeline.run(engine, [path], workers=0))
+    assert [o.status for o in again] == ["unchanged"]
+    assert again[0].origin == str(tmp_path) + "/caf\\xe9.txt"
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT origin FROM documents")).scalar()
+    assert stored == str(tmp_path) + "/caf\\xe9.txt"
