@@ -17,6 +17,11 @@ would write it (the same ids, the same originals and duplicates) and
 SQLite's one write lock is never fought over. A worker sends back only the
 outcomes: handing parsed documents to one writing process would cost
 pickling them both ways, which is a large part of the time parsing takes.
+
+Nothing one file does can stop the run: a document that fails, in any way,
+fails alone (``ingest.prepare``, ``Store.add_batch``); memory is bounded per
+worker whatever the files unpack or parse to (``WRITE_BYTES``); and a worker
+that dies is noticed, never waited for forever (``_Writers``).
 """
 
 from __future__ import annotations
@@ -30,16 +35,21 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from stat import S_ISREG
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.session import reading
+from ingest.errors import IngestError
 from ingest.read import MAX_SIZE, STDIN
-from ingest.records import PreparedDocument
+from ingest.records import PreparedDocument, RawDocument
 from ingest.store import KnownIds, Outcome, Store
 
 BATCH_SIZE = 1024
@@ -48,6 +58,10 @@ BATCH_SIZE = 1024
 # (text dumps) to megabytes (saved web pages). 1,086 saved pages of 170 KB each peaked at
 # 552 MB for all processes in batches of 1,024 files, 404 MB at 16 MiB, 373 MB at 8 MiB.
 BATCH_BYTES = 8 * 1024 * 1024
+# A writer writes what it has prepared once that holds this many bytes (files and texts),
+# even in the middle of a batch: a batch's bytes on disk say little of what its files
+# unpack or parse to (a 300 KB .txt.gz of 200 MB). Page dumps never come near it.
+WRITE_BYTES = 32 * 1024 * 1024
 # Below this many files, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 64
 
@@ -60,6 +74,7 @@ def run(
     workers: int | None = None,
     max_size: int = MAX_SIZE,
     stop: Callable[[], bool] = lambda: False,
+    on_problem: Callable[[str], None] = lambda message: None,
 ) -> Iterator[Outcome]:
     """Ingest ``origins`` (file paths, or ``-``), yielding what happened to each, in order.
 
@@ -69,18 +84,23 @@ def run(
     and then the batch being written is finished and no other is written, so
     an interrupted ingest keeps whole batches and a rerun completes the rest
     (the files of batches left unwritten get no outcome). Files over
-    ``max_size`` bytes fail unread.
+    ``max_size`` bytes fail unread, and so do gzipped files that unpack to
+    more. ``on_problem`` hears of trouble that is no file's own (a worker
+    process that died); the run goes on.
     """
     if workers is None:
         many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
         workers = (os.cpu_count() or 1) if many else 0
-    with _Writers(engine, workers, max_size) as writers:
+    with _Writers(engine, workers, max_size, on_problem) as writers:
         under_way: deque[_Batch] = deque()
         for chunk in _chunked(origins, batch_size, BATCH_BYTES, max_size):
             under_way.append(_start(engine, chunk, writers))
             # Keep every worker busy, plus one batch queued behind them.
             if len(under_way) > workers:
                 yield from under_way.popleft().outcomes()
+                while writers.lost and under_way:  # a pool died: its batches before new ones
+                    yield from under_way.popleft().outcomes()
+                writers.lost = False
                 if workers:
                     _fold_wal(engine)
                 if stop():
@@ -153,16 +173,19 @@ def _chunked(
 ) -> Iterator[list[_Stated]]:
     """Chunks of at most ``size`` files and, beyond their first file, ``max_bytes`` bytes.
 
-    Files over ``max_size`` count for nothing: they are refused unread.
+    Files over ``max_size`` count for nothing: they are refused unread; so do
+    files that are not regular files (a FIFO, a device), which are never read.
     """
     chunk: list[_Stated] = []
     total = 0
     for origin in origins:
         stat = None
         if origin != STDIN:
-            with suppress(OSError):
+            with suppress(OSError, ValueError):
                 stat = os.stat(origin)
-        weight = stat.st_size if stat is not None and stat.st_size <= max_size else 0
+        weight = 0
+        if stat is not None and S_ISREG(stat.st_mode) and stat.st_size <= max_size:
+            weight = stat.st_size
         if chunk and (len(chunk) >= size or total + weight > max_bytes):
             yield chunk
             chunk, total = [], 0
@@ -173,13 +196,18 @@ def _chunked(
 
 
 class _Done:
-    """Outcomes computed in this process, with the interface of ``AsyncResult``."""
+    """Outcomes computed in this process, with the interface of a pending result."""
 
     def __init__(self, value: list[Outcome] | None) -> None:
         self.value = value
 
     def get(self) -> list[Outcome] | None:
         return self.value
+
+
+# What a batch is handed besides its paths: standard input, read by the process that owns
+# it, as its bytes (or as the failed document reading it made).
+_Given = dict[str, RawDocument | PreparedDocument]
 
 
 class _Writer:
@@ -190,15 +218,55 @@ class _Writer:
         self.max_size = max_size
         self.known = KnownIds()
 
-    def prepare(self, origins: list[str]) -> list[PreparedDocument]:
+    def run(
+        self,
+        origins: Sequence[str],
+        turns: _Turns | None = None,
+        turn: int = 0,
+        given: _Given | None = None,
+    ) -> list[Outcome] | None:
+        """Read, prepare and write one batch; in its turn, when batches take turns.
+
+        What is prepared is written once it comes to ``WRITE_BYTES``, in a
+        transaction of its own, and at the end: a batch of small files that
+        unpack or parse to much more than they weigh on disk (gzip, say) holds
+        no more than that in memory. The turn is taken before the first write
+        and kept to the last. None: the batch was left unwritten, as ingest is
+        stopping.
+        """
         # Imported here, not at the top: a re-ingest of unchanged files never parses
         # (the pool's workers have it from their parent, ``_Writers._start_pool``).
-        from ingest.prepare import read_and_prepare
+        from ingest.prepare import prepare, read_and_prepare
 
-        return [read_and_prepare(origin, self.max_size) for origin in origins]
+        outcomes: list[Outcome] = []
+        pending: list[PreparedDocument] = []
+        weight = 0
+        holding = turns is None
+        try:
+            for number, origin in enumerate(origins, start=1):
+                handed = (given or {}).get(origin)
+                if isinstance(handed, RawDocument):
+                    document = prepare(handed, self.max_size)
+                else:
+                    document = handed or read_and_prepare(origin, self.max_size)
+                pending.append(document)
+                weight += _weight(document)
+                if weight < WRITE_BYTES and number < len(origins):
+                    continue
+                if not holding:
+                    assert turns is not None
+                    if not turns.take(turn):
+                        return None
+                    holding = True
+                outcomes += self.write(pending)
+                pending, weight = [], 0
+            return outcomes
+        finally:
+            if holding and turns is not None:
+                turns.pass_on(turn)
 
     def write(self, prepared: list[PreparedDocument]) -> list[Outcome]:
-        """Write one batch in a transaction of its own; return each document's outcome."""
+        """Write documents in a transaction of their own; return each document's outcome."""
         if not prepared:
             return []
         with Session(self.engine) as session, session.begin():
@@ -208,52 +276,104 @@ class _Writer:
         return outcomes
 
 
+def _weight(document: PreparedDocument) -> int:
+    """About what a prepared document holds in memory, in bytes: its file and its texts."""
+    texts = sum(len(p.text) for record in document.articles for p in record.paragraphs)
+    return document.raw.size + texts
+
+
 class _Writers:
     """Writers: in a pool of worker processes taking turns at the database, or this process.
 
     The pool starts with the first batch that has anything to parse, so a
     rerun over unchanged files never pays for it (nor for the gazetteer).
+
+    A worker that dies (the out-of-memory killer, a crash in a library) breaks
+    the pool: every batch in it is lost, and nothing waits forever for them.
+    Each lost batch is written again in a process of its own; if that dies
+    too, in halves, down to the one file that kills its process, which is then
+    stored as failed, with its bytes. Later batches go to a new pool.
     """
 
-    def __init__(self, engine: Engine, workers: int, max_size: int) -> None:
+    def __init__(
+        self, engine: Engine, workers: int, max_size: int, on_problem: Callable[[str], None]
+    ) -> None:
         self.engine = engine
         self.workers = workers
         self.max_size = max_size
+        self.on_problem = on_problem
         self.here = _Writer(engine, max_size)  # for work done in this process
-        self.pool: Any = None
+        self.pool: ProcessPoolExecutor | None = None
         self.batches = 0
         self.turns: _Turns | None = None
+        self.lost = False  # a pool died since run() last looked: its batches come first
+        self.stopping = False
 
     def stop(self) -> None:
         """Write no batch that is not being written already."""
+        self.stopping = True
         if self.turns is not None:
             self.turns.stop()
 
     def __enter__(self) -> _Writers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if self.pool is not None:
-            self.pool.terminate()
-            self.pool.join()
+            if kind is not None:  # stopping at once: a batch being written is rolled back
+                _terminate(self.pool)
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, todo: list[str]) -> _Result:
         if not todo:
             return _Done([])
-        if self.workers <= 0 or STDIN in todo:  # standard input belongs to this process
-            prepared = self.here.prepare(todo)
-            if self.pool is None:
-                return _Done(self.here.write(prepared))
-            turn, self.batches = self.batches, self.batches + 1
-            assert self.turns is not None  # made with the pool
-            return _Done(self.turns.write(turn, self.here, prepared))
-        if self.pool is None:
-            self.pool = self._start_pool()
-        turn, self.batches = self.batches, self.batches + 1
-        result: _Result = self.pool.apply_async(_write_in_turn, (todo, turn))
-        return result
+        if self.workers <= 0:
+            return _Done(self.here.run(todo))
+        # Standard input belongs to this process: read here, parsed in a worker.
+        given: _Given = {}
+        if STDIN in todo:
+            from ingest.prepare import read_stdin
 
-    def _start_pool(self) -> Any:
+            given[STDIN] = read_stdin(self.max_size)
+        if self.pool is None:
+            self.pool, self.turns = self._start_pool()
+            self.batches = 0
+        turn, self.batches = self.batches, self.batches + 1
+        future = self.pool.submit(_write_in_turn, todo, turn, given)
+        return _Pooled(self, self.pool, future, todo, given)
+
+    def lose(self, pool: ProcessPoolExecutor) -> None:
+        """Give up a pool that a dying worker broke (once, whichever batch finds out first)."""
+        if pool is not self.pool:
+            return
+        self.pool, self.turns, self.lost = None, None, True
+        _terminate(pool)
+        pool.shutdown(wait=True, cancel_futures=True)
+        self.on_problem(
+            "a worker process died (killed, or out of memory?): "
+            "its batches are written again, each in a process of its own"
+        )
+
+    def salvage(self, todo: list[str], given: _Given) -> list[Outcome] | None:
+        """Write a lost batch in a process of its own; if that dies too, in halves.
+
+        None when ingest is stopping: like any batch not written by then, it is
+        left for a rerun.
+        """
+        if self.stopping:
+            return None
+        return self._salvaged(todo, given)
+
+    def _salvaged(self, todo: list[str], given: _Given) -> list[Outcome]:
+        written = _alone(self.engine, self.max_size, todo, given)
+        if not isinstance(written, int):
+            return written
+        if len(todo) > 1:
+            half = len(todo) // 2
+            return self._salvaged(todo[:half], given) + self._salvaged(todo[half:], given)
+        return self.here.write([_died(todo[0], given, written, self.max_size)])
+
+    def _start_pool(self) -> tuple[ProcessPoolExecutor, _Turns]:
         # Load the gazetteer before forking, so the workers share it instead of each
         # building its own; then freeze it out of the garbage collector's sight (what
         # the gc docs advise before forking), so that collections in the workers
@@ -263,15 +383,104 @@ class _Writers:
 
         load_gazetteer()
         gc.freeze()
-        context = multiprocessing.get_context("fork")
         # The condition guards both values: they need no locks of their own.
-        next_turn, stopping = context.Value("q", 0, lock=False), context.Value("b", 0, lock=False)
-        self.turns = _Turns(context.Condition(), next_turn, stopping)
-        return context.Pool(
+        next_turn, stopping = _FORK.Value("q", 0, lock=False), _FORK.Value("b", 0, lock=False)
+        turns = _Turns(_FORK.Condition(), next_turn, stopping)
+        pool = ProcessPoolExecutor(
             self.workers,
+            mp_context=_FORK,
             initializer=_start_worker,
-            initargs=(self.engine, self.max_size, self.turns),
+            initargs=(self.engine, self.max_size, turns),
         )
+        return pool, turns
+
+
+_FORK = multiprocessing.get_context("fork")
+
+
+class _Pooled:
+    """A batch written by a worker of a pool; written again elsewhere if the pool dies."""
+
+    def __init__(
+        self,
+        writers: _Writers,
+        pool: ProcessPoolExecutor,
+        future: Future[list[Outcome] | None],
+        todo: list[str],
+        given: _Given,
+    ) -> None:
+        self.writers, self.pool, self.future = writers, pool, future
+        self.todo, self.given = todo, given
+
+    def get(self) -> list[Outcome] | None:
+        try:
+            return self.future.result()
+        except BrokenProcessPool:
+            self.writers.lose(self.pool)
+            return self.writers.salvage(self.todo, self.given)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers now, whatever they are doing (Python 3.14 has a method for it)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with suppress(OSError, ValueError):
+            process.terminate()
+
+
+def _alone(engine: Engine, max_size: int, todo: list[str], given: _Given) -> list[Outcome] | int:
+    """Write ``todo`` in a new process; its outcomes, or its exit status if it died."""
+    reader, writer = _FORK.Pipe(duplex=False)
+    process = _FORK.Process(
+        target=_write_alone, args=(engine, max_size, todo, given, writer), daemon=True
+    )
+    process.start()
+    writer.close()
+    try:
+        wait([reader, process.sentinel])
+        try:
+            outcomes: list[Outcome] = reader.recv()
+        except (EOFError, OSError):
+            process.join()
+            return process.exitcode if process.exitcode else -signal.SIGKILL
+        return outcomes
+    finally:
+        reader.close()
+        process.join()
+
+
+def _write_alone(
+    engine: Engine, max_size: int, todo: list[str], given: _Given, answer: Connection
+) -> None:
+    """In a process of its own: write a batch, and send its outcomes back."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    engine.dispose(close=False)
+    answer.send(_Writer(engine, max_size).run(todo, given=given))
+    answer.close()
+
+
+def _died(origin: str, given: _Given, status: int, max_size: int) -> PreparedDocument:
+    """The failed document for a file whose process died preparing it: its bytes, and why."""
+    from ingest.prepare import unreadable
+    from ingest.read import read_document
+
+    how = (
+        f"killed by {signal.Signals(-status).name}"
+        if status < 0 and -status in signal.valid_signals()
+        else f"exit status {status}"
+    )
+    error = f"the process preparing it died ({how}; out of memory, or a crash in a library)"
+    handed = given.get(origin)
+    if isinstance(handed, PreparedDocument):
+        return handed
+    try:
+        raw = handed or read_document(origin, max_size)
+    except IngestError as exc:
+        return unreadable(origin, exc.detail, exc.reason)
+    return PreparedDocument(raw=raw, encoding=None, error=error, reason="worker died")
 
 
 @dataclass(frozen=True)
@@ -279,7 +488,9 @@ class _Turns:
     """The order in which batches are written, shared by the processes that write them.
 
     ``next`` is the number of the batch whose turn it is; ``stopping`` is set once
-    ingest stops, and then a batch whose turn comes is left unwritten.
+    ingest stops, and then a batch whose turn comes is left unwritten. The lock
+    is held only to look at them, never while a batch is written, so a process
+    that dies writing leaves no lock held behind it.
     """
 
     condition: Any  # multiprocessing Condition
@@ -289,20 +500,23 @@ class _Turns:
     def stop(self) -> None:
         self.stopping.value = 1
 
-    def write(
-        self, turn: int, writer: _Writer, prepared: list[PreparedDocument]
-    ) -> list[Outcome] | None:
-        """Write a batch once the batches before it are written, then hand the turn on.
+    def take(self, turn: int) -> bool:
+        """Wait until the batches before this one are written; False if ingest is stopping.
 
-        None when the ingest is stopping by then: the batch is left for a rerun.
+        On False the turn is passed on at once: the batch will not be written.
         """
         with self.condition:
             self.condition.wait_for(lambda: self.next.value == turn)
-            try:
-                return None if self.stopping.value else writer.write(prepared)
-            finally:
-                self.next.value = turn + 1
-                self.condition.notify_all()
+            if not self.stopping.value:
+                return True
+        self.pass_on(turn)
+        return False
+
+    def pass_on(self, turn: int) -> None:
+        """The batch of this turn is written (or never will be): the next one may go."""
+        with self.condition:
+            self.next.value = turn + 1
+            self.condition.notify_all()
 
 
 # The worker process's writer and turn-taking, set by ``_start_worker``.
@@ -335,8 +549,8 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _write_in_turn(todo: list[str], turn: int) -> list[Outcome] | None:
+def _write_in_turn(todo: list[str], turn: int, given: _Given) -> list[Outcome] | None:
     """Parse a batch, then wait for the batches before it to be written, and write it."""
     assert _worker is not None and _turns is not None, "not in a worker process"
     gc.collect()  # automatic collections are off in workers: see _start_worker
-    return _turns.write(turn, _worker, _worker.prepare(todo))
+    return _worker.run(todo, _turns, turn, given)

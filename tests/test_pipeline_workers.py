@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import io
+import os
+import signal
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
 from db.migrate import ensure_current
 from db.session import make_engine
-from ingest import pipeline
+from ingest import pipeline, prepare
 from ingest.read import iter_paths
 from tests.conftest import write
 from tests.test_store import STANDING, page
@@ -94,3 +99,114 @@ def test_between_batches_the_wal_is_folded_into_the_file(tmp_path: Path) -> None
         assert path.stat().st_size > before
     finally:
         engine.dispose()
+
+
+def _killing(monkeypatch: pytest.MonkeyPatch, victim: str, once: Path | None = None) -> None:
+    """Make the process that prepares ``victim`` die as the out-of-memory killer kills.
+
+    With ``once``, only the first process does (a marker file remembers it): a
+    worker killed from outside, not by its file.
+    """
+    real = prepare.read_and_prepare
+
+    def dying(origin: str, max_size: int) -> object:
+        if origin.endswith(victim) and (once is None or not once.exists()):
+            if once is not None:
+                once.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(origin, max_size)
+
+    monkeypatch.setattr(prepare, "read_and_prepare", dying)
+
+
+def test_a_worker_killed_from_outside_loses_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "in"
+    _stories(folder, 30)
+    _killing(monkeypatch, "11.txt", once=tmp_path / "killed-once")
+    problems: list[str] = []
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(
+        pipeline.run(engine, paths, batch_size=4, workers=2, on_problem=problems.append)
+    )
+    assert [o.origin for o in outcomes] == paths
+    assert {o.status for o in outcomes} == {"ingested"}
+    assert len(problems) == 1 and "worker process died" in problems[0]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 30
+
+
+def test_a_file_that_kills_its_worker_fails_alone_with_its_bytes(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "in"
+    _stories(folder, 30)
+    _killing(monkeypatch, "11.txt")
+    problems: list[str] = []
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(
+        pipeline.run(engine, paths, batch_size=8, workers=2, on_problem=problems.append)
+    )
+    assert [o.origin for o in outcomes] == paths
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert [Path(o.origin).name for o in failed] == ["11.txt"]
+    assert failed[0].reason == "worker died"
+    assert failed[0].error is not None and "killed by SIGKILL" in failed[0].error
+    assert problems  # reported, so that the run ends with status 1
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 29
+        raw = connection.execute(text("SELECT raw FROM documents WHERE status = 'failed'")).scalar()
+    assert raw == (folder / "11.txt").read_bytes()
+    # A rerun does not try it again: it failed, as any file that fails does.
+    again = list(pipeline.run(engine, paths, batch_size=8, workers=2))
+    assert [o.status for o in again].count("unchanged") == 29
+
+
+def test_what_a_batch_unpacks_to_is_written_in_parts(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch whose files parse to more than WRITE_BYTES is written as it goes, in order."""
+    folder = tmp_path / "in"
+    _stories(folder, 9)
+    write(folder / "09.txt", page("Story 0", ["Body of story 0."]))  # a duplicate
+    transactions: list[int] = []
+    real = pipeline._Writer.write
+
+    def counted(self: pipeline._Writer, prepared: list[Any]) -> list[Any]:
+        transactions.append(len(prepared))
+        return real(self, prepared)
+
+    monkeypatch.setattr(pipeline, "WRITE_BYTES", 1)
+    monkeypatch.setattr(pipeline._Writer, "write", counted)
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(pipeline.run(engine, paths, batch_size=100, workers=0))
+    assert transactions == [1] * 10
+    assert [o.status for o in outcomes] == ["ingested"] * 9 + ["duplicate"]
+    # With workers taking turns, a batch keeps its turn from its first part to its last:
+    # the documents are numbered in the order of the files, as by a single writer.
+    again = tmp_path / "again"
+    _stories(again, 12)  # stories 0-8 repeat those stored above
+    paths = list(iter_paths([str(again)]))
+    outcomes = list(pipeline.run(engine, paths, batch_size=3, workers=2))
+    assert [o.status for o in outcomes] == ["duplicate"] * 9 + ["ingested"] * 3
+    with engine.connect() as connection:
+        order = connection.execute(
+            text("SELECT origin FROM documents WHERE id > 10 ORDER BY id")
+        ).scalars()
+        assert list(order) == paths
+
+
+def test_standard_input_goes_to_a_worker_like_any_file(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "in"
+    _stories(folder, 6)
+    data = b"From standard input\n\nA paragraph read from a pipe.\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    paths = [*iter_paths([str(folder)]), "-"]
+    outcomes = list(pipeline.run(engine, paths, batch_size=4, workers=2))
+    assert [o.status for o in outcomes] == ["ingested"] * 7
+    with engine.connect() as connection:
+        raw = connection.execute(text("SELECT raw FROM documents WHERE origin = '-'")).scalar()
+    assert raw == data
