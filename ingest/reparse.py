@@ -2,7 +2,9 @@
 
 Nothing is lost: raw bytes are never touched. An article whose parse did not
 change is not written at all; one that changed is rewritten under the same id;
-a document that failed before and parses now gains its articles.
+a document that failed before and parses now gains its articles. A document
+that fails to reparse, in whatever way, keeps what is stored for it, and the
+others go on (each is rewritten in a savepoint of its own).
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from sqlalchemy.orm import Session
 
 from db.models import Article, Document, Location, LocationMention, Paragraph, Source
 from ingest.prepare import prepare
-from ingest.records import ArticleRecord, RawDocument
-from ingest.store import BOILERPLATE, Store, recount_boilerplate
+from ingest.records import ArticleRecord, PreparedDocument, RawDocument
+from ingest.store import (
+    BOILERPLATE,
+    Store,
+    article_values,
+    recount_boilerplate,
+    whole_database,
+)
 
 
 @dataclass(frozen=True)
@@ -43,49 +51,86 @@ def reparse(engine: Engine) -> ReparseResult:
             if prepared.error is not None:
                 failed += 1  # articles already stored are kept: nothing is lost
                 continue
-            existing = session.scalars(
-                select(Article).where(Article.document_id == row.id).order_by(Article.id)
-            ).all()
-            for index, record in enumerate(prepared.articles):
-                if index < len(existing):
-                    article = existing[index]
-                    if _same(session, article, record):
-                        unchanged += 1
-                        continue
-                    article_id = article.id
-                    session.execute(delete(Article).where(Article.id == article_id))
-                    session.expunge(article)
-                    store.insert_articles([(row.id, record, article_id)])
-                    changed += 1
-                else:
-                    store.insert_articles([(row.id, record, None)])
-                    added += 1
-            if row.status == "failed":
-                session.execute(
-                    update(Document)
-                    .where(Document.id == row.id)
-                    .values(status="ingested", error=None)
-                )
+            try:
+                with session.begin_nested():
+                    counts = _rewrite(session, store, row.id, row.status, prepared)
+            except Exception as exc:
+                if whole_database(exc):
+                    raise  # no document's fault: see ingest.store
+                store.forget()
+                session.expunge_all()
+                failed += 1
+                continue
+            changed, added, unchanged = (
+                changed + counts[0],
+                added + counts[1],
+                unchanged + counts[2],
+            )
         if changed or added:
             recount_boilerplate(session)
     return ReparseResult(documents, changed, added, unchanged, failed)
 
 
+def _rewrite(
+    session: Session, store: Store, document_id: int, status: str, prepared: PreparedDocument
+) -> tuple[int, int, int]:
+    """Bring one document's stored articles to what ``prepared`` holds: (changed, added, same)."""
+    changed = added = unchanged = 0
+    existing = session.scalars(
+        select(Article).where(Article.document_id == document_id).order_by(Article.id)
+    ).all()
+    for index, record in enumerate(prepared.articles):
+        if index < len(existing):
+            article = existing[index]
+            if _same(session, article, record):
+                unchanged += 1
+                continue
+            article_id = article.id
+            session.execute(delete(Article).where(Article.id == article_id))
+            session.expunge(article)
+            store.insert_articles([(document_id, record, article_id)])
+            changed += 1
+        else:
+            store.insert_articles([(document_id, record, None)])
+            added += 1
+        _recategorise(session, record)
+    if status == "failed":
+        session.execute(
+            update(Document).where(Document.id == document_id).values(status="ingested", error=None)
+        )
+    return changed, added, unchanged
+
+
+def _recategorise(session: Session, record: ArticleRecord) -> None:
+    """Give the article's source the category the parser reads now, when it reads one.
+
+    Ingest keeps a source's first category; reparse is for reading everything
+    again with the current parsers, so what they read wins.
+    """
+    parsed = record.article
+    if parsed.source_name and parsed.source_category:
+        session.execute(
+            update(Source)
+            .where(
+                Source.name == parsed.source_name,
+                Source.category.is_distinct_from(parsed.source_category),
+            )
+            .values(category=parsed.source_category)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _same(session: Session, article: Article, record: ArticleRecord) -> bool:
     """Whether storing ``record`` would give ``article`` as it is."""
     parsed = record.article
-    if (
-        article.content_hash != record.content_hash
-        or article.title != parsed.title
-        or article.layout != parsed.layout
-        or article.parser_version != parsed.parser_version
-        or article.published_at != parsed.published_at
-        or article.page_date != parsed.page_date
-        or article.page_temperature_c != parsed.page_temperature_c
+    if article.content_hash != record.content_hash or any(
+        getattr(article, column) != value for column, value in article_values(parsed).items()
     ):
         return False
     source = session.get(Source, article.source_id) if article.source_id else None
     if (source.name if source else None) != parsed.source_name:
+        return False
+    if source is not None and parsed.source_category not in (None, source.category):
         return False
     place = session.get(Location, article.page_location_id) if article.page_location_id else None
     if _place_key(place) != _new_place_key(record):

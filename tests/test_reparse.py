@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from ingest import body, pipeline
+from ingest.parse import ParsedDocument
 from ingest.read import iter_paths
+from ingest.records import RawDocument
 from ingest.reparse import reparse
 from tests.conftest import SEED, write
 from tests.test_store import STANDING, page
@@ -107,3 +109,69 @@ def test_reparse_fills_places_for_articles_stored_without_them(engine: Engine) -
             "Russian Far East",
             "Vladivostok",
         ]
+
+
+def test_reparse_brings_every_parsed_column_up_to_date(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text did not change, but what the parser reads around it did: nothing stays stale."""
+    from dataclasses import replace
+
+    from ingest import prepare as prepare_module
+
+    line = '{"title": "Ferry resumes", "text": "The ferry runs again.", "source": "Wire"}\n'
+    write(tmp_path / "a.jsonl", line)
+    _ingest(engine, tmp_path)
+    real = prepare_module.parse_document
+
+    def richer(raw: RawDocument, max_size: int) -> ParsedDocument:
+        parsed = real(raw, max_size)
+        article = replace(
+            parsed.articles[0],
+            url="https://example.org/ferry",
+            guid="ferry-1",
+            author="A. Writer",
+            language="en",
+            source_category="Local News",
+        )
+        return replace(parsed, articles=(article,))
+
+    monkeypatch.setattr(prepare_module, "parse_document", richer)
+    result = reparse(engine)
+    assert (result.changed, result.unchanged) == (1, 0)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT a.url, a.guid, a.author, a.language, s.category "
+                "FROM articles a JOIN sources s ON s.id = a.source_id"
+            )
+        ).one()
+    assert tuple(row) == ("https://example.org/ferry", "ferry-1", "A. Writer", "en", "Local News")
+    assert reparse(engine).unchanged == 1  # and now it is up to date
+
+
+def test_a_document_that_fails_to_reparse_keeps_its_articles(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "a.txt", "A plain headline\n\nJust a paragraph.\n")
+    write(tmp_path / "b.txt", "Another headline\n\nAnother paragraph.\n")
+    _ingest(engine, tmp_path)
+    before = _snapshot(engine)
+    monkeypatch.setattr(body, "VERSION", "2")  # every article changes
+    from ingest.store import Store
+
+    real = Store.insert_articles
+
+    def failing(self: Store, jobs: list[tuple[int, object, int | None]]) -> list[int]:
+        if any(record.article.title == "A plain headline" for _, record, _ in jobs):  # type: ignore[attr-defined]
+            raise OverflowError("Python int too large to convert to SQLite INTEGER")
+        return real(self, jobs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "insert_articles", failing)
+    result = reparse(engine)
+    assert (result.failed, result.changed) == (1, 1)
+    after = _snapshot(engine)
+    assert [r for r in after if r[1] == "A plain headline"] == [
+        r for r in before if r[1] == "A plain headline"
+    ]  # kept as it was
+    assert {r[3] for r in after if r[1] == "Another headline"} == {"2"}
