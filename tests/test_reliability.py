@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import pytest
 from sqlalchemy import Connection, inspect, text
@@ -151,19 +152,64 @@ def _wait_for_a_commit(db: str) -> None:
             engine.dispose()
 
 
+# ``newsstore`` with a pause after its first batch: it says "paused" on stderr, then waits
+# for a line on stdin. The test presses Ctrl-C during the pause, at a point it chose, so
+# nothing depends on how fast the machine ingests.
+_PAUSING = """
+import sys
+from ingest import pipeline
+from ingest.cli import main
+
+fold = pipeline._fold_wal
+paused = []
+
+def pause_once(engine):
+    fold(engine)
+    if not paused:
+        paused.append(True)
+        print("paused", file=sys.stderr, flush=True)
+        sys.stdin.readline()
+
+pipeline._fold_wal = pause_once
+sys.argv[0] = "newsstore"
+main()
+"""
+
+
+def _read_until(stream: IO[bytes], marker: bytes) -> bytes:
+    seen = b""
+    while marker not in seen:
+        line = stream.readline()
+        assert line, f"ended before {marker!r}: {seen!r}"
+        seen += line
+    return seen
+
+
 def test_ctrl_c_stops_cleanly_after_the_current_batch(db_url: str, tmp_path: Path) -> None:
     folder = tmp_path / "in"
     _pages(folder, PAGES)
-    process = _ingest(db_url, folder)
-    _wait_for_a_commit(db_url)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _PAUSING, "--db", db_url, "ingest", str(folder)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stderr is not None
+    _read_until(process.stderr, b"paused")  # the first batch is committed
     os.kill(process.pid, signal.SIGINT)
-    out, err = process.communicate(timeout=120)
+    _read_until(process.stderr, b"stopping after the current batch")
+    out, err = process.communicate(b"go on\n", timeout=120)
     assert process.returncode == 130, err.decode()
     assert b"interrupted: stopped cleanly" in err and b"Traceback" not in err
     assert b"new articles" in out  # the summary
     with _checked(db_url) as connection:
         stored = _count(connection, "articles")
     assert 0 < stored < PAGES and stored % BATCH_SIZE == 0  # whole batches only
+    rerun = _ingest(db_url, folder)
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err.decode()
+    with _checked(db_url) as connection:
+        assert _count(connection, "articles") == PAGES
 
 
 @pytest.mark.sqlite_only(reason="SIGKILL in the middle of writing a SQLite file")
