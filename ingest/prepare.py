@@ -73,3 +73,5 @@ def read_stdin(max_size: int = MAX_SIZE) -> RawDocument | PreparedDocument:
         return read_document(STDIN, max_size)
     except ReadError as exc:
         return unreadable(STDIN, exc.detail, exc.reason)
+    except Exception as exc:  # the barrier, for standard input too
+        return unreadable(STDIN, internal_error(exc, STDIN), "internal error")

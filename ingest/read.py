@@ -67,28 +67,48 @@ def iter_paths(paths: Iterable[str]) -> Iterator[str]:
 
 def _named(paths: Iterable[str]) -> Iterator[str]:
     for given in paths:
-        if given == STDIN:
-            yield STDIN
+        if given == STDIN or not given:  # an empty path names nothing (not the current folder)
+            yield given
             continue
         path = os.path.abspath(Path(given).expanduser())
-        if not os.path.isdir(path):
+        if os.path.isdir(path):
+            # Walking an absolute, normalised folder gives absolute, normalised paths.
+            yield from _walk(path)
+        else:
             yield path
+
+
+def _walk(top: str) -> Iterator[str]:
+    """The files under ``top`` with ``SUFFIXES``, files before subfolders, each in sorted order.
+
+    What ``os.walk`` gives, with an explicit stack instead of its recursion,
+    which fails on a deep enough tree. A folder that cannot be listed is given
+    as itself, to be reported; a link to a folder is not followed.
+    """
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            yield folder
             continue
-        unlisted: list[OSError] = []
-        # Walking an absolute, normalised folder gives absolute, normalised paths.
-        for root, dirs, files in os.walk(path, onerror=unlisted.append):
-            yield from _folders(unlisted)
-            dirs.sort()
-            for name in sorted(files):
-                if name.lower().endswith(SUFFIXES):
-                    yield os.path.join(root, name)
-        yield from _folders(unlisted)
+        subfolders = []
+        for entry in entries:
+            if _is_folder(entry):
+                if not entry.is_symlink():
+                    subfolders.append(entry.path)
+            elif entry.name.lower().endswith(SUFFIXES):
+                yield entry.path
+        stack.extend(reversed(subfolders))
 
 
-def _folders(errors: list[OSError]) -> Iterator[str]:
-    """The folders a walk could not list, taken from its list of errors."""
-    while errors:
-        yield str(errors.pop(0).filename)
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def origin_text(path: str) -> str:
@@ -119,10 +139,7 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
     file growing meanwhile) still costs at most ``max_size`` + one step.
     """
     if origin == STDIN:
-        data = sys.stdin.buffer.read(max_size + 1)
-        if len(data) > max_size:
-            raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
-        return _raw(STDIN, data, None)
+        return _read_stdin(max_size)
     try:
         fd = os.open(origin, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
     except IsADirectoryError:
@@ -134,6 +151,8 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
         raise ReadError(f"permission denied ({what})") from None
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a NUL character in the path: no file can have that name
+        raise ReadError(f"cannot read: {exc}") from None
     try:
         found = os.fstat(fd)
         _check_kind(found.st_mode)
@@ -149,6 +168,19 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
     if len(data) > max_size:
         raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
     return _raw(origin_text(origin), data, found.st_mtime)
+
+
+def _read_stdin(max_size: int) -> RawDocument:
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise ReadError("cannot read: standard input is closed")
+    try:
+        data = stream.read(max_size + 1)
+    except (OSError, ValueError) as exc:
+        raise ReadError(f"cannot read standard input: {exc}") from None
+    if len(data) > max_size:
+        raise ReadError(f"too large: more than {max_size:,} bytes (see --max-size)")
+    return _raw(STDIN, data, None)
 
 
 def _check_kind(mode: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,33 @@ def test_utf16_cut_in_the_middle_of_a_character_keeps_the_rest() -> None:
     data = "Headline\n\nBody.".encode("utf-16")[:-1]
     decoded = decode(data)
     assert decoded.text == "Headline\n\nBody\ufffd" and decoded.replaced == 1
+
+
+def test_a_tree_deeper_than_pythons_recursion_limit_is_walked(tmp_path: Path) -> None:
+    fd = os.open(tmp_path, os.O_RDONLY)
+    for _ in range(1100):  # os.walk recurses once per level: 1,000 is Python's limit
+        os.mkdir("d", dir_fd=fd)
+        inner = os.open("d", os.O_RDONLY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+    with os.fdopen(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as file:
+        file.write("x")
+    os.close(fd)
+    (found,) = iter_paths([str(tmp_path)])
+    assert found == str(tmp_path) + "/d" * 1100 + "/deep.txt"
+
+
+def test_paths_no_file_can_have_are_read_errors() -> None:
+    with pytest.raises(ReadError, match="no such file"):
+        read_document("")
+    assert list(iter_paths([""])) == [""]  # not the current folder
+    with pytest.raises(ReadError, match="cannot read: embedded null"):
+        read_document("/tmp/a\x00b.txt")
+    with pytest.raises(ReadError, match="cannot read: File name too long"):
+        read_document("/tmp/" + "x" * 5000)
+
+
+def test_a_closed_standard_input_is_a_read_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)
+    with pytest.raises(ReadError, match="standard input is closed"):
+        read_document("-")
