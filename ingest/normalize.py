@@ -6,16 +6,37 @@ layout, and each rule can be tested on its own. Every ``parse_*`` function
 matches the WHOLE line it is given: a line that merely contains a date is not
 a date line, and that strictness is what lets parsers use these functions to
 recognise page chrome without mistaking body text for it.
+
+Shape and value are two questions. ``read_*`` says whether a line has the shape
+of a temperature, a date or a time (``None`` when it has not) and gives its
+value, which is ``None`` when the numbers are out of range: a year outside
+1..9999, the 99th of a month, ``99:99``, a temperature of 5,000 digits or beyond
+±100 °C. A page whose top bar or footer holds such a line is still read as that
+layout, the line is still chrome, and only that field is left empty.
+``parse_*`` gives the value alone.
+
+Storable text: every text a parser emits goes through ``collapse_whitespace``
+(the layouts, JSON Lines, feeds and HTML alike) or ``storable``, which replace
+lone surrogates with U+FFFD and drop control characters, and ``storable_article``
+fits a whole article to the store's columns. Nothing a parser returns can be
+refused by SQLite or PostgreSQL.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from functools import lru_cache
+from typing import Generic, TypeVar
+
+from ingest.records import ParsedArticle, ParsedParagraph
 
 __all__ = [
+    "MAX_CELSIUS",
+    "Reading",
     "collapse_whitespace",
     "fahrenheit_to_celsius",
     "fold_case",
@@ -23,7 +44,44 @@ __all__ = [
     "parse_footer_time",
     "parse_page_date",
     "parse_temperature",
+    "read_footer_time",
+    "read_page_date",
+    "read_temperature",
+    "storable",
+    "storable_article",
 ]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Reading(Generic[T]):
+    """A line that has the shape of a value, and the value: ``None`` when it is out of range."""
+
+    value: T | None
+
+
+# What no text column should hold: control characters other than whitespace (C0, DEL and
+# C1: PostgreSQL refuses NUL in text, and the others are terminal control codes, never
+# text), and surrogates, which UTF-8 cannot encode (a JSON "\ud800" escape gives one).
+# \t \n \v \f \r, \x1c-\x1f and \x85 are whitespace to str.split: collapsed, not dropped.
+_UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """``text`` as every database can store it: surrogates and control characters fixed.
+
+    A surrogate pair is joined into the character it encodes and a lone surrogate
+    becomes U+FFFD; control characters that are not whitespace (NUL, ESC, DEL, C1) are
+    dropped. Text without them, nearly all text, comes back as it is after one scan.
+    """
+    if _UNSTORABLE.search(text) is None:
+        return text
+    if _SURROGATES.search(text) is not None:
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return _CONTROLS.sub("", text)
 
 
 @lru_cache(maxsize=1024)
@@ -44,8 +102,13 @@ def collapse_whitespace(text: str) -> str:
         text = unicodedata.normalize("NFC", text)
     if type(text) is str and _is_collapsed(text):  # a subclass is copied to a str below
         return text
+    # Made storable here, so that every field that is collapsed is storable too. Dropping a
+    # control character can bring a letter and its combining mark together: NFC again then.
+    clean = storable(text)
+    if clean is not text:
+        clean = unicodedata.normalize("NFC", clean)
     # str.split() splits on exactly the characters ``\s`` matches, several times faster.
-    return " ".join(text.replace("\ufeff", "").split())
+    return " ".join(clean.replace("\ufeff", "").split())
 
 
 def _is_collapsed(text: str) -> bool:
@@ -54,7 +117,8 @@ def _is_collapsed(text: str) -> bool:
     Most lines and paragraphs already are, and this costs a fraction of splitting
     and joining them again. A printable text holds no whitespace other than the
     plain space, nor a BOM (both are non-printable), so only double, leading and
-    trailing spaces are left to look for.
+    trailing spaces are left to look for. Nor does it hold control characters or
+    surrogates (not printable either), so a collapsed text is storable as it is.
     """
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
@@ -84,29 +148,55 @@ def fahrenheit_to_celsius(fahrenheit: float) -> float:
 
 # "22.1 C", "22.1°C", "72 °F", "-3 C", "−3.5 ºc": the sign may be a Unicode
 # minus and the degree sign is sometimes the ordinal indicator or ring above,
-# because captures copy whatever glyph the site used.
+# because captures copy whatever glyph the site used. Any number of digits has the
+# shape (the value decides whether it is a temperature: see ``read_temperature``).
 _TEMPERATURE = re.compile(
-    r"(?P<sign>[-+\u2212\u2013]?)\s*(?P<num>\d{1,3}(?:[.,]\d+)?)\s*[°º˚]?\s*(?P<unit>[CF])",
+    r"(?P<sign>[-+\u2212\u2013]?)\s*(?P<num>\d+(?:[.,]\d+)?)\s*[°º˚]?\s*(?P<unit>[CF])",
     re.IGNORECASE,
 )
+#: The most a page's temperature can be, either side of zero, in °C: beyond it the
+#: number is not a weather reading (the records on Earth are -89 °C and +57 °C).
+MAX_CELSIUS = 100.0
+# Digits a number may have before it is out of range whatever it says: int() refuses
+# more than 4,300 of them, and no date, time or temperature field has more than 4.
+_MAX_DIGITS = 9
 
 
-def parse_temperature(line: str) -> float | None:
-    """Read a whole-line temperature as °C rounded to one decimal, else ``None``.
+def _number(digits: str) -> int | None:
+    """An integer field as written, or None when it has too many digits to be one."""
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
 
-    A bare number or a degree sign without a unit is refused: the unit is what
-    tells a temperature from any other short number line.
-    """
+
+def read_temperature(line: str) -> Reading[float] | None:
+    """A whole-line temperature: ``None`` for any other line; its value in °C (one decimal),
+    or no value when it is beyond ``MAX_CELSIUS`` either way (or has 5,000 digits)."""
     m = _TEMPERATURE.fullmatch(collapse_whitespace(line))
     if m is None:
         return None
+    whole = m["num"].split(",")[0].split(".")[0]
+    if len(whole) > _MAX_DIGITS:
+        return Reading(None)
     value = float(m["num"].replace(",", "."))
     if m["sign"] and m["sign"] != "+":
         value = -value
     if m["unit"].upper() == "F":
         value = fahrenheit_to_celsius(value)
     # round() of a negative zero would print as "-0.0"; adding 0.0 normalises it.
-    return round(value, 1) + 0.0
+    celsius = round(value, 1) + 0.0
+    if not (math.isfinite(celsius) and abs(celsius) <= MAX_CELSIUS):
+        return Reading(None)
+    return Reading(celsius)
+
+
+def parse_temperature(line: str) -> float | None:
+    """Read a whole-line temperature as °C rounded to one decimal, else ``None``.
+
+    A bare number or a degree sign without a unit is refused: the unit is what
+    tells a temperature from any other short number line. A temperature beyond
+    ``MAX_CELSIUS`` is no reading either (``read_temperature`` tells the two apart).
+    """
+    reading = read_temperature(line)
+    return reading.value if reading is not None else None
 
 
 _MONTHS = {
@@ -132,21 +222,24 @@ _MONTHS = {
 }
 _MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _WEEKDAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?\.?,?\s+)?"
-_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?"
-_YEAR = r"(?P<year>\d{4})"
+# The day is any number and the year any number of four digits or more: "February 99,
+# 2025" and "May 28, 99999" have a date's shape and name no day (the value is None).
+_DAY = r"(?P<day>\d+)(?:st|nd|rd|th)?"
+_YEAR = r"(?P<year>\d{4,})"
 # Month-first ("February 9, 2025") is what the aggregator writes; day-first
 # ("9 February 2025") and ISO are accepted because the same date written
 # another way is still the same page date.
 _DATE_FORMS = (
     _WEEKDAY + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR,
     _WEEKDAY + _DAY + r"\s+(?:of\s+)?" + _MONTH + r",?\s+" + _YEAR,
-    r"(?P<year>\d{4})-(?P<mnum>\d{2})-(?P<day>\d{2})",
+    r"(?P<year>\d{4,})-(?P<mnum>\d{2})-(?P<day>\d{2})",
 )
 _DATES = [re.compile(form, re.IGNORECASE) for form in _DATE_FORMS]
 
 
-def _match_date(text: str) -> tuple[date, int] | None:
-    """Find a date at the start of ``text``: the date and where it ended."""
+def _match_date(text: str) -> tuple[Reading[date], int] | None:
+    """Find a date's shape at the start of ``text``: the date (if it names a day) and where
+    it ended."""
     for pattern in _DATES:
         m = pattern.match(text)
         if m is None:
@@ -155,14 +248,27 @@ def _match_date(text: str) -> tuple[date, int] | None:
         # IGNORECASE also lets non-ASCII letters match a month name ("ſeptember": the long
         # s matches s; "Aprıl": the dotless i matches i), and those spellings are not keys
         # of _MONTHS: such a line is not a date (it raised KeyError; tests/test_mangled.py).
-        month = int(groups["mnum"]) if groups.get("mnum") else _MONTHS.get(groups["month"].lower())
+        mnum = groups.get("mnum")
+        month = _number(mnum) if mnum else _MONTHS.get(groups["month"].lower())
         if month is None:
             return None
+        year, day = _number(m["year"]), _number(m["day"])
         try:
-            return date(int(m["year"]), month, int(m["day"])), m.end()
-        except ValueError:  # February 30 and the like: not a date
-            return None
+            # year 0 or 99999, the 30th of February, the 99th: a date's shape, but no date
+            found = date(year, month, day) if year is not None and day is not None else None
+        except ValueError:
+            found = None
+        return Reading(found), m.end()
     return None
+
+
+def read_page_date(line: str) -> Reading[date] | None:
+    """A whole-line date: ``None`` for any other line; no value when it names no day."""
+    text = collapse_whitespace(line)
+    found = _match_date(text)
+    if found is None or found[1] != len(text):
+        return None
+    return found[0]
 
 
 def parse_page_date(line: str) -> date | None:
@@ -171,16 +277,15 @@ def parse_page_date(line: str) -> date | None:
     The weekday is optional and not checked against the date: the page says
     what it says, and a wrong weekday should not cost the date.
     """
-    text = collapse_whitespace(line)
-    found = _match_date(text)
-    if found is None or found[1] != len(text):
-        return None
-    return found[0]
+    reading = read_page_date(line)
+    return reading.value if reading is not None else None
 
 
+# Hours of any number of digits and minutes and seconds of two or more have the shape of
+# a time ("99:99", "999:9999"); the value decides whether they are one.
 _TIME = re.compile(
-    r",?\s*(?:at\s+|-\s+|@\s*)?(?P<hour>\d{1,2})[:.](?P<minute>\d{2})"
-    r"(?::(?P<second>\d{2}))?\s*(?P<ampm>[ap]\.?m\.?)?",
+    r",?\s*(?:at\s+|-\s+|@\s*)?(?P<hour>\d+)[:.](?P<minute>\d{2,})"
+    r"(?::(?P<second>\d{2,}))?\s*(?P<ampm>[ap]\.?m\.?)?",
     re.IGNORECASE,
 )
 
@@ -195,12 +300,9 @@ def _ends_like_time(text: str) -> bool:
     return text[-1:].isdecimal() or text.endswith(("m", "M", "m.", "M."))
 
 
-def parse_footer_time(line: str) -> datetime | None:
-    """Read a whole-line date and time ("May 28, 2024 at 06:30AM"), else ``None``.
-
-    The result is naive and kept as written: the page gives no zone, and
-    guessing one would invent information.
-    """
+def read_footer_time(line: str) -> Reading[datetime] | None:
+    """A whole-line date and time: ``None`` for any other line; no value when the date
+    names no day or the time is out of range ("99:99", "13:00 PM", "06:30:60")."""
     text = collapse_whitespace(line)
     if not _ends_like_time(text):
         return None
@@ -211,16 +313,32 @@ def parse_footer_time(line: str) -> datetime | None:
     m = _TIME.fullmatch(text, end)
     if m is None:
         return None
-    hour, minute = int(m["hour"]), int(m["minute"])
+    return Reading(_moment(day.value, m))
+
+
+def _moment(day: date | None, m: re.Match[str]) -> datetime | None:
+    hour, minute = _number(m["hour"]), _number(m["minute"])
+    second = _number(m["second"] or "0")
+    if day is None or hour is None or minute is None or second is None:
+        return None
     if m["ampm"]:
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if m["ampm"][0].lower() == "p" else 0)
     # The seconds are checked too: "06:30:60" raised ValueError (tests/test_mangled.py).
-    second = int(m["second"] or 0)
     if hour > 23 or minute > 59 or second > 59:
         return None
     return datetime(day.year, day.month, day.day, hour, minute, second)
+
+
+def parse_footer_time(line: str) -> datetime | None:
+    """Read a whole-line date and time ("May 28, 2024 at 06:30AM"), else ``None``.
+
+    The result is naive and kept as written: the page gives no zone, and
+    guessing one would invent information.
+    """
+    reading = read_footer_time(line)
+    return reading.value if reading is not None else None
 
 
 # "by DailyNK(North Korean Media)", "by BBC Sport (Sports)", "By Jane Doe".
@@ -247,3 +365,108 @@ def parse_byline(line: str) -> tuple[str, str | None] | None:
         return None
     category = collapse_whitespace(m["category"]) if m["category"] else None
     return name, category or None
+
+
+# --- storable articles ------------------------------------------------------------
+
+# The store's column sizes (db/models.py; tests/test_normalize.py checks that they agree).
+# PostgreSQL enforces them, so a longer value would cost the whole document there.
+NAME_CHARS = 200  # sources.name and .category, locations.name (the page's city)
+AUTHOR_CHARS = 300  # articles.author
+LANGUAGE_CHARS = 35  # articles.language (a BCP 47 tag needs at most 35)
+TRANSLATION_CHARS = 64  # article_translations.language
+# A url or guid is indexed, and PostgreSQL's b-tree takes at most 2,704 bytes a row.
+# (Browsers give up on URLs at about 2,000 characters: a longer one is no address.)
+KEY_BYTES = 2000
+# PostgreSQL indexes every paragraph and title as a tsvector, which must stay under 1 MB;
+# 100,000 characters make at most about 600 KB of one, however the words are made up.
+TEXT_CHARS = 100_000
+
+
+def storable_article(article: ParsedArticle) -> ParsedArticle:
+    """``article`` fitted to the store's columns, on SQLite and PostgreSQL alike.
+
+    Every parser's last step (the layouts, JSON Lines, feeds, HTML). Texts are already
+    storable characters (``collapse_whitespace``); here their lengths are fitted:
+
+    - a paragraph longer than ``TEXT_CHARS`` is cut, between words, into paragraphs of
+      the same kind: every word is kept; a title is cut to that length;
+    - a name, author, language, url or guid too long for its column is left out: cut,
+      it would be another value (a cut URL leads elsewhere, a cut guid is another item),
+      and no real one is that long;
+    - a temperature that is not a finite number within ``MAX_CELSIUS`` is left out.
+
+    The common article, which fits, is returned as it is after a few length checks.
+    """
+    if _fits(article):
+        return article
+    paragraphs = tuple(
+        ParsedParagraph(piece, p.kind, p.reason) if piece is not p.text else p
+        for p in article.paragraphs
+        for piece in _pieces(p.text)
+    )
+    return replace(
+        article,
+        title=next(iter(_pieces(article.title)), ""),
+        paragraphs=paragraphs,
+        source_name=_at_most(article.source_name, NAME_CHARS),
+        source_category=_at_most(article.source_category, NAME_CHARS),
+        page_location=_at_most(article.page_location, NAME_CHARS),
+        page_temperature_c=_temperature(article.page_temperature_c),
+        translations=tuple(t for t in article.translations if len(t) <= TRANSLATION_CHARS),
+        url=_key(article.url),
+        language=_at_most(article.language, LANGUAGE_CHARS),
+        guid=_key(article.guid),
+        author=_at_most(article.author, AUTHOR_CHARS),
+    )
+
+
+def _fits(article: ParsedArticle) -> bool:
+    a = article
+    return (
+        len(a.title) <= TEXT_CHARS
+        and all(len(p.text) <= TEXT_CHARS for p in a.paragraphs)
+        and _at_most(a.source_name, NAME_CHARS) == a.source_name
+        and _at_most(a.source_category, NAME_CHARS) == a.source_category
+        and _at_most(a.page_location, NAME_CHARS) == a.page_location
+        and _temperature(a.page_temperature_c) == a.page_temperature_c
+        and all(len(t) <= TRANSLATION_CHARS for t in a.translations)
+        and _key(a.url) == a.url
+        and _at_most(a.language, LANGUAGE_CHARS) == a.language
+        and _key(a.guid) == a.guid
+        and _at_most(a.author, AUTHOR_CHARS) == a.author
+    )
+
+
+def _at_most(value: str | None, chars: int) -> str | None:
+    return value if value is None or len(value) <= chars else None
+
+
+def _key(value: str | None) -> str | None:
+    """A url or guid that fits its index (4 bytes a character at most: most need no encoding)."""
+    if value is None or 4 * len(value) <= KEY_BYTES:
+        return value
+    return value if len(value.encode("utf-8")) <= KEY_BYTES else None
+
+
+def _temperature(value: float | None) -> float | None:
+    if value is None or (math.isfinite(value) and abs(value) <= MAX_CELSIUS):
+        return value
+    return None
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` in pieces of at most ``TEXT_CHARS`` characters, cut at the last space
+    before the limit (or at the limit, in a text without one)."""
+    if len(text) <= TEXT_CHARS:
+        return [text]
+    pieces = []
+    start = 0
+    while len(text) - start > TEXT_CHARS:
+        cut = text.rfind(" ", start, start + TEXT_CHARS + 1)
+        if cut <= start:
+            cut = start + TEXT_CHARS
+        pieces.append(text[start:cut].strip())
+        start = cut
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]

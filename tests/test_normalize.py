@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from datetime import date, datetime
@@ -9,11 +10,16 @@ from datetime import date, datetime
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import String
 
+from db.models import Article, ArticleTranslation, Location, Source
 from ingest import normalize
 from ingest.body_features import BOILERPLATE
 from ingest.layouts.aggregator import _STANDING_PHRASES
 from ingest.normalize import (
+    KEY_BYTES,
+    TEXT_CHARS,
+    Reading,
     collapse_whitespace,
     fahrenheit_to_celsius,
     fold_case,
@@ -21,7 +27,13 @@ from ingest.normalize import (
     parse_footer_time,
     parse_page_date,
     parse_temperature,
+    read_footer_time,
+    read_page_date,
+    read_temperature,
+    storable,
+    storable_article,
 )
+from ingest.records import ParsedArticle, ParsedParagraph
 
 
 def test_collapse_whitespace_strips_collapses_and_composes() -> None:
@@ -35,6 +47,52 @@ def test_collapse_whitespace_strips_collapses_and_composes() -> None:
 )
 def test_collapse_whitespace_takes_collapsed_text_as_it_is(text: str) -> None:
     assert collapse_whitespace(text) == " ".join(text.replace("\ufeff", "").split())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\x00b", "ab"),  # PostgreSQL refuses NUL in text
+        ("\x1b[31mred\x1b[0m", "[31mred[0m"),  # terminal codes are not text
+        ("a\x7fb\x9bc\x80d", "abcd"),  # DEL and C1 controls
+        ("lone \ud800 and \udfff", "lone \ufffd and \ufffd"),  # no UTF-8 for these
+        ("pair \ud83d\ude00", "pair \U0001f600"),  # a UTF-16 pair is the character it encodes
+        ("\udfff\ud800", "\ufffd\ufffd"),  # the wrong way round: two lone ones
+        ("tab\tline\nfeed\x0cfs\x1cnel\x85", "tab\tline\nfeed\x0cfs\x1cnel\x85"),  # whitespace
+        ("caf\u00e9 \U0010ffff \ufffe \u202e", "caf\u00e9 \U0010ffff \ufffe \u202e"),
+    ],
+)
+def test_storable_fixes_surrogates_and_drops_control_characters(text: str, expected: str) -> None:
+    assert storable(text) == expected
+    storable(text).encode("utf-8")  # strict
+
+
+def test_storable_returns_clean_text_itself() -> None:
+    text = "An ordinary line, café and all."
+    assert storable(text) is text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\x00 b\x1b", "a b"),
+        ("\ud800Title", "\ufffdTitle"),
+        ("e\x00\u0301", "\u00e9"),  # NFC again once the NUL no longer parts the mark
+        ("\x00\x01", ""),
+        ("a\x1c\x1fb", "a b"),  # information separators are whitespace to str.split
+    ],
+)
+def test_collapse_whitespace_makes_text_storable(text: str, expected: str) -> None:
+    assert collapse_whitespace(text) == expected
+
+
+@given(st.text(st.characters(codec=None)))
+@settings(max_examples=300, deadline=None)
+def test_collapse_whitespace_of_any_text_is_storable(text: str) -> None:
+    collapsed = collapse_whitespace(text)
+    collapsed.encode("utf-8")
+    assert not re.search("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]", collapsed)
+    assert collapsed == " ".join(collapsed.split())
 
 
 def test_only_the_plain_space_is_printable_whitespace() -> None:
@@ -99,6 +157,92 @@ def test_parse_temperature_never_gives_negative_zero() -> None:
 @pytest.mark.parametrize("line", ["22.1", "22°", "55°F Clear", "Delhi", "C", "22.1 K", ""])
 def test_parse_temperature_refuses_other_lines(line: str) -> None:
     assert parse_temperature(line) is None
+
+
+# A line with a temperature's, a date's or a time's shape but numbers out of range: the
+# shape is read (the line is still a top-bar or footer line), the value is None.
+OUT_OF_RANGE_TEMPERATURES = [
+    "1" * 5000 + " C",  # int() refuses 4,300 digits; float() makes it inf
+    "9" * 400 + ".5 F",
+    "101 C",  # beyond MAX_CELSIUS, either way
+    "-100.1 C",
+    "300 °C",
+    "-459.67 F",  # absolute zero is no weather
+    "999 F",
+]
+
+
+@pytest.mark.parametrize("line", OUT_OF_RANGE_TEMPERATURES)
+def test_a_temperature_out_of_range_has_the_shape_but_no_value(line: str) -> None:
+    assert read_temperature(line) == Reading(None)
+    assert parse_temperature(line) is None
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("100 C", 100.0), ("-100 C", -100.0), ("212 F", 100.0), ("-0 C", 0.0), ("\u22120.0 F", -17.8)],
+)
+def test_a_temperature_at_the_limits(line: str, expected: float) -> None:
+    reading = read_temperature(line)
+    assert reading is not None and reading.value == expected
+    assert math.copysign(1.0, reading.value) == math.copysign(1.0, expected)  # no -0.0
+
+
+OUT_OF_RANGE_DATES = [
+    "Sunday, February 9, 0000",
+    "February 9, 10000",
+    "May 28, 99999",
+    "May 99, 2024",
+    "February 30, 2025",
+    "99 May 2024",
+    "May " + "9" * 5000 + ", 2024",
+    "May 28, " + "2" * 5000,
+    "0000-01-01",
+    "2024-13-01",
+    "2024-02-30",
+    "99999-01-01",
+]
+
+
+@pytest.mark.parametrize("line", OUT_OF_RANGE_DATES)
+def test_a_date_out_of_range_has_the_shape_but_no_value(line: str) -> None:
+    assert read_page_date(line) == Reading(None)
+    assert parse_page_date(line) is None
+
+
+def test_years_one_and_9999_are_dates() -> None:
+    assert parse_page_date("January 1, 0001") == date(1, 1, 1)
+    assert parse_page_date("December 31, 9999") == date(9999, 12, 31)
+
+
+OUT_OF_RANGE_TIMES = [
+    "May 28, 2024 at 99:99",
+    "May 28, 2024 at 24:00",
+    "May 28, 2024 at 23:60",
+    "May 28, 2024 at 06:30:60",
+    "May 28, 2024 at 13:00 PM",
+    "May 28, 2024 at 00:30AM",
+    "May 28, 2024 at 999:9999",
+    "May 28, 2024 at " + "1" * 5000 + ":00",
+    "May 28, 2024 at 12:" + "0" * 5000,
+    "May 28, 0000 at 06:30AM",
+    "May 99, 2024 at 06:30AM",
+    "February 29, 2023 at 06:30AM",
+    "May 28, 99999 at 06:30AM",
+]
+
+
+@pytest.mark.parametrize("line", OUT_OF_RANGE_TIMES)
+def test_a_time_out_of_range_has_the_shape_but_no_value(line: str) -> None:
+    assert read_footer_time(line) == Reading(None)
+    assert parse_footer_time(line) is None
+
+
+@pytest.mark.parametrize("line", ["May 28, 2024", "Delhi", "22.1 C", "at 06:30", ""])
+def test_other_lines_have_no_shape(line: str) -> None:
+    assert read_footer_time(line) is None
+    assert read_page_date(line if line != "May 28, 2024" else "May 28") is None
+    assert read_temperature(line if line != "22.1 C" else "22.1") is None
 
 
 @pytest.mark.parametrize(
@@ -185,3 +329,84 @@ def test_a_time_ends_as_ends_like_time_says(time: str) -> None:
     text = collapse_whitespace("May 28, 2024" + time)
     if normalize._TIME.fullmatch(text, len("May 28, 2024")):
         assert normalize._ends_like_time(text)
+
+
+# --- storable articles ------------------------------------------------------------
+
+
+def _column_length(column: object) -> int:
+    kind = getattr(column, "type", None)
+    assert isinstance(kind, String) and kind.length
+    return int(kind.length)
+
+
+def test_the_limits_are_the_store_columns() -> None:
+    assert _column_length(Source.__table__.c.name) == normalize.NAME_CHARS
+    assert _column_length(Source.__table__.c.category) == normalize.NAME_CHARS
+    assert _column_length(Location.__table__.c.name) == normalize.NAME_CHARS
+    assert _column_length(Article.__table__.c.author) == normalize.AUTHOR_CHARS
+    assert _column_length(Article.__table__.c.language) == normalize.LANGUAGE_CHARS
+    assert _column_length(ArticleTranslation.__table__.c.language) == normalize.TRANSLATION_CHARS
+    assert KEY_BYTES < 2704  # PostgreSQL's b-tree: the most one index row may take
+
+
+def _article(**fields: object) -> ParsedArticle:
+    base: dict[str, object] = {
+        "title": "Ferry back",
+        "paragraphs": (ParsedParagraph("It sails again."),),
+        "layout": "generic",
+        "parser_version": "1",
+    }
+    return ParsedArticle(**{**base, **fields})  # type: ignore[arg-type]
+
+
+def test_an_article_that_fits_is_returned_as_it_is() -> None:
+    article = _article(source_name="S" * 200, url="https://e.example/" + "a" * 1900, language="en")
+    assert storable_article(article) is article
+
+
+def test_a_long_paragraph_is_cut_between_words_into_paragraphs_of_its_kind() -> None:
+    words = [f"w{i}" for i in range(60_000)]  # about 410,000 characters
+    long = ParsedParagraph(" ".join(words), "sidebar", "why")
+    article = storable_article(_article(paragraphs=(ParsedParagraph("Lead."), long)))
+    lead, *pieces = article.paragraphs
+    assert lead == ParsedParagraph("Lead.")
+    assert len(pieces) in (5, 6)
+    assert all(0 < len(p.text) <= TEXT_CHARS for p in pieces)
+    assert {(p.kind, p.reason) for p in pieces} == {("sidebar", "why")}
+    assert " ".join(p.text for p in pieces).split() == words  # no word lost or cut
+
+
+def test_a_text_without_spaces_is_cut_at_the_limit() -> None:
+    article = storable_article(_article(title="t" * (TEXT_CHARS + 5)))
+    assert article.title == "t" * TEXT_CHARS
+    article = storable_article(_article(paragraphs=(ParsedParagraph("x" * (2 * TEXT_CHARS + 1)),)))
+    assert [len(p.text) for p in article.paragraphs] == [TEXT_CHARS, TEXT_CHARS, 1]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("source_name", "S" * 201),
+        ("source_category", "C" * 201),
+        ("page_location", "L" * 201),
+        ("author", "A" * 301),
+        ("language", "x" * 36),
+        ("url", "https://e.example/" + "a" * KEY_BYTES),
+        ("url", "https://e.example/" + "\u00e9" * (KEY_BYTES // 2)),  # 2 bytes a character
+        ("guid", "g" * (KEY_BYTES + 1)),
+        ("page_temperature_c", math.inf),
+        ("page_temperature_c", math.nan),
+        ("page_temperature_c", -273.1),
+    ],
+)
+def test_a_value_too_long_for_its_column_is_left_out(field: str, value: object) -> None:
+    article = storable_article(_article(**{"source_name": "Kept", field: value}))
+    assert getattr(article, field) is None
+    assert article.source_name == ("Kept" if field != "source_name" else None)
+    assert article.title == "Ferry back"
+
+
+def test_translations_too_long_for_their_column_are_left_out() -> None:
+    article = storable_article(_article(translations=("Korean", "K" * 65, "Japanese")))
+    assert article.translations == ("Korean", "Japanese")
