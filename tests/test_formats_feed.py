@@ -164,3 +164,133 @@ def test_bytes_are_never_taken_for_a_file_name(tmp_path: Path) -> None:
     path.write_bytes(rss("<item><title>A</title><description>B</description></item>"))
     with pytest.raises(ParseError):
         parse_feed(str(path).encode())
+
+
+# --- hostile feeds -------------------------------------------------------------------
+
+
+def item(*, title: str = "A", body: str = "B", extra: str = "") -> bytes:
+    return rss(f"<item><title>{title}</title><description>{body}</description>{extra}</item>")
+
+
+def atom(entry: str) -> bytes:
+    return (
+        '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+        f"<entry><title>A</title><id>urn:a</id><content>B</content>{entry}</entry></feed>"
+    ).encode()
+
+
+OUT_OF_RANGE = [
+    "Fri, 31 Dec 9999 23:59:59 -0500",  # 10000 in UTC
+    "Sat, 01 Jan 0000 00:00:00 GMT",  # email.utils would read the year as 2000
+    "Mon, 01 Jan 0001 00:00:00 +0100",  # year 0 in UTC
+    "Fri, 31 Dec 99999 23:59:59 GMT",
+    "Mon, 99 Feb 2024 10:00:00 GMT",
+    "Mon, 03 Jun 2024 99:99:99 GMT",
+    "Mon, 03 Jun 2024 10:00:00 +9999",  # an offset of more than a day
+    "Mon, 03 Jun " + "9" * 5000 + " 10:00:00 GMT",
+    "9999-12-31T23:00:00-05:00",
+    "0000-01-01T00:00:00Z",
+    "0001-01-01T00:00:00+05:00",
+    "10000-12-31T23:00:00-05:00",  # feedparser alone reads a day in 2010
+    "99999-01-01",  # ... and one in 9999
+    "2004-13-45T99:99:99Z",  # ... and one in 2005
+    "2004/01/02 15:04:05 GMT",  # ... and December 1
+]
+
+
+@pytest.mark.parametrize("written", OUT_OF_RANGE)
+def test_a_time_that_names_no_storable_moment_is_absent(written: str) -> None:
+    (found,) = parse_feed(item(extra=f"<pubDate>{written}</pubDate>"))
+    assert found.article.title == "A"
+    assert found.article.published_at is None
+
+
+@pytest.mark.parametrize("written", OUT_OF_RANGE)
+def test_atom_and_dublin_core_times_are_read_by_the_same_rules(written: str) -> None:
+    for data in (
+        atom(f"<updated>{written}</updated>"),
+        atom(f"<published>{written}</published>"),
+        item(extra=f'<dc:date xmlns:dc="http://purl.org/dc/elements/1.1/">{written}</dc:date>'),
+    ):
+        (found,) = parse_feed(data)
+        assert found.article.published_at is None
+
+
+def test_an_absent_publication_time_gives_way_to_the_update_time() -> None:
+    (found,) = parse_feed(
+        atom("<published>0000-01-01T00:00:00Z</published><updated>2024-06-03T10:00:00Z</updated>")
+    )
+    assert found.article.published_at == datetime(2024, 6, 3, 10, 0)
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("Sat, 01 Jan 00 00:00:00 GMT", datetime(2000, 1, 1)),  # a two-digit year
+        ("Mon, 03 Jun 0024 10:00:00 GMT", datetime(24, 6, 3, 10, 0)),  # four digits: year 24
+        ("Fri, 31 Dec 9999 23:59:59 +0100", datetime(9999, 12, 31, 22, 59, 59)),
+        ("Mon, 01 Jan 0001 05:00:00 +0500", datetime(1, 1, 1, 0, 0)),
+        ("Mon, 03 Jun 2024", datetime(2024, 6, 3)),  # feedparser's: a day without a time
+        ("Sun Jan  4 16:29:06 2004", datetime(2004, 1, 4, 16, 29, 6)),
+    ],
+)
+def test_times_at_the_edges_are_read(written: str, stored: datetime) -> None:
+    (found,) = parse_feed(item(extra=f"<pubDate>{written}</pubDate>"))
+    assert found.article.published_at == stored
+
+
+@pytest.mark.parametrize(
+    ("reference", "read"),
+    [
+        ("&#xD800;", "\ufffd"),  # a surrogate: feedparser's chr(...).encode() raised
+        ("&#xdfff;&#55296;", "\ufffd\ufffd"),
+        ("&#x110000;", "\ufffd"),  # past the last character: chr() raised
+        ("&#" + "9" * 25 + ";", "\ufffd"),  # OverflowError
+        ("&#0;&#1;&#27;&#127;", ""),  # control characters are dropped
+        ("&#65;&#x263A;", "A\u263a"),
+    ],
+)
+def test_character_references_that_name_no_character(reference: str, read: str) -> None:
+    (found,) = parse_feed(item(title=f"X{reference}Y", body=f"Body{reference}."))
+    assert found.article.title == f"X{read}Y"
+    assert [p.text for p in found.article.paragraphs] == [f"Body{read}."]
+
+
+def test_character_references_in_a_utf16_feed() -> None:
+    (found,) = parse_feed(item(title="X&#xD800;Y").decode().encode("utf-16"))
+    assert found.article.title == "X\ufffdY"
+
+
+def test_entities_are_never_expanded() -> None:
+    laughs = "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(2, 10))
+    data = (
+        '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol1 "lol">'
+        + laughs
+        + '<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
+        + item(title="A &lol9; &ext;", body="Body &lol9;").decode()
+    ).encode()
+    (found,) = parse_feed(data)
+    assert "lollol" not in found.article.title
+    assert "root" not in found.article.title
+    assert len(found.article.title) < 30
+
+
+def test_a_feed_of_empty_items_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="none of the feed's 100,?000 entries"):
+        parse_feed(rss("<item></item>" * 100_000))
+
+
+def test_values_too_long_or_not_text_are_left_out() -> None:
+    (found,) = parse_feed(
+        item(
+            extra=f"<link>https://e.example/{'a' * 3000}</link><guid>{'g' * 3000}</guid>"
+            f"<author>{'x' * 400}</author>"
+        )
+    )
+    assert (found.article.url, found.guid, found.author) == (None, None, None)
+    assert (found.article.guid, found.article.author) == (None, None)
+    (found,) = parse_feed(
+        item(extra="<link>https://e.example/a&#0;b</link><guid>g&#27;1</guid><author>Jo</author>")
+    )
+    assert (found.article.url, found.guid, found.author) == ("https://e.example/ab", "g1", "Jo")

@@ -138,3 +138,135 @@ def test_raw_bytes_are_decoded_by_the_page_charset() -> None:
     article = parse_html(page.encode("cp1252"))
     assert article.paragraphs[1].text.startswith("The boat, renamed the Paper Gull")
     assert "children\u2019s corner" in article.paragraphs[1].text
+
+
+# --- hostile pages -------------------------------------------------------------------
+
+LEAD = PARAGRAPHS[0]
+
+
+def page(head: str = "", before: str = "", body: str = f"<p>{LEAD}</p>", lang: str = "en") -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><title>Ferry back</title>{head}</head>'
+        f"<body>{before}<article><h1>Ferry back</h1>{body}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "9999-12-31T23:00:00-05:00",
+        "0000-01-01T00:00:00Z",
+        "0001-01-01T00:00:00+05:00",
+        "99999-01-01",
+        "9" * 5000,
+    ],
+)
+def test_a_time_that_names_no_storable_moment_is_absent(stamp: str) -> None:
+    head = f'<meta property="article:published_time" content="{stamp}">'
+    before = f'<time datetime="{stamp}">{stamp}</time>'
+    article = parse_html(page(head=head, before=before))
+    assert article.title == "Ferry back"
+    assert article.published_at is None
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["9999-12-31T23:00:00-0500", "0001-01-01T00:00:00+0500", "0000-01-01T00:00:00+0000"],
+)
+def test_htmldates_format_out_of_range_is_absent(written: str) -> None:
+    # htmldate reports dates from 1995 to today only; the rule holds for any it might give.
+    assert html._published(written) is None
+    assert html._published("2024-06-03T10:15:00+0200") == datetime(2024, 6, 3, 8, 15)
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        '<meta charset="x-bogus">',
+        '<meta charset="\xff\xfe">',
+        '<meta http-equiv="Content-Type" content="text/html; charset=utf-99">',
+        '<meta charset="utf-16">',
+        f'<meta charset="{"a" * 5000}">',
+    ],
+)
+def test_an_unknown_charset_is_no_obstacle(head: str) -> None:
+    article = parse_html(page(head=head).encode("utf-8"))
+    assert [p.text for p in article.paragraphs] == [LEAD]
+
+
+def test_a_huge_attribute_is_no_obstacle() -> None:
+    article = parse_html(page(before=f'<div class="{"a" * 2_000_000}">x</div>'))
+    assert [p.text for p in article.paragraphs] == [LEAD]
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<div>" * 100_000 + "<p>x</p>",  # lxml keeps 255 levels; the text is deeper
+        "<div><span></span></div>" * 2_000,  # nothing but markup
+        "<p>" * 50_000,
+    ],
+)
+def test_a_page_of_markup_is_a_parse_error(markup: str) -> None:
+    with pytest.raises(ParseError):
+        parse_html(f"<html><head></head><body>{markup}</body></html>")
+
+
+def test_every_text_is_storable() -> None:
+    article = read_html(
+        page(
+            head='<link rel="canonical" href="https://e.example/a&#0;b">'
+            '<meta name="author" content="Jo &#27;Smith">',
+            body=f"<p>{LEAD} &#0;&#1;&#27;[31m &#xD800; &#x110000;</p>",
+            lang="EN&#0;",
+        )
+    )
+    (paragraph,) = article.article.paragraphs
+    assert paragraph.text.startswith(LEAD)
+    paragraph.text.encode("utf-8")
+    assert not any(ch in paragraph.text for ch in "\x00\x01\x1b")
+    assert article.article.url == "https://e.example/ab"
+    assert article.author == "Jo Smith"
+    assert article.article.language == "en"
+
+
+def test_values_too_long_for_the_store_are_left_out() -> None:
+    found = read_html(
+        page(
+            head=f'<link rel="canonical" href="https://e.example/{"a" * 3000}">'
+            f'<meta name="author" content="{"x" * 400}">'
+            f'<meta property="og:site_name" content="{"S" * 300}">',
+            lang="x" * 100,
+        ),
+        url="https://e.example/short",
+    )
+    assert found.article.url is None  # the page's own, too long: not another one
+    assert found.author is None and found.article.language is None
+    assert found.article.source_name is None  # no site name: this page gives no host name
+
+
+@pytest.mark.parametrize(
+    ("reference", "read"),
+    [
+        ("&#1;", ""),  # lxml refuses the character: trafilatura dropped the whole page
+        ("&#x1b;[31m", "[31m"),
+        ("&#xFFFE;", "\ufffd"),
+        ("&#12;", ""),  # whitespace: one space between the words, as ever
+        ("&#0;", ""),  # NUL: dropped, as everywhere
+        ("&#xD800;", "\ufffd"),
+        ("&#" + "9" * 30 + ";", "\ufffd"),
+        ("&#65;", "A"),
+    ],
+)
+def test_references_to_characters_lxml_refuses(reference: str, read: str) -> None:
+    body = f"<p>The ferry {reference} sails again. {LEAD}</p>"
+    for markup in (page(body=body), page(body=body).encode("utf-8")):
+        (paragraph,) = parse_html(markup).paragraphs
+        assert paragraph.text == " ".join(f"The ferry {read} sails again. {LEAD}".split())
+
+
+def test_fragments_with_control_characters_are_read() -> None:
+    # lxml refuses text with control characters: a feed's &#1; gave ValueError.
+    assert html_fragment_paragraphs("<p>a\x01b</p><p>\x00</p>") == ("ab",)
+    assert html_fragment_paragraphs("plain\x1b text\n\nnext") == ("plain text", "next")

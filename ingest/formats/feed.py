@@ -20,24 +20,40 @@ common extensions such as ``content:encoded``), copes with broken XML (it sets
   for RFC 3339/ISO 8601), and feedparser's own parse, which knows many more
   odd formats and is always UTC, is the fallback.
 
+Hostile feeds: a time that names no storable moment (year 0 or 10000, the 99th,
+99:99, 9999-12-31 late in a zone west of UTC, an offset of a day) is absent, and
+the entry's next time (updated, created) is tried; feedparser's fallback, which
+rolls numbers out of range over into the next field ("2004-13-45" becomes a day
+in 2005), is only asked about forms the standard library does not know, and only
+believed when the year it finds is written in the date. Character references
+that name no character (``&#xD800;``, ``&#x110000;``, 20 digits), which made
+feedparser's lenient parser raise, are read as U+FFFD, and references to control
+characters as nothing (``ingest.formats.valid_char_refs``); entity declarations are
+never expanded (a "billion laughs" feed keeps its ``&lol9;`` as text). Values that
+are not strings where text belongs are absent, every text is made storable and
+the article fitted to the store (``ingest.normalize.storable_article``); any other
+failure of feedparser is a ``ParseError`` with its reason.
+
 An entry without a title or without any text is not an article and is left
 out; a feed with no entries, or none that is an article, is a ``ParseError``.
 """
 
 from __future__ import annotations
 
+import codecs
 import io
+import re
 from collections.abc import Mapping
-from datetime import datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_tz
 from typing import Any
 
 import feedparser
 
 from ingest.errors import ParseError
-from ingest.formats import FormatArticle, to_utc_naive
+from ingest.formats import FormatArticle, iso_time, valid_char_refs, valid_char_refs_bytes
 from ingest.formats.html import html_fragment_paragraphs
-from ingest.normalize import collapse_whitespace
+from ingest.normalize import collapse_whitespace, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "feed"
@@ -55,7 +71,10 @@ def parse_feed(data: bytes) -> list[FormatArticle]:
     XML declaration or a BOM. It is handed over as a stream, never as a string,
     because feedparser treats a string as a URL to fetch or a file to open.
     """
-    parsed = feedparser.parse(io.BytesIO(data))
+    try:
+        parsed = feedparser.parse(io.BytesIO(_valid_char_refs(data)))
+    except Exception as error:  # a third-party parser on hostile bytes: a rejection, typed
+        raise ParseError(f"unreadable feed ({type(error).__name__}: {error})") from None
     entries: list[Any] = list(parsed.entries)
     if not entries:
         problem = f" ({parsed.bozo_exception})" if parsed.get("bozo") else ""
@@ -78,28 +97,38 @@ def _entry(entry: Any, source: str | None, feed_language: str | None) -> FormatA
     if not title or not body:
         return None
     language = _language(detail.get("language"))
-    article = ParsedArticle(
-        title=title,
-        paragraphs=tuple(ParsedParagraph(text=text, reason=reason) for text in body),
-        layout=NAME,
-        parser_version=VERSION,
-        source_name=source,
-        published_at=_published(entry),
-        url=collapse_whitespace(entry.get("link") or "") or None,
-        language=language or feed_language,
+    article = storable_article(
+        ParsedArticle(
+            title=title,
+            paragraphs=tuple(ParsedParagraph(text=text, reason=reason) for text in body),
+            layout=NAME,
+            parser_version=VERSION,
+            source_name=source,
+            published_at=_published(entry),
+            url=_string(entry.get("link")),
+            language=language or feed_language,
+            guid=_string(entry.get("id")),
+            author=_string(entry.get("author")),
+        )
     )
-    guid = collapse_whitespace(entry.get("id") or "") or None
-    author = collapse_whitespace(entry.get("author") or "") or None
-    return FormatArticle(article=article, guid=guid, author=author)
+    return FormatArticle(article=article, guid=article.guid, author=article.author)
+
+
+def _string(value: object) -> str | None:
+    """A text field as one line, or None when it is empty or not text at all."""
+    return (collapse_whitespace(value) or None) if isinstance(value, str) else None
 
 
 def _body(entry: Any) -> tuple[tuple[str, ...], Mapping[str, Any], str]:
     """The entry's paragraphs from its fullest text (its content, else its summary),
     the feedparser detail they came from, and the reason recorded on each paragraph."""
+    contents = entry.get("content")
     candidates: list[tuple[Mapping[str, Any], str]] = [
-        (detail, "feed entry content") for detail in entry.get("content", [])
+        (detail, "feed entry content")
+        for detail in (contents if isinstance(contents, list) else [])
+        if isinstance(detail, Mapping)
     ]
-    if entry.get("summary_detail") is not None:
+    if isinstance(entry.get("summary_detail"), Mapping):
         candidates.append((entry["summary_detail"], "feed entry summary"))
     for detail, reason in candidates:
         paragraphs = _paragraphs(detail.get("type"), detail.get("value"))
@@ -108,8 +137,8 @@ def _body(entry: Any) -> tuple[tuple[str, ...], Mapping[str, Any], str]:
     return (), {}, ""
 
 
-def _paragraphs(kind: str | None, value: str | None) -> tuple[str, ...]:
-    if not value:
+def _paragraphs(kind: str | None, value: object) -> tuple[str, ...]:
+    if not value or not isinstance(value, str):
         return ()
     if kind in _HTML_TYPES or kind is None:
         return html_fragment_paragraphs(value)
@@ -121,11 +150,11 @@ def _paragraphs(kind: str | None, value: str | None) -> tuple[str, ...]:
     )
 
 
-def _text(detail: Mapping[str, Any] | None, value: str | None) -> str:
+def _text(detail: object, value: object) -> str:
     """A title as one line of text, whether the feed gave it as text or as HTML."""
-    if not value:
+    if not value or not isinstance(value, str):
         return ""
-    kind = detail.get("type") if detail is not None else None
+    kind = detail.get("type") if isinstance(detail, Mapping) else None
     if kind in _HTML_TYPES:
         return " ".join(html_fragment_paragraphs(value))
     return collapse_whitespace(value)
@@ -136,34 +165,117 @@ def _published(entry: Any) -> datetime | None:
 
     Read with ``dict.get``: feedparser's own ``get("updated")`` quietly answers
     with the published time (a deprecated alias) when there is no update time.
+    A time that names no storable moment is absent, and the next one is tried.
     """
     for key in ("published", "updated", "created"):
         raw = dict.get(entry, key)
-        if raw:
-            moment = _read_time(str(raw))
-            if moment is not None:
-                return moment
-        parsed = dict.get(entry, f"{key}_parsed")
-        if parsed:
-            # feedparser's struct_time is already UTC: stored naive as it is.
-            year, month, day, hour, minute, second = parsed[:6]
-            return datetime(year, month, day, hour, minute, second)
+        if not raw or not isinstance(raw, str):
+            continue
+        known, moment = _read_time(raw)
+        if not known:
+            moment = _lenient_time(raw, dict.get(entry, f"{key}_parsed"))
+        if moment is not None:
+            return moment
     return None
 
 
-def _read_time(raw: str) -> datetime | None:
-    """An RFC 822 or ISO 8601 time as a naive datetime (UTC when it has a zone), else None."""
+def _read_time(raw: str) -> tuple[bool, datetime | None]:
+    """An RFC 822 or ISO 8601 time: whether ``raw`` is written as one, and the time as a naive
+    datetime (UTC when it has a zone), None when it names no storable moment."""
     text = raw.strip()
     try:
-        return to_utc_naive(parsedate_to_datetime(text))
-    except (TypeError, ValueError, IndexError):
-        pass
+        parts = parsedate_tz(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        parts = None
+    if parts is not None:
+        return True, _rfc822_time(text, parts)
     try:
-        return to_utc_naive(datetime.fromisoformat(text))
+        return True, iso_time(text)
     except ValueError:
+        return False, None
+
+
+def _rfc822_time(text: str, parts: Any) -> datetime | None:
+    year, month, day, hour, minute, second = (int(v) for v in parts[:6])
+    zone: int | None = parts[9]
+    try:
+        naive = datetime(_written_year(text, year), month, day, hour, minute, second)
+    except (ValueError, OverflowError):
+        return None
+    if zone is None:  # no zone, or "-0000" (RFC 5322: the zone is unknown): as written
+        return naive
+    if abs(zone) >= 24 * 3600:
+        return None
+    try:
+        return naive - timedelta(seconds=zone)
+    except OverflowError:
         return None
 
 
+_DIGITS = re.compile(r"\d+")
+
+
+def _written_year(text: str, year: int) -> int:
+    """The year as written: ``email.utils`` reads every year below 100 as 1969-2068, which
+    is right for "24" (RFC 5322's obsolete two-digit years) but not for "0000" or "0024",
+    four digits that say year 0 (no year: the time is absent) or year 24."""
+    if not 1969 <= year <= 2068:
+        return year
+    runs = _DIGITS.findall(text)
+    if str(year) in runs:
+        return year
+    for run in runs:
+        if 3 <= len(run) <= 9 and int(run) == year % 100:
+            return int(run)
+    return year
+
+
+def _lenient_time(raw: str, parsed: Any) -> datetime | None:
+    """feedparser's reading of a date in a form the standard library does not know (a day
+    without a time, other languages' month names; its struct_time is UTC), when it is a
+    datetime and the date it names is written in ``raw``.
+
+    feedparser rolls fields out of range over into the next ("2004-13-45" is a day in
+    2005, "99999-01-01" one in 9999) and reads some forms wrongly ("2004/01/02" as
+    December 1): its year and day must be numbers of the date, and its month one too,
+    or a month's name.
+    """
+    if not parsed:
+        return None
+    try:
+        year, month, day, hour, minute, second = (int(v) for v in parsed[:6])
+        moment = datetime(year, month, day, hour, minute, second)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    runs = _DIGITS.findall(raw)
+    small = {int(run) for run in runs if len(run) <= 2}
+    year_written = str(year) in runs or f"{year % 100:02d}" in runs
+    month_written = month in small or _MONTH_NAME.search(raw) is not None or not raw.isascii()
+    return moment if year_written and day in small and month_written else None
+
+
+# An English month's name or abbreviation; feedparser's other languages are not ASCII.
+_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
+
+
+_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _valid_char_refs(data: bytes) -> bytes:
+    """``data`` with every character reference to a character XML cannot hold replaced
+    (``ingest.formats.valid_char_refs``). A UTF-16 or UTF-32 feed (which has a BOM to be
+    a feed at all) with references is read through UTF-8 for this."""
+    for bom in _WIDE_BOMS:
+        if data.startswith(bom):
+            text = data.decode("utf-32" if len(bom) == 4 else "utf-16", errors="replace")
+            if "&#" not in text:
+                return data
+            return codecs.BOM_UTF8 + valid_char_refs(text).encode("utf-8", errors="replace")
+    return valid_char_refs_bytes(data)
+
+
 def _language(value: object) -> str | None:
-    tag = str(value or "").strip().replace("_", "-").lower()
+    if not isinstance(value, str):
+        return None
+    tag = collapse_whitespace(value).replace("_", "-").lower()
     return tag or None

@@ -30,6 +30,16 @@ a real time); the site name, else the host name, as the source; the URL the page
 declares (``og:url`` / ``<link rel=canonical>``), else the one given. The
 language is the page's own declaration (``<html lang>``, else a
 ``content-language`` meta tag); nothing is guessed from the words.
+
+Hostile pages: lxml's parser keeps the first 255 levels of nested markup (a page
+whose article is deeper has none), an unknown ``<meta charset>`` falls back to
+another decoding, character references to characters lxml refuses are replaced
+(``ingest.formats.valid_char_refs``), and a time that names no storable moment
+is absent (htmldate itself only reports dates between 1995 and today; a page of
+bytes is decoded as trafilatura would, by its charset). Any failure of trafilatura,
+lxml or htmldate on a page is a ``ParseError`` with its reason, like a page that
+yields no headline or no text; every text is made storable and the article
+fitted to the store (``ingest.normalize.storable_article``).
 """
 
 from __future__ import annotations
@@ -45,10 +55,11 @@ import trafilatura
 from lxml import etree
 from lxml.html import HtmlElement, fragment_fromstring
 from trafilatura.settings import Document
+from trafilatura.utils import decode_file
 
 from ingest.errors import ParseError
-from ingest.formats import FormatArticle, to_utc_naive
-from ingest.normalize import collapse_whitespace
+from ingest.formats import FormatArticle, iso_time, valid_char_refs
+from ingest.normalize import NAME_CHARS, collapse_whitespace, storable, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "html"
@@ -183,22 +194,26 @@ def html_fragment_paragraphs(fragment: str) -> tuple[str, ...]:
 
     Parsed with lxml's HTML parser, which copes with the tag soup feeds carry;
     text with no markup at all comes back as one paragraph per blank-line
-    separated block.
+    separated block. Made storable first (``ingest.normalize.storable``): lxml
+    refuses text with control characters, which a feed's ``&#1;`` gives.
     """
+    fragment = storable(fragment)
     if not fragment.strip():
         return ()
     try:
         root = fragment_fromstring(fragment, create_parent="div")
-    except etree.ParserError:
-        return ()
+    except (etree.ParserError, ValueError):
+        return _text_paragraphs(fragment)
     if len(root) == 0:
         # Plain text: its blank lines are the only paragraph marks it has.
-        return tuple(
-            text
-            for part in re.split(r"\n\s*\n", root.text or "")
-            if (text := collapse_whitespace(part))
-        )
+        return _text_paragraphs(root.text or "")
     return tuple(block.text for block in text_blocks(root, HTML_MARKUP))
+
+
+def _text_paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(
+        paragraph for part in re.split(r"\n\s*\n", text) if (paragraph := collapse_whitespace(part))
+    )
 
 
 def parse_html(html: str | bytes, url: str | None = None) -> ParsedArticle:
@@ -215,7 +230,20 @@ def read_html(html: str | bytes, url: str | None = None) -> FormatArticle:
     own canonical URL wins over it. Raises ``ParseError`` when the page holds no article text
     or no headline.
     """
-    tree = trafilatura.load_html(html)
+    try:
+        return _read_html(html, url)
+    except ParseError:
+        raise
+    except Exception as error:  # third-party parsers on hostile markup: a rejection, typed
+        raise ParseError(f"unreadable HTML page ({type(error).__name__}: {error})") from None
+
+
+def _read_html(html: str | bytes, url: str | None) -> FormatArticle:
+    # Decoded as trafilatura.load_html would (it honours the page's charset), so that
+    # references to characters lxml refuses can be replaced first: one "&#1;" made
+    # trafilatura drop the whole page.
+    text = html if isinstance(html, str) else decode_file(html)
+    tree = trafilatura.load_html(valid_char_refs(text))
     if tree is None:
         raise ParseError("not an HTML page (nothing to parse)")
     language = _declared_language(tree)
@@ -244,18 +272,25 @@ def read_html(html: str | bytes, url: str | None = None) -> FormatArticle:
     )
     if not paragraphs:
         raise ParseError("no article text found in the HTML page")
-    article = ParsedArticle(
-        title=title,
-        paragraphs=paragraphs,
-        layout=NAME,
-        parser_version=VERSION,
-        source_name=_source_name(meta),
-        published_at=_published(meta.date),
-        url=meta.url or url,
-        language=language,
+    article = storable_article(
+        ParsedArticle(
+            title=title,
+            paragraphs=paragraphs,
+            layout=NAME,
+            parser_version=VERSION,
+            source_name=_source_name(meta),
+            published_at=_published(meta.date),
+            url=_string(meta.url) or _string(url),
+            language=language,
+            author=_string(meta.author),
+        )
     )
-    author = collapse_whitespace(meta.author) if meta.author else None
-    return FormatArticle(article=article, author=author or None)
+    return FormatArticle(article=article, author=article.author)
+
+
+def _string(value: object) -> str | None:
+    """A metadata field as one line of text, or None when it is empty or not text."""
+    return (collapse_whitespace(value) or None) if isinstance(value, str) else None
 
 
 def _extract(
@@ -290,17 +325,18 @@ def _source_name(meta: Document) -> str | None:
     A source is a publication: authors would make one source per writer.
     """
     for value in (meta.sitename, meta.hostname):
-        if value and (name := collapse_whitespace(str(value))):
+        name = _string(value)
+        if name and len(name) <= NAME_CHARS:  # else the host name: a longer one is no name
             return name
     return None
 
 
 def _published(value: str | None) -> datetime | None:
     """htmldate's timestamp as a naive datetime: UTC when the page gave a zone, else as written."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     try:
-        return to_utc_naive(datetime.fromisoformat(value))
+        return iso_time(value)
     except ValueError:
         return None
 
@@ -312,7 +348,7 @@ def _declared_language(tree: HtmlElement) -> str | None:
         "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"
     )
     for value in candidates:
-        tag = str(value or "").strip().split(",")[0].strip().replace("_", "-").lower()
+        tag = collapse_whitespace(str(value or "")).split(",")[0].strip().replace("_", "-")
         if tag:
-            return tag
+            return tag.lower()
     return None

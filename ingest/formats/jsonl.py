@@ -11,6 +11,15 @@ converted to UTC and stored naive, one without is kept as written),
 ``source``, ``url`` and ``language`` are optional strings (``null`` counts as
 absent); other keys are ignored, so exports with extra fields still load.
 
+Hostile records: a number of any size (``int`` refuses more than 4,300 digits),
+``1e400``, ``NaN`` and ``Infinity`` are read without error (numbers are never
+stored: in ``title`` they are the usual "must be a string"); nesting too deep for
+the parser is a bad line; an ISO 8601 ``published_at`` that names no storable
+moment (year 0 or 10000, month 13, 9999-12-31 late in a zone west of UTC) leaves
+the time absent and keeps the article; every text is made storable (lone
+surrogates from ``"\ud800"`` escapes become U+FFFD, NUL and other control
+characters are dropped) and fitted to the store (``storable_article``).
+
 A file is a batch of independent records, so one bad line must not cost the
 others: every line gives either its article or a ``ParseError`` that names
 the line ("line 7: missing 'text'"), and the caller decides what to do with
@@ -26,8 +35,8 @@ from datetime import datetime
 from typing import Any
 
 from ingest.errors import ParseError
-from ingest.formats import to_utc_naive
-from ingest.normalize import collapse_whitespace
+from ingest.formats import iso_time
+from ingest.normalize import collapse_whitespace, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "jsonl"
@@ -37,6 +46,17 @@ __all__ = ["NAME", "VERSION", "parse_jsonl", "parse_record"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _OPTIONAL_STRINGS = ("source", "url", "language")
+# int() refuses a string of more digits than this (sys.get_int_max_str_digits()'s default).
+_INT_DIGITS = 4300
+
+
+def _number(digits: str) -> int | float:
+    """A JSON integer as json reads it, or a float (inf past 1e308) when it is too long for
+    int(): such a number is never an article's field, but it must not cost the record."""
+    return int(digits) if len(digits) <= _INT_DIGITS else float(digits)
+
+
+_DECODER = json.JSONDecoder(parse_int=_number)
 
 
 def parse_jsonl(text: str) -> list[tuple[int, ParsedArticle | ParseError]]:
@@ -60,7 +80,7 @@ def parse_jsonl(text: str) -> list[tuple[int, ParsedArticle | ParseError]]:
 def parse_record(line: str) -> ParsedArticle:
     """One JSON Lines record as an article; ``ParseError`` says what is wrong with it."""
     try:
-        record: Any = json.loads(line)
+        record: Any = _DECODER.decode(line)
     except json.JSONDecodeError as error:
         raise ParseError(f"invalid JSON ({error.msg} at column {error.colno})") from None
     except RecursionError:
@@ -78,15 +98,17 @@ def parse_record(line: str) -> ParsedArticle:
     if not paragraphs:
         raise ParseError("empty 'text'")
     source, url, language = (_optional_string(record, key) for key in _OPTIONAL_STRINGS)
-    return ParsedArticle(
-        title=title,
-        paragraphs=paragraphs,
-        layout=NAME,
-        parser_version=VERSION,
-        source_name=source,
-        published_at=_published(record),
-        url=url,
-        language=language.lower() if language else None,
+    return storable_article(
+        ParsedArticle(
+            title=title,
+            paragraphs=paragraphs,
+            layout=NAME,
+            parser_version=VERSION,
+            source_name=source,
+            published_at=_published(record),
+            url=url,
+            language=language.lower() if language else None,
+        )
     )
 
 
@@ -113,9 +135,16 @@ def _published(record: dict[str, Any]) -> datetime | None:
     if value is None:
         return None
     try:
-        return to_utc_naive(datetime.fromisoformat(value))
+        return iso_time(value)
     except ValueError:
-        raise ParseError(f"'published_at' is not an ISO 8601 time: {value!r}") from None
+        raise ParseError(f"'published_at' is not an ISO 8601 time: {_excerpt(value)}") from None
+
+
+def _excerpt(value: str, chars: int = 60) -> str:
+    """``value`` quoted for an error message, cut when long: the message is stored."""
+    if len(value) <= chars:
+        return repr(value)
+    return f"{value[:chars]!r}... ({len(value):,} characters)"
 
 
 def _json_type(value: object) -> str:
