@@ -11,7 +11,7 @@ Shape and value are two questions. ``read_*`` says whether a line has the shape
 of a temperature, a date or a time (``None`` when it has not) and gives its
 value, which is ``None`` when the numbers are out of range: a year outside
 1..9999, the 99th of a month, ``99:99``, a temperature of 5,000 digits or beyond
-±100 °C. A page whose top bar or footer holds such a line is still read as that
+±150 °C. A page whose top bar or footer holds such a line is still read as that
 layout, the line is still chrome, and only that field is left empty.
 ``parse_*`` gives the value alone.
 
@@ -155,8 +155,9 @@ _TEMPERATURE = re.compile(
     re.IGNORECASE,
 )
 #: The most a page's temperature can be, either side of zero, in °C: beyond it the
-#: number is not a weather reading (the records on Earth are -89 °C and +57 °C).
-MAX_CELSIUS = 100.0
+#: number is not a weather reading (the records on Earth are -89 °C and +57 °C; the
+#: margin is wide, tests/test_mangled.py reads top bars of up to 115 °C).
+MAX_CELSIUS = 150.0
 # Digits a number may have before it is out of range whatever it says: int() refuses
 # more than 4,300 of them, and no date, time or temperature field has more than 4.
 _MAX_DIGITS = 9

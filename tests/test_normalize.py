@@ -164,8 +164,9 @@ def test_parse_temperature_refuses_other_lines(line: str) -> None:
 OUT_OF_RANGE_TEMPERATURES = [
     "1" * 5000 + " C",  # int() refuses 4,300 digits; float() makes it inf
     "9" * 400 + ".5 F",
-    "101 C",  # beyond MAX_CELSIUS, either way
-    "-100.1 C",
+    "151 C",  # beyond MAX_CELSIUS, either way
+    "-150.1 C",
+    "303 F",
     "300 °C",
     "-459.67 F",  # absolute zero is no weather
     "999 F",
@@ -180,7 +181,7 @@ def test_a_temperature_out_of_range_has_the_shape_but_no_value(line: str) -> Non
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("100 C", 100.0), ("-100 C", -100.0), ("212 F", 100.0), ("-0 C", 0.0), ("\u22120.0 F", -17.8)],
+    [("150 C", 150.0), ("-150 C", -150.0), ("302 F", 150.0), ("-0 C", 0.0), ("\u22120.0 F", -17.8)],
 )
 def test_a_temperature_at_the_limits(line: str, expected: float) -> None:
     reading = read_temperature(line)
