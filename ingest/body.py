@@ -39,6 +39,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.body_features import Block, boilerplate, collapse, measure, split_blocks
+from ingest.normalize import storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.stopwords import STOPWORDS
 
@@ -320,7 +321,8 @@ def parse(text: str) -> ParsedArticle:
 
     The title is the detected headline; without one, the first non-empty line
     of the text (or "(untitled)" for a text with no visible characters), so it
-    is never empty.
+    is never empty. Texts are storable (``collapse``) and fitted to the store
+    (``ingest.normalize.storable_article``: a paragraph of megabytes is cut in pieces).
     """
     title_at, labels = classify(text)
     if title_at is not None:
@@ -333,7 +335,8 @@ def parse(text: str) -> ParsedArticle:
         for i, lb in enumerate(labels)
         if i != title_at
     )
-    return ParsedArticle(title=title, paragraphs=paragraphs, layout=NAME, parser_version=VERSION)
+    article = ParsedArticle(title=title, paragraphs=paragraphs, layout=NAME, parser_version=VERSION)
+    return storable_article(article)
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.normalize import fold_case
+from ingest.normalize import fold_case, storable
 from ingest.stopwords import STOPWORDS
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
@@ -60,16 +60,19 @@ def split_blocks(text: str) -> list[str]:
 
     Why: the dump format puts one block element per block, so blank lines are
     the only structure we get. A BOM, CRLF/CR line ends and whitespace-only lines
-    are normalised first so they cannot merge or split blocks by accident.
+    are normalised first so they cannot merge or split blocks by accident, and
+    the text is made storable (``ingest.normalize.storable``), so that a line of
+    control characters is a blank line too.
     """
-    clean = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
+    clean = storable(text).replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
     return [b.strip() for b in _BLANK_LINE.split(clean) if b.strip()]
 
 
 def collapse(text: str) -> str:
-    """Strip a block and collapse every whitespace run (newlines too) to one space."""
+    """Strip a block and collapse every whitespace run (newlines too) to one space; made
+    storable too (``ingest.normalize.storable``: no control characters or surrogates)."""
     # str.split() splits on exactly the characters ``\s`` matches, and faster than a regex.
-    return " ".join(text.split())
+    return " ".join(storable(text).split())
 
 
 def measure(index: int, raw: str) -> Block:
@@ -279,15 +282,18 @@ BOILERPLATE: tuple[Boilerplate, ...] = (
     Boilerplate(
         "byline",
         "author's e-mail address or handle",
-        _rx(r"^(?:\S+@\S+\.\w+|@\w+)$"),
+        # No @ before the first: "\S+@" would try every @ of a long run of them in turn.
+        _rx(r"^(?:[^\s@]+@\S+\.\w+|@\w+)$"),
         max_words=8,
     ),
     Boilerplate(
         "chrome",
         "contact address or feedback request",
         _rx(
-            r"(?:[\w.+-]+@[\w-]+\.[\w.]+|\bsend (?:us )?(?:your |any )?(?:comments|questions"
-            r"|tips|feedback|corrections)\b)"
+            # an address bounded as addresses are (64 before the @, 63 a label): unbounded,
+            # a long run of letters before an @ cost one pass per letter
+            r"(?:[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]+"
+            r"|\bsend (?:us )?(?:your |any )?(?:comments|questions|tips|feedback|corrections)\b)"
         ),
         max_words=30,
         clues=("@", "send "),

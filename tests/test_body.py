@@ -367,3 +367,46 @@ def test_any_text_parses_into_labelled_blocks(parts: list[str]) -> None:
     assert len(article.paragraphs) == len(split_blocks(text)) - (title_at is not None)
     assert all(p.kind in KINDS and p.reason for p in article.paragraphs)
     assert all(p.text == collapse(p.text) and p.text for p in article.paragraphs)
+
+
+# --- hostile text -------------------------------------------------------------------------
+
+
+def test_control_characters_and_surrogates_are_not_kept() -> None:
+    text = (
+        "Ferry back\x1b[0m on the water\n\n\x00\x01\n\x7f\n\n"
+        "The ferry sails again\x00 from Monday, the council said on \ud800 Friday.\n\n"
+        "It was repaired over the winter, and the work cost more than planned."
+    )
+    article = body.parse(text)
+    assert article.title == "Ferry back[0m on the water"
+    assert body_texts(article) == [
+        "The ferry sails again from Monday, the council said on \ufffd Friday.",
+        "It was repaired over the winter, and the work cost more than planned.",
+    ]
+    assert len(split_blocks(text)) == 3  # a line of control characters is a blank line
+    assert collapse("a\x00 b\x9b\udfff") == "a b\ufffd"
+
+
+def test_a_paragraph_of_megabytes_is_kept_in_pieces() -> None:
+    line = "The ferry sails again, the council said. " * 50_000  # 2 MB, no newline
+    article = body.parse("Ferry back\n\n" + line)
+    assert article.title == "Ferry back"
+    texts = body_texts(article)
+    assert len(texts) >= 20 and all(len(t) <= 100_000 for t in texts)
+    assert " ".join(texts).split() == line.split()
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a" * 1_000_000 + "@b", None),  # an @ after a megabyte of letters: one pass
+        ("Write to " + "a" * 100 + "@example.com", "contact address or feedback request"),
+        ("@" * 1_000_000 + ".", None),
+        ("jane.doe@example.com", "author's e-mail address or handle"),
+        ("@janedoe", "author's e-mail address or handle"),
+    ],
+)
+def test_address_rules_on_long_runs(text: str, reason: str | None) -> None:
+    rule = boilerplate(measure(0, text))
+    assert (rule.reason if rule else None) == reason

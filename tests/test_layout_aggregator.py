@@ -379,3 +379,110 @@ def test_top_bar_city_needs_a_date_after_it_or_the_temperature_before_it() -> No
     top = aggregator.parse_top_bar([["3 C"], ["Rome"], ["Text."]])
     assert top == aggregator.TopBar(3.0, None, None, 1)
     assert aggregator.parse_top_bar([["Headline"], ["Text."]]) is None
+
+
+# --- values out of range, hostile text ---------------------------------------------
+
+FULL = fixture("full.txt")
+
+
+@pytest.fixture(scope="module")
+def full() -> ParsedArticle:
+    return aggregator.parse(FULL)
+
+
+@pytest.mark.parametrize(
+    ("written", "replacement", "field"),
+    [
+        ("14.5 C", "1" * 5000 + " C", "page_temperature_c"),  # int() refuses 4,300 digits
+        ("14.5 C", "9" * 400 + ".5 F", "page_temperature_c"),  # float() makes it inf
+        ("14.5 C", "300 C", "page_temperature_c"),  # beyond ±150 °C: no weather
+        ("14.5 C", "-459.67 F", "page_temperature_c"),
+        ("Wednesday, March 12, 2025", "Wednesday, March 12, 0000", "page_date"),
+        ("Wednesday, March 12, 2025", "March 12, 99999", "page_date"),
+        ("Wednesday, March 12, 2025", "Wednesday, March 99, 2025", "page_date"),
+        ("Wednesday, March 12, 2025", "February 30, 2025", "page_date"),
+        ("Wednesday, March 12, 2025", "March 12, " + "2" * 5000, "page_date"),
+        ("Wednesday, March 12, 2025", "2025-13-45", "page_date"),
+        ("March 11, 2025 at 07:45PM", "March 11, 2025 at 99:99", "published_at"),
+        ("March 11, 2025 at 07:45PM", "March 11, 2025 at 13:45PM", "published_at"),
+        ("March 11, 2025 at 07:45PM", "March 11, 0000 at 07:45PM", "published_at"),
+        ("March 11, 2025 at 07:45PM", "March 99, 2025 at 07:45PM", "published_at"),
+        ("March 11, 2025 at 07:45PM", "March 11, 2025 at " + "1" * 5000 + ":00", "published_at"),
+        ("March 11, 2025 at 07:45PM", "March 11, 99999 at 07:45PM", "published_at"),
+    ],
+)
+def test_a_value_out_of_range_empties_its_field_and_nothing_else(
+    full: ParsedArticle, written: str, replacement: str, field: str
+) -> None:
+    text = FULL.replace(written, replacement)
+    assert aggregator.matches(text)
+    article = aggregator.parse(text)
+    assert getattr(article, field) is None
+    assert getattr(full, field) is not None
+    others = ("title", "source_name", "source_category", "page_location", "translations")
+    others += tuple(f for f in ("published_at", "page_date", "page_temperature_c") if f != field)
+    for name in others:
+        assert getattr(article, name) == getattr(full, name), name
+    # the line is still the top bar's or the footer's: the blocks are read as before
+    assert [(p.kind, p.reason) for p in article.paragraphs] == [
+        (p.kind, p.reason) for p in full.paragraphs
+    ]
+    assert body(article) == body(full)
+
+
+def test_a_page_of_extremes_only_is_still_read() -> None:
+    text = (
+        "1" * 5000 + " C\nDelhi\nSunday, February 9, 0000\n\nHeadline here\n\nBody text.\n\n"
+        "May 28, 99999 at 99:99AM\nby DailyNK(North Korean Media)\n"
+    )
+    assert aggregator.matches(text)
+    article = aggregator.parse(text)
+    assert (article.title, body(article)) == ("Headline here", ["Body text."])
+    assert (article.page_temperature_c, article.page_date, article.published_at) == (
+        None,
+        None,
+        None,
+    )
+    assert (article.page_location, article.source_name) == ("Delhi", "DailyNK")
+
+
+def test_negative_zero_is_zero(full: ParsedArticle) -> None:
+    for written in ("-0 C", "\u22120.0 C", "-0.04 C"):
+        article = aggregator.parse(FULL.replace("14.5 C", written))
+        assert str(article.page_temperature_c) == "0.0"
+
+
+def test_control_characters_and_surrogates_are_not_kept() -> None:
+    text = FULL.replace("Officials said", "Officials\x00 said\x1b[0m \ud800").replace(
+        "Read in Portuguese", "\x00\x01\n\x7f\n\nRead in Portuguese"
+    )
+    article = aggregator.parse(text)
+    assert article.translations == ("Portuguese",)
+    for p in article.paragraphs:
+        p.text.encode("utf-8")
+        assert p.text and not re.search("[\x00-\x08\x0e-\x1f\x7f]", p.text)
+    assert body(article)[1].startswith("Officials said[0m \ufffd the repairs")
+
+
+def test_a_body_line_of_megabytes_is_kept_in_pieces() -> None:
+    line = "The ferry sails again, the council said. " * 50_000  # 2 MB, no newline
+    article = aggregator.parse(FULL.replace("Officials said", line + "\n\nOfficials said"))
+    pieces = [p.text for p in article.paragraphs if p.text.startswith("The ferry sails")]
+    assert len(pieces) >= 20
+    assert all(len(piece) <= 100_000 for piece in pieces)
+    assert " ".join(pieces).split() == line.split()
+    assert article.title == "Harbour ferry service to resume after winter repairs"
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "reason"),
+    [
+        ("x" * 1_000_000 + "@b", None),  # an @ after a megabyte of letters: one pass
+        ("@" * 1_000_000 + ".", None),
+        ("Write to " + "a" * 100 + "@example.com about it.", "email address"),
+        ("Please send any comments to the desk.", "send comments"),
+    ],
+)
+def test_standing_phrases_on_long_runs(paragraph: str, reason: str | None) -> None:
+    assert aggregator.standing_phrase(paragraph) == reason

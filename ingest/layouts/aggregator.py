@@ -15,9 +15,14 @@ A page reads, top to bottom (blocks separated by blank lines)::
     ...
 
 Any part may be missing (no top bar, no footer in a truncated capture, no
-city...). The parser relies on structure rather than on the words of any one
-source: the footer time line is the anchor after which nothing is the
-article's body; before it, only blocks with a closed, generic shape (share
+city...). A part whose numbers are out of range (a year 0 or 99999, the 99th,
+99:99, a temperature of 5,000 digits or of 300 °C) is still that part of the page:
+its line is chrome as usual and only its field is left empty
+(``ingest.normalize.read_*`` tell a line's shape from its value).
+
+The parser relies on structure rather than on the words of any one source:
+the footer time line is the anchor after which nothing is the article's
+body; before it, only blocks with a closed, generic shape (share
 buttons, a translation link, a known sidebar heading, a standing-text phrase
 at the very end of the body) are taken out of the body. When in doubt a block
 stays body, because the store's cross-corpus boilerplate rule can still demote
@@ -28,16 +33,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from ingest.normalize import (
+    Reading,
     collapse_whitespace,
     fold_case,
     parse_byline,
     parse_footer_time,
-    parse_page_date,
-    parse_temperature,
+    read_footer_time,
+    read_page_date,
+    read_temperature,
+    storable,
+    storable_article,
 )
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -73,8 +82,9 @@ _MAX_CITY_CHARS = 40
 
 
 def _split_lines(text: str) -> list[str]:
-    """Lines without BOM, line ends or surrounding whitespace ('' for blank lines)."""
-    return [line.strip() for line in text.replace("\ufeff", "").splitlines()]
+    """Lines without BOM, line ends or surrounding whitespace ('' for blank lines), made
+    storable first: a line of nothing but control characters is a blank line."""
+    return [line.strip() for line in storable(text).replace("\ufeff", "").splitlines()]
 
 
 def _split_blocks(lines: Sequence[str]) -> list[list[str]]:
@@ -97,17 +107,26 @@ def _split_blocks(lines: Sequence[str]) -> list[list[str]]:
 
 @dataclass(frozen=True)
 class TopBar:
-    """What the top bar said, and how many leading non-blank lines it used."""
+    """What the top bar said, and how many leading non-blank lines it used.
+
+    ``temperature_line`` and ``date_line`` say that the bar has such a line even when
+    its value is out of range (the field is then None); they are not compared, so a
+    bar equals one built from its values alone.
+    """
 
     temperature_c: float | None
     location: str | None
     page_date: date | None
     lines_used: int
+    temperature_line: bool = field(default=False, compare=False)
+    date_line: bool = field(default=False, compare=False)
 
     @property
     def complete(self) -> bool:
-        """Temperature and date both present: on its own enough to recognise the layout."""
-        return self.temperature_c is not None and self.page_date is not None
+        """Temperature and date lines both present: on their own enough to recognise the
+        layout, whether or not their values are in range."""
+        has_temperature = self.temperature_c is not None or self.temperature_line
+        return has_temperature and (self.page_date is not None or self.date_line)
 
 
 def _looks_like_city(line: str) -> bool:
@@ -131,9 +150,9 @@ def parse_top_bar(blocks: Sequence[Sequence[str]]) -> TopBar | None:
     """
     # (text, block index) for the first few non-blank lines.
     lines = [(line, b) for b, block in enumerate(blocks) for line in block][:_TOP_BAR_LINES]
-    temperature: float | None = None
+    temperature: Reading[float] | None = None
     location: str | None = None
-    page_date: date | None = None
+    page_date: Reading[date] | None = None
     used = 0
     while used < len(lines):
         line, block = lines[used]
@@ -142,19 +161,19 @@ def parse_top_bar(blocks: Sequence[Sequence[str]]) -> TopBar | None:
         if (
             temperature is None
             and (location is None or page_date is not None)
-            and (t := parse_temperature(line)) is not None
+            and (t := read_temperature(line)) is not None
         ):
             temperature = t
-        elif page_date is None and (d := parse_page_date(line)) is not None:
+        elif page_date is None and (d := read_page_date(line)) is not None:
             page_date = d
         elif (
             location is None
             and page_date is None
             and _looks_like_city(line)
-            and parse_footer_time(line) is None
+            and read_footer_time(line) is None
         ):
             after = lines[used + 1] if used + 1 < len(lines) else None
-            date_follows = after is not None and parse_page_date(after[0]) is not None
+            date_follows = after is not None and read_page_date(after[0]) is not None
             # the last line of the temperature's own block: the blank line after it ends the bar
             ends_temperature_block = (
                 temperature is not None
@@ -170,7 +189,14 @@ def parse_top_bar(blocks: Sequence[Sequence[str]]) -> TopBar | None:
         used += 1
     if temperature is None and page_date is None:
         return None
-    return TopBar(temperature, location, page_date, used)
+    return TopBar(
+        temperature.value if temperature is not None else None,
+        location,
+        page_date.value if page_date is not None else None,
+        used,
+        temperature_line=temperature is not None,
+        date_line=page_date is not None,
+    )
 
 
 def _drop_lines(blocks: Sequence[Sequence[str]], count: int) -> list[list[str]]:
@@ -279,7 +305,9 @@ def is_sidebar_heading(line: str) -> bool:
 _STANDING_PHRASES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (reason, clues, re.compile(pattern, re.IGNORECASE))
     for reason, clues, pattern in (
-        ("email address", ("@",), r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),
+        # Bounded as e-mail addresses are (64 characters before the @, 63 a label), so
+        # that a long run of letters before an @ costs one pass, not one per letter.
+        ("email address", ("@",), r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"),
         (
             "send comments",
             ("send ",),
@@ -376,7 +404,7 @@ def _is_chrome_line(block: Sequence[str], i: int) -> bool:
     used to split a body paragraph in three (found by tests/test_mangled.py).
     """
     line = block[i]
-    if parse_footer_time(line) is not None:
+    if _is_time_line(line):
         return True
     if not (
         parse_translation_link(line) is not None or is_sidebar_heading(line) or is_share_line(line)
@@ -386,9 +414,14 @@ def _is_chrome_line(block: Sequence[str], i: int) -> bool:
     return not after[:1].islower()
 
 
+def _is_time_line(text: str) -> bool:
+    """A footer time line, whether or not its date and time are in range."""
+    return read_footer_time(text) is not None
+
+
 def _footer_index(texts: Sequence[str]) -> int | None:
     """Index of the footer time line: the first one next to a byline, else the first one."""
-    times = [i for i, text in enumerate(texts) if parse_footer_time(text) is not None]
+    times = [i for i, text in enumerate(texts) if _is_time_line(text)]
     for i in times:
         neighbours = [*texts[max(0, i - 1) : i], *texts[i + 1 : i + 2]]
         if any(parse_byline(n) is not None for n in neighbours):
@@ -404,7 +437,7 @@ def _has_footer_pair(lines: Sequence[str]) -> bool:
     """
     content = [line for line in lines if line]
     return any(
-        parse_footer_time(line) is not None and parse_byline(after) is not None
+        _is_time_line(line) and parse_byline(after) is not None
         for line, after in zip(content, content[1:], strict=False)
     )
 
@@ -424,9 +457,7 @@ def matches(text: str) -> bool:
     if _has_footer_pair(lines):
         return True
     return top is not None and any(
-        parse_translation_link(line) is not None or parse_footer_time(line) is not None
-        for line in lines
-        if line
+        parse_translation_link(line) is not None or _is_time_line(line) for line in lines if line
     )
 
 
@@ -524,16 +555,18 @@ def parse(text: str) -> ParsedArticle:
         ParsedParagraph(piece, kind, reason)
         for piece, (kind, reason) in zip(texts, kinds, strict=True)
     )
-    return ParsedArticle(
-        title=title,
-        paragraphs=paragraphs,
-        layout=NAME,
-        parser_version=VERSION,
-        source_name=source[0] if source else None,
-        source_category=source[1] if source else None,
-        published_at=published_at,
-        page_date=top.page_date if top else None,
-        page_location=top.location if top else None,
-        page_temperature_c=top.temperature_c if top else None,
-        translations=tuple(translations),
+    return storable_article(
+        ParsedArticle(
+            title=title,
+            paragraphs=paragraphs,
+            layout=NAME,
+            parser_version=VERSION,
+            source_name=source[0] if source else None,
+            source_category=source[1] if source else None,
+            published_at=published_at,
+            page_date=top.page_date if top else None,
+            page_location=top.location if top else None,
+            page_temperature_c=top.temperature_c if top else None,
+            translations=tuple(translations),
+        )
     )
