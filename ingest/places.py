@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -200,9 +200,14 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
     if not hits:
         return []
     hits.sort(key=lambda h: (h[0] - h[1], h[0]))  # longest first, then leftmost
+    # Which characters a taken hit covers: a hit is free when none of its own are covered.
+    # (Comparing each hit with every taken one cost hits x taken: minutes for a long list.)
+    covered = bytearray(len(text))
     taken: list[tuple[int, int, str]] = []
     for hit in hits:
-        if all(hit[1] <= s or hit[0] >= e for s, e, _ in taken):
+        start, end, _ = hit
+        if covered.find(1, start, end) == -1:
+            covered[start:end] = b"\x01" * (end - start)
             taken.append(hit)
     taken.sort()
     spans = []
@@ -295,15 +300,16 @@ def _in_list_of_names(span: _Span, text: str, gazetteer: Gazetteer) -> bool:
     )
 
 
-def _followed_by_place_of(span: _Span, spans: Sequence[_Span], text: str) -> set[str]:
-    """Country codes of a region or country written right after ', ' (Houston, Texas)."""
-    for other in spans:
-        if other.start == span.end + 2 and text[span.end : other.start] == ", ":
-            return {
-                e.place.country_code
-                for e in other.entries
-                if e.place.country_code and e.place.kind in ("country", "region")
-            }
+def _followed_by_place_of(span: _Span, starts: Mapping[int, _Span], text: str) -> set[str]:
+    """Country codes of a region or country written right after ', ' (Houston, Texas);
+    ``starts`` has the paragraph's spans by where they start."""
+    other = starts.get(span.end + 2)
+    if other is not None and text[span.end : other.start] == ", ":
+        return {
+            e.place.country_code
+            for e in other.entries
+            if e.place.country_code and e.place.kind in ("country", "region")
+        }
     return set()
 
 
@@ -323,10 +329,26 @@ def _kind_rank(entry: Entry) -> int:
     return 2
 
 
+@dataclass(frozen=True)
+class _Regions:
+    """The states and provinces an article names, as seen from one name in it: those that
+    other names name (a name cannot support its own reading). A set's ``in``, without a
+    set built for each name, which cost names x regions."""
+
+    named: Mapping[tuple[str, str], set[str]]
+    surface: str
+
+    def __contains__(self, key: object) -> bool:
+        surfaces = self.named.get(key) if isinstance(key, tuple) else None
+        if not surfaces:
+            return False
+        return len(surfaces) > 1 or self.surface not in surfaces
+
+
 def _choose(
     entries: Sequence[Entry],
     support: Counter[str],
-    regions: set[tuple[str, str]],
+    regions: Container[tuple[str, str]],
     gazetteer: Gazetteer,
 ) -> Entry:
     """The reading the article supports, then the weightier kind, then the bigger city.
@@ -441,14 +463,15 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     mentions: list[Mention] = []
     previous_end: dict[int, int] = {}
     previous_country: dict[int, str | None] = {}
+    starts = [{s.start: s for s in spans} for spans in per_paragraph]
     for span, entries in kept:
         text = paragraphs[span.paragraph_index]
-        regions = {k for k, surfaces in named_regions.items() if surfaces - {span.surface}}
+        regions = _Regions(named_regions, span.surface)
         prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
         located = prev_lower in PREPOSITIONS and not span.sentence_initial
         strongly_located = prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial
         possessive = text.startswith(("'s", "’s"), span.end)
-        trailing = _followed_by_place_of(span, per_paragraph[span.paragraph_index], text)
+        trailing = _followed_by_place_of(span, starts[span.paragraph_index], text)
         last_end = previous_end.get(span.paragraph_index)
         in_list = last_end is not None and text[last_end : span.start] in LIST_GAPS
         contained = [e for e in entries if e.place.country_code in trailing]

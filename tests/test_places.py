@@ -242,6 +242,23 @@ def test_offsets_point_at_the_surface() -> None:
     assert len(kyiv) == 1  # two spellings, one place
 
 
+def test_a_paragraph_naming_thousands_of_places_gives_every_mention() -> None:
+    # Each hit used to be compared with every hit taken before it, and each kept name
+    # with every region and every other name of its paragraph: minutes for such a list.
+    names = ["Paris", "Houston, Texas", "New York", "York", "Lisbon", "Georgia", "Atlanta"]
+    short = " ".join(f"They flew to {name} and back." for name in names)
+    text = " ".join([short] * 1000)
+    mentions = find_mentions([text])
+    for mention in mentions:
+        assert text[mention.start : mention.end] == mention.surface
+    surfaces = [m.surface for m in mentions]
+    assert surfaces == ["Paris", "Houston", "Texas", "New York", "York", "Lisbon", "Georgia",
+                        "Atlanta"] * 1000  # fmt: skip
+    assert mentions[: len(mentions) // 1000] == find_mentions([short])
+    georgia = {m.place.kind for m in mentions if m.surface == "Georgia"}
+    assert georgia == {"region"}  # the state, with Atlanta named: as in a short article
+
+
 def test_no_paragraphs_and_no_places() -> None:
     assert find_mentions([]) == []
     assert find_mentions(["", "Nothing to see here, said the spokesman."]) == []
