@@ -36,6 +36,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ BATCH_BYTES = 8 * 1024 * 1024
 # even in the middle of a batch: a batch's bytes on disk say little of what its files
 # unpack or parse to (a 300 KB .txt.gz of 200 MB). Page dumps never come near it.
 WRITE_BYTES = 32 * 1024 * 1024
-# Below this many files, starting worker processes costs more than it saves.
+# Below this many files, more than one worker process costs more than it saves.
 POOL_THRESHOLD = 64
 
 
@@ -79,7 +80,8 @@ def run(
     """Ingest ``origins`` (file paths, or ``-``), yielding what happened to each, in order.
 
     ``workers``: processes that read, parse and write (None: one per core
-    when there are enough files; 0: all of it in this process). Each batch is
+    when there are enough files, else one; 0: all of it in this process, with
+    no time limit and no surviving a crash). Each batch is
     committed as soon as it is written; ``stop()`` is asked between batches,
     and then the batch being written is finished and no other is written, so
     an interrupted ingest keeps whole batches and a rerun completes the rest
@@ -90,7 +92,9 @@ def run(
     """
     if workers is None:
         many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
-        workers = (os.cpu_count() or 1) if many else 0
+        # Even one worker process is worth having: its parent can stop it when a
+        # document takes too long, and outlives it when it dies.
+        workers = (os.cpu_count() or 1) if many else 1
     with _Writers(engine, workers, max_size, on_problem) as writers:
         under_way: deque[_Batch] = deque()
         for chunk in _chunked(origins, batch_size, BATCH_BYTES, max_size):
@@ -213,10 +217,13 @@ _Given = dict[str, RawDocument | PreparedDocument]
 class _Writer:
     """Reads, parses and writes batches with one engine, remembering sources and places."""
 
-    def __init__(self, engine: Engine, max_size: int) -> None:
+    def __init__(
+        self, engine: Engine, max_size: int, watch: _Watch | None = None, slot: int = 0
+    ) -> None:
         self.engine = engine
         self.max_size = max_size
         self.known = KnownIds()
+        self.watch, self.slot = watch, slot
 
     def run(
         self,
@@ -234,21 +241,13 @@ class _Writer:
         and kept to the last. None: the batch was left unwritten, as ingest is
         stopping.
         """
-        # Imported here, not at the top: a re-ingest of unchanged files never parses
-        # (the pool's workers have it from their parent, ``_Writers._start_pool``).
-        from ingest.prepare import prepare, read_and_prepare
-
         outcomes: list[Outcome] = []
         pending: list[PreparedDocument] = []
         weight = 0
         holding = turns is None
         try:
             for number, origin in enumerate(origins, start=1):
-                handed = (given or {}).get(origin)
-                if isinstance(handed, RawDocument):
-                    document = prepare(handed, self.max_size)
-                else:
-                    document = handed or read_and_prepare(origin, self.max_size)
+                document = self._prepare(origin, (given or {}).get(origin), turn, number - 1)
                 pending.append(document)
                 weight += _weight(document)
                 if weight < WRITE_BYTES and number < len(origins):
@@ -264,6 +263,26 @@ class _Writer:
         finally:
             if holding and turns is not None:
                 turns.pass_on(turn)
+
+    def _prepare(
+        self, origin: str, handed: RawDocument | PreparedDocument | None, turn: int, index: int
+    ) -> PreparedDocument:
+        """Read and prepare one document, under the watch's deadline when there is one."""
+        # Imported here, not at the top: a re-ingest of unchanged files never parses
+        # (the pool's workers have it from their parent, ``_Writers._start_pool``).
+        from ingest.prepare import prepare, read_and_prepare
+
+        if isinstance(handed, PreparedDocument):
+            return handed
+        if self.watch is not None:
+            self.watch.begin(self.slot, turn, index)
+        try:
+            if handed is not None:
+                return prepare(handed, self.max_size)
+            return read_and_prepare(origin, self.max_size)
+        finally:
+            if self.watch is not None:
+                self.watch.end(self.slot)
 
     def write(self, prepared: list[PreparedDocument]) -> list[Outcome]:
         """Write documents in a transaction of their own; return each document's outcome."""
@@ -282,6 +301,73 @@ def _weight(document: PreparedDocument) -> int:
     return document.raw.size + texts
 
 
+def time_limit(max_size: int) -> float:
+    """Seconds one document may take to be read and prepared before its process is stopped.
+
+    A safety net for a parse that never ends (a pathological page, a bug), not a
+    budget: 60 s plus 6 s per MiB of ``max_size``, six minutes at the default
+    50 MiB, where the slowest document measured (45 MB of HTML in one page)
+    took 100 s on a machine of two cores.
+    """
+    return TIME_BASE + TIME_PER_MIB * max_size / 2**20
+
+
+TIME_BASE = 60.0
+TIME_PER_MIB = 6.0
+# How often the process that waits on the workers looks at their deadlines.
+_WATCH_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class _Watch:
+    """What each worker is preparing and until when, in memory its parent can read.
+
+    A worker stuck in one document (in C code, as a regex or a parser can be,
+    out of reach of any signal handler or thread of its own) cannot stop
+    itself; the waiting process sees the deadline pass, kills the worker and
+    knows which document of which batch it was, so that document alone fails.
+    """
+
+    limit: float
+    deadline: Any  # RawArray("d") per slot: 0 when not preparing
+    turn: Any  # RawArray("q") per slot: the batch
+    index: Any  # RawArray("q") per slot: the document's place in it
+    pid: Any  # RawArray("q") per slot
+    taken: Any  # Value("i"): slots handed out
+
+    @classmethod
+    def make(cls, slots: int, limit: float) -> _Watch:
+        deadline, turn, index, pid = (_FORK.RawArray(code, slots) for code in "dqqq")
+        return cls(limit, deadline, turn, index, pid, _FORK.Value("i", 0))
+
+    def join(self) -> int:
+        """A slot for the calling process."""
+        with self.taken.get_lock():
+            slot = int(self.taken.value)
+            self.taken.value += 1
+        self.pid[slot] = os.getpid()
+        return slot
+
+    def begin(self, slot: int, turn: int, index: int) -> None:
+        self.turn[slot], self.index[slot] = turn, index
+        self.deadline[slot] = time.monotonic() + self.limit
+
+    def end(self, slot: int) -> None:
+        self.deadline[slot] = 0.0
+
+    def overdue(self) -> list[tuple[int, int, int]]:
+        """(pid, batch, index) of each process past its deadline; it is killed."""
+        now = time.monotonic()
+        late = []
+        for slot in range(min(int(self.taken.value), len(self.pid))):
+            if 0 < self.deadline[slot] < now:
+                late.append((int(self.pid[slot]), int(self.turn[slot]), int(self.index[slot])))
+                with suppress(OSError):
+                    os.kill(self.pid[slot], signal.SIGKILL)
+                self.deadline[slot] = 0.0
+        return late
+
+
 class _Writers:
     """Writers: in a pool of worker processes taking turns at the database, or this process.
 
@@ -292,7 +378,9 @@ class _Writers:
     the pool: every batch in it is lost, and nothing waits forever for them.
     Each lost batch is written again in a process of its own; if that dies
     too, in halves, down to the one file that kills its process, which is then
-    stored as failed, with its bytes. Later batches go to a new pool.
+    stored as failed, with its bytes. A worker that overruns its document's
+    time limit (``time_limit``) is killed the same way, and that document,
+    known by the watch, fails at once. Later batches go to a new pool.
     """
 
     def __init__(
@@ -301,13 +389,16 @@ class _Writers:
         self.engine = engine
         self.workers = workers
         self.max_size = max_size
+        self.limit = time_limit(max_size)
         self.on_problem = on_problem
         self.here = _Writer(engine, max_size)  # for work done in this process
         self.pool: ProcessPoolExecutor | None = None
+        self.watch: _Watch | None = None
         self.batches = 0
         self.turns: _Turns | None = None
         self.lost = False  # a pool died since run() last looked: its batches come first
         self.stopping = False
+        self.overdue: set[tuple[int, int]] = set()  # (batch, index) of documents stopped
 
     def stop(self) -> None:
         """Write no batch that is not being written already."""
@@ -336,44 +427,92 @@ class _Writers:
 
             given[STDIN] = read_stdin(self.max_size)
         if self.pool is None:
-            self.pool, self.turns = self._start_pool()
+            self.pool, self.turns, self.watch = self._start_pool()
             self.batches = 0
         turn, self.batches = self.batches, self.batches + 1
         future = self.pool.submit(_write_in_turn, todo, turn, given)
-        return _Pooled(self, self.pool, future, todo, given)
+        return _Pooled(self, self.pool, future, todo, turn, given)
+
+    def wait(self, pooled: _Pooled) -> list[Outcome] | None:
+        """A pooled batch's outcomes, stopping any worker past its deadline meanwhile."""
+        while True:
+            try:
+                return pooled.future.result(timeout=_WATCH_SECONDS)
+            except FuturesTimeout:
+                if pooled.pool is self.pool and self.watch is not None:
+                    for _, turn, index in self.watch.overdue():
+                        self.overdue.add((turn, index))
+            except BrokenProcessPool:
+                self.lose(pooled.pool)
+                if self.stopping:
+                    return None  # like any batch not written by then: left for a rerun
+                late = {i for t, i in self.overdue if t == pooled.turn}
+                return self._salvaged(pooled.todo, pooled.given, late)
 
     def lose(self, pool: ProcessPoolExecutor) -> None:
         """Give up a pool that a dying worker broke (once, whichever batch finds out first)."""
         if pool is not self.pool:
             return
-        self.pool, self.turns, self.lost = None, None, True
+        self.pool, self.turns, self.watch, self.lost = None, None, None, True
         _terminate(pool)
         pool.shutdown(wait=True, cancel_futures=True)
-        self.on_problem(
-            "a worker process died (killed, or out of memory?): "
-            "its batches are written again, each in a process of its own"
-        )
+        if self.overdue:
+            self.on_problem(
+                f"a document took more than {self.limit:.0f} s to read and parse: its worker "
+                "was stopped, and the batches it held are written again"
+            )
+        else:
+            self.on_problem(
+                "a worker process died (killed, or out of memory?): "
+                "its batches are written again, each in a process of its own"
+            )
 
-    def salvage(self, todo: list[str], given: _Given) -> list[Outcome] | None:
-        """Write a lost batch in a process of its own; if that dies too, in halves.
+    def _salvaged(self, todo: list[str], given: _Given, late: set[int]) -> list[Outcome]:
+        """Write a lost batch in processes of their own; documents known to be too slow fail.
 
-        None when ingest is stopping: like any batch not written by then, it is
-        left for a rerun.
+        The rest goes to one process; if that dies too, in halves, down to the
+        one file that kills its process.
         """
-        if self.stopping:
-            return None
-        return self._salvaged(todo, given)
-
-    def _salvaged(self, todo: list[str], given: _Given) -> list[Outcome]:
-        written = _alone(self.engine, self.max_size, todo, given)
-        if not isinstance(written, int):
+        if late:
+            outcomes: list[Outcome] = []
+            start = 0
+            for index in sorted(late):
+                outcomes += self._salvaged(todo[start:index], given, set())
+                outcomes += self.here.write([self._failed(todo[index], given, None)])
+                start = index + 1
+            return outcomes + self._salvaged(todo[start:], given, set())
+        if not todo:
+            return []
+        written = _alone(self.engine, self.max_size, todo, given, self.limit)
+        if isinstance(written, list):
             return written
+        status, stopped_on = written
+        if stopped_on is not None:  # it overran its deadline on this document
+            return self._salvaged(todo, given, {stopped_on})
         if len(todo) > 1:
             half = len(todo) // 2
-            return self._salvaged(todo[:half], given) + self._salvaged(todo[half:], given)
-        return self.here.write([_died(todo[0], given, written, self.max_size)])
+            return self._salvaged(todo[:half], given, set()) + self._salvaged(
+                todo[half:], given, set()
+            )
+        return self.here.write([self._failed(todo[0], given, status)])
 
-    def _start_pool(self) -> tuple[ProcessPoolExecutor, _Turns]:
+    def _failed(self, origin: str, given: _Given, status: int | None) -> PreparedDocument:
+        """The failed document for a file whose process died (status) or overran (None)."""
+        if status is None:
+            error = (
+                f"reading and parsing it took more than {self.limit:.0f} s"
+                " (60 s plus 6 s per MiB of --max-size): stopped"
+            )
+            return _failed(origin, given, error, "too slow", self.max_size)
+        how = (
+            f"killed by {signal.Signals(-status).name}"
+            if status < 0 and -status in signal.valid_signals()
+            else f"exit status {status}"
+        )
+        error = f"the process preparing it died ({how}; out of memory, or a crash in a library)"
+        return _failed(origin, given, error, "worker died", self.max_size)
+
+    def _start_pool(self) -> tuple[ProcessPoolExecutor, _Turns, _Watch]:
         # Load the gazetteer before forking, so the workers share it instead of each
         # building its own; then freeze it out of the garbage collector's sight (what
         # the gc docs advise before forking), so that collections in the workers
@@ -386,38 +525,32 @@ class _Writers:
         # The condition guards both values: they need no locks of their own.
         next_turn, stopping = _FORK.Value("q", 0, lock=False), _FORK.Value("b", 0, lock=False)
         turns = _Turns(_FORK.Condition(), next_turn, stopping)
+        watch = _Watch.make(self.workers, self.limit)
         pool = ProcessPoolExecutor(
             self.workers,
             mp_context=_FORK,
             initializer=_start_worker,
-            initargs=(self.engine, self.max_size, turns),
+            initargs=(self.engine, self.max_size, turns, watch),
         )
-        return pool, turns
+        return pool, turns, watch
 
 
 _FORK = multiprocessing.get_context("fork")
 
 
+@dataclass(frozen=True)
 class _Pooled:
     """A batch written by a worker of a pool; written again elsewhere if the pool dies."""
 
-    def __init__(
-        self,
-        writers: _Writers,
-        pool: ProcessPoolExecutor,
-        future: Future[list[Outcome] | None],
-        todo: list[str],
-        given: _Given,
-    ) -> None:
-        self.writers, self.pool, self.future = writers, pool, future
-        self.todo, self.given = todo, given
+    writers: _Writers
+    pool: ProcessPoolExecutor
+    future: Future[list[Outcome] | None]
+    todo: list[str]
+    turn: int
+    given: _Given
 
     def get(self) -> list[Outcome] | None:
-        try:
-            return self.future.result()
-        except BrokenProcessPool:
-            self.writers.lose(self.pool)
-            return self.writers.salvage(self.todo, self.given)
+        return self.writers.wait(self)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
@@ -431,21 +564,33 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
             process.terminate()
 
 
-def _alone(engine: Engine, max_size: int, todo: list[str], given: _Given) -> list[Outcome] | int:
-    """Write ``todo`` in a new process; its outcomes, or its exit status if it died."""
+def _alone(
+    engine: Engine, max_size: int, todo: list[str], given: _Given, limit: float
+) -> list[Outcome] | tuple[int, int | None]:
+    """Write ``todo`` in a new process: its outcomes, or how it ended if it died.
+
+    How it ended: its exit status, and the index of the document it was
+    stopped on for overrunning the time limit (None if it died of itself).
+    """
     reader, writer = _FORK.Pipe(duplex=False)
+    watch = _Watch.make(1, limit)
     process = _FORK.Process(
-        target=_write_alone, args=(engine, max_size, todo, given, writer), daemon=True
+        target=_write_alone,
+        args=(engine, max_size, todo, given, watch, writer),
+        daemon=True,
     )
     process.start()
     writer.close()
+    stopped_on: int | None = None
     try:
-        wait([reader, process.sentinel])
+        while not wait([reader, process.sentinel], timeout=_WATCH_SECONDS):
+            for _, _, index in watch.overdue():
+                stopped_on = index
         try:
             outcomes: list[Outcome] = reader.recv()
         except (EOFError, OSError):
             process.join()
-            return process.exitcode if process.exitcode else -signal.SIGKILL
+            return (process.exitcode or -signal.SIGKILL), stopped_on
         return outcomes
     finally:
         reader.close()
@@ -453,26 +598,26 @@ def _alone(engine: Engine, max_size: int, todo: list[str], given: _Given) -> lis
 
 
 def _write_alone(
-    engine: Engine, max_size: int, todo: list[str], given: _Given, answer: Connection
+    engine: Engine,
+    max_size: int,
+    todo: list[str],
+    given: _Given,
+    watch: _Watch,
+    answer: Connection,
 ) -> None:
     """In a process of its own: write a batch, and send its outcomes back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     engine.dispose(close=False)
-    answer.send(_Writer(engine, max_size).run(todo, given=given))
+    writer = _Writer(engine, max_size, watch, watch.join())
+    answer.send(writer.run(todo, given=given))
     answer.close()
 
 
-def _died(origin: str, given: _Given, status: int, max_size: int) -> PreparedDocument:
-    """The failed document for a file whose process died preparing it: its bytes, and why."""
+def _failed(origin: str, given: _Given, error: str, reason: str, max_size: int) -> PreparedDocument:
+    """A failed document with the file's bytes, read again here (reading is safe)."""
     from ingest.prepare import unreadable
     from ingest.read import read_document
 
-    how = (
-        f"killed by {signal.Signals(-status).name}"
-        if status < 0 and -status in signal.valid_signals()
-        else f"exit status {status}"
-    )
-    error = f"the process preparing it died ({how}; out of memory, or a crash in a library)"
     handed = given.get(origin)
     if isinstance(handed, PreparedDocument):
         return handed
@@ -480,7 +625,7 @@ def _died(origin: str, given: _Given, status: int, max_size: int) -> PreparedDoc
         raw = handed or read_document(origin, max_size)
     except IngestError as exc:
         return unreadable(origin, exc.detail, exc.reason)
-    return PreparedDocument(raw=raw, encoding=None, error=error, reason="worker died")
+    return PreparedDocument(raw=raw, encoding=None, error=error, reason=reason)
 
 
 @dataclass(frozen=True)
@@ -524,13 +669,13 @@ _worker: _Writer | None = None
 _turns: _Turns | None = None
 
 
-def _start_worker(engine: Engine, max_size: int, turns: _Turns) -> None:
+def _start_worker(engine: Engine, max_size: int, turns: _Turns, watch: _Watch) -> None:
     """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
     global _worker, _turns
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     engine.dispose(close=False)  # the parent's connections are not this process's to use
-    _worker, _turns = _Writer(engine, max_size), turns
+    _worker, _turns = _Writer(engine, max_size, watch, watch.join()), turns
     # A batch is a large graph of objects, alive until it is written, with no reference
     # cycles to free: automatic collections walked it again and again, about 0.7 s of
     # CPU per worker per 20,000 pages. A worker collects once per batch instead, before

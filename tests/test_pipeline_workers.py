@@ -210,3 +210,66 @@ def test_standard_input_goes_to_a_worker_like_any_file(
     with engine.connect() as connection:
         raw = connection.execute(text("SELECT raw FROM documents WHERE origin = '-'")).scalar()
     assert raw == data
+
+
+def test_a_document_that_never_finishes_parsing_is_stopped_and_fails_alone(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parse stuck forever (in C code no signal reaches) cannot hang the run."""
+    folder = tmp_path / "in"
+    _stories(folder, 12)
+    real = prepare.read_and_prepare
+
+    def stuck(origin: str, max_size: int) -> object:
+        if origin.endswith("05.txt"):
+            while True:  # never returns, whatever the machine's speed
+                pass
+        return real(origin, max_size)
+
+    monkeypatch.setattr(prepare, "read_and_prepare", stuck)
+    # Five seconds for a page of a few lines: a thousand times what it takes.
+    monkeypatch.setattr(pipeline, "TIME_BASE", 5.0)
+    monkeypatch.setattr(pipeline, "TIME_PER_MIB", 0.0)
+    problems: list[str] = []
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(
+        pipeline.run(engine, paths, batch_size=4, workers=2, on_problem=problems.append)
+    )
+    assert [o.origin for o in outcomes] == paths
+    assert [Path(o.origin).name for o in outcomes if o.status == "failed"] == ["05.txt"]
+    failed = next(o for o in outcomes if o.status == "failed")
+    assert failed.reason == "too slow"
+    assert failed.error == (
+        "reading and parsing it took more than 5 s (60 s plus 6 s per MiB of --max-size): stopped"
+    )
+    assert len(problems) == 1 and "took more than 5 s" in problems[0]
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 11
+
+
+def test_a_lost_batch_written_again_is_watched_too(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker dies on one file; the batch written again holds one that never finishes."""
+    folder = tmp_path / "in"
+    _stories(folder, 8)
+    real = prepare.read_and_prepare
+
+    def hostile(origin: str, max_size: int) -> object:
+        if origin.endswith("02.txt"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        if origin.endswith("05.txt"):
+            while True:
+                pass
+        return real(origin, max_size)
+
+    monkeypatch.setattr(prepare, "read_and_prepare", hostile)
+    monkeypatch.setattr(pipeline, "TIME_BASE", 5.0)
+    monkeypatch.setattr(pipeline, "TIME_PER_MIB", 0.0)
+    paths = list(iter_paths([str(folder)]))
+    outcomes = list(pipeline.run(engine, paths, batch_size=8, workers=1))
+    assert [(Path(o.origin).name, o.reason) for o in outcomes if o.status == "failed"] == [
+        ("02.txt", "worker died"),
+        ("05.txt", "too slow"),
+    ]
+    assert [o.status for o in outcomes].count("ingested") == 6

@@ -214,8 +214,15 @@ def test_a_tree_deeper_than_pythons_recursion_limit_is_walked(tmp_path: Path) ->
     with os.fdopen(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as file:
         file.write("x")
     os.close(fd)
-    (found,) = iter_paths([str(tmp_path)])
-    assert found == str(tmp_path) + "/d" * 1100 + "/deep.txt"
+    try:
+        (found,) = iter_paths([str(tmp_path)])
+        assert found == str(tmp_path) + "/d" * 1100 + "/deep.txt"
+    finally:  # shutil.rmtree, which pytest cleans up with, recurses too
+        deepest = str(tmp_path) + "/d" * 1100
+        os.unlink(deepest + "/deep.txt")
+        while deepest != str(tmp_path):
+            os.rmdir(deepest)
+            deepest = os.path.dirname(deepest)
 
 
 def test_paths_no_file_can_have_are_read_errors() -> None:
