@@ -1,4 +1,9 @@
-"""``newsstore db``: schema migrations from the command line."""
+"""``newsstore db``: schema migrations from the command line.
+
+A revision Alembic cannot go to (unknown, or not in that direction) is bad
+input: one line, exit status 2. A database that cannot be used is reported
+by the app's error mapping (``ingest.cli``), exit status 1.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,22 @@ from rich.table import Table
 
 from db import migrate
 from db.copy import CopyError, copy_database
-from db.migrate import SchemaError
-from db.session import database_url, make_engine
+from db.errors import shown
+from db.migrate import RevisionError, SchemaError
+from db.session import make_engine
 
 app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
 out = Console()
 
 
-def _url(ctx: typer.Context) -> str:
-    return database_url(ctx.obj.get("db") if ctx.obj else None)
+def _url(ctx: typer.Context) -> str | None:
+    """The --db option as given: ``db.session.resolve`` reads it (None: the environment)."""
+    return ctx.obj.get("db") if ctx.obj else None
+
+
+def _revision_refused(exc: RevisionError) -> typer.Exit:
+    typer.echo(f"newsstore: {exc}", err=True)
+    return typer.Exit(code=2)
 
 
 @app.command()
@@ -37,11 +49,21 @@ def upgrade(
     Example: newsstore db upgrade
     """
     url = _url(ctx)
-    if not no_backup:
-        copy = migrate.backup(url)
+    if not revision.strip():
+        raise _revision_refused(RevisionError("no revision given"))
+    # A database that cannot be written is refused before it is copied.
+    make_engine(url).dispose()
+    copy = None if no_backup else migrate.backup(url)
+    try:
+        migrate.upgrade(url, revision)
+    except RevisionError as exc:
+        # Nothing was changed: the copy made for the occasion is not needed.
         if copy is not None:
-            typer.echo(f"backup: {copy}", err=True)
-    migrate.upgrade(url, revision)
+            copy.unlink(missing_ok=True)
+        raise _revision_refused(exc) from None
+    finally:
+        if copy is not None and copy.exists():
+            typer.echo(f"backup: {shown(copy)}", err=True)
     typer.echo(f"database at {_current(url)}", err=True)
 
 
@@ -55,13 +77,18 @@ def downgrade(
     Example: newsstore db downgrade base
     """
     url = _url(ctx)
-    migrate.downgrade(url, revision)
+    try:
+        migrate.downgrade(url, revision)
+    except RevisionError as exc:
+        raise _revision_refused(exc) from None
     typer.echo(f"database at {_current(url)}", err=True)
 
 
 @app.command()
 def current(ctx: typer.Context) -> None:
-    """Print the database's schema revision.
+    """Print the database's schema revision (read-only: never makes or changes a database).
+
+    A missing database is one line, exit status 1.
 
     Example: newsstore db current
     """
@@ -81,7 +108,11 @@ def copy(
     Example: newsstore db copy --to postgresql+psycopg://newsstore@localhost/newsstore
     """
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    # A progress bar on a terminal only: elsewhere it would leave an empty line on stderr.
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
         tasks: dict[str, TaskID] = {}
 
         def advance(table: str, done: int, total: int) -> None:
@@ -90,7 +121,7 @@ def copy(
             bar.update(tasks[table], completed=done)
 
         try:
-            copied = copy_database(_url(ctx), database_url(to), progress=advance)
+            copied = copy_database(_url(ctx), to, progress=advance)
         except (CopyError, SchemaError) as exc:
             typer.echo(f"newsstore: {exc}", err=True)
             raise typer.Exit(code=1) from None
@@ -114,8 +145,8 @@ def history() -> None:
     out.print(table)
 
 
-def _current(url: str) -> str:
-    engine = make_engine(url)
+def _current(url: str | None) -> str:
+    engine = make_engine(url, readonly=True)
     try:
         revisions = migrate.current_revisions(engine)
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import URL, func, insert, select, text
 
 from db.base import Base, table_of
 from db.migrate import ensure_current
@@ -49,14 +49,22 @@ class CopyError(Exception):
 
 
 def copy_database(
-    source_url: str,
-    target_url: str,
+    source_url: str | URL | None,
+    target_url: str | URL,
     *,
     progress: Callable[[str, int, int], None] = lambda table, done, total: None,
 ) -> dict[str, int]:
-    """Copy every row from ``source_url`` to ``target_url``; returns rows copied per table."""
+    """Copy every row from ``source_url`` to ``target_url``; returns rows copied per table.
+
+    Either may be a file path or a URL (as ``db.session.resolve`` reads them);
+    the source is only read, and never made.
+    """
     source = make_engine(source_url, readonly=True)
-    target = make_engine(target_url)
+    try:
+        target = make_engine(target_url)
+    except BaseException:
+        source.dispose()
+        raise
     copied: dict[str, int] = {}
     try:
         ensure_current(source, create=False)

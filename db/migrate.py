@@ -20,10 +20,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, inspect, make_url, text
+from sqlalchemy import URL, Connection, Engine, inspect, text
 
 import migrations
-from db.session import database_url, make_engine
+from db.errors import DatabaseUnavailable, shown
+from db.session import make_engine, resolve, sqlite_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -47,6 +48,14 @@ class SchemaOutdated(SchemaError):
 
 class SchemaUnknown(SchemaError):
     pass
+
+
+class RevisionError(Exception):
+    """Alembic cannot take the database to the revision asked for (unknown, or not that way)."""
+
+
+class BackupError(DatabaseUnavailable):
+    """The copy of a SQLite file before an upgrade could not be made; nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -74,13 +83,21 @@ def include_object(
     return not (name == "fts_control" or name.startswith(("paragraphs_fts", "articles_fts")))
 
 
-def alembic_config(url: str | None = None) -> Config:
-    """An Alembic config pointing at the installed migrations, for ``url``."""
+def alembic_config(url: str | URL | None = None) -> Config:
+    """An Alembic config pointing at the installed migrations, for ``url``.
+
+    The database goes to ``migrations/env.py`` as a ``URL`` object in the
+    config's attributes, not as text in its options: text would be read
+    back through ``make_url`` (and ConfigParser's ``%`` interpolation), and a
+    path with ``%``, ``#`` or ``?`` or bytes that are not UTF-8 would not
+    survive it. Without ``url``, env.py resolves the database itself.
+    """
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(Path(migrations.__file__).parent))
-    config.attributes["newsstore_url"] = database_url(url)
+    if url is not None:
+        config.attributes["newsstore_url"] = resolve(url)
     return config
 
 
@@ -108,8 +125,10 @@ def ensure_current(engine: Engine, *, create: bool = True) -> None:
         return
     if not current:
         if not create:
+            with engine.connect() as connection:
+                _refuse_foreign_tables(connection)
             raise SchemaError("the database is empty: run 'newsstore ingest' first")
-        _create(engine.url.render_as_string(hide_password=False))
+        _create(engine.url)
         return
     _refuse(current, head)
 
@@ -128,14 +147,15 @@ def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
 
 
 @contextmanager
-def _schema_transaction(url: str | None) -> Iterator[Connection]:
+def _schema_transaction(url: str | URL | None, *, create: bool = True) -> Iterator[Connection]:
     """A transaction for changing the schema, taken by one process at a time.
 
     It is a writing transaction like any other (``db.session``): on SQLite it
-    begins IMMEDIATE, holding the write lock; on PostgreSQL, where DDL is
-    transactional too, it begins by taking the writers' advisory lock.
+    begins IMMEDIATE, holding the write lock (waiting for another writer as
+    long as that one holds it); on PostgreSQL, where DDL is transactional
+    too, it begins by taking the writers' advisory lock.
     """
-    engine = make_engine(url, foreign_keys=False)
+    engine = make_engine(url, foreign_keys=False, create=create)
     try:
         with engine.begin() as connection:
             yield connection
@@ -143,7 +163,7 @@ def _schema_transaction(url: str | None) -> Iterator[Connection]:
         engine.dispose()
 
 
-def _create(url: str) -> None:
+def _create(url: str | URL) -> None:
     """Bring a database without a schema to head, one process at a time.
 
     The check and the creation run in one transaction that holds the schema
@@ -159,34 +179,41 @@ def _create(url: str) -> None:
             if set(current) != set(heads()):
                 _refuse(current, heads())
             return
-        # An empty alembic_version table is what `db downgrade base` leaves behind.
-        tables = [
-            t
-            for t in inspect(connection).get_table_names()
-            if not t.startswith("sqlite_") and t != "alembic_version"
-        ]
-        if tables:
-            raise SchemaUnknown(
-                "the database has tables but no newsstore schema revision: "
-                "is it a newsstore database?"
-            )
+        _refuse_foreign_tables(connection)
         config = alembic_config(url)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
-def backup(url: str | None = None) -> Path | None:
+def _refuse_foreign_tables(connection: Connection) -> None:
+    """Refuse a database without a newsstore revision that holds tables: another program's.
+
+    An empty ``alembic_version`` table is what `db downgrade base` leaves behind.
+    """
+    tables = [
+        t
+        for t in inspect(connection).get_table_names()
+        if not t.startswith("sqlite_") and t != "alembic_version"
+    ]
+    if tables:
+        raise SchemaUnknown(
+            "the database has tables but no newsstore schema revision: is it a newsstore database?"
+        )
+
+
+def backup(url: str | URL | None = None) -> Path | None:
     """Copy a SQLite database file before changing its schema; returns the copy's path.
 
     Uses SQLite's online backup, so the copy is consistent even while others
     read or write. Nothing to copy (None) for a new or empty file or another
-    kind of database.
+    kind of database. The database is only read (a missing one is not made);
+    a copy that cannot be finished (a full disk) is removed, and
+    ``BackupError`` says why.
     """
-    resolved = make_url(database_url(url))
-    path = Path(resolved.database or "")
-    if resolved.get_backend_name() != "sqlite" or not path.is_file() or path.stat().st_size == 0:
+    path = sqlite_file(resolve(url))
+    if path is None or not path.is_file() or path.stat().st_size == 0:
         return None
-    engine = make_engine(url)
+    engine = make_engine(url, readonly=True)
     try:
         revisions = current_revisions(engine)
     finally:
@@ -195,34 +222,68 @@ def backup(url: str | None = None) -> Path | None:
         return None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.{'-'.join(revisions)}.{stamp}.bak")
-    source = sqlite3.connect(path)
-    copy = sqlite3.connect(target)
     try:
-        with copy:
-            source.backup(copy)
-    finally:
-        copy.close()
-        source.close()
+        source = sqlite3.connect(path)
+        try:
+            copy = sqlite3.connect(target)
+            try:
+                with copy:
+                    source.backup(copy)
+            finally:
+                copy.close()
+        finally:
+            source.close()
+    except sqlite3.Error as exc:
+        target.unlink(missing_ok=True)
+        raise BackupError(f"cannot copy {shown(path)} to {shown(target)} first: {exc}") from None
     return target
 
 
-def upgrade(url: str | None = None, revision: str = "head") -> None:
+def upgrade(url: str | URL | None = None, revision: str = "head") -> None:
+    """Take the schema up to ``revision``; ``RevisionError`` if Alembic cannot go there."""
     from alembic import command
 
-    _run(url, lambda config: command.upgrade(config, revision))
+    _run(url, revision, lambda config: command.upgrade(config, revision), create=True)
 
 
-def downgrade(url: str | None, revision: str) -> None:
+def downgrade(url: str | URL | None, revision: str) -> None:
+    """Take the schema down to ``revision`` (``base``: no tables); never makes a database."""
     from alembic import command
 
-    _run(url, lambda config: command.downgrade(config, revision))
+    _run(url, revision, lambda config: command.downgrade(config, revision), create=False)
 
 
-def _run(url: str | None, action: Callable[[Config], None]) -> None:
-    with _schema_transaction(url) as connection:
+def _run(
+    url: str | URL | None, revision: str, action: Callable[[Config], None], *, create: bool
+) -> None:
+    """Run an Alembic command in a schema transaction, on a database that is newsstore's.
+
+    A database at a revision this newsstore does not know, or one with
+    another program's tables and no revision, is refused (``SchemaUnknown``)
+    before Alembic is asked; what Alembic then refuses is the target
+    revision (``RevisionError``).
+    """
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    if not revision.strip():
+        raise RevisionError("no revision given")
+    with _schema_transaction(url, create=create) as connection:
+        current = tuple(MigrationContext.configure(connection).get_current_heads())
+        if current:
+            script = ScriptDirectory.from_config(alembic_config())
+            known = {rev.revision for rev in script.walk_revisions()}
+            if not set(current) <= known:
+                _refuse(current, heads())
+        else:
+            _refuse_foreign_tables(connection)
         config = alembic_config(url)
         config.attributes["connection"] = connection
-        action(config)
+        try:
+            action(config)
+        except CommandError as exc:
+            raise RevisionError(f"revision {revision!r}: {exc}") from None
 
 
 def history() -> list[Revision]:

@@ -1,8 +1,12 @@
 """Read-only commands: search, sql, export, stats, places.
 
-Every command here opens the database read-only (a SQLite file with
-``mode=ro`` and ``query_only``), so none of them can change it, and they work
-on a file the user cannot write.
+Every command here opens the database read-only (``db.session.make_engine``
+with ``readonly=True``: a SQLite file through ``mode=ro``, ``mode=rw`` or
+``immutable=1`` as fits the file and its folder, with ``query_only`` and an
+authorizer that refuses anything but reading), so none of them can change it,
+they leave no file behind, and they work on a file the user cannot write.
+Failures of the database itself (missing, damaged, not a database) are
+reported by the app's error mapping (``ingest.cli``).
 """
 
 from __future__ import annotations
@@ -10,26 +14,37 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+import math
+import os
 import re
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db import queries
+from db.errors import NoDatabase, shown
 from db.migrate import SchemaError, ensure_current
-from db.search import MARK, SearchError, SearchFilters, filters_sql, rank_articles, search
-from db.session import make_engine
+from db.search import (
+    MARK,
+    MAX_LIMIT,
+    SearchError,
+    SearchFilters,
+    filters_sql,
+    rank_articles,
+    search,
+)
+from db.session import make_engine, resolve, sqlite_file
 
 app = typer.Typer()
 out = Console()
@@ -40,7 +55,7 @@ def read_session(ctx: typer.Context) -> Iterator[Session]:
     """A session on a read-only connection to the chosen database, or a clean exit."""
     try:
         engine = make_engine(ctx.obj.get("db") if ctx.obj else None, readonly=True)
-    except FileNotFoundError as exc:
+    except NoDatabase as exc:
         typer.echo(f"newsstore: {exc}: run 'newsstore ingest' first", err=True)
         raise typer.Exit(code=1) from None
     try:
@@ -77,6 +92,10 @@ Place = Annotated[
     typer.Option(help="Only articles naming this place (a name, or an ISO country code)."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+# Counts of rows: at least one, at most what a 64-bit LIMIT holds (more is refused, exit 2).
+Limit = Annotated[
+    int, typer.Option(min=1, max=MAX_LIMIT, help="At most this many (articles or places).")
+]
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -127,10 +146,10 @@ def search_command(
     kind: Annotated[
         str, typer.Option(help="Paragraph kind to search ('any' for every kind).")
     ] = "body",
-    limit: Annotated[int, typer.Option(min=1, help="At most this many articles.")] = 20,
+    limit: Limit = 20,
     sort: Annotated[Sort, typer.Option(help="Best match first, or newest first.")] = Sort.relevance,
     per_article: Annotated[
-        int, typer.Option(min=1, help="Matching paragraphs to show per article.")
+        int, typer.Option(min=1, max=MAX_LIMIT, help="Matching paragraphs to show per article.")
     ] = 1,
     as_json: Json = False,
 ) -> None:
@@ -171,25 +190,45 @@ def search_command(
         typer.echo("no matches", err=True)
 
 
+def _seconds(value: str | None) -> float | None:
+    """--timeout: a number of seconds, more than 0 and finite ('inf', 'nan', '1e400' refused)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        message = f"{value!r} is not a number of seconds more than 0"
+        raise typer.BadParameter(message, param_hint="--timeout")
+    return seconds
+
+
 @app.command("sql")
 def sql_command(
     ctx: typer.Context,
     statement: Annotated[str, typer.Argument(help="One SQL statement (read-only).")],
     as_json: Json = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    timeout: Annotated[
+        str | None,
+        typer.Option("--timeout", metavar="SECONDS", help="Stop the statement after this long."),
+    ] = None,
 ) -> None:
-    """Run a SQL statement on a read-only connection: writes are refused.
+    """Run one SQL statement, as written, on a read-only connection: writes are refused.
+
+    ATTACH, DETACH and PRAGMAs that set something are refused too. Exit
+    status 1 for a statement that fails, is refused or runs out of time, 130
+    when stopped with Ctrl-C.
 
     Example: newsstore sql "SELECT status, count(*) FROM documents GROUP BY status"
     """
+    seconds = _seconds(timeout)
     with read_session(ctx) as session:
         try:
-            columns, rows = queries.run_sql(session, statement)
-        except DBAPIError as exc:
-            message = str(exc.orig)
-            if "readonly" in message or "read-only" in message or "query_only" in message:
-                message = f"refused: the sql command is read-only ({message})"
-            typer.echo(f"newsstore: {message}", err=True)
+            columns, rows = queries.run_sql(session, statement, timeout=seconds)
+        except queries.SqlError as exc:
+            typer.echo(f"newsstore: {exc}", err=True)
             raise typer.Exit(code=1) from None
     if as_json:
         data = [dict(zip(columns, row, strict=True)) for row in rows]
@@ -221,7 +260,12 @@ def export_command(
         ExportFormat, typer.Option("--format", help="jsonl: one object per line; csv.")
     ] = ExportFormat.jsonl,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to this file, not stdout (replaced only once the export is complete).",
+        ),
     ] = None,
     source: Source = None,
     since: Since = None,
@@ -230,24 +274,29 @@ def export_command(
 ) -> None:
     """Export articles with their body paragraphs and places, as JSON Lines or CSV.
 
+    With -o, the export is written to a temporary file beside FILE, which
+    replaces FILE only when the export is complete: a failure or Ctrl-C
+    leaves FILE as it was. The database itself is never a FILE (exit 2), nor
+    is a FILE in a folder that does not exist (exit 2).
+
     Example: newsstore export --source DailyNK --since 2024-01-01 -o dailynk.jsonl
     """
     filters = _filters(source, since, until, place, "body")
-    stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+    target = _export_target(output, ctx.obj.get("db") if ctx.obj else None) if output else None
     count = 0
-    try:
-        with read_session(ctx) as session:
-            if query:
-                try:
-                    ids = [r[0] for r in rank_articles(session, query, filters, limit=None)]
-                except SearchError as exc:
-                    typer.echo(f"newsstore: {exc}", err=True)
-                    raise typer.Exit(code=2) from None
-                articles = queries.export_articles(session, ids)
-            else:
-                params: dict[str, Any] = {}
-                where = filters_sql(filters, params)
-                articles = queries.export_articles(session, filters_where=where, params=params)
+    with read_session(ctx) as session:
+        if query:
+            try:
+                ids = [r[0] for r in rank_articles(session, query, filters, limit=None)]
+            except SearchError as exc:
+                typer.echo(f"newsstore: {exc}", err=True)
+                raise typer.Exit(code=2) from None
+            articles = queries.export_articles(session, ids)
+        else:
+            params: dict[str, Any] = {}
+            where = filters_sql(filters, params)
+            articles = queries.export_articles(session, filters_where=where, params=params)
+        with _written(target) as stream:
             writer = csv.writer(stream) if export_format is ExportFormat.csv else None
             if writer is not None:
                 writer.writerow(CSV_COLUMNS)
@@ -258,11 +307,74 @@ def export_command(
                     stream.write("\n")
                 else:
                     writer.writerow(_csv_row(article))
-    finally:
-        if output:
-            stream.close()
-    if output:
-        typer.echo(f"{count} articles written to {output}", err=True)
+    if target is not None:
+        typer.echo(f"{count} articles written to {shown(target)}", err=True)
+
+
+def _export_target(output: Path, db: str | None) -> Path:
+    """The file ``-o`` names (a symbolic link's target), refused if it is the database.
+
+    Replacing the database file (or its ``-wal``, ``-shm`` or ``-journal``)
+    with an export would destroy it; a hard link or another spelling of its
+    path is the same file, so files are compared, not only their names.
+    """
+    target = Path(os.path.realpath(output))
+    if target.is_dir():
+        raise typer.BadParameter(f"{shown(output)} is a folder", param_hint="-o")
+    if not target.parent.is_dir():
+        raise typer.BadParameter(
+            f"cannot write {shown(output)}: there is no folder {shown(target.parent)}",
+            param_hint="-o",
+        )
+    database = sqlite_file(resolve(db))
+    if database is not None:
+        for own in (database, *(Path(f"{database}{end}") for end in ("-wal", "-shm", "-journal"))):
+            same = target == own
+            if not same and target.exists() and own.exists():
+                same = os.path.samefile(target, own)
+            if same:
+                raise typer.BadParameter(
+                    f"{shown(output)} is the database ({shown(own)}): export elsewhere",
+                    param_hint="-o",
+                )
+    return target
+
+
+@contextmanager
+def _written(target: Path | None) -> Iterator[TextIO]:
+    """Standard output, or a temporary file beside ``target`` that replaces it when all is written.
+
+    On any failure (Ctrl-C too) the temporary file is removed and ``target``
+    is left as it was; a file that cannot be written is one line, exit 1.
+    """
+    if target is None:
+        yield sys.stdout
+        return
+    try:
+        handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        typer.echo(f"newsstore: cannot write {shown(target)}: {exc.strerror}", err=True)
+        raise typer.Exit(code=1) from None
+    temporary = Path(name)
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        # mkstemp makes the file for its owner alone; the export gets the mode a new file
+        # gets (or the mode of the file it replaces).
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, target)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        typer.echo(f"newsstore: cannot write {shown(target)}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(code=1) from None
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 CSV_COLUMNS = [
@@ -342,7 +454,7 @@ def places_command(
     page: Annotated[
         bool, typer.Option("--page", help="Count the pages' cities instead of mentions.")
     ] = False,
-    limit: Annotated[int, typer.Option(min=1)] = 20,
+    limit: Limit = 20,
     as_json: Json = False,
 ) -> None:
     """The places named in the most articles, with how often they are named.

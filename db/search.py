@@ -24,8 +24,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from db.errors import describe
+
 TITLE_WEIGHT = 3.0
 MARK = ("<mark>", "</mark>")
+# The most rows a LIMIT can ask for on either engine (a 64-bit integer): more is all.
+MAX_LIMIT = 2**63 - 1
 
 
 class SearchError(Exception):
@@ -95,7 +99,8 @@ def filters_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
     if filters.since:
         clauses.append("a.published_at >= :since")
         params["since"] = filters.since.isoformat()
-    if filters.until:
+    if filters.until and filters.until < date.max:  # on or before the last day: no bound
+        # Before the next day: published_at holds a time of day too.
         clauses.append("a.published_at < :until")
         params["until"] = (filters.until + timedelta(days=1)).isoformat()
     if filters.place:
@@ -131,7 +136,7 @@ def rank_articles(
     terms, unwanted = split_terms(query)
     if not terms:
         raise SearchError("empty query")
-    params: dict[str, Any] = {"limit": -1 if limit is None else limit}
+    params: dict[str, Any] = {"limit": -1 if limit is None else min(limit, MAX_LIMIT)}
     kind_sql = _kind_sql(filters, params)
     params.update({f"t{i}": term for i, term in enumerate(terms)})
     # Newest first needs no relevance to choose the articles: bm25 is then computed
@@ -167,6 +172,8 @@ def rank_articles(
             ranks = _ranks_of(session, len(terms), kind_sql, params, [r[0] for r in rows])
             rows = [(*row[:4], ranks.get(row[0], 0.0)) for row in rows]
     except OperationalError as exc:
+        if describe(exc) is not None:  # the database itself failed, not the query
+            raise
         raise SearchError(_explain_fts_error(exc)) from None
     return rows
 
@@ -250,6 +257,8 @@ def search(
         else:
             snippets = _snippets(session, terms, ids, kind_sql, params, per_article)
     except OperationalError as exc:
+        if describe(exc) is not None:  # the database itself failed, not the query
+            raise
         raise SearchError(_explain_fts_error(exc)) from None
     hits = []
     for article_id, title, source, published, rank in ranked:

@@ -17,7 +17,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from db.search import MARK, TITLE_WEIGHT, SearchError, SearchFilters, filters_sql, split_terms
+from db.search import (
+    MARK,
+    MAX_LIMIT,
+    TITLE_WEIGHT,
+    SearchError,
+    SearchFilters,
+    filters_sql,
+    split_terms,
+)
 
 _WORD = re.compile(r"\w+")
 _MAX_WORDS = 40
@@ -61,7 +69,7 @@ def rank_articles(
     terms, unwanted = split_terms(query)
     if not terms:
         raise SearchError("empty query")
-    params: dict[str, Any] = {"limit": limit}
+    params: dict[str, Any] = {"limit": None if limit is None else min(limit, MAX_LIMIT)}
     kind = "p.kind = :kind" if filters.kind else "true"
     if filters.kind:
         params["kind"] = filters.kind
@@ -139,7 +147,7 @@ def snippets(
                   WHERE p.article_id = ANY(:ids) AND p.text_tsv @@ {q} AND {kind_sql}) best
                 WHERE n <= :per_article ORDER BY article_id, n"""
         ),
-        {**params, "per_article": per_article},
+        {**params, "per_article": min(per_article, MAX_LIMIT)},
     )
     found: dict[int, list[tuple[int, str]]] = {}
     for article_id, position, snippet in rows:

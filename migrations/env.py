@@ -9,19 +9,25 @@ mode; full-text-search tables are left out of autogenerate comparisons.
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import URL, Connection
 
 import db.models  # noqa: F401  (registers the tables on Base.metadata)
 from db.base import Base
 from db.migrate import include_object
-from db.session import database_url, make_engine
+from db.session import make_engine, resolve
 
 config = context.config
 target_metadata = Base.metadata
 
 
-def _url() -> str:
-    return str(config.attributes.get("newsstore_url") or database_url())
+def _url() -> URL:
+    """The database: a ``URL`` object from ``db.migrate.alembic_config``, else the usual choice.
+
+    Never text: a file path with ``%``, ``#`` or ``?`` (or bytes that are not
+    UTF-8) does not survive a round trip through URL text.
+    """
+    url = config.attributes.get("newsstore_url")
+    return url if isinstance(url, URL) else resolve(url)
 
 
 def _configure(connection: Connection) -> None:
@@ -39,7 +45,7 @@ def run_migrations_offline() -> None:
         url=_url(),
         target_metadata=target_metadata,
         literal_binds=True,
-        render_as_batch=_url().startswith("sqlite"),
+        render_as_batch=_url().get_backend_name() == "sqlite",
         include_object=include_object,
     )
     with context.begin_transaction():

@@ -256,3 +256,36 @@ def test_paragraph_hashes_are_derived_again_both_ways(db_url: str) -> None:
         assert all(len(old(t)) == 32 for t in texts)
     finally:
         engine.dispose()
+
+
+def test_an_unknown_target_revision_changes_nothing(db_url: str) -> None:
+    migrate.upgrade(db_url)
+    for revision in ("nope", "+5", "-99", "ffffffffffff"):
+        with pytest.raises(migrate.RevisionError):
+            migrate.upgrade(db_url, revision)
+        with pytest.raises(migrate.RevisionError):
+            migrate.downgrade(db_url, revision)
+    engine = make_engine(db_url, readonly=True)
+    try:
+        assert migrate.current_revisions(engine) == (migrate.HEAD,)
+    finally:
+        engine.dispose()
+
+
+def test_another_programs_database_is_not_migrated(tmp_path: Any) -> None:
+    path = tmp_path / "other.db"
+    engine = make_engine(str(path))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE recipes (name TEXT)")
+    engine.dispose()
+    with pytest.raises(migrate.SchemaUnknown, match="newsstore database"):
+        migrate.upgrade(str(path))
+    assert _tables(str(path)) == {"recipes"}
+
+
+def test_downgrade_never_makes_a_database(tmp_path: Any) -> None:
+    from db.errors import NoDatabase
+
+    with pytest.raises(NoDatabase):
+        migrate.downgrade(str(tmp_path / "missing.db"), "base")
+    assert list(tmp_path.iterdir()) == []

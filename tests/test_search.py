@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from db.search import SearchError, SearchFilters, search, split_terms
+from db.search import SearchError, SearchFilters, filters_sql, rank_articles, search, split_terms
 from ingest import pipeline
 from ingest.read import iter_paths
 from tests.conftest import write
@@ -195,3 +195,31 @@ def test_a_write_after_ingest_is_indexed(engine: Engine, session: Session) -> No
         )
     session.rollback()
     assert [h.paragraph_position for h in search(session, "lighthouse")] == [99]
+
+
+def test_the_widest_dates_and_limits_are_no_error(session: Session) -> None:
+    """The first and last days a date can be, and limits past any count, select everything."""
+    widest = SearchFilters(since=date.min, until=date.max)
+    params: dict[str, object] = {}
+    assert filters_sql(widest, params) == "a.published_at >= :since"  # no day after date.max
+    assert len(search(session, "ferry OR defectors", widest, limit=2**63 - 1)) == 3
+    assert len(search(session, "ferry OR defectors", widest, limit=10**30)) == 3
+    assert len(rank_articles(session, "island", widest, limit=None)) == 2
+
+
+def test_a_failing_database_is_not_a_malformed_query(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the query's own faults are SearchError (exit 2); a damaged file is not one."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    def damaged(*_args: object, **_kwargs: object) -> None:
+        error = sqlite3.DatabaseError("database disk image is malformed")
+        error.sqlite_errorname = "SQLITE_CORRUPT"  # type: ignore[attr-defined]
+        raise OperationalError("SELECT", {}, error)
+
+    monkeypatch.setattr(session, "execute", damaged)
+    with pytest.raises(OperationalError):
+        search(session, "ferry")
