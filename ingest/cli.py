@@ -2,6 +2,10 @@
 
 Commands parse their arguments, call one library function, and render the
 result: tables and summaries on stdout, diagnostics on stderr.
+
+Whatever goes wrong ends with one line on stderr and an exit status (see
+``_App``): 2 for bad command-line input, 1 for a database that cannot be
+used (``db.errors.describe`` says why) or a failed run, 130 for Ctrl-C.
 """
 
 from __future__ import annotations
@@ -9,12 +13,16 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import os
+import re
 import signal
+import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Annotated, Any
 
 import typer
@@ -28,15 +36,106 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from sqlalchemy import Engine
+from typer.core import TyperGroup
 
 from db import cli as db_cli
 from db import queries, read_cli
+from db import session as db_session
+from db.errors import describe, exit_status
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
 from ingest.read import iter_paths
 
+DEBUG_VARIABLE = "NEWSSTORE_DEBUG"
+
+
+class _App(TyperGroup):
+    """The app's command group: every failure ends as one line on stderr and an exit status.
+
+    - Bad command-line input (Typer's usage errors, ``BadParameter``): one
+      line naming the option and the problem, exit 2 (Typer would draw a
+      panel with the usage around it).
+    - A database that cannot be used, in any command (not a database,
+      damaged, full, missing folder, unknown URL scheme...): the line
+      ``db.errors.describe`` gives, exit 1 (2 for a URL that is not one).
+    - Ctrl-C: "interrupted", exit 130.
+    - Anything else is a bug: "internal error: Type: message", exit 1;
+      ``NEWSSTORE_DEBUG=1`` in the environment prints the traceback too.
+
+    Done here rather than in ``main`` so that Typer's ``CliRunner`` (the
+    tests) meets the same behaviour as the installed command.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            typer.echo("newsstore: interrupted", err=True)
+            raise typer.Exit(code=130) from None
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        run = (args, prog_name, complete_var, False, windows_expand_args)
+        if not standalone_mode:
+            return super().main(*run, **extra)
+        try:
+            # Not standalone: Typer would print usage errors as a panel; so it returns
+            # the codes of explicit exits (typer.Exit) instead of exiting.
+            result = super().main(*run, **extra)
+        except typer.Abort:  # end of input at a prompt
+            typer.echo("newsstore: aborted", err=True)
+            sys.exit(1)
+        except typer.TyperException as exc:  # click's exceptions: usage errors
+            sys.exit(_usage_error(exc))
+        except Exception as exc:
+            sys.exit(_failure(exc))
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """Print a usage error in one line (no arguments at all: the help, as Typer does)."""
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        from typer import rich_utils
+
+        rich_utils.rich_format_error(exc)  # type: ignore[arg-type]
+        return int(exc.exit_code)
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)  # usage errors know their command
+    if context is not None:
+        message += f" (see '{context.command_path} --help')"
+    typer.echo(f"newsstore: {message}", err=True)
+    return int(exc.exit_code)
+
+
+def _failure(exc: Exception) -> int:
+    """Print one line for an exception no command handled; the exit status for it."""
+    if os.environ.get(DEBUG_VARIABLE):
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    message = describe(exc)
+    if message is not None:
+        typer.echo(f"newsstore: {message}", err=True)
+        return exit_status(exc)
+    text = " ".join(str(exc).split())
+    typer.echo(
+        f"newsstore: internal error: {type(exc).__name__}: {text} "
+        f"(set {DEBUG_VARIABLE}=1 for the traceback)",
+        err=True,
+    )
+    return 1
+
+
 app = typer.Typer(
+    cls=_App,
     help="newsstore: a content store for news articles (SQLite by default).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -50,9 +149,9 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="Database file or SQLAlchemy URL"
-        " [default: $NEWSSTORE_DATABASE_URL, else ./newsstore.db].",
-        show_default=False,
+        help="Database file or SQLAlchemy URL.",
+        # Shown as Typer shows defaults; in the help text, "[...]" would be read as markup.
+        show_default="$NEWSSTORE_DATABASE_URL, else ./newsstore.db",
     ),
 ]
 
@@ -60,7 +159,30 @@ DbOption = Annotated[
 @app.callback()
 def root(ctx: typer.Context, db: DbOption = None) -> None:
     """Ingest news articles into one clean database; query it with SQL, the CLI or Python."""
+    if db == "":
+        raise typer.BadParameter("an empty database name", param_hint="--db")
     ctx.obj = {"db": db}
+    if _stderr_is_terminal():
+        previous = db_session.default_on_wait
+        db_session.default_on_wait = _waiting_notice()
+        ctx.call_on_close(lambda: setattr(db_session, "default_on_wait", previous))
+
+
+def _stderr_is_terminal() -> bool:
+    return sys.stderr.isatty()
+
+
+def _waiting_notice() -> Callable[[str], None]:
+    """Says once, on stderr, that a writer waits for another (called each wait slice)."""
+    said = False
+
+    def notice(database: str) -> None:
+        nonlocal said
+        if not said:
+            said = True
+            typer.echo(f"waiting for another writer to finish with {database}...", err=True)
+
+    return notice
 
 
 @contextmanager
@@ -89,6 +211,7 @@ def ingest(
         typer.Option(
             help="Processes that parse (default: one per core for 64+ files; 0: none).",
             min=0,
+            max=MAX_WORKERS,
         ),
     ] = None,
     max_size: Annotated[
@@ -110,7 +233,12 @@ def ingest(
     reasons: Counter[str] = Counter()
     articles = 0
     interrupted = _Interrupt()
-    with _database(ctx) as engine, _progress(len(origins)) as advance, interrupted:
+    with (
+        _database(ctx) as engine,
+        _progress(len(origins)) as advance,
+        interrupted,
+        _waiting_stops_on(interrupted),
+    ):
         for outcome in pipeline.run(
             engine, origins, workers=workers, max_size=limit, stop=interrupted.is_set
         ):
@@ -168,7 +296,7 @@ def reparse(ctx: typer.Context) -> None:
 @app.command()
 def show(
     ctx: typer.Context,
-    article_id: Annotated[int, typer.Argument(help="The article's id.")],
+    article_id: Annotated[int, typer.Argument(help="The article's id.", min=1, max=queries.MAX_ID)],
     explain: Annotated[
         bool, typer.Option("--explain", help="Say why each paragraph got its kind.")
     ] = False,
@@ -198,16 +326,59 @@ def show(
     render.article(out, detail, reasons)
 
 
+# More worker processes than this only contend for the one writer, and each holds a
+# batch in memory.
+MAX_WORKERS = 256
+# The largest --max-size: one byte more must still be a size a read can be asked for.
+MAX_SIZE = 2**63 - 2
+_SIZE = re.compile(
+    r"(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(?P<unit>[KMGT]?)(?:I?B)?",
+    re.IGNORECASE,
+)
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
 def _size(value: str) -> int:
-    """'50M' -> 52428800: a byte count with an optional K, M or G suffix (powers of 1024)."""
-    units = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
-    text = value.strip().upper().removesuffix("B")
-    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "")
-    try:
-        return int(float(number) * units[unit])
-    except ValueError:
+    """'50M' -> 52428800: a byte count with an optional K, M, G or T suffix (powers of 1024).
+
+    A plain decimal number (a fraction or an exponent allowed: 1.5M, 1e6), at
+    least one byte and at most ``MAX_SIZE``; no sign, no 'inf' or 'nan'.
+    """
+    match = _SIZE.fullmatch(value.strip())
+    if match is None:
         message = f"{value!r} is not a size like 50M"
-        raise typer.BadParameter(message, param_hint="--max-size") from None
+        raise typer.BadParameter(message, param_hint="--max-size")
+    number = Decimal(match["number"])
+    if number > MAX_SIZE:  # compared before multiplying, which 1e999999999 would overflow
+        raise typer.BadParameter(f"{value!r} is larger than any file", param_hint="--max-size")
+    size = int(number * _UNITS[match["unit"].upper()])
+    if not 1 <= size <= MAX_SIZE:
+        problem = "less than one byte" if size < 1 else "larger than any file"
+        raise typer.BadParameter(f"{value!r} is {problem}", param_hint="--max-size")
+    return size
+
+
+@contextmanager
+def _waiting_stops_on(interrupted: _Interrupt) -> Iterator[None]:
+    """While ingest runs, Ctrl-C also ends a wait for another writer's lock (nothing begun).
+
+    Ingest's first Ctrl-C only asks to stop after the batch being written; a
+    batch still waiting for the lock has written nothing, so the wait ends
+    there (KeyboardInterrupt, at the next wait slice).
+    """
+    previous = db_session.default_on_wait
+
+    def on_wait(database: str) -> None:
+        if interrupted.is_set():
+            raise KeyboardInterrupt
+        if previous is not None:
+            previous(database)
+
+    db_session.default_on_wait = on_wait
+    try:
+        yield
+    finally:
+        db_session.default_on_wait = previous
 
 
 class _Interrupt:
@@ -262,6 +433,7 @@ def _progress(total: int) -> Iterator[_Advance]:
 
 
 def main() -> None:
+    """The installed command: the app, whose ``_App`` maps every failure to one line."""
     try:
         app()
     finally:

@@ -166,3 +166,12 @@ def test_show_json_and_missing_article(runner: CliRunner, db_url: str) -> None:
     assert sum(p["kind"] == "body" for p in data["paragraphs"]) == 11
     missing = runner.invoke(app, ["show", "99"])
     assert missing.exit_code == 1 and "no article 99" in missing.stderr
+
+
+def test_help_shows_the_default_database(runner: CliRunner) -> None:
+    """The --db help names its default (once eaten as rich markup: "SQLAlchemy URL .")."""
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200"})
+    (line,) = [line for line in result.stdout.splitlines() if "--db" in line]
+    described = " ".join(line.strip("│ ").split())
+    assert "Database file or SQLAlchemy URL. [default:" in described, described
+    assert "$NEWSSTORE_DATABASE_URL, else ./newsstore.db" in described
