@@ -56,11 +56,13 @@ def upgrade(
     copy = None if no_backup else migrate.backup(url)
     try:
         migrate.upgrade(url, revision)
-    except RevisionError as exc:
-        # Nothing was changed: the copy made for the occasion is not needed.
+    except (RevisionError, SchemaError) as exc:
+        # Refused before anything was changed: the copy made for the occasion is not needed.
         if copy is not None:
             copy.unlink(missing_ok=True)
-        raise _revision_refused(exc) from None
+        if isinstance(exc, RevisionError):
+            raise _revision_refused(exc) from None
+        raise
     finally:
         if copy is not None and copy.exists():
             typer.echo(f"backup: {shown(copy)}", err=True)

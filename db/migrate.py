@@ -24,7 +24,7 @@ from sqlalchemy import URL, Connection, Engine, inspect, text
 
 import migrations
 from db.errors import DatabaseUnavailable, shown
-from db.session import make_engine, resolve, sqlite_file
+from db.session import describe_url, make_engine, resolve, sqlite_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -116,7 +116,18 @@ def current_revisions(engine: Engine) -> tuple[str, ...]:
 
 
 def ensure_current(engine: Engine, *, create: bool = True) -> None:
-    """Create the schema in a new database (unless ``create`` is False); refuse one not at head."""
+    """Create the schema in a new database (unless ``create`` is False); refuse one not at head.
+
+    A ``SchemaError`` names the database it is about.
+    """
+    try:
+        _ensure_current(engine, create=create)
+    except SchemaError as exc:
+        exc.args = (f"{describe_url(engine.url)}: {exc}",)
+        raise
+
+
+def _ensure_current(engine: Engine, *, create: bool) -> None:
     current = current_revisions(engine)
     if current == (HEAD,):
         return
@@ -271,13 +282,17 @@ def _run(
         raise RevisionError("no revision given")
     with _schema_transaction(url, create=create) as connection:
         current = tuple(MigrationContext.configure(connection).get_current_heads())
-        if current:
-            script = ScriptDirectory.from_config(alembic_config())
-            known = {rev.revision for rev in script.walk_revisions()}
-            if not set(current) <= known:
-                _refuse(current, heads())
-        else:
-            _refuse_foreign_tables(connection)
+        try:
+            if current:
+                script = ScriptDirectory.from_config(alembic_config())
+                known = {rev.revision for rev in script.walk_revisions()}
+                if not set(current) <= known:
+                    _refuse(current, heads())
+            else:
+                _refuse_foreign_tables(connection)
+        except SchemaError as exc:
+            exc.args = (f"{describe_url(connection.engine.url)}: {exc}",)
+            raise
         config = alembic_config(url)
         config.attributes["connection"] = connection
         try:

@@ -307,6 +307,25 @@ def test_another_programs_database_is_left_as_it_was(runner: CliRunner, tmp_path
     assert _files(tmp_path) == ["recipes.db"]
 
 
+@pytest.mark.sqlite_only(reason="the bytes and neighbours of a SQLite file")
+def test_a_database_from_a_newer_newsstore_is_refused_untouched(
+    runner: CliRunner, db_url: str
+) -> None:
+    assert runner.invoke(app, ["ingest", str(SEED)]).exit_code == 0
+    path = sqlite_file(make_url(db_url))
+    assert path is not None
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE alembic_version SET version_num = 'abcdef123456'")
+    raw.commit()
+    raw.close()
+    before = path.read_bytes()
+    for args in (["ingest", str(SEED)], ["stats"], ["db", "upgrade"], ["db", "downgrade", "base"]):
+        line = _one_line(runner.invoke(app, args), 1)
+        assert line.startswith(f"newsstore: {path}: ") and "newer version" in line, args
+    assert path.read_bytes() == before
+    assert _files(path.parent) == [path.name]  # no backup copy made for nothing
+
+
 # --- a second writer waits --------------------------------------------------------------
 
 
@@ -876,4 +895,3 @@ def test_the_installed_command_maps_failures_too(tmp_path: Path) -> None:
         assert done.returncode == status, (args, done.stderr)
         assert done.stderr.count("\n") == 1 and said in done.stderr, done.stderr
     assert _files(tmp_path) == ["text.db"]
-
