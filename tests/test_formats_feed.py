@@ -294,3 +294,12 @@ def test_values_too_long_or_not_text_are_left_out() -> None:
         item(extra="<link>https://e.example/a&#0;b</link><guid>g&#27;1</guid><author>Jo</author>")
     )
     assert (found.article.url, found.guid, found.author) == ("https://e.example/ab", "g1", "Jo")
+
+
+def test_a_failure_of_feedparser_is_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(feed_format.feedparser, "parse", fail)
+    with pytest.raises(ParseError, match=r"^unreadable feed \(UnicodeEncodeError: 'utf-8' codec"):
+        parse_feed(item())

@@ -270,3 +270,15 @@ def test_fragments_with_control_characters_are_read() -> None:
     # lxml refuses text with control characters: a feed's &#1; gave ValueError.
     assert html_fragment_paragraphs("<p>a\x01b</p><p>\x00</p>") == ("ab",)
     assert html_fragment_paragraphs("plain\x1b text\n\nnext") == ("plain text", "next")
+
+
+def test_a_failure_of_the_libraries_is_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded \x00" + "x" * 1000)
+
+    monkeypatch.setattr(html.trafilatura, "bare_extraction", fail)
+    with pytest.raises(ParseError) as raised:
+        parse_html(PAGE)
+    message = str(raised.value)
+    assert message.startswith("unreadable HTML page (RecursionError: maximum recursion depth")
+    assert "\x00" not in message and len(message) < 300

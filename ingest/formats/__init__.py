@@ -21,9 +21,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ingest.normalize import collapse_whitespace
 from ingest.records import ParsedArticle
 
-__all__ = ["FormatArticle", "iso_time", "to_utc_naive", "valid_char_refs", "valid_char_refs_bytes"]
+__all__ = [
+    "FormatArticle",
+    "describe",
+    "iso_time",
+    "to_utc_naive",
+    "valid_char_refs",
+    "valid_char_refs_bytes",
+]
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,17 @@ class FormatArticle:
     guid: str | None = None
     author: str | None = None
     line: int | None = None
+
+
+def describe(error: BaseException, *, with_type: bool = True, chars: int = 200) -> str:
+    """A library's exception as the reason a document failed: its type and message on one
+    storable line, cut at ``chars`` (the message is stored with the document)."""
+    message = collapse_whitespace(str(error))
+    if len(message) > chars:
+        message = message[:chars] + "..."
+    if not with_type:
+        return message
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def to_utc_naive(moment: datetime) -> datetime | None:

@@ -51,7 +51,13 @@ from typing import Any
 import feedparser
 
 from ingest.errors import ParseError
-from ingest.formats import FormatArticle, iso_time, valid_char_refs, valid_char_refs_bytes
+from ingest.formats import (
+    FormatArticle,
+    describe,
+    iso_time,
+    valid_char_refs,
+    valid_char_refs_bytes,
+)
 from ingest.formats.html import html_fragment_paragraphs
 from ingest.normalize import collapse_whitespace, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
@@ -74,10 +80,12 @@ def parse_feed(data: bytes) -> list[FormatArticle]:
     try:
         parsed = feedparser.parse(io.BytesIO(_valid_char_refs(data)))
     except Exception as error:  # a third-party parser on hostile bytes: a rejection, typed
-        raise ParseError(f"unreadable feed ({type(error).__name__}: {error})") from None
+        raise ParseError(f"unreadable feed ({describe(error)})") from None
     entries: list[Any] = list(parsed.entries)
     if not entries:
-        problem = f" ({parsed.bozo_exception})" if parsed.get("bozo") else ""
+        problem = ""
+        if parsed.get("bozo"):
+            problem = f" ({describe(parsed.bozo_exception, with_type=False)})"
         raise ParseError(f"no feed entries found{problem}")
     feed: Mapping[str, Any] = parsed.feed
     source = _text(feed.get("title_detail"), feed.get("title")) or None

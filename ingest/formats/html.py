@@ -58,7 +58,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import decode_file
 
 from ingest.errors import ParseError
-from ingest.formats import FormatArticle, iso_time, valid_char_refs
+from ingest.formats import FormatArticle, describe, iso_time, valid_char_refs
 from ingest.normalize import NAME_CHARS, collapse_whitespace, storable, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -235,7 +235,7 @@ def read_html(html: str | bytes, url: str | None = None) -> FormatArticle:
     except ParseError:
         raise
     except Exception as error:  # third-party parsers on hostile markup: a rejection, typed
-        raise ParseError(f"unreadable HTML page ({type(error).__name__}: {error})") from None
+        raise ParseError(f"unreadable HTML page ({describe(error)})") from None
 
 
 def _read_html(html: str | bytes, url: str | None) -> FormatArticle:
