@@ -61,12 +61,15 @@ class Reading(Generic[T]):
     value: T | None
 
 
-# What no text column should hold: control characters other than whitespace (C0, DEL and
-# C1: PostgreSQL refuses NUL in text, and the others are terminal control codes, never
-# text), and surrogates, which UTF-8 cannot encode (a JSON "\ud800" escape gives one).
-# \t \n \v \f \r, \x1c-\x1f and \x85 are whitespace to str.split: collapsed, not dropped.
-_UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# What no text column should hold: control characters other than whitespace (C0 and DEL:
+# PostgreSQL refuses NUL in text, and the others are terminal control codes, never text),
+# and surrogates, which UTF-8 cannot encode (a JSON "\ud800" escape gives one).
+# \t \n \v \f \r and \x1c-\x1f are whitespace to str.split: collapsed, not dropped.
+# C1 controls (U+0080-U+009F) are kept: both engines store them, and real text holds them
+# as cp1252 punctuation decoded as Latin-1 ("\x97" for a dash between two words), which
+# dropping would glue together (it cost places in 26 of the 588 LGL articles).
+_UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -74,7 +77,7 @@ def storable(text: str) -> str:
     """``text`` as every database can store it: surrogates and control characters fixed.
 
     A surrogate pair is joined into the character it encodes and a lone surrogate
-    becomes U+FFFD; control characters that are not whitespace (NUL, ESC, DEL, C1) are
+    becomes U+FFFD; control characters that are not whitespace (NUL, ESC, DEL: C0) are
     dropped. Text without them, nearly all text, comes back as it is after one scan.
     """
     if _UNSTORABLE.search(text) is None:

@@ -14,7 +14,7 @@ The contract, for ANY document of any format (``ingest.parse.parse_document``):
 Documents are built from their formats' parts with the values at their extremes: dates
 in years 0, 1, 9999, 10000 and beyond, with offsets that push them over either end,
 fields out of range (month 13, the 99th, 99:99), numbers of 5,000 digits, ``1e400``,
-``NaN``; text with NUL, ESC, DEL, C1 controls, lone surrogates (as JSON escapes, XML
+``NaN``; text with NUL, ESC, DEL, C1 characters, lone surrogates (as JSON escapes, XML
 character references, CESU bytes), BOMs, combining marks and long runs; nesting; and
 encodings (UTF-8 with and without a BOM, UTF-16 with a BOM, Latin-1, invalid bytes).
 The parsers below the decoding (``parse_record``, ``layouts.parse``) are also given
@@ -86,8 +86,8 @@ LIMITS = {
 TRANSLATION_LIMIT = _length(ArticleTranslation.__table__.c.language)
 INDEX_ROW_BYTES = 2704  # PostgreSQL's b-tree: the most one index row may take
 # Characters that must not reach the store: no UTF-8 for a lone surrogate, PostgreSQL
-# refuses NUL, and the other control characters are terminal codes, not text.
-UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+# refuses NUL, and the other C0 control characters are terminal codes, not text.
+UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")
 
 
 def storable(text: str, what: str) -> None:
