@@ -209,7 +209,8 @@ def ingest(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes that parse (default: one per core for 64+ files; 0: none).",
+            help="Processes that parse (default: one per core for 64+ files, else one;"
+            " 0: none, all in this process, without the time limit per document).",
             min=0,
             max=MAX_WORKERS,
         ),
@@ -223,7 +224,9 @@ def ingest(
     Page dumps (.txt), HTML pages (.html, .htm, .html.gz), RSS/Atom feeds and
     JSON Lines, told apart by their content. A file already stored with the
     same bytes is skipped; one whose articles repeat earlier ones is recorded
-    as a duplicate. Exits 1 if any file or record failed.
+    as a duplicate. A file that cannot be read or parsed, in any way, fails
+    alone (one line on stderr, a failed row with its bytes); the rest goes on.
+    Exits 1 if any file or record failed, 130 when stopped by Ctrl-C.
 
     Example: newsstore ingest seeds/ ~/crawl/2025-02-09/
     """
@@ -233,6 +236,12 @@ def ingest(
     reasons: Counter[str] = Counter()
     articles = 0
     interrupted = _Interrupt()
+    problems: list[str] = []
+
+    def problem(message: str) -> None:
+        problems.append(message)
+        typer.echo(f"error: {message}", err=True)
+
     with (
         _database(ctx) as engine,
         _progress(len(origins)) as advance,
@@ -240,16 +249,24 @@ def ingest(
         _waiting_stops_on(interrupted),
     ):
         for outcome in pipeline.run(
-            engine, origins, workers=workers, max_size=limit, stop=interrupted.is_set
+            engine,
+            origins,
+            workers=workers,
+            max_size=limit,
+            stop=interrupted.is_set,
+            on_problem=problem,
         ):
             tally[outcome.status] += 1
             articles += outcome.articles
+            shown = _one_line(outcome.origin)
             if outcome.status == "failed":
                 reasons[outcome.reason or "error"] += 1
-                typer.echo(f"error: {outcome.origin}: {outcome.error}", err=True)
+                typer.echo(f"error: {shown}: {_one_line(outcome.error or '')}", err=True)
             for warning in outcome.warnings:
                 reasons["bad record"] += 1
-                typer.echo(f"error: {outcome.origin}: {warning}", err=True)
+                typer.echo(f"error: {shown}: {_one_line(warning)}", err=True)
+            for note in outcome.notes:
+                typer.echo(f"warning: {shown}: {note}", err=True)
             advance()
     seconds = advance.elapsed()
     summary = (
@@ -271,7 +288,19 @@ def ingest(
         typer.echo(
             "failed by reason: " + ", ".join(f"{r} {n}" for r, n in reasons.most_common()), err=True
         )
+    if reasons or problems:
         raise typer.Exit(code=1)
+
+
+# Control characters (a newline in a file name, say) would break the one line an error is.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its control characters escaped (``\\n``), so that it prints as one line."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @app.command()

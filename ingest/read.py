@@ -21,6 +21,7 @@ import os
 import stat as stat_module
 import sys
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,6 +151,8 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
         what = "a folder that cannot be listed" if os.path.isdir(origin) else "cannot read"
         raise ReadError(f"permission denied ({what})") from None
     except OSError as exc:
+        with suppress(OSError):  # a socket cannot even be opened: say what it is
+            _check_kind(os.stat(origin).st_mode)
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
     except ValueError as exc:  # a NUL character in the path: no file can have that name
         raise ReadError(f"cannot read: {exc}") from None
