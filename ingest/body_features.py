@@ -69,10 +69,13 @@ def split_blocks(text: str) -> list[str]:
 
 
 def collapse(text: str) -> str:
-    """Strip a block and collapse every whitespace run (newlines too) to one space; made
-    storable too (``ingest.normalize.storable``: no control characters or surrogates)."""
+    """Strip a block and collapse every whitespace run (newlines too) to one space.
+
+    The text is a block of ``split_blocks``, storable already: what else is collapsed
+    is made storable first (``ingest.normalize.storable``).
+    """
     # str.split() splits on exactly the characters ``\s`` matches, and faster than a regex.
-    return " ".join(storable(text).split())
+    return " ".join(text.split())
 
 
 def measure(index: int, raw: str) -> Block:

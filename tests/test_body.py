@@ -385,7 +385,7 @@ def test_control_characters_and_surrogates_are_not_kept() -> None:
         "It was repaired over the winter, and the work cost more than planned.",
     ]
     assert len(split_blocks(text)) == 3  # a line of control characters is a blank line
-    assert collapse("a\x00 b\x1b\udfff\x97") == "a b\ufffd\x97"
+    assert split_blocks("a\x00 b\x1b\udfff\x97\n\n\x00\x01") == ["a b\ufffd\x97"]
 
 
 def test_a_paragraph_of_megabytes_is_kept_in_pieces() -> None:

@@ -45,7 +45,6 @@ from ingest.normalize import (
     read_footer_time,
     read_page_date,
     read_temperature,
-    storable,
     storable_article,
 )
 from ingest.records import ParsedArticle, ParsedParagraph
@@ -82,9 +81,8 @@ _MAX_CITY_CHARS = 40
 
 
 def _split_lines(text: str) -> list[str]:
-    """Lines without BOM, line ends or surrounding whitespace ('' for blank lines), made
-    storable first: a line of nothing but control characters is a blank line."""
-    return [line.strip() for line in storable(text).replace("\ufeff", "").splitlines()]
+    """Lines without BOM, line ends or surrounding whitespace ('' for blank lines)."""
+    return [line.strip() for line in text.replace("\ufeff", "").splitlines()]
 
 
 def _split_blocks(lines: Sequence[str]) -> list[list[str]]:
@@ -404,7 +402,7 @@ def _is_chrome_line(block: Sequence[str], i: int) -> bool:
     used to split a body paragraph in three (found by tests/test_mangled.py).
     """
     line = block[i]
-    if _is_time_line(line):
+    if read_footer_time(line) is not None:
         return True
     if not (
         parse_translation_link(line) is not None or is_sidebar_heading(line) or is_share_line(line)
@@ -414,14 +412,9 @@ def _is_chrome_line(block: Sequence[str], i: int) -> bool:
     return not after[:1].islower()
 
 
-def _is_time_line(text: str) -> bool:
-    """A footer time line, whether or not its date and time are in range."""
-    return read_footer_time(text) is not None
-
-
 def _footer_index(texts: Sequence[str]) -> int | None:
     """Index of the footer time line: the first one next to a byline, else the first one."""
-    times = [i for i, text in enumerate(texts) if _is_time_line(text)]
+    times = [i for i, text in enumerate(texts) if read_footer_time(text) is not None]
     for i in times:
         neighbours = [*texts[max(0, i - 1) : i], *texts[i + 1 : i + 2]]
         if any(parse_byline(n) is not None for n in neighbours):
@@ -437,7 +430,7 @@ def _has_footer_pair(lines: Sequence[str]) -> bool:
     """
     content = [line for line in lines if line]
     return any(
-        _is_time_line(line) and parse_byline(after) is not None
+        read_footer_time(line) is not None and parse_byline(after) is not None
         for line, after in zip(content, content[1:], strict=False)
     )
 
@@ -457,7 +450,9 @@ def matches(text: str) -> bool:
     if _has_footer_pair(lines):
         return True
     return top is not None and any(
-        parse_translation_link(line) is not None or _is_time_line(line) for line in lines if line
+        parse_translation_link(line) is not None or read_footer_time(line) is not None
+        for line in lines
+        if line
     )
 
 
@@ -472,7 +467,9 @@ def parse(text: str) -> ParsedArticle:
     if top is not None:
         blocks = _drop_lines(blocks, top.lines_used)
 
-    texts = [piece for block in blocks for piece in _explode(block)]
+    # Every piece is collapsed, which makes it storable: a line of control characters
+    # alone is left empty, and is no paragraph.
+    texts = [piece for block in blocks for piece in _explode(block) if piece]
     title = ""
     leading: list[ParsedParagraph] = []
     # Share buttons can sit above the headline; they are not the headline.
