@@ -293,9 +293,9 @@ BOILERPLATE: tuple[Boilerplate, ...] = (
         "chrome",
         "contact address or feedback request",
         _rx(
-            # an address bounded as addresses are (64 before the @, 63 a label): unbounded,
-            # a long run of letters before an @ cost one pass per letter
-            r"(?:[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]+"
+            # an address: one character before the @ says so as well as all of them, which
+            # were tried from every letter of a long run of them (quadratic)
+            r"(?:[\w.+-]@[\w-]{1,63}\.[\w.]+"
             r"|\bsend (?:us )?(?:your |any )?(?:comments|questions|tips|feedback|corrections)\b)"
         ),
         max_words=30,

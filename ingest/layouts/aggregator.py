@@ -303,9 +303,10 @@ def is_sidebar_heading(line: str) -> bool:
 _STANDING_PHRASES: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
     (reason, clues, re.compile(pattern, re.IGNORECASE))
     for reason, clues, pattern in (
-        # Bounded as e-mail addresses are (64 characters before the @, 63 a label), so
-        # that a long run of letters before an @ costs one pass, not one per letter.
-        ("email address", ("@",), r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+"),
+        # One character before the @ says there is an address as well as all of them: a
+        # whole local part ([\w.+-]+@) was tried from every letter of a long run of them,
+        # to its end (quadratic: an hour for a megabyte). A label is at most 63.
+        ("email address", ("@",), r"[\w.+-]@[\w-]{1,63}(?:\.[\w-]{1,63})+"),
         (
             "send comments",
             ("send ",),
