@@ -42,7 +42,7 @@ from ingest.records import ParsedArticle, ParsedParagraph
 NAME = "jsonl"
 VERSION = "1"
 
-__all__ = ["NAME", "VERSION", "parse_jsonl", "parse_record"]
+__all__ = ["JSON_DECODER", "NAME", "VERSION", "parse_jsonl", "parse_record"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _OPTIONAL_STRINGS = ("source", "url", "language")
@@ -56,7 +56,10 @@ def _number(digits: str) -> int | float:
     return int(digits) if len(digits) <= _INT_DIGITS else float(digits)
 
 
-_DECODER = json.JSONDecoder(parse_int=_number)
+#: json's decoder, but for numbers of more than 4,300 digits (int() refuses them, and
+#: json.loads raised ValueError): what reads any line of JSON without raising but
+#: JSONDecodeError and RecursionError.
+JSON_DECODER = json.JSONDecoder(parse_int=_number)
 
 
 def parse_jsonl(text: str) -> list[tuple[int, ParsedArticle | ParseError]]:
@@ -80,7 +83,7 @@ def parse_jsonl(text: str) -> list[tuple[int, ParsedArticle | ParseError]]:
 def parse_record(line: str) -> ParsedArticle:
     """One JSON Lines record as an article; ``ParseError`` says what is wrong with it."""
     try:
-        record: Any = _DECODER.decode(line)
+        record: Any = JSON_DECODER.decode(line)
     except json.JSONDecodeError as error:
         raise ParseError(f"invalid JSON ({error.msg} at column {error.colno})") from None
     except RecursionError:
