@@ -47,6 +47,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from db import session as db_session
 from db.session import reading
 from ingest.errors import IngestError
 from ingest.read import MAX_SIZE, STDIN
@@ -95,7 +96,7 @@ def run(
         # Even one worker process is worth having: its parent can stop it when a
         # document takes too long, and outlives it when it dies.
         workers = (os.cpu_count() or 1) if many else 1
-    with _Writers(engine, workers, max_size, on_problem) as writers:
+    with _Writers(engine, workers, max_size, on_problem, stop) as writers:
         under_way: deque[_Batch] = deque()
         for chunk in _chunked(origins, batch_size, BATCH_BYTES, max_size):
             under_way.append(_start(engine, chunk, writers))
@@ -257,7 +258,10 @@ class _Writer:
                     if not turns.take(turn):
                         return None
                     holding = True
-                outcomes += self.write(pending)
+                try:
+                    outcomes += self.write(pending)
+                except _Stopping:
+                    return None  # stopped while waiting for another writer: nothing written
                 pending, weight = [], 0
             return outcomes
         finally:
@@ -384,13 +388,19 @@ class _Writers:
     """
 
     def __init__(
-        self, engine: Engine, workers: int, max_size: int, on_problem: Callable[[str], None]
+        self,
+        engine: Engine,
+        workers: int,
+        max_size: int,
+        on_problem: Callable[[str], None],
+        asked_to_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.engine = engine
         self.workers = workers
         self.max_size = max_size
         self.limit = time_limit(max_size)
         self.on_problem = on_problem
+        self.asked_to_stop = asked_to_stop
         self.here = _Writer(engine, max_size)  # for work done in this process
         self.pool: ProcessPoolExecutor | None = None
         self.watch: _Watch | None = None
@@ -410,10 +420,18 @@ class _Writers:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        if self.pool is not None:
-            if kind is not None:  # stopping at once: a batch being written is rolled back
-                _terminate(self.pool)
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.pool is None:
+            return
+        if kind is not None:  # stopping at once: a batch being written is rolled back
+            _terminate(self.pool)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.engine.dialect.name == "sqlite" and kind is None:
+            # Workers end without closing their connections, and this process closed
+            # its own before they forked. The last connection to close a SQLite file
+            # folds the WAL into it and removes the -wal and -shm files: let that be
+            # one of this process's, closed with the engine.
+            with self.engine.connect():
+                pass
 
     def submit(self, todo: list[str]) -> _Result:
         if not todo:
@@ -442,6 +460,8 @@ class _Writers:
                 if pooled.pool is self.pool and self.watch is not None:
                     for _, turn, index in self.watch.overdue():
                         self.overdue.add((turn, index))
+                if self.turns is not None and self.asked_to_stop():
+                    self.turns.give_up_waiting()
             except BrokenProcessPool:
                 self.lose(pooled.pool)
                 if self.stopping:
@@ -521,10 +541,12 @@ class _Writers:
         from ingest.gazetteer import load_gazetteer
 
         load_gazetteer()
+        _fork_safely(self.engine)
         gc.freeze()
-        # The condition guards both values: they need no locks of their own.
-        next_turn, stopping = _FORK.Value("q", 0, lock=False), _FORK.Value("b", 0, lock=False)
-        turns = _Turns(_FORK.Condition(), next_turn, stopping)
+        # The condition guards the values: they need no locks of their own.
+        next_turn = _FORK.Value("q", 0, lock=False)
+        stopping, giving_up = (_FORK.Value("b", 0, lock=False) for _ in range(2))
+        turns = _Turns(_FORK.Condition(), next_turn, stopping, giving_up)
         watch = _Watch.make(self.workers, self.limit)
         pool = ProcessPoolExecutor(
             self.workers,
@@ -572,6 +594,7 @@ def _alone(
     How it ended: its exit status, and the index of the document it was
     stopped on for overrunning the time limit (None if it died of itself).
     """
+    _fork_safely(engine)
     reader, writer = _FORK.Pipe(duplex=False)
     watch = _Watch.make(1, limit)
     process = _FORK.Process(
@@ -607,7 +630,7 @@ def _write_alone(
 ) -> None:
     """In a process of its own: write a batch, and send its outcomes back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    engine.dispose(close=False)
+    _forget_inherited(engine)
     writer = _Writer(engine, max_size, watch, watch.join())
     answer.send(writer.run(todo, given=given))
     answer.close()
@@ -641,9 +664,15 @@ class _Turns:
     condition: Any  # multiprocessing Condition
     next: Any  # multiprocessing Value("q")
     stopping: Any  # multiprocessing Value("b")
+    # Set once ingest is asked to stop: a worker waiting for another process's write
+    # lock gives up (``_stop_waiting_when``); one writing goes on.
+    giving_up: Any  # multiprocessing Value("b")
 
     def stop(self) -> None:
         self.stopping.value = 1
+
+    def give_up_waiting(self) -> None:
+        self.giving_up.value = 1
 
     def take(self, turn: int) -> bool:
         """Wait until the batches before this one are written; False if ingest is stopping.
@@ -674,13 +703,63 @@ def _start_worker(engine: Engine, max_size: int, turns: _Turns, watch: _Watch) -
     global _worker, _turns
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
     threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
-    engine.dispose(close=False)  # the parent's connections are not this process's to use
+    _forget_inherited(engine)
     _worker, _turns = _Writer(engine, max_size, watch, watch.join()), turns
+    _stop_waiting_when(turns)
     # A batch is a large graph of objects, alive until it is written, with no reference
     # cycles to free: automatic collections walked it again and again, about 0.7 s of
     # CPU per worker per 20,000 pages. A worker collects once per batch instead, before
     # the next one, when the last is gone (``_write_in_turn``).
     gc.disable()
+
+
+# The connection pools a forked process inherited, kept from the garbage collector.
+_inherited: list[object] = []
+
+
+def _forget_inherited(engine: Engine) -> None:
+    """Give a forked process connections of its own, leaving its parent's strictly alone.
+
+    A connection open across ``fork`` is what SQLite's "how to corrupt" page
+    warns of: SQLite keeps per-process state about each open file (its locks,
+    the WAL index), which the child inherits without the locks themselves. So
+    the parent closes its idle connections before it forks (``_fork_safely``),
+    and whatever is still open is the parent's: kept referenced here, never
+    used nor closed (closing is using; workers end with ``os._exit``), while
+    the engine starts a pool of its own.
+    """
+    _inherited.append(engine.pool)
+    engine.dispose(close=False)
+
+
+class _Stopping(Exception):
+    """Ingest is stopping while this worker waits for another process's write lock."""
+
+
+def _stop_waiting_when(turns: _Turns) -> None:
+    """In a worker: give up waiting for another writer's lock once ingest is stopping.
+
+    Ctrl-C reaches only the parent, which asks the batches not yet written to
+    stay so; a batch waiting for another ingest's lock has written nothing.
+    """
+    previous = db_session.default_on_wait
+
+    def on_wait(database: str) -> None:
+        if turns.giving_up.value:
+            raise _Stopping
+        if previous is not None:
+            previous(database)
+
+    db_session.default_on_wait = on_wait
+
+
+def _fork_safely(engine: Engine) -> None:
+    """Close this process's idle connections before forking (see ``_forget_inherited``).
+
+    With one open, a worker's own connection to the same SQLite file shared its
+    inherited bookkeeping, and this process's connection then saw no tables.
+    """
+    engine.dispose()
 
 
 def _exit_with(parent: int) -> None:

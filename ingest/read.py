@@ -20,7 +20,7 @@ import hashlib
 import os
 import stat as stat_module
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +163,7 @@ def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
             raise ReadError(
                 f"too large: {found.st_size:,} bytes, more than {max_size:,} (see --max-size)"
             )
-        data = _read_at_most(fd, max_size + 1)
+        data = _read_at_most(lambda n: os.read(fd, n), max_size + 1, found.st_size)
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from None
     finally:
@@ -178,7 +178,7 @@ def _read_stdin(max_size: int) -> RawDocument:
     if stream is None:
         raise ReadError("cannot read: standard input is closed")
     try:
-        data = stream.read(max_size + 1)
+        data = _read_at_most(stream.read, max_size + 1, 0)
     except (OSError, ValueError) as exc:
         raise ReadError(f"cannot read standard input: {exc}") from None
     if len(data) > max_size:
@@ -195,20 +195,26 @@ def _check_kind(mode: int) -> None:
     raise ReadError(f"not a regular file: {kind}")
 
 
-def _read_at_most(fd: int, limit: int) -> bytes:
-    """Up to ``limit`` bytes of an open file, to its end."""
-    first = os.read(fd, limit)  # most files: one read, no copying
-    if not first or len(first) == limit:
+def _read_at_most(read: Callable[[int], bytes], limit: int, expected: int) -> bytes:
+    """Up to ``limit`` bytes from ``read``, to the end, in steps.
+
+    A read of n bytes allocates n bytes before it reads any: asking for the
+    whole limit at once would cost ``--max-size`` of memory for every small
+    file (and fail for a large limit). The first step is the size ``stat``
+    gave, plus one to see the end, so a file is most often read in one step.
+    """
+    first = read(min(limit, expected + 1 if expected else _READ_STEP))
+    if not first:
         return first
     parts = [first]
     total = len(first)
     while total < limit:
-        part = os.read(fd, min(_READ_STEP, limit - total))
+        part = read(min(_READ_STEP, limit - total))
         if not part:
             break
         parts.append(part)
         total += len(part)
-    return b"".join(parts)
+    return first if len(parts) == 1 else b"".join(parts)
 
 
 def _raw(origin: str, data: bytes, mtime: float | None) -> RawDocument:

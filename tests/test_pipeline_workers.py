@@ -273,3 +273,26 @@ def test_a_lost_batch_written_again_is_watched_too(
         ("05.txt", "too slow"),
     ]
     assert [o.status for o in outcomes].count("ingested") == 6
+
+
+@pytest.mark.sqlite_only(reason="another process holding SQLite's one write lock")
+def test_stopping_ends_a_wait_for_another_writers_lock(tmp_path: Path) -> None:
+    """Ctrl-C reaches only the parent; a worker waiting for the lock must hear of it too."""
+    import sqlite3
+
+    path = tmp_path / "locked.db"
+    engine = make_engine(str(path))
+    ensure_current(engine)
+    folder = tmp_path / "in"
+    _stories(folder, 3)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another ingest, writing for as long as it likes
+    try:
+        paths = list(iter_paths([str(folder)]))
+        outcomes = list(pipeline.run(engine, paths, workers=1, stop=lambda: True))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert outcomes == []  # the batch was left for a rerun, which completes it
+    assert [o.status for o in pipeline.run(engine, paths, workers=1)] == ["ingested"] * 3
+    engine.dispose()
