@@ -336,7 +336,7 @@ def parse(text: str) -> ParsedArticle:
         if i != title_at
     )
     article = ParsedArticle(title=title, paragraphs=paragraphs, layout=NAME, parser_version=VERSION)
-    return storable_article(article)
+    return storable_article(article, len(text))
 
 
 __all__ = [

@@ -30,7 +30,8 @@ import unicodedata
 from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Generic, NamedTuple, TypeVar
+from operator import attrgetter
+from typing import TypeAlias, TypeVar
 
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -54,14 +55,11 @@ __all__ = [
 T = TypeVar("T")
 
 
-class Reading(NamedTuple, Generic[T]):
-    """A line that has the shape of a value, and the value: ``None`` when it is out of range.
-
-    A named tuple: lines are read by the hundred on every page, and a tuple is made in a
-    fraction of a frozen dataclass's time.
-    """
-
-    value: T | None
+#: What ``read_*`` make of a line of the shape they read: the 1-tuple of its value, which
+#: is None when the value is out of range; a line of another shape gives None instead.
+#: A tuple literal, because lines are read by the hundred on every page and a class's
+#: instance (a named tuple, a frozen dataclass) costs ten times as much to make.
+Reading: TypeAlias = tuple[T | None]
 
 
 # What no text column should hold: control characters other than whitespace (C0 and DEL:
@@ -178,11 +176,6 @@ MAX_CELSIUS = 150.0
 _MAX_DIGITS = 9
 
 
-def _number(digits: str) -> int | None:
-    """An integer field as written, or None when it has too many digits to be one."""
-    return int(digits) if len(digits) <= _MAX_DIGITS else None
-
-
 def read_temperature(line: str) -> Reading[float] | None:
     """A whole-line temperature: ``None`` for any other line; its value in °C (one decimal),
     or no value when it is beyond ``MAX_CELSIUS`` either way (5,000 digits make inf)."""
@@ -196,7 +189,7 @@ def read_temperature(line: str) -> Reading[float] | None:
         value = fahrenheit_to_celsius(value)
     # round() of a negative zero would print as "-0.0"; adding 0.0 normalises it.
     celsius = round(value, 1) + 0.0
-    return Reading(celsius if -MAX_CELSIUS <= celsius <= MAX_CELSIUS else None)  # not NaN
+    return (celsius if -MAX_CELSIUS <= celsius <= MAX_CELSIUS else None,)  # not NaN
 
 
 def parse_temperature(line: str) -> float | None:
@@ -207,7 +200,7 @@ def parse_temperature(line: str) -> float | None:
     ``MAX_CELSIUS`` is no reading either (``read_temperature`` tells the two apart).
     """
     reading = read_temperature(line)
-    return reading.value if reading is not None else None
+    return reading[0] if reading is not None else None
 
 
 _MONTHS = {
@@ -282,7 +275,7 @@ def read_page_date(line: str) -> Reading[date] | None:
     found = _match_date(text)
     if found is None or found[1] != len(text):
         return None
-    return Reading(found[0])
+    return (found[0],)
 
 
 def parse_page_date(line: str) -> date | None:
@@ -292,7 +285,7 @@ def parse_page_date(line: str) -> date | None:
     what it says, and a wrong weekday should not cost the date.
     """
     reading = read_page_date(line)
-    return reading.value if reading is not None else None
+    return reading[0] if reading is not None else None
 
 
 # Hours of any number of digits and minutes and seconds of two or more have the shape of
@@ -327,18 +320,19 @@ def read_footer_time(line: str) -> Reading[datetime] | None:
     m = _TIME.fullmatch(text, end)
     if m is None:
         return None
-    return Reading(_moment(day, m))
+    return (_moment(day, m),)
 
 
 def _moment(day: date | None, m: re.Match[str]) -> datetime | None:
-    hour, minute = _number(m["hour"]), _number(m["minute"])
-    second = _number(m["second"] or "0")
-    if day is None or hour is None or minute is None or second is None:
+    hour_text, minute_text, second_text, ampm = m.group("hour", "minute", "second", "ampm")
+    second_text = second_text or "0"
+    if day is None or max(len(hour_text), len(minute_text), len(second_text)) > _MAX_DIGITS:
         return None
-    if m["ampm"]:
+    hour, minute, second = int(hour_text), int(minute_text), int(second_text)
+    if ampm:
         if not 1 <= hour <= 12:
             return None
-        hour = hour % 12 + (12 if m["ampm"][0].lower() == "p" else 0)
+        hour = hour % 12 + (12 if ampm[0].lower() == "p" else 0)
     # The seconds are checked too: "06:30:60" raised ValueError (tests/test_mangled.py).
     if hour > 23 or minute > 59 or second > 59:
         return None
@@ -352,7 +346,7 @@ def parse_footer_time(line: str) -> datetime | None:
     guessing one would invent information.
     """
     reading = read_footer_time(line)
-    return reading.value if reading is not None else None
+    return reading[0] if reading is not None else None
 
 
 # "by DailyNK(North Korean Media)", "by BBC Sport (Sports)", "By Jane Doe".
@@ -397,7 +391,7 @@ KEY_BYTES = 2000
 TEXT_CHARS = 100_000
 
 
-def storable_article(article: ParsedArticle) -> ParsedArticle:
+def storable_article(article: ParsedArticle, source_chars: int | None = None) -> ParsedArticle:
     """``article`` fitted to the store's columns, on SQLite and PostgreSQL alike.
 
     Every parser's last step (the layouts, JSON Lines, feeds, HTML). Texts are already
@@ -411,8 +405,10 @@ def storable_article(article: ParsedArticle) -> ParsedArticle:
     - a temperature that is not a finite number within ``MAX_CELSIUS`` is left out.
 
     The common article, which fits, is returned as it is after a few length checks.
+    ``source_chars``, the length of the text the article was read from, spares measuring
+    its texts when none can be longer than ``TEXT_CHARS`` (a page dump of 3,000 characters).
     """
-    if _fits(article):
+    if _fits(article, source_chars is not None and source_chars <= TEXT_CHARS):
         return article
     paragraphs = tuple(
         ParsedParagraph(piece, p.kind, p.reason) if piece is not p.text else p
@@ -435,27 +431,34 @@ def storable_article(article: ParsedArticle) -> ParsedArticle:
     )
 
 
-def _fits(a: ParsedArticle) -> bool:
-    """Whether ``storable_article`` would change nothing (asked of every article: cheap)."""
-    if len(a.title) > TEXT_CHARS:
-        return False
-    for p in a.paragraphs:
-        if len(p.text) > TEXT_CHARS:
-            return False
-    for value, chars in (
-        (a.source_name, NAME_CHARS),
-        (a.source_category, NAME_CHARS),
-        (a.page_location, NAME_CHARS),
-        (a.language, LANGUAGE_CHARS),
-        (a.author, AUTHOR_CHARS),
+_TEXT = attrgetter("text")
+
+
+def _fits(a: ParsedArticle, short_source: bool) -> bool:
+    """Whether ``storable_article`` would change nothing: asked of every article, so plain
+    comparisons (a loop over pairs or a generator cost more than all of them)."""
+    if not short_source and (
+        len(a.title) > TEXT_CHARS or max(map(len, map(_TEXT, a.paragraphs)), default=0) > TEXT_CHARS
     ):
-        if value is not None and len(value) > chars:
-            return False
-    if (a.url is not None and _key(a.url) is None) or (a.guid is not None and _key(a.guid) is None):
         return False
-    if a.page_temperature_c is not None and _temperature(a.page_temperature_c) is None:
+    if a.source_name is not None and len(a.source_name) > NAME_CHARS:
         return False
-    return all(len(t) <= TRANSLATION_CHARS for t in a.translations)
+    if a.source_category is not None and len(a.source_category) > NAME_CHARS:
+        return False
+    if a.page_location is not None and len(a.page_location) > NAME_CHARS:
+        return False
+    if a.language is not None and len(a.language) > LANGUAGE_CHARS:
+        return False
+    if a.author is not None and len(a.author) > AUTHOR_CHARS:
+        return False
+    if a.url is not None and 4 * len(a.url) > KEY_BYTES and _key(a.url) is None:
+        return False
+    if a.guid is not None and 4 * len(a.guid) > KEY_BYTES and _key(a.guid) is None:
+        return False
+    t = a.page_temperature_c
+    if t is not None and not -MAX_CELSIUS <= t <= MAX_CELSIUS:  # NaN is in no range
+        return False
+    return max(map(len, a.translations), default=0) <= TRANSLATION_CHARS
 
 
 def _at_most(value: str | None, chars: int) -> str | None:

@@ -463,10 +463,15 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     mentions: list[Mention] = []
     previous_end: dict[int, int] = {}
     previous_country: dict[int, str | None] = {}
-    starts = [{s.start: s for s in spans} for spans in per_paragraph]
+    starts: dict[int, dict[int, _Span]] = {}  # a paragraph's spans by where they start
+    views: dict[str, _Regions] = {}
     for span, entries in kept:
         text = paragraphs[span.paragraph_index]
-        regions = _Regions(named_regions, span.surface)
+        regions = views.get(span.surface) or views.setdefault(
+            span.surface, _Regions(named_regions, span.surface)
+        )
+        if span.paragraph_index not in starts:
+            starts[span.paragraph_index] = {s.start: s for s in per_paragraph[span.paragraph_index]}
         prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
         located = prev_lower in PREPOSITIONS and not span.sentence_initial
         strongly_located = prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial

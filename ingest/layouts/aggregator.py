@@ -188,9 +188,9 @@ def parse_top_bar(blocks: Sequence[Sequence[str]]) -> TopBar | None:
     if temperature is None and page_date is None:
         return None
     return TopBar(
-        temperature.value if temperature is not None else None,
+        temperature[0] if temperature is not None else None,
         location,
-        page_date.value if page_date is not None else None,
+        page_date[0] if page_date is not None else None,
         used,
         temperature_line=temperature is not None,
         date_line=page_date is not None,
@@ -566,5 +566,6 @@ def parse(text: str) -> ParsedArticle:
             page_location=top.location if top else None,
             page_temperature_c=top.temperature_c if top else None,
             translations=tuple(translations),
-        )
+        ),
+        len(text),
     )
