@@ -17,7 +17,8 @@ layout, the line is still chrome, and only that field is left empty.
 
 Storable text: every text a parser emits goes through ``collapse_whitespace``
 (the layouts, JSON Lines, feeds and HTML alike) or ``storable``, which replace
-lone surrogates with U+FFFD and drop control characters, and ``storable_article``
+lone surrogates with U+FFFD and drop C0 control characters (NUL, ESC, DEL; C1 is
+kept), and ``storable_article``
 fits a whole article to the store's columns. Nothing a parser returns can be
 refused by SQLite or PostgreSQL.
 """
