@@ -133,3 +133,8 @@ def test_maybe_gunzip_bad_data(data: bytes, message: str) -> None:
 def test_zlib_stream_without_gzip_header_is_left_alone() -> None:
     raw = zlib.compress(b"text")
     assert maybe_gunzip(raw) == raw
+
+
+def test_a_json_line_with_a_number_too_long_for_int_is_still_json_lines() -> None:
+    line = b'{"title": "T", "text": "B", "n": ' + b"9" * 5000 + b"}\n"
+    assert detect_format("export.txt", line + line) == "jsonl"

@@ -27,12 +27,12 @@ the parsers (trafilatura, feedparser, ``json``) read the documents.
 from __future__ import annotations
 
 import codecs
-import json
 import re
 import zlib
 from typing import Final, Literal
 
 from ingest.errors import ReadError
+from ingest.formats.jsonl import JSON_DECODER  # json's, reading numbers of any length
 
 __all__ = [
     "Format",
@@ -198,6 +198,6 @@ def _is_json_object_line(text: str) -> bool:
         return False
     line, newline, _ = stripped.partition("\n")
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(JSON_DECODER.decode(line), dict)
     except (ValueError, RecursionError):
         return not newline and _JSON_OPENING.match(line) is not None
