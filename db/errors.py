@@ -47,7 +47,10 @@ def shown(value: str | os.PathLike[str]) -> str:
     surrogates, which cannot be printed) or a newline (which would make a
     one-line message two).
     """
-    text = os.fsencode(value).decode("utf-8", "backslashreplace")
+    try:
+        text = os.fsencode(value).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        text = os.fspath(value).encode("utf-8", "backslashreplace").decode("utf-8")
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -41,7 +41,7 @@ from typer.core import TyperGroup
 from db import cli as db_cli
 from db import queries, read_cli
 from db import session as db_session
-from db.errors import describe, exit_status
+from db.errors import describe, exit_status, shown
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
@@ -258,15 +258,16 @@ def ingest(
         ):
             tally[outcome.status] += 1
             articles += outcome.articles
-            shown = _one_line(outcome.origin)
+            # One line each, whatever a file name or a reason holds (a newline, say).
+            origin = shown(outcome.origin)
             if outcome.status == "failed":
                 reasons[outcome.reason or "error"] += 1
-                typer.echo(f"error: {shown}: {_one_line(outcome.error or '')}", err=True)
+                typer.echo(f"error: {origin}: {shown(outcome.error or '')}", err=True)
             for warning in outcome.warnings:
                 reasons["bad record"] += 1
-                typer.echo(f"error: {shown}: {_one_line(warning)}", err=True)
+                typer.echo(f"error: {origin}: {shown(warning)}", err=True)
             for note in outcome.notes:
-                typer.echo(f"warning: {shown}: {note}", err=True)
+                typer.echo(f"warning: {origin}: {shown(note)}", err=True)
             advance()
     seconds = advance.elapsed()
     summary = (
@@ -290,17 +291,6 @@ def ingest(
         )
     if reasons or problems:
         raise typer.Exit(code=1)
-
-
-# Control characters (a newline in a file name, say) would break the one line an error is.
-_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _one_line(text: str) -> str:
-    """``text`` with its control characters escaped (``\\n``), so that it prints as one line."""
-    if text.isprintable():
-        return text
-    return _CONTROLS.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 @app.command()
