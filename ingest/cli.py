@@ -45,9 +45,8 @@ from db.errors import describe, exit_status, shown
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
+from ingest.errors import DEBUG_VARIABLE
 from ingest.read import iter_paths
-
-DEBUG_VARIABLE = "NEWSSTORE_DEBUG"
 
 
 class _App(TyperGroup):
