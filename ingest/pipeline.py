@@ -446,9 +446,13 @@ class _Writers:
             given[STDIN] = read_stdin(self.max_size)
         if self.pool is None:
             self.pool, self.turns, self.watch = self._start_pool()
-            self.batches = 0
+        # Batches are numbered across pools, so that a number names one batch of the run.
         turn, self.batches = self.batches, self.batches + 1
-        future = self.pool.submit(_write_in_turn, todo, turn, given)
+        try:
+            future = self.pool.submit(_write_in_turn, todo, turn, given)
+        except BrokenProcessPool:  # a worker died since the last batch was handed over
+            self.lose(self.pool)
+            return _Lost(self, todo, turn, given)
         return _Pooled(self, self.pool, future, todo, turn, given)
 
     def wait(self, pooled: _Pooled) -> list[Outcome] | None:
@@ -464,10 +468,17 @@ class _Writers:
                     self.turns.give_up_waiting()
             except BrokenProcessPool:
                 self.lose(pooled.pool)
-                if self.stopping:
-                    return None  # like any batch not written by then: left for a rerun
-                late = {i for t, i in self.overdue if t == pooled.turn}
-                return self._salvaged(pooled.todo, pooled.given, late)
+                return self.write_lost(pooled.todo, pooled.turn, pooled.given)
+
+    def write_lost(self, todo: list[str], turn: int, given: _Given) -> list[Outcome] | None:
+        """Write a batch that a broken pool lost; None if ingest is stopping by then.
+
+        Like any batch not written by the time ingest stops, it is left for a rerun.
+        """
+        if self.stopping:
+            return None
+        late = {index for batch, index in self.overdue if batch == turn}
+        return self._salvaged(todo, given, late)
 
     def lose(self, pool: ProcessPoolExecutor) -> None:
         """Give up a pool that a dying worker broke (once, whichever batch finds out first)."""
@@ -544,7 +555,7 @@ class _Writers:
         _fork_safely(self.engine)
         gc.freeze()
         # The condition guards the values: they need no locks of their own.
-        next_turn = _FORK.Value("q", 0, lock=False)
+        next_turn = _FORK.Value("q", self.batches, lock=False)
         stopping, giving_up = (_FORK.Value("b", 0, lock=False) for _ in range(2))
         turns = _Turns(_FORK.Condition(), next_turn, stopping, giving_up)
         watch = _Watch.make(self.workers, self.limit)
@@ -573,6 +584,19 @@ class _Pooled:
 
     def get(self) -> list[Outcome] | None:
         return self.writers.wait(self)
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """A batch for a pool found broken as it was handed over: written as the pool's others are."""
+
+    writers: _Writers
+    todo: list[str]
+    turn: int
+    given: _Given
+
+    def get(self) -> list[Outcome] | None:
+        return self.writers.write_lost(self.todo, self.turn, self.given)
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:

@@ -296,3 +296,24 @@ def test_stopping_ends_a_wait_for_another_writers_lock(tmp_path: Path) -> None:
     assert outcomes == []  # the batch was left for a rerun, which completes it
     assert [o.status for o in pipeline.run(engine, paths, workers=1)] == ["ingested"] * 3
     engine.dispose()
+
+
+def test_a_pool_found_broken_when_a_batch_is_handed_over_loses_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker died before the next batch was handed over: that batch is written too."""
+    folder = tmp_path / "in"
+    _stories(folder, 6)
+    _killing(monkeypatch, "01.txt")
+    paths = list(iter_paths([str(folder)]))
+    problems: list[str] = []
+    with pipeline._Writers(engine, 1, pipeline.MAX_SIZE, problems.append) as writers:
+        first = writers.submit(paths[:3])
+        assert isinstance(first, pipeline._Pooled)
+        assert first.future.exception() is not None  # the pool is broken by now
+        second = writers.submit(paths[3:])
+        assert isinstance(second, pipeline._Lost)
+        outcomes = (first.get() or []) + (second.get() or [])
+    assert [o.origin for o in outcomes] == paths
+    assert [o.status for o in outcomes] == ["ingested", "failed"] + ["ingested"] * 4
+    assert len(problems) == 1
