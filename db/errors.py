@@ -40,6 +40,20 @@ class BadDatabaseURL(DatabaseUnavailable):
     """
 
 
+def as_text(value: str | os.PathLike[str]) -> str:
+    """A path as text that can be stored and printed: bytes that are not UTF-8 as ``\\xNN``.
+
+    A file name is bytes; Python hands names that are not UTF-8 over with
+    surrogate escapes, which no database driver can store and no terminal can
+    print. The escaped form is the same on every run, so a path stored this
+    way is found again.
+    """
+    try:
+        return os.fsencode(value).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        return os.fspath(value).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def shown(value: str | os.PathLike[str]) -> str:
     """A path or name as one printable line: undecodable bytes and control characters escaped.
 
@@ -47,10 +61,7 @@ def shown(value: str | os.PathLike[str]) -> str:
     surrogates, which cannot be printed) or a newline (which would make a
     one-line message two).
     """
-    try:
-        text = os.fsencode(value).decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
-        text = os.fspath(value).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = as_text(value)
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

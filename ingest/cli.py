@@ -45,7 +45,7 @@ from db.errors import describe, exit_status, shown
 from db.migrate import SchemaError, ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
-from ingest.errors import DEBUG_VARIABLE
+from ingest.errors import DEBUG_VARIABLE, internal_error
 from ingest.read import iter_paths
 
 
@@ -116,21 +116,17 @@ def _usage_error(exc: typer.TyperException) -> int:
 
 def _failure(exc: Exception) -> int:
     """Print one line for an exception no command handled; the exit status for it."""
+    message = describe(exc)
+    if message is None:  # a bug: named as one, as for a document that hits one
+        bug = internal_error(exc, "the command")
+        typer.echo(f"newsstore: {bug} (set {DEBUG_VARIABLE}=1 for the traceback)", err=True)
+        return 1
     if os.environ.get(DEBUG_VARIABLE):
         import traceback
 
         traceback.print_exception(exc, file=sys.stderr)
-    message = describe(exc)
-    if message is not None:
-        typer.echo(f"newsstore: {message}", err=True)
-        return exit_status(exc)
-    text = " ".join(str(exc).split())
-    typer.echo(
-        f"newsstore: internal error: {type(exc).__name__}: {text} "
-        f"(set {DEBUG_VARIABLE}=1 for the traceback)",
-        err=True,
-    )
-    return 1
+    typer.echo(f"newsstore: {message}", err=True)
+    return exit_status(exc)
 
 
 app = typer.Typer(

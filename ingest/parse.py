@@ -45,8 +45,6 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     ``max_size`` bounds the document once gzip is undone, as it bounds the file.
     """
     data = maybe_gunzip(raw.raw, limit=max_size)
-    if not data.strip():
-        raise DecodeError("empty file")
     bom = unicode_bom(data)
     if bom is None and b"\x00" in data:
         raise DecodeError("binary content (NUL bytes), not text")
@@ -55,7 +53,7 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     text = decoded.text
     if "\x00" in text:
         raise DecodeError("binary content (NUL characters), not text")
-    if not text.strip():
+    if not text or text.isspace():  # after decoding: a UTF-16 file of blanks is blank too
         raise DecodeError("empty file")
     if not looks_like_text(text):
         raise DecodeError(f"not text: undecodable bytes (best guess {decoded.encoding})")

@@ -42,6 +42,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from stat import S_ISREG
+from types import ModuleType
 from typing import Any, Protocol
 
 from sqlalchemy import Engine
@@ -242,13 +243,18 @@ class _Writer:
         and kept to the last. None: the batch was left unwritten, as ingest is
         stopping.
         """
+        # Imported here, not at the top: a re-ingest of unchanged files never parses
+        # (the pool's workers have it from their parent, ``_Writers._start_pool``).
+        from ingest import prepare as stages
+
         outcomes: list[Outcome] = []
         pending: list[PreparedDocument] = []
         weight = 0
         holding = turns is None
         try:
             for number, origin in enumerate(origins, start=1):
-                document = self._prepare(origin, (given or {}).get(origin), turn, number - 1)
+                handed = (given or {}).get(origin)
+                document = self._prepare(stages, origin, handed, turn, number - 1)
                 pending.append(document)
                 weight += _weight(document)
                 if weight < WRITE_BYTES and number < len(origins):
@@ -269,21 +275,22 @@ class _Writer:
                 turns.pass_on(turn)
 
     def _prepare(
-        self, origin: str, handed: RawDocument | PreparedDocument | None, turn: int, index: int
+        self,
+        stages: ModuleType,
+        origin: str,
+        handed: RawDocument | PreparedDocument | None,
+        turn: int,
+        index: int,
     ) -> PreparedDocument:
         """Read and prepare one document, under the watch's deadline when there is one."""
-        # Imported here, not at the top: a re-ingest of unchanged files never parses
-        # (the pool's workers have it from their parent, ``_Writers._start_pool``).
-        from ingest.prepare import prepare, read_and_prepare
-
         if isinstance(handed, PreparedDocument):
             return handed
         if self.watch is not None:
             self.watch.begin(self.slot, turn, index)
         try:
             if handed is not None:
-                return prepare(handed, self.max_size)
-            return read_and_prepare(origin, self.max_size)
+                return stages.prepare(handed, self.max_size)  # type: ignore[no-any-return]
+            return stages.read_and_prepare(origin, self.max_size)  # type: ignore[no-any-return]
         finally:
             if self.watch is not None:
                 self.watch.end(self.slot)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from charset_normalizer import from_bytes
 
+from db.errors import as_text
 from ingest.errors import ReadError
 from ingest.records import RawDocument
 
@@ -113,22 +114,10 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
 
 
 def origin_text(path: str) -> str:
-    """``path`` as text that can be stored and printed: undecodable bytes as ``\\xNN``.
-
-    A file name is bytes; Python hands names that are not UTF-8 over with
-    surrogate escapes, which no database driver can store and no terminal can
-    print. The escaped form is the same on every run, so a re-ingest still
-    recognises the file by its origin.
-    """
-    try:
-        path.encode("utf-8")
+    """``path`` as ``documents.origin`` stores it (``db.errors.as_text``), so a rerun finds it."""
+    if path.isascii():  # nearly every path: nothing to escape
         return path
-    except UnicodeEncodeError:
-        pass
-    try:
-        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
-        return path.encode("utf-8", "backslashreplace").decode("utf-8")
+    return as_text(path)
 
 
 def read_document(origin: str, max_size: int = MAX_SIZE) -> RawDocument:
@@ -323,9 +312,3 @@ def _count_replaced(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error(_COUNTING, _count_replaced)
-
-
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode ``data`` to text; returns the text and the name of the encoding used."""
-    decoded = decode(data)
-    return decoded.text, decoded.encoding

@@ -9,6 +9,7 @@ others go on (each is rewritten in a savepoint of its own).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, select, update
@@ -37,7 +38,7 @@ class ReparseResult:
 
 def reparse(engine: Engine) -> ReparseResult:
     """Reparse every stored document in one transaction (all or nothing)."""
-    documents = changed = added = unchanged = failed = 0
+    tally: Counter[str] = Counter()
     with Session(engine) as session, session.begin():
         store = Store(session)
         rows = session.execute(
@@ -46,36 +47,32 @@ def reparse(engine: Engine) -> ReparseResult:
             .order_by(Document.id)
         ).all()
         for row in rows:
-            documents += 1
+            tally["documents"] += 1
             prepared = prepare(RawDocument(origin=row.origin, raw=row.raw, sha256=row.sha256))
             if prepared.error is not None:
-                failed += 1  # articles already stored are kept: nothing is lost
+                tally["failed"] += 1  # articles already stored are kept: nothing is lost
                 continue
             try:
                 with session.begin_nested():
-                    counts = _rewrite(session, store, row.id, row.status, prepared)
+                    tally += _rewrite(session, store, row.id, row.status, prepared)
             except Exception as exc:
                 if whole_database(exc):
                     raise  # no document's fault: see ingest.store
                 store.forget()
                 session.expunge_all()
-                failed += 1
-                continue
-            changed, added, unchanged = (
-                changed + counts[0],
-                added + counts[1],
-                unchanged + counts[2],
-            )
-        if changed or added:
+                tally["failed"] += 1
+        if tally["changed"] or tally["added"]:
             recount_boilerplate(session)
-    return ReparseResult(documents, changed, added, unchanged, failed)
+    return ReparseResult(
+        *(tally[key] for key in ("documents", "changed", "added", "unchanged", "failed"))
+    )
 
 
 def _rewrite(
     session: Session, store: Store, document_id: int, status: str, prepared: PreparedDocument
-) -> tuple[int, int, int]:
-    """Bring one document's stored articles to what ``prepared`` holds: (changed, added, same)."""
-    changed = added = unchanged = 0
+) -> Counter[str]:
+    """Bring one document's stored articles to what ``prepared`` holds; how many changed, ..."""
+    counts: Counter[str] = Counter()
     existing = session.scalars(
         select(Article).where(Article.document_id == document_id).order_by(Article.id)
     ).all()
@@ -83,22 +80,22 @@ def _rewrite(
         if index < len(existing):
             article = existing[index]
             if _same(session, article, record):
-                unchanged += 1
+                counts["unchanged"] += 1
                 continue
             article_id = article.id
             session.execute(delete(Article).where(Article.id == article_id))
             session.expunge(article)
             store.insert_articles([(document_id, record, article_id)])
-            changed += 1
+            counts["changed"] += 1
         else:
             store.insert_articles([(document_id, record, None)])
-            added += 1
+            counts["added"] += 1
         _recategorise(session, record)
     if status == "failed":
         session.execute(
             update(Document).where(Document.id == document_id).values(status="ingested", error=None)
         )
-    return changed, added, unchanged
+    return counts
 
 
 def _recategorise(session: Session, record: ArticleRecord) -> None:

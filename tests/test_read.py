@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ReadError
-from ingest.read import decode, decode_bytes, iter_paths, origin_text, read_document
+from ingest.read import decode, iter_paths, origin_text, read_document
 from tests.conftest import write
 
 
@@ -72,12 +72,14 @@ def test_missing_file_and_folder_are_read_errors(tmp_path: Path) -> None:
     ],
 )
 def test_decoding(data: bytes, text: str, encoding: str) -> None:
-    assert decode_bytes(data) == (text, encoding)
+    decoded = decode(data)
+    assert (decoded.text, decoded.encoding) == (text, encoding)
 
 
 def test_cyrillic_in_a_legacy_encoding_is_guessed() -> None:
     sentence = "Правительство России объявило о новых мерах поддержки экономики страны. " * 3
-    text, encoding = decode_bytes(sentence.encode("cp1251"))
+    decoded = decode(sentence.encode("cp1251"))
+    text, encoding = decoded.text, decoded.encoding
     assert text == sentence
     assert encoding.replace("_", "").lower() in {"cp1251", "windows1251"}
 
