@@ -100,12 +100,12 @@ def _describe_one(exc: BaseException) -> str | None:
     if isinstance(exc, SchemaError):
         return str(exc)
     if isinstance(exc, NoSuchModuleError | ArgumentError):
-        return f"not a database URL that can be used: {_first_line(exc)}"
+        return f"not a database URL that can be used: {first_line(exc)}"
     if "alembic" in sys.modules:
         from alembic.util.exc import CommandError
 
         if isinstance(exc, CommandError):
-            return f"schema migration refused: {_first_line(exc)}"
+            return f"schema migration refused: {first_line(exc)}"
     database = getattr(exc, DATABASE_ATTRIBUTE, None) or "the database"
     original = exc.orig if isinstance(exc, DBAPIError) else exc
     if isinstance(original, sqlite3.Error):
@@ -139,7 +139,7 @@ def _primary(error: sqlite3.Error) -> str:
 
 
 def _describe_sqlite(error: sqlite3.Error, database: str, path: Path | None) -> str | None:
-    message = _first_line(error)
+    message = first_line(error)
     primary = _primary(error)
     if primary == "SQLITE_NOTADB" or "file is not a database" in message:
         return f"{database} is not a SQLite database (or it is encrypted)"
@@ -179,7 +179,7 @@ def _why_not(path: Path | None, *, write: bool) -> str:
 
 
 def _describe_postgresql(error: BaseException, sqlstate: str | None, database: str) -> str | None:
-    message = _first_line(error)
+    message = first_line(error)
     if sqlstate is None or sqlstate.startswith("08") or sqlstate.startswith("28"):
         # No SQL state: the connection itself failed (refused, unknown host, timed out).
         return f"cannot connect to {database}: {message}"
@@ -194,7 +194,7 @@ def _describe_postgresql(error: BaseException, sqlstate: str | None, database: s
     return None
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """The first line of an error's message, the part that says what happened."""
     text = str(exc).strip()
     for prefix in ("connection failed: ",):

@@ -120,10 +120,17 @@ def ensure_current(engine: Engine, *, create: bool = True) -> None:
 
     A ``SchemaError`` names the database it is about.
     """
-    try:
+    with _naming(engine.url):
         _ensure_current(engine, create=create)
+
+
+@contextmanager
+def _naming(url: URL) -> Iterator[None]:
+    """A ``SchemaError`` raised in the block names the database it is about."""
+    try:
+        yield
     except SchemaError as exc:
-        exc.args = (f"{describe_url(engine.url)}: {exc}",)
+        exc.args = (f"{describe_url(url)}: {exc}",)
         raise
 
 
@@ -145,6 +152,12 @@ def _ensure_current(engine: Engine, *, create: bool) -> None:
 
 
 def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
+    _refuse_unknown(current)
+    raise SchemaOutdated(current, head)
+
+
+def _refuse_unknown(current: tuple[str, ...]) -> None:
+    """Refuse a database at a revision this newsstore does not know (a newer one made it)."""
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config())
@@ -154,7 +167,6 @@ def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
             f"the database is at revision {', '.join(current)}, which this newsstore "
             "does not know: it was made by a newer version"
         )
-    raise SchemaOutdated(current, head)
 
 
 @contextmanager
@@ -275,24 +287,17 @@ def _run(
     revision (``RevisionError``).
     """
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
 
     if not revision.strip():
         raise RevisionError("no revision given")
     with _schema_transaction(url, create=create) as connection:
         current = tuple(MigrationContext.configure(connection).get_current_heads())
-        try:
+        with _naming(connection.engine.url):
             if current:
-                script = ScriptDirectory.from_config(alembic_config())
-                known = {rev.revision for rev in script.walk_revisions()}
-                if not set(current) <= known:
-                    _refuse(current, heads())
+                _refuse_unknown(current)
             else:
                 _refuse_foreign_tables(connection)
-        except SchemaError as exc:
-            exc.args = (f"{describe_url(connection.engine.url)}: {exc}",)
-            raise
         config = alembic_config(url)
         config.attributes["connection"] = connection
         try:

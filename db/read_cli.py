@@ -33,8 +33,9 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from db import queries
+from db.cli import database_option
 from db.errors import NoDatabase, shown
-from db.migrate import SchemaError, ensure_current
+from db.migrate import ensure_current
 from db.search import (
     MARK,
     MAX_LIMIT,
@@ -54,16 +55,12 @@ out = Console()
 def read_session(ctx: typer.Context) -> Iterator[Session]:
     """A session on a read-only connection to the chosen database, or a clean exit."""
     try:
-        engine = make_engine(ctx.obj.get("db") if ctx.obj else None, readonly=True)
+        engine = make_engine(database_option(ctx), readonly=True)
     except NoDatabase as exc:
         typer.echo(f"newsstore: {exc}: run 'newsstore ingest' first", err=True)
         raise typer.Exit(code=1) from None
-    try:
-        try:
-            ensure_current(engine, create=False)
-        except SchemaError as exc:
-            typer.echo(f"newsstore: {exc}", err=True)
-            raise typer.Exit(code=1) from None
+    try:  # a SchemaError is one line, as every database failure (ingest.cli._App)
+        ensure_current(engine, create=False)
         with Session(engine) as session:
             yield session
     finally:
@@ -282,7 +279,7 @@ def export_command(
     Example: newsstore export --source DailyNK --since 2024-01-01 -o dailynk.jsonl
     """
     filters = _filters(source, since, until, place, "body")
-    target = _export_target(output, ctx.obj.get("db") if ctx.obj else None) if output else None
+    target = _export_target(output, database_option(ctx)) if output else None
     count = 0
     with read_session(ctx) as session:
         if query:

@@ -36,12 +36,13 @@ from db.errors import (
     BadDatabaseURL,
     DatabaseUnavailable,
     NoDatabase,
+    first_line,
     shown,
 )
 
 ENV_VAR = "NEWSSTORE_DATABASE_URL"
-DEFAULT_URL = "sqlite:///newsstore.db"
 DEFAULT_PATH = "newsstore.db"
+DEFAULT_URL = f"sqlite:///{DEFAULT_PATH}"
 BUSY_TIMEOUT_MS = 30_000
 # A writer waiting for another writer's lock waits in slices this long, for as long
 # as the other holds it: between slices it can say that it waits (``on_wait``) and
@@ -168,9 +169,9 @@ def make_engine(
     ``db.errors.describe``.
     """
     resolved = resolve(url)
-    name = describe_url(resolved)
     _check_url(resolved)
     path = sqlite_file(resolved)
+    name = shown(path) if path is not None else describe_url(resolved)
     if resolved.get_backend_name() == "sqlite":
         if readonly:
             resolved = _read_only_url(resolved, path)
@@ -218,9 +219,7 @@ def _bad_url(url: URL, exc: Exception) -> BadDatabaseURL:
     name = describe_url(url)
     with suppress(UnicodeEncodeError):
         name = url.render_as_string(hide_password=True)
-    text = str(exc).strip()
-    reason = text.splitlines()[0] if text else type(exc).__name__
-    return BadDatabaseURL(f"{name}: not a database URL SQLAlchemy can use ({reason})")
+    return BadDatabaseURL(f"{name}: not a database URL SQLAlchemy can use ({first_line(exc)})")
 
 
 def _check_location(path: Path, *, create: bool) -> None:
@@ -402,6 +401,29 @@ def keep_going() -> int:
 # --- writers taking turns --------------------------------------------------------------
 
 
+def on_every_wait(hook: Callable[[str], None]) -> Callable[[], None]:
+    """Call ``hook`` too, before the hooks set already, whenever a writer waits; returns the undo.
+
+    For the CLI (a notice on a terminal) and ingest (Ctrl-C ends the wait, in
+    its process and in its workers): raising from ``hook`` ends the wait.
+    """
+    global default_on_wait
+    previous = default_on_wait
+
+    def chained(database: str) -> None:
+        hook(database)
+        if previous is not None:
+            previous(database)
+
+    default_on_wait = chained
+
+    def undo() -> None:
+        global default_on_wait
+        default_on_wait = previous
+
+    return undo
+
+
 def _waiting(name: str, on_wait: Callable[[str], None] | None) -> None:
     hook = on_wait or default_on_wait
     if hook is not None:
@@ -412,10 +434,7 @@ def _busy(error: BaseException | None) -> bool:
     """Whether SQLite said another connection holds the lock (SQLITE_BUSY or SQLITE_LOCKED)."""
     if not isinstance(error, sqlite3.OperationalError):
         return False
-    code = getattr(error, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    return "locked" in str(error)
+    return error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 # The PostgreSQL advisory lock that writing transactions take turns on.

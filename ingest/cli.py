@@ -42,7 +42,7 @@ from db import cli as db_cli
 from db import queries, read_cli
 from db import session as db_session
 from db.errors import describe, exit_status, shown
-from db.migrate import SchemaError, ensure_current
+from db.migrate import ensure_current
 from db.session import make_engine
 from ingest import pipeline, render
 from ingest.errors import DEBUG_VARIABLE, internal_error
@@ -158,9 +158,7 @@ def root(ctx: typer.Context, db: DbOption = None) -> None:
         raise typer.BadParameter("an empty database name", param_hint="--db")
     ctx.obj = {"db": db}
     if _stderr_is_terminal():
-        previous = db_session.default_on_wait
-        db_session.default_on_wait = _waiting_notice()
-        ctx.call_on_close(lambda: setattr(db_session, "default_on_wait", previous))
+        ctx.call_on_close(db_session.on_every_wait(_waiting_notice()))
 
 
 def _stderr_is_terminal() -> bool:
@@ -183,13 +181,9 @@ def _waiting_notice() -> Callable[[str], None]:
 @contextmanager
 def _database(ctx: typer.Context) -> Iterator[Engine]:
     """An engine for the chosen database, at the current schema, or a clean exit."""
-    engine = make_engine(ctx.obj.get("db") if ctx.obj else None)
-    try:
-        try:
-            ensure_current(engine)
-        except SchemaError as exc:
-            typer.echo(f"newsstore: {exc}", err=True)
-            raise typer.Exit(code=1) from None
+    engine = make_engine(db_cli.database_option(ctx))
+    try:  # a SchemaError is one line, as every database failure (_App)
+        ensure_current(engine)
         yield engine
     finally:
         engine.dispose()
@@ -380,19 +374,16 @@ def _waiting_stops_on(interrupted: _Interrupt) -> Iterator[None]:
     batch still waiting for the lock has written nothing, so the wait ends
     there (KeyboardInterrupt, at the next wait slice).
     """
-    previous = db_session.default_on_wait
 
-    def on_wait(database: str) -> None:
+    def stop_waiting(database: str) -> None:
         if interrupted.is_set():
             raise KeyboardInterrupt
-        if previous is not None:
-            previous(database)
 
-    db_session.default_on_wait = on_wait
+    undo = db_session.on_every_wait(stop_waiting)
     try:
         yield
     finally:
-        db_session.default_on_wait = previous
+        undo()
 
 
 class _Interrupt:

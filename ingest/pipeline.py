@@ -773,15 +773,12 @@ def _stop_waiting_when(turns: _Turns) -> None:
     Ctrl-C reaches only the parent, which asks the batches not yet written to
     stay so; a batch waiting for another ingest's lock has written nothing.
     """
-    previous = db_session.default_on_wait
 
-    def on_wait(database: str) -> None:
+    def stop_waiting(database: str) -> None:
         if turns.giving_up.value:
             raise _Stopping
-        if previous is not None:
-            previous(database)
 
-    db_session.default_on_wait = on_wait
+    db_session.on_every_wait(stop_waiting)  # for the worker's life
 
 
 def _fork_safely(engine: Engine) -> None:
