@@ -17,7 +17,7 @@ legacy encoding for a whole page because of one stray byte.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from w3lib.encoding import html_body_declared_encoding
 
@@ -60,17 +60,13 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     notes = _notes(decoded)
     encoding = decoded.encoding
     if found == "html":
-        from ingest.formats.html import read_html
+        from ingest.formats.html import parse_html
 
-        page = read_html(text)
-        return ParsedDocument(
-            "html", encoding, (_with_extras(page.article, None, page.author),), notes=notes
-        )
+        return ParsedDocument("html", encoding, (parse_html(text),), notes=notes)
     if found == "feed":
         from ingest.formats.feed import parse_feed
 
-        items = parse_feed(_feed_bytes(data, decoded, bom))
-        articles = tuple(_with_extras(i.article, i.guid, i.author) for i in items)
+        articles = tuple(parse_feed(_feed_bytes(data, decoded, bom)))
         return ParsedDocument("feed", encoding, articles, notes=notes)
     if found == "jsonl":
         from ingest.formats.jsonl import parse_jsonl
@@ -140,10 +136,6 @@ def looks_like_text(text: str) -> bool:
     """False when more than 2% of the characters are control or replacement characters."""
     sample = text[:100_000]
     return len(_JUNK.findall(sample)) <= 0.02 * len(sample)
-
-
-def _with_extras(article: ParsedArticle, guid: str | None, author: str | None) -> ParsedArticle:
-    return replace(article, guid=guid or article.guid, author=author or article.author)
 
 
 __all__ = ["Format", "ParsedDocument", "looks_like_text", "parse_document"]

@@ -8,94 +8,93 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ParseError
-from ingest.formats import FormatArticle
 from ingest.formats import feed as feed_format
 from ingest.formats.feed import parse_feed
+from ingest.records import ParsedArticle
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 
 
-def load(name: str) -> list[FormatArticle]:
+def load(name: str) -> list[ParsedArticle]:
     return parse_feed((FIXTURES / name).read_bytes())
 
 
-def texts(found: FormatArticle) -> list[str]:
-    return [p.text for p in found.article.paragraphs]
+def texts(found: ParsedArticle) -> list[str]:
+    return [p.text for p in found.paragraphs]
 
 
 def test_rss_items() -> None:
     first, second, third = load("rss.xml")
 
-    assert first.article.title == "Floating library sets sail"
+    assert first.title == "Floating library sets sail"
     # content:encoded wins over the description, one paragraph per <p>.
     assert texts(first) == [
         "The harbour town opened a library on a converted ferry on Monday.",
         "The boat will moor at six jetties on a fortnightly timetable.",
     ]
-    assert first.article.published_at == datetime(2024, 6, 3, 8, 15)
-    assert first.article.url == "https://courier.example.org/2024/06/03/floating-library"
+    assert first.published_at == datetime(2024, 6, 3, 8, 15)
+    assert first.url == "https://courier.example.org/2024/06/03/floating-library"
     assert first.guid == "courier-2024-0603-001"
     assert first.author == "Marta Quell"
 
-    assert second.article.title == "Lighthouse keeper retires after forty years"
+    assert second.title == "Lighthouse keeper retires after forty years"
     assert texts(second) == [
         "Ada Brenn climbed the 212 steps of the north light for the last time on Sunday."
     ]
-    assert second.article.published_at == datetime(2024, 6, 2, 18, 30)
+    assert second.published_at == datetime(2024, 6, 2, 18, 30)
     assert second.guid == "https://courier.example.org/2024/06/02/lighthouse-keeper"
     assert second.author is None
 
-    assert third.article.title == "Ferry timetable changes for the summer"
+    assert third.title == "Ferry timetable changes for the summer"
     # An escaped-HTML description is split into its paragraphs too.
     assert texts(third) == [
         "Morning crossings start half an hour earlier from 15 June.",
         "The last evening ferry leaves at 22:40.",
     ]
     # 09:00 +0200 is 07:00 UTC.
-    assert third.article.published_at == datetime(2024, 6, 1, 7, 0)
+    assert third.published_at == datetime(2024, 6, 1, 7, 0)
     assert third.guid == "courier-2024-0601-007"
 
-    for found in (first, second, third):
-        article = found.article
+    for article in (first, second, third):
         assert article.source_name == "Lindenport Courier: Coast"
         assert article.layout == feed_format.NAME == "feed"
         assert article.parser_version == feed_format.VERSION == "1"
         assert article.language == "en-gb"
         assert {p.kind for p in article.paragraphs} == {"body"}
-    assert first.article.paragraphs[0].reason == "feed entry content"
-    assert second.article.paragraphs[0].reason == "feed entry summary"
+    assert first.paragraphs[0].reason == "feed entry content"
+    assert second.paragraphs[0].reason == "feed entry summary"
 
 
 def test_atom_entries() -> None:
     terns, tides = load("atom.xml")
 
-    assert terns.article.title == "Tern colony returns to the spit"
+    assert terns.title == "Tern colony returns to the spit"
     # Atom content wins over the summary.
     assert texts(terns) == [
         "Wardens counted forty nests on Tuesday.",
         "The spit stays closed to walkers until August.",
     ]
     # published (07:30 -04:00), not updated.
-    assert terns.article.published_at == datetime(2024, 6, 4, 11, 30)
-    assert terns.article.url == "https://saltmarsh.example.net/terns"
+    assert terns.published_at == datetime(2024, 6, 4, 11, 30)
+    assert terns.url == "https://saltmarsh.example.net/terns"
     assert terns.guid == "tag:saltmarsh.example.net,2024:tern-colony"
     assert terns.author == "Owen Pike"
 
     # An HTML title is flattened to text.
-    assert tides.article.title == "Tide tables & storm warnings"
+    assert tides.title == "Tide tables & storm warnings"
     # A text/plain summary is split at blank lines.
     assert texts(tides) == [
         "Spring tides are due this weekend.",
         "Stay off the causeway two hours either side of high water.",
     ]
     # No published time: the updated time.
-    assert tides.article.published_at == datetime(2024, 6, 3, 16, 45)
-    assert tides.article.url == "https://saltmarsh.example.net/tides"
+    assert tides.published_at == datetime(2024, 6, 3, 16, 45)
+    assert tides.url == "https://saltmarsh.example.net/tides"
     assert tides.guid == "tag:saltmarsh.example.net,2024:tide-tables"
 
     for found in (terns, tides):
-        assert found.article.source_name == "Saltmarsh Weekly"
-        assert found.article.language == "en"
+        assert found.source_name == "Saltmarsh Weekly"
+        assert found.language == "en"
 
 
 def rss(items: str) -> bytes:
@@ -122,7 +121,7 @@ def test_publication_times(written: str, stored: datetime | None) -> None:
             f"<item><title>A</title><description>B</description><pubDate>{written}</pubDate></item>"
         )
     )
-    assert found.article.published_at == stored
+    assert found.published_at == stored
 
 
 def test_entries_without_title_or_text_are_left_out() -> None:
@@ -133,15 +132,15 @@ def test_entries_without_title_or_text_are_left_out() -> None:
             "<item><title>Kept</title><description>Body</description></item>"
         )
     )
-    assert [f.article.title for f in found] == ["Kept"]
+    assert [f.title for f in found] == ["Kept"]
 
 
 def test_a_broken_feed_that_still_has_entries_is_read() -> None:
     # An undefined entity makes the XML ill-formed: feedparser sets bozo and goes on.
     data = rss("<item><title>Kept &nbsp; anyway</title><description>Body</description></item>")
     (found,) = parse_feed(data)
-    assert found.article.title.startswith("Kept")
-    assert [p.text for p in found.article.paragraphs] == ["Body"]
+    assert found.title.startswith("Kept")
+    assert [p.text for p in found.paragraphs] == ["Body"]
 
 
 @pytest.mark.parametrize(
@@ -202,8 +201,8 @@ OUT_OF_RANGE = [
 @pytest.mark.parametrize("written", OUT_OF_RANGE)
 def test_a_time_that_names_no_storable_moment_is_absent(written: str) -> None:
     (found,) = parse_feed(item(extra=f"<pubDate>{written}</pubDate>"))
-    assert found.article.title == "A"
-    assert found.article.published_at is None
+    assert found.title == "A"
+    assert found.published_at is None
 
 
 @pytest.mark.parametrize("written", OUT_OF_RANGE)
@@ -214,14 +213,14 @@ def test_atom_and_dublin_core_times_are_read_by_the_same_rules(written: str) -> 
         item(extra=f'<dc:date xmlns:dc="http://purl.org/dc/elements/1.1/">{written}</dc:date>'),
     ):
         (found,) = parse_feed(data)
-        assert found.article.published_at is None
+        assert found.published_at is None
 
 
 def test_an_absent_publication_time_gives_way_to_the_update_time() -> None:
     (found,) = parse_feed(
         atom("<published>0000-01-01T00:00:00Z</published><updated>2024-06-03T10:00:00Z</updated>")
     )
-    assert found.article.published_at == datetime(2024, 6, 3, 10, 0)
+    assert found.published_at == datetime(2024, 6, 3, 10, 0)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +236,7 @@ def test_an_absent_publication_time_gives_way_to_the_update_time() -> None:
 )
 def test_times_at_the_edges_are_read(written: str, stored: datetime) -> None:
     (found,) = parse_feed(item(extra=f"<pubDate>{written}</pubDate>"))
-    assert found.article.published_at == stored
+    assert found.published_at == stored
 
 
 @pytest.mark.parametrize(
@@ -253,13 +252,13 @@ def test_times_at_the_edges_are_read(written: str, stored: datetime) -> None:
 )
 def test_character_references_that_name_no_character(reference: str, read: str) -> None:
     (found,) = parse_feed(item(title=f"X{reference}Y", body=f"Body{reference}."))
-    assert found.article.title == f"X{read}Y"
-    assert [p.text for p in found.article.paragraphs] == [f"Body{read}."]
+    assert found.title == f"X{read}Y"
+    assert [p.text for p in found.paragraphs] == [f"Body{read}."]
 
 
 def test_character_references_in_a_utf16_feed() -> None:
     (found,) = parse_feed(item(title="X&#xD800;Y").decode().encode("utf-16"))
-    assert found.article.title == "X\ufffdY"
+    assert found.title == "X\ufffdY"
 
 
 def test_entities_are_never_expanded() -> None:
@@ -271,9 +270,9 @@ def test_entities_are_never_expanded() -> None:
         + item(title="A &lol9; &ext;", body="Body &lol9;").decode()
     ).encode()
     (found,) = parse_feed(data)
-    assert "lollol" not in found.article.title
-    assert "root" not in found.article.title
-    assert len(found.article.title) < 30
+    assert "lollol" not in found.title
+    assert "root" not in found.title
+    assert len(found.title) < 30
 
 
 def test_a_feed_of_empty_items_is_a_parse_error() -> None:
@@ -288,12 +287,12 @@ def test_values_too_long_or_not_text_are_left_out() -> None:
             f"<author>{'x' * 400}</author>"
         )
     )
-    assert (found.article.url, found.guid, found.author) == (None, None, None)
-    assert (found.article.guid, found.article.author) == (None, None)
+    assert (found.url, found.guid, found.author) == (None, None, None)
+    assert (found.guid, found.author) == (None, None)
     (found,) = parse_feed(
         item(extra="<link>https://e.example/a&#0;b</link><guid>g&#27;1</guid><author>Jo</author>")
     )
-    assert (found.article.url, found.guid, found.author) == ("https://e.example/ab", "g1", "Jo")
+    assert (found.url, found.guid, found.author) == ("https://e.example/ab", "g1", "Jo")
 
 
 def test_a_failure_of_feedparser_is_a_parse_error(monkeypatch: pytest.MonkeyPatch) -> None:

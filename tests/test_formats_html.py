@@ -19,7 +19,6 @@ from ingest.formats.html import (
     TRAFILATURA_MARKUP,
     html_fragment_paragraphs,
     parse_html,
-    read_html,
     text_blocks,
 )
 
@@ -50,8 +49,7 @@ def test_the_article_and_nothing_else() -> None:
 
 
 def test_metadata() -> None:
-    found = read_html(PAGE)
-    article = found.article
+    article = parse_html(PAGE)
     assert article.layout == html.NAME == "html"
     assert article.parser_version == html.VERSION == "1"
     # article:published_time 10:15+02:00, stored as naive UTC.
@@ -59,7 +57,7 @@ def test_metadata() -> None:
     assert article.url == "https://courier.example.org/2024/06/03/floating-library"
     assert article.language == "en-gb"
     assert article.source_name == "The Lindenport Courier"
-    assert found.author == "Marta Quell"
+    assert article.author == "Marta Quell"
 
 
 def test_canonical_url_wins_over_the_fetched_one() -> None:
@@ -214,7 +212,7 @@ def test_a_page_of_markup_is_a_parse_error(markup: str) -> None:
 
 
 def test_every_text_is_storable() -> None:
-    article = read_html(
+    article = parse_html(
         page(
             head='<link rel="canonical" href="https://e.example/a&#0;b">'
             '<meta name="author" content="Jo &#27;Smith">',
@@ -222,17 +220,17 @@ def test_every_text_is_storable() -> None:
             lang="EN&#0;",
         )
     )
-    (paragraph,) = article.article.paragraphs
+    (paragraph,) = article.paragraphs
     assert paragraph.text.startswith(LEAD)
     paragraph.text.encode("utf-8")
     assert not any(ch in paragraph.text for ch in "\x00\x01\x1b")
-    assert article.article.url == "https://e.example/ab"
+    assert article.url == "https://e.example/ab"
     assert article.author == "Jo Smith"
-    assert article.article.language == "en"
+    assert article.language == "en"
 
 
 def test_values_too_long_for_the_store_are_left_out() -> None:
-    found = read_html(
+    found = parse_html(
         page(
             head=f'<link rel="canonical" href="https://e.example/{"a" * 3000}">'
             f'<meta name="author" content="{"x" * 400}">'
@@ -241,9 +239,9 @@ def test_values_too_long_for_the_store_are_left_out() -> None:
         ),
         url="https://e.example/short",
     )
-    assert found.article.url is None  # the page's own, too long: not another one
-    assert found.author is None and found.article.language is None
-    assert found.article.source_name is None  # no site name: this page gives no host name
+    assert found.url is None  # the page's own, too long: not another one
+    assert found.author is None and found.language is None
+    assert found.source_name is None  # no site name: this page gives no host name
 
 
 @pytest.mark.parametrize(

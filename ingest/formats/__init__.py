@@ -18,37 +18,17 @@ Each parser module has ``NAME`` (the ``articles.layout`` it records) and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from ingest.normalize import collapse_whitespace
-from ingest.records import ParsedArticle
 
 __all__ = [
-    "FormatArticle",
     "describe",
     "iso_time",
     "to_utc_naive",
     "valid_char_refs",
     "valid_char_refs_bytes",
 ]
-
-
-@dataclass(frozen=True)
-class FormatArticle:
-    """A parsed article plus what a structured format says about it beyond ``ParsedArticle``.
-
-    ``ParsedArticle`` is shared by every stage and is not widened for one input
-    kind, so the extra fields ride alongside it until the store has columns
-    for them: ``guid`` is a feed item's stable id (RSS ``guid``, Atom ``id``,
-    which is how a re-fetched feed's items are recognised), ``author`` the
-    byline the format gives, ``line`` the 1-based line of a JSON Lines record.
-    """
-
-    article: ParsedArticle
-    guid: str | None = None
-    author: str | None = None
-    line: int | None = None
 
 
 def describe(error: BaseException, *, with_type: bool = True, chars: int = 200) -> str:

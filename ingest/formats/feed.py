@@ -52,7 +52,6 @@ import feedparser
 
 from ingest.errors import ParseError
 from ingest.formats import (
-    FormatArticle,
     describe,
     iso_time,
     valid_char_refs,
@@ -70,7 +69,7 @@ __all__ = ["NAME", "VERSION", "parse_feed"]
 _HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 
-def parse_feed(data: bytes) -> list[FormatArticle]:
+def parse_feed(data: bytes) -> list[ParsedArticle]:
     """The articles of an RSS/Atom feed, in feed order, each with its guid, author and URL.
 
     ``data`` is the feed's raw bytes: feedparser finds the encoding from the
@@ -98,14 +97,14 @@ def parse_feed(data: bytes) -> list[FormatArticle]:
     return articles
 
 
-def _entry(entry: Any, source: str | None, feed_language: str | None) -> FormatArticle | None:
+def _entry(entry: Any, source: str | None, feed_language: str | None) -> ParsedArticle | None:
     """One entry as an article, or None when it has no title or no text."""
     title = _text(entry.get("title_detail"), entry.get("title"))
     body, detail, reason = _body(entry)
     if not title or not body:
         return None
     language = _language(detail.get("language"))
-    article = storable_article(
+    return storable_article(
         ParsedArticle(
             title=title,
             paragraphs=tuple(ParsedParagraph(text=text, reason=reason) for text in body),
@@ -119,7 +118,6 @@ def _entry(entry: Any, source: str | None, feed_language: str | None) -> FormatA
             author=_string(entry.get("author")),
         )
     )
-    return FormatArticle(article=article, guid=article.guid, author=article.author)
 
 
 def _string(value: object) -> str | None:

@@ -58,7 +58,7 @@ from trafilatura.settings import Document
 from trafilatura.utils import decode_file
 
 from ingest.errors import ParseError
-from ingest.formats import FormatArticle, describe, iso_time, valid_char_refs
+from ingest.formats import describe, iso_time, valid_char_refs
 from ingest.normalize import NAME_CHARS, collapse_whitespace, storable, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -75,7 +75,6 @@ __all__ = [
     "text_blocks",
     "html_fragment_paragraphs",
     "parse_html",
-    "read_html",
 ]
 
 # htmldate is asked for a full timestamp: pages that state a time (and zone) in
@@ -217,12 +216,7 @@ def _text_paragraphs(text: str) -> tuple[str, ...]:
 
 
 def parse_html(html: str | bytes, url: str | None = None) -> ParsedArticle:
-    """Read one HTML page into an article (see ``read_html`` for the author too)."""
-    return read_html(html, url).article
-
-
-def read_html(html: str | bytes, url: str | None = None) -> FormatArticle:
-    """Read one HTML page: its headline, article paragraphs and metadata, plus the author.
+    """Read one HTML page: its headline, article paragraphs and metadata (author too).
 
     ``html`` may be the raw bytes: trafilatura then decodes them itself,
     honouring the page's ``<meta charset>``, which a text decoder that only
@@ -238,7 +232,7 @@ def read_html(html: str | bytes, url: str | None = None) -> FormatArticle:
         raise ParseError(f"unreadable HTML page ({describe(error)})") from None
 
 
-def _read_html(html: str | bytes, url: str | None) -> FormatArticle:
+def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
     # Decoded as trafilatura.load_html would (it honours the page's charset), so that
     # references to characters lxml refuses can be replaced first: one "&#1;" made
     # trafilatura drop the whole page.
@@ -272,7 +266,7 @@ def _read_html(html: str | bytes, url: str | None) -> FormatArticle:
     )
     if not paragraphs:
         raise ParseError("no article text found in the HTML page")
-    article = storable_article(
+    return storable_article(
         ParsedArticle(
             title=title,
             paragraphs=paragraphs,
@@ -285,7 +279,6 @@ def _read_html(html: str | bytes, url: str | None) -> FormatArticle:
             author=_string(meta.author),
         )
     )
-    return FormatArticle(article=article, author=article.author)
 
 
 def _string(value: object) -> str | None:
