@@ -39,7 +39,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.body_features import Block, boilerplate, collapse, measure, split_blocks
-from ingest.normalize import storable, storable_article
+from ingest.normalize import storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.stopwords import STOPWORDS
 
@@ -321,14 +321,15 @@ def parse(text: str) -> ParsedArticle:
 
     The title is the detected headline; without one, the first non-empty line
     of the text (or "(untitled)" for a text with no visible characters), so it
-    is never empty. Texts are storable (``split_blocks``) and fitted to the store
-    (``ingest.normalize.storable_article``: a paragraph of megabytes is cut in pieces).
+    is never empty. ``text`` is storable (``ingest.layouts.parse`` makes it so); the
+    article is fitted to the store (``ingest.normalize.storable_article``: a paragraph
+    of megabytes is cut in pieces).
     """
     title_at, labels = classify(text)
     if title_at is not None:
         title = labels[title_at].block.text
     else:
-        lines = storable(text).replace("\ufeff", "").splitlines()
+        lines = text.replace("\ufeff", "").splitlines()
         title = next((collapse(line) for line in lines if collapse(line)), "(untitled)")
     paragraphs = tuple(
         ParsedParagraph(lb.block.text, lb.kind, lb.reason)

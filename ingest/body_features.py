@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.normalize import fold_case, storable
+from ingest.normalize import fold_case
 from ingest.stopwords import STOPWORDS
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
@@ -60,20 +60,16 @@ def split_blocks(text: str) -> list[str]:
 
     Why: the dump format puts one block element per block, so blank lines are
     the only structure we get. A BOM, CRLF/CR line ends and whitespace-only lines
-    are normalised first so they cannot merge or split blocks by accident, and
-    the text is made storable (``ingest.normalize.storable``), so that a line of
+    are normalised first so they cannot merge or split blocks by accident. The
+    text is storable already (``ingest.layouts.parse`` makes it so), so a line of
     control characters is a blank line too.
     """
-    clean = storable(text).replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
+    clean = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
     return [b.strip() for b in _BLANK_LINE.split(clean) if b.strip()]
 
 
 def collapse(text: str) -> str:
-    """Strip a block and collapse every whitespace run (newlines too) to one space.
-
-    The text is a block of ``split_blocks``, storable already: what else is collapsed
-    is made storable first (``ingest.normalize.storable``).
-    """
+    """Strip a block and collapse every whitespace run (newlines too) to one space."""
     # str.split() splits on exactly the characters ``\s`` matches, and faster than a regex.
     return " ".join(text.split())
 

@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ingest import layouts
 from ingest.layouts import aggregator
 from ingest.normalize import collapse_whitespace, fold_case
-from ingest.records import ParsedArticle
+from ingest.records import DecodedDocument, ParsedArticle
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "aggregator"
@@ -457,12 +458,25 @@ def test_control_characters_and_surrogates_are_not_kept() -> None:
     text = FULL.replace("Officials said", "Officials\x00 said\x1b[0m \ud800").replace(
         "Read in Portuguese", "\x00\x01\n\x7f\n\nRead in Portuguese"
     )
-    article = aggregator.parse(text)
+    # The text is made storable once, before a layout is chosen (ingest.layouts.parse).
+    article = layouts.parse(DecodedDocument(origin="-", text=text, encoding="utf-8"))
     assert article.translations == ("Portuguese",)
     for p in article.paragraphs:
         p.text.encode("utf-8")
         assert p.text and not re.search("[\x00-\x08\x0e-\x1f\x7f]", p.text)
     assert body(article)[1].startswith("Officials said[0m \ufffd the repairs")
+
+
+def test_a_line_of_control_characters_is_a_blank_line() -> None:
+    # As in the generic layout (tests/test_body.py): it ends a paragraph, not joins two.
+    text = FULL.replace("Officials said the", "Officials said so.\n\x01\x02\nThe")
+    article = layouts.parse(DecodedDocument(origin="-", text=text, encoding="utf-8"))
+    assert article.layout == aggregator.NAME
+    assert body(article)[1:3] == [
+        "Officials said so.",
+        "The repairs cost more than had been planned because rust had spread further than the "
+        "first survey showed.",
+    ]
 
 
 def test_a_body_line_of_megabytes_is_kept_in_pieces() -> None:

@@ -4,6 +4,10 @@ Detection is explicit and ordered: the first layout whose ``matches`` accepts
 the text parses it. A document no layout recognises goes to body detection
 (``ingest.body``), which finds the headline and the article text in any page
 dump and keeps a clean plain-text article whole.
+
+The text is made storable here, once, before a layout is chosen
+(``ingest.normalize.storable``): every layout then sees the same text, in which a
+line of control characters is a blank line, and reads it without cleaning it again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from types import ModuleType
 from ingest import body
 from ingest.errors import ParseError
 from ingest.layouts import aggregator
+from ingest.normalize import storable
 from ingest.records import DecodedDocument, ParsedArticle
 
 LAYOUTS: tuple[ModuleType, ...] = (aggregator,)
@@ -21,8 +26,9 @@ FALLBACK: ModuleType = body
 
 def parse(document: DecodedDocument) -> ParsedArticle:
     """Read ``document`` with the first layout that recognises it, else the fallback."""
-    layout = next((m for m in LAYOUTS if m.matches(document.text)), FALLBACK)
-    article: ParsedArticle = layout.parse(document.text)
+    text = storable(document.text)
+    layout = next((m for m in LAYOUTS if m.matches(text)), FALLBACK)
+    article: ParsedArticle = layout.parse(text)
     if not article.title or not any(p.kind == "body" for p in article.paragraphs):
         raise ParseError("no article text found (a headline and at least one paragraph)")
     return article

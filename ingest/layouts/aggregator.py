@@ -462,15 +462,14 @@ def parse(text: str) -> ParsedArticle:
 
     Every block after the headline becomes a paragraph, in document order,
     with a kind and the reason for it; the top bar becomes fields instead.
+    ``text`` is storable (``ingest.layouts.parse`` makes it so).
     """
     blocks = _split_blocks(_split_lines(text))
     top = parse_top_bar(blocks)
     if top is not None:
         blocks = _drop_lines(blocks, top.lines_used)
 
-    # Every piece is collapsed, which makes it storable: a line of control characters
-    # alone is left empty, and is no paragraph.
-    texts = [piece for block in blocks for piece in _explode(block) if piece]
+    texts = [piece for block in blocks for piece in _explode(block)]
     title = ""
     leading: list[ParsedParagraph] = []
     # Share buttons can sit above the headline; they are not the headline.
