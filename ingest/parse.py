@@ -100,17 +100,18 @@ _UNICODE = frozenset({"utf-8", "utf8", "utf-16", "utf-16-le", "utf-16-be", "utf-
 
 
 def _feed_bytes(data: bytes, decoded: Decoded, bom: str | None) -> bytes:
-    """What feedparser is given: the bytes, unless they are not what they declare.
+    """What feedparser is given: the bytes, when they are what they declare.
 
     feedparser finds a feed's encoding in its BOM and XML declaration, and on
     bytes that do not decode in it falls back to guessing, for the whole feed.
-    Then it is given the text as decoded here, as UTF-8 that says so.
+    Then, and for a feed with a BOM (decoded here already, in the encoding the BOM
+    names), it is given the text as decoded here, as UTF-8 that says so.
     """
-    if bom is not None or (decoded.encoding == "utf-8" and not decoded.replaced):
-        return data
-    declared = html_body_declared_encoding(data[:SNIFF_BYTES])
-    if declared == decoded.encoding and not decoded.replaced:
-        return data
+    if bom is None and not decoded.replaced:
+        if decoded.encoding == "utf-8":
+            return data
+        if html_body_declared_encoding(data[:SNIFF_BYTES]) == decoded.encoding:
+            return data
     text = _XML_ENCODING.sub(r"\1utf-8\2", decoded.text, count=1)
     return text.encode("utf-8")
 

@@ -228,6 +228,17 @@ def test_a_feed_with_a_stray_byte_keeps_its_utf8() -> None:
     assert {a.source_name for a in parsed.articles} == {"Hafen-Kurier München"}
 
 
+def test_a_feed_with_a_bom_is_read_in_the_encoding_it_names() -> None:
+    # Decoded once, here, and given to feedparser as UTF-8 that says so: the declaration
+    # ("utf-8", left by an editor that saved the file as UTF-16) does not count.
+    for codec in ("utf-16", "utf-32"):
+        for reference, read in (("", ""), ("&#xD800; ", "\ufffd ")):
+            data = rss(2).replace("Harbour Courier", f"Harbour {reference}Courier").encode(codec)
+            parsed = parse_document(_raw("feed.xml", data))
+            assert parsed.format == "feed" and parsed.encoding == codec
+            assert [a.source_name for a in parsed.articles] == [f"Harbour {read}Courier"] * 2
+
+
 def test_gzip_is_bounded_by_the_size_limit_once_unpacked() -> None:
     page = b"A headline\n\n" + b"A paragraph of words. " * 10_000
     packed = gzip.compress(page)

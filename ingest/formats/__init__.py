@@ -27,7 +27,6 @@ __all__ = [
     "iso_time",
     "to_utc_naive",
     "valid_char_refs",
-    "valid_char_refs_bytes",
 ]
 
 
@@ -157,7 +156,6 @@ def _offset(zone: str | None) -> timedelta | None:
 
 # A numeric character reference, "&#1;" or "&#x1b;" (the ";" may be missing in HTML).
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
-_CHAR_REF_BYTES = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
 # Control characters that are whitespace to str.split: a space instead.
 _SPACING_CONTROLS = frozenset({0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F})
 
@@ -194,17 +192,3 @@ def valid_char_refs(markup: str) -> str:
         return m[0] if found is None else found
 
     return _CHAR_REF.sub(instead, markup)
-
-
-def valid_char_refs_bytes(markup: bytes) -> bytes:
-    """``valid_char_refs`` on the bytes of a document in an encoding that writes ASCII as
-    ASCII (every one but UTF-16 and UTF-32, which the caller decodes first)."""
-    if b"&#" not in markup:
-        return markup
-
-    def instead(m: re.Match[bytes]) -> bytes:
-        digits, base = (m[1], 16) if m[1] is not None else (m[2], 10)
-        found = _reference_instead(digits.decode("ascii"), base)
-        return m[0] if found is None else found.encode("ascii")
-
-    return _CHAR_REF_BYTES.sub(instead, markup)

@@ -51,14 +51,10 @@ from typing import Any
 import feedparser
 
 from ingest.errors import ParseError
-from ingest.formats import (
-    describe,
-    iso_time,
-    valid_char_refs,
-    valid_char_refs_bytes,
-)
+from ingest.formats import describe, iso_time, valid_char_refs
 from ingest.formats.html import html_fragment_paragraphs
 from ingest.normalize import collapse_whitespace, storable_article
+from ingest.read import unicode_bom
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "feed"
@@ -264,20 +260,25 @@ def _lenient_time(raw: str, parsed: Any) -> datetime | None:
 _MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
 
 
-_WIDE_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-
-
 def _valid_char_refs(data: bytes) -> bytes:
     """``data`` with every character reference to a character XML cannot hold replaced
-    (``ingest.formats.valid_char_refs``). A UTF-16 or UTF-32 feed (which has a BOM to be
-    a feed at all) with references is read through UTF-8 for this."""
-    for bom in _WIDE_BOMS:
-        if data.startswith(bom):
-            text = data.decode("utf-32" if len(bom) == 4 else "utf-16", errors="replace")
-            if "&#" not in text:
-                return data
-            return codecs.BOM_UTF8 + valid_char_refs(text).encode("utf-8", errors="replace")
-    return valid_char_refs_bytes(data)
+    (``ingest.formats.valid_char_refs``).
+
+    A reference, and what replaces it, is ASCII: read as Latin-1 (one character a
+    byte), the bytes hold it as they do in any encoding that writes ASCII as ASCII.
+    UTF-16 and UTF-32 do not: such a feed (it has a BOM to be a feed at all;
+    ``parse_document`` hands it over as UTF-8, another caller may not) with
+    references is read through UTF-8.
+    """
+    wide = unicode_bom(data)
+    if wide in ("utf-16", "utf-32"):
+        text = data.decode(wide, errors="replace")
+        if "&#" not in text:
+            return data
+        return codecs.BOM_UTF8 + valid_char_refs(text).encode("utf-8", errors="replace")
+    if b"&#" not in data:
+        return data
+    return valid_char_refs(data.decode("latin-1")).encode("latin-1")
 
 
 def _language(value: object) -> str | None:
