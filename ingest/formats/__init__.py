@@ -18,7 +18,7 @@ Each parser module has ``NAME`` (the ``articles.layout`` it records) and
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from ingest.normalize import collapse_whitespace
 
@@ -100,24 +100,16 @@ def iso_time(text: str) -> datetime | None:
     year, month, day = _field(m["year"], 1), _field(m["month"], 1), _field(m["day"], 1)
     hour, minute, second = _field(m["hour"], 0), _field(m["minute"], 0), _field(m["second"], 0)
     fraction = (m["fraction"] or "")[:6].ljust(6, "0")
-    offset = _offset(m["zone"])
     if year is None or month is None or day is None or hour is None or minute is None:
         return None
-    if second is None or offset is None:
+    if second is None:
         return None
     try:
-        naive = datetime(year, month, day, hour, minute, second, int(fraction))
+        zone = _zone(m["zone"])
+        moment = datetime(year, month, day, hour, minute, second, int(fraction), tzinfo=zone)
     except ValueError:
         return None
-    if offset == _NO_ZONE:
-        return naive
-    try:
-        return naive - offset
-    except OverflowError:
-        return None
-
-
-_NO_ZONE = timedelta.max  # no zone written: the time is kept as written
+    return to_utc_naive(moment)
 
 
 def _field(digits: str | None, first: int) -> int | None:
@@ -129,29 +121,25 @@ def _field(digits: str | None, first: int) -> int | None:
     return int(digits) if len(digits.lstrip("-")) <= 9 else None
 
 
-def _offset(zone: str | None) -> timedelta | None:
-    """A written zone as an offset from UTC, ``_NO_ZONE`` when none is written, and None
-    when it is no offset (a day or more, minutes past 59, digits that make no HHMM)."""
+def _zone(zone: str | None) -> timezone | None:
+    """A written zone as a fixed offset from UTC, or None when none is written (the time
+    is kept as written). ``ValueError`` when it is no offset: a day or more (which
+    ``timezone`` refuses), minutes past 59, digits that make no HHMM."""
     if zone is None:
-        return _NO_ZONE
+        return None
     if zone.upper() in ("Z", "UTC", "GMT"):
-        return timedelta(0)
+        return UTC
     sign = -1 if zone[0] == "-" else 1
     digits = zone[1:].replace(":", "")
     if ":" in zone[1:]:
-        hours_text, _, minutes_text = zone[1:].partition(":")
+        hours, _, minutes = zone[1:].partition(":")
     elif len(digits) <= 2:
-        hours_text, minutes_text = digits, "0"
-    elif len(digits) <= 4:
-        hours_text, minutes_text = digits[:-2], digits[-2:]
+        hours, minutes = digits, "0"
     else:
-        return None
-    if not (1 <= len(hours_text) <= 2 and 1 <= len(minutes_text) <= 2):
-        return None
-    hours, minutes = int(hours_text), int(minutes_text)
-    if hours > 23 or minutes > 59:
-        return None
-    return sign * timedelta(hours=hours, minutes=minutes)
+        hours, minutes = digits[:-2], digits[-2:]
+    if not (1 <= len(hours) <= 2 and 1 <= len(minutes) <= 2) or int(minutes) > 59:
+        raise ValueError(f"not an offset from UTC: {zone[:20]!r}")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
 # A numeric character reference, "&#1;" or "&#x1b;" (the ";" may be missing in HTML).

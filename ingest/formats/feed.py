@@ -44,14 +44,14 @@ import codecs
 import io
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_tz
 from typing import Any
 
 import feedparser
 
 from ingest.errors import ParseError
-from ingest.formats import describe, iso_time, valid_char_refs
+from ingest.formats import describe, iso_time, to_utc_naive, valid_char_refs
 from ingest.formats.html import html_fragment_paragraphs
 from ingest.normalize import collapse_whitespace, storable_article
 from ingest.read import unicode_bom
@@ -199,19 +199,14 @@ def _read_time(raw: str) -> tuple[bool, datetime | None]:
 
 def _rfc822_time(text: str, parts: Any) -> datetime | None:
     year, month, day, hour, minute, second = (int(v) for v in parts[:6])
-    zone: int | None = parts[9]
+    zone: int | None = parts[9]  # None: no zone, or "-0000" (RFC 5322: unknown): as written
     try:
-        naive = datetime(_written_year(text, year), month, day, hour, minute, second)
+        offset = None if zone is None else timezone(timedelta(seconds=zone))  # under a day
+        year = _written_year(text, year)
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=offset)
     except (ValueError, OverflowError):
         return None
-    if zone is None:  # no zone, or "-0000" (RFC 5322: the zone is unknown): as written
-        return naive
-    if abs(zone) >= 24 * 3600:
-        return None
-    try:
-        return naive - timedelta(seconds=zone)
-    except OverflowError:
-        return None
+    return to_utc_naive(moment)
 
 
 _DIGITS = re.compile(r"\d+")
