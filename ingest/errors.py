@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import sys
 
+from ingest.normalize import collapse_whitespace
+
 
 class IngestError(Exception):
     """A document that could not be ingested, and why."""
@@ -47,6 +49,21 @@ class ParseError(IngestError):
 DEBUG_VARIABLE = "NEWSSTORE_DEBUG"
 
 
+def exception_message(exc: BaseException, chars: int = 300) -> str:
+    """An exception's message on one storable line (it is stored with the document),
+    cut at ``chars`` characters."""
+    message = collapse_whitespace(str(exc))
+    return message if len(message) <= chars else message[: chars - 1] + "…"
+
+
+def exception_line(exc: BaseException, chars: int = 300) -> str:
+    """An exception as one storable line: ``Type: message`` (cut at ``chars``), or ``Type``
+    without one."""
+    message = exception_message(exc, chars)
+    name = type(exc).__name__
+    return f"{name}: {message}" if message else name
+
+
 def internal_error(exc: BaseException, where: str) -> str:
     """The reason recorded for an exception nobody expected: ``internal error: Type: message``.
 
@@ -54,13 +71,9 @@ def internal_error(exc: BaseException, where: str) -> str:
     disguised as a property of the input. With ``NEWSSTORE_DEBUG=1`` in the
     environment its traceback goes to stderr too, for a bug report.
     """
-    message = " ".join(str(exc).split())
-    if len(message) > 300:
-        message = message[:299] + "…"
     if os.environ.get(DEBUG_VARIABLE):
         import traceback
 
         print(f"newsstore: traceback for {where}:", file=sys.stderr)
         traceback.print_exception(exc, file=sys.stderr)
-    name = type(exc).__name__
-    return f"internal error: {name}: {message}" if message else f"internal error: {name}"
+    return f"internal error: {exception_line(exc)}"

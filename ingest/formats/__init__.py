@@ -20,25 +20,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from ingest.normalize import collapse_whitespace
-
 __all__ = [
-    "describe",
     "iso_time",
     "to_utc_naive",
     "valid_char_refs",
 ]
-
-
-def describe(error: BaseException, *, with_type: bool = True, chars: int = 200) -> str:
-    """A library's exception as the reason a document failed: its type and message on one
-    storable line, cut at ``chars`` (the message is stored with the document)."""
-    message = collapse_whitespace(str(error))
-    if len(message) > chars:
-        message = message[:chars] + "..."
-    if not with_type:
-        return message
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def to_utc_naive(moment: datetime) -> datetime | None:

@@ -50,8 +50,8 @@ from typing import Any
 
 import feedparser
 
-from ingest.errors import ParseError
-from ingest.formats import describe, iso_time, to_utc_naive, valid_char_refs
+from ingest.errors import ParseError, exception_line, exception_message
+from ingest.formats import iso_time, to_utc_naive, valid_char_refs
 from ingest.formats.html import html_fragment_paragraphs
 from ingest.normalize import collapse_whitespace, storable_article
 from ingest.read import unicode_bom
@@ -75,12 +75,12 @@ def parse_feed(data: bytes) -> list[ParsedArticle]:
     try:
         parsed = feedparser.parse(io.BytesIO(_valid_char_refs(data)))
     except Exception as error:  # a third-party parser on hostile bytes: a rejection, typed
-        raise ParseError(f"unreadable feed ({describe(error)})") from None
+        raise ParseError(f"unreadable feed ({exception_line(error, chars=200)})") from None
     entries: list[Any] = list(parsed.entries)
     if not entries:
         problem = ""
         if parsed.get("bozo"):
-            problem = f" ({describe(parsed.bozo_exception, with_type=False)})"
+            problem = f" ({exception_message(parsed.bozo_exception, chars=200)})"
         raise ParseError(f"no feed entries found{problem}")
     feed: Mapping[str, Any] = parsed.feed
     source = _text(feed.get("title_detail"), feed.get("title")) or None

@@ -57,8 +57,8 @@ from lxml.html import HtmlElement, fragment_fromstring
 from trafilatura.settings import Document
 from trafilatura.utils import decode_file
 
-from ingest.errors import ParseError
-from ingest.formats import describe, iso_time, valid_char_refs
+from ingest.errors import ParseError, exception_line
+from ingest.formats import iso_time, valid_char_refs
 from ingest.normalize import NAME_CHARS, collapse_whitespace, storable, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -229,7 +229,7 @@ def parse_html(html: str | bytes, url: str | None = None) -> ParsedArticle:
     except ParseError:
         raise
     except Exception as error:  # third-party parsers on hostile markup: a rejection, typed
-        raise ParseError(f"unreadable HTML page ({describe(error)})") from None
+        raise ParseError(f"unreadable HTML page ({exception_line(error, chars=200)})") from None
 
 
 def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
