@@ -42,6 +42,8 @@ __all__ = [
     "collapse_whitespace",
     "fahrenheit_to_celsius",
     "fold_case",
+    "language_tag",
+    "optional_text",
     "parse_byline",
     "parse_footer_time",
     "parse_page_date",
@@ -135,6 +137,19 @@ def _is_collapsed(text: str) -> bool:
     surrogates (not printable either), so a collapsed text is storable as it is.
     """
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
+
+
+def optional_text(value: object) -> str | None:
+    """A metadata field (a URL, a guid, an author...) as one line of text, or None when it
+    is empty or not text at all: what a feed or page gives is not always a string."""
+    return (collapse_whitespace(value) or None) if isinstance(value, str) else None
+
+
+def language_tag(value: object) -> str | None:
+    """A declared language as a tag in one form, ``en_US`` and ``EN-us`` alike ``en-us``;
+    None when it is empty or not text."""
+    tag = optional_text(value)
+    return tag.replace("_", "-").lower() if tag is not None else None
 
 
 def fold_case(text: str) -> str:

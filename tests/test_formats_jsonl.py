@@ -113,6 +113,12 @@ def test_optional_fields() -> None:
     assert article.language == "en"
 
 
+def test_a_language_tag_is_written_as_feeds_and_pages_write_it() -> None:
+    ((_, article),) = parse_jsonl(line(title="T", text="B", language=" en_US "))
+    assert isinstance(article, ParsedArticle)
+    assert article.language == "en-us"
+
+
 def test_empty_input() -> None:
     assert parse_jsonl("") == []
     assert parse_jsonl("\n  \n") == []

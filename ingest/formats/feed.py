@@ -53,7 +53,7 @@ import feedparser
 from ingest.errors import ParseError, exception_line, exception_message
 from ingest.formats import iso_time, to_utc_naive, valid_char_refs
 from ingest.formats.html import html_fragment_paragraphs
-from ingest.normalize import collapse_whitespace, storable_article
+from ingest.normalize import collapse_whitespace, language_tag, optional_text, storable_article
 from ingest.read import unicode_bom
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -84,7 +84,7 @@ def parse_feed(data: bytes) -> list[ParsedArticle]:
         raise ParseError(f"no feed entries found{problem}")
     feed: Mapping[str, Any] = parsed.feed
     source = _text(feed.get("title_detail"), feed.get("title")) or None
-    language = _language(feed.get("language"))
+    language = language_tag(feed.get("language"))
     articles = [
         article for entry in entries if (article := _entry(entry, source, language)) is not None
     ]
@@ -99,7 +99,7 @@ def _entry(entry: Any, source: str | None, feed_language: str | None) -> ParsedA
     body, detail, reason = _body(entry)
     if not title or not body:
         return None
-    language = _language(detail.get("language"))
+    language = language_tag(detail.get("language"))
     return storable_article(
         ParsedArticle(
             title=title,
@@ -108,17 +108,12 @@ def _entry(entry: Any, source: str | None, feed_language: str | None) -> ParsedA
             parser_version=VERSION,
             source_name=source,
             published_at=_published(entry),
-            url=_string(entry.get("link")),
+            url=optional_text(entry.get("link")),
             language=language or feed_language,
-            guid=_string(entry.get("id")),
-            author=_string(entry.get("author")),
+            guid=optional_text(entry.get("id")),
+            author=optional_text(entry.get("author")),
         )
     )
-
-
-def _string(value: object) -> str | None:
-    """A text field as one line, or None when it is empty or not text at all."""
-    return (collapse_whitespace(value) or None) if isinstance(value, str) else None
 
 
 def _body(entry: Any) -> tuple[tuple[str, ...], Mapping[str, Any], str]:
@@ -274,10 +269,3 @@ def _valid_char_refs(data: bytes) -> bytes:
     if b"&#" not in data:
         return data
     return valid_char_refs(data.decode("latin-1")).encode("latin-1")
-
-
-def _language(value: object) -> str | None:
-    if not isinstance(value, str):
-        return None
-    tag = collapse_whitespace(value).replace("_", "-").lower()
-    return tag or None

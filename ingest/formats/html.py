@@ -59,7 +59,14 @@ from trafilatura.utils import decode_file
 
 from ingest.errors import ParseError, exception_line
 from ingest.formats import iso_time, valid_char_refs
-from ingest.normalize import NAME_CHARS, collapse_whitespace, storable, storable_article
+from ingest.normalize import (
+    NAME_CHARS,
+    collapse_whitespace,
+    language_tag,
+    optional_text,
+    storable,
+    storable_article,
+)
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "html"
@@ -274,16 +281,11 @@ def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
             parser_version=VERSION,
             source_name=_source_name(meta),
             published_at=_published(meta.date),
-            url=_string(meta.url) or _string(url),
+            url=optional_text(meta.url) or optional_text(url),
             language=language,
-            author=_string(meta.author),
+            author=optional_text(meta.author),
         )
     )
-
-
-def _string(value: object) -> str | None:
-    """A metadata field as one line of text, or None when it is empty or not text."""
-    return (collapse_whitespace(value) or None) if isinstance(value, str) else None
 
 
 def _extract(
@@ -318,7 +320,7 @@ def _source_name(meta: Document) -> str | None:
     A source is a publication: authors would make one source per writer.
     """
     for value in (meta.sitename, meta.hostname):
-        name = _string(value)
+        name = optional_text(value)
         if name and len(name) <= NAME_CHARS:  # else the host name: a longer one is no name
             return name
     return None
@@ -335,13 +337,13 @@ def _published(value: str | None) -> datetime | None:
 
 
 def _declared_language(tree: HtmlElement) -> str | None:
-    """The language the page declares (``<html lang>``, else ``content-language``), lowercased."""
+    """The language the page declares (``<html lang>``, else ``content-language``)."""
     candidates = [tree.get("lang"), tree.get("xml:lang")]
     candidates += tree.xpath(
         "//meta[translate(@http-equiv, 'CONTENTLAGU', 'contentlagu')='content-language']/@content"
     )
     for value in candidates:
-        tag = collapse_whitespace(str(value or "")).split(",")[0].strip().replace("_", "-")
-        if tag:
-            return tag.lower()
+        # content-language may list several: the first is the page's
+        if (tag := language_tag(str(value or "").split(",")[0])) is not None:
+            return tag
     return None

@@ -9,7 +9,8 @@ A line reads::
 separated by blank lines. ``published_at`` (ISO 8601; a time with an offset is
 converted to UTC and stored naive, one without is kept as written),
 ``source``, ``url`` and ``language`` are optional strings (``null`` counts as
-absent); other keys are ignored, so exports with extra fields still load.
+absent; a language is written as feeds and pages give it, ``en_US`` as ``en-us``);
+other keys are ignored, so exports with extra fields still load.
 
 Hostile records: a number of any size (``int`` refuses more than 4,300 digits),
 ``1e400``, ``NaN`` and ``Infinity`` are read without error (numbers are never
@@ -36,7 +37,7 @@ from typing import Any
 
 from ingest.errors import ParseError
 from ingest.formats import iso_time
-from ingest.normalize import collapse_whitespace, storable_article
+from ingest.normalize import collapse_whitespace, language_tag, optional_text, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "jsonl"
@@ -110,7 +111,7 @@ def parse_record(line: str) -> ParsedArticle:
             source_name=source,
             published_at=_published(record),
             url=url,
-            language=language.lower() if language else None,
+            language=language_tag(language),
         )
     )
 
@@ -126,11 +127,9 @@ def _required_string(record: dict[str, Any], key: str) -> str:
 
 def _optional_string(record: dict[str, Any], key: str) -> str | None:
     value = record.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise ParseError(f"{key!r} must be a string, not {_json_type(value)}")
-    return collapse_whitespace(value) or None
+    return optional_text(value)
 
 
 def _published(record: dict[str, Any]) -> datetime | None:
