@@ -32,7 +32,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from functools import lru_cache
 from operator import attrgetter
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -194,7 +194,8 @@ _MAX_DIGITS = 9
 
 def read_temperature(line: str) -> Reading[float] | None:
     """A whole-line temperature: ``None`` for any other line; its value in °C (one decimal),
-    or no value when it is beyond ``MAX_CELSIUS`` either way (5,000 digits make inf)."""
+    or no value when it is beyond ``MAX_CELSIUS`` either way (5,000 digits make inf): the
+    rule ``storable_article`` applies to every article's temperature (``_temperature``)."""
     m = _TEMPERATURE.fullmatch(collapse_whitespace(line))
     if m is None:
         return None
@@ -205,7 +206,7 @@ def read_temperature(line: str) -> Reading[float] | None:
         value = fahrenheit_to_celsius(value)
     # round() of a negative zero would print as "-0.0"; adding 0.0 normalises it.
     celsius = round(value, 1) + 0.0
-    return (celsius if -MAX_CELSIUS <= celsius <= MAX_CELSIUS else None,)  # not NaN
+    return (_temperature(celsius),)
 
 
 def parse_temperature(line: str) -> float | None:
@@ -420,61 +421,48 @@ def storable_article(article: ParsedArticle, source_chars: int | None = None) ->
       and no real one is that long;
     - a temperature that is not a finite number within ``MAX_CELSIUS`` is left out.
 
-    The common article, which fits, is returned as it is after a few length checks.
-    ``source_chars``, the length of the text the article was read from, spares measuring
-    its texts when none can be longer than ``TEXT_CHARS`` (a page dump of 3,000 characters).
+    The common article, which fits, is returned as it is: every fitted value is then the
+    article's own. ``source_chars``, the length of the text the article was read from,
+    spares measuring its texts when none can be longer than ``TEXT_CHARS`` (a page dump
+    of 3,000 characters).
     """
-    if _fits(article, source_chars is not None and source_chars <= TEXT_CHARS):
+    short_source = source_chars is not None and source_chars <= TEXT_CHARS
+    fitted: dict[str, Any] = {
+        "title": article.title if short_source else _text(article.title),
+        "paragraphs": article.paragraphs if short_source else _paragraphs(article.paragraphs),
+        "source_name": _at_most(article.source_name, NAME_CHARS),
+        "source_category": _at_most(article.source_category, NAME_CHARS),
+        "page_location": _at_most(article.page_location, NAME_CHARS),
+        "page_temperature_c": _temperature(article.page_temperature_c),
+        "translations": _translations(article.translations),
+        "url": _key(article.url),
+        "language": _at_most(article.language, LANGUAGE_CHARS),
+        "guid": _key(article.guid),
+        "author": _at_most(article.author, AUTHOR_CHARS),
+    }
+    if all(value is getattr(article, name) for name, value in fitted.items()):
         return article
-    paragraphs = tuple(
-        ParsedParagraph(piece, p.kind, p.reason) if piece is not p.text else p
-        for p in article.paragraphs
-        for piece in _pieces(p.text)
-    )
-    return replace(
-        article,
-        title=next(iter(_pieces(article.title)), ""),
-        paragraphs=paragraphs,
-        source_name=_at_most(article.source_name, NAME_CHARS),
-        source_category=_at_most(article.source_category, NAME_CHARS),
-        page_location=_at_most(article.page_location, NAME_CHARS),
-        page_temperature_c=_temperature(article.page_temperature_c),
-        translations=tuple(t for t in article.translations if len(t) <= TRANSLATION_CHARS),
-        url=_key(article.url),
-        language=_at_most(article.language, LANGUAGE_CHARS),
-        guid=_key(article.guid),
-        author=_at_most(article.author, AUTHOR_CHARS),
-    )
+    return replace(article, **fitted)
 
 
 _TEXT = attrgetter("text")
 
 
-def _fits(a: ParsedArticle, short_source: bool) -> bool:
-    """Whether ``storable_article`` would change nothing: asked of every article, so plain
-    comparisons (a loop over pairs or a generator cost more than all of them)."""
-    if not short_source and (
-        len(a.title) > TEXT_CHARS or max(map(len, map(_TEXT, a.paragraphs)), default=0) > TEXT_CHARS
-    ):
-        return False
-    if a.source_name is not None and len(a.source_name) > NAME_CHARS:
-        return False
-    if a.source_category is not None and len(a.source_category) > NAME_CHARS:
-        return False
-    if a.page_location is not None and len(a.page_location) > NAME_CHARS:
-        return False
-    if a.language is not None and len(a.language) > LANGUAGE_CHARS:
-        return False
-    if a.author is not None and len(a.author) > AUTHOR_CHARS:
-        return False
-    if a.url is not None and 4 * len(a.url) > KEY_BYTES and _key(a.url) is None:
-        return False
-    if a.guid is not None and 4 * len(a.guid) > KEY_BYTES and _key(a.guid) is None:
-        return False
-    t = a.page_temperature_c
-    if t is not None and not -MAX_CELSIUS <= t <= MAX_CELSIUS:  # NaN is in no range
-        return False
-    return max(map(len, a.translations), default=0) <= TRANSLATION_CHARS
+def _text(text: str) -> str:
+    """A title cut to ``TEXT_CHARS``, between words."""
+    return text if len(text) <= TEXT_CHARS else next(iter(_pieces(text)), "")
+
+
+def _paragraphs(paragraphs: tuple[ParsedParagraph, ...]) -> tuple[ParsedParagraph, ...]:
+    """``paragraphs`` with each one longer than ``TEXT_CHARS`` cut into paragraphs of its
+    kind, between words; the same tuple when none is."""
+    if max(map(len, map(_TEXT, paragraphs)), default=0) <= TEXT_CHARS:
+        return paragraphs
+    return tuple(
+        ParsedParagraph(piece, p.kind, p.reason) if piece is not p.text else p
+        for p in paragraphs
+        for piece in _pieces(p.text)
+    )
 
 
 def _at_most(value: str | None, chars: int) -> str | None:
@@ -489,9 +477,17 @@ def _key(value: str | None) -> str | None:
 
 
 def _temperature(value: float | None) -> float | None:
+    """A temperature in °C, None when it is no finite number within ``MAX_CELSIUS``."""
     if value is None or (math.isfinite(value) and abs(value) <= MAX_CELSIUS):
         return value
     return None
+
+
+def _translations(languages: tuple[str, ...]) -> tuple[str, ...]:
+    """The translation languages that fit their column; the same tuple when all do."""
+    if max(map(len, languages), default=0) <= TRANSLATION_CHARS:
+        return languages
+    return tuple(t for t in languages if len(t) <= TRANSLATION_CHARS)
 
 
 def _pieces(text: str) -> list[str]:
