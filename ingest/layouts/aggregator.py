@@ -107,24 +107,17 @@ def _split_blocks(lines: Sequence[str]) -> list[list[str]]:
 class TopBar:
     """What the top bar said, and how many leading non-blank lines it used.
 
-    ``temperature_line`` and ``date_line`` say that the bar has such a line even when
-    its value is out of range (the field is then None); they are not compared, so a
-    bar equals one built from its values alone.
+    ``complete``: the bar has a temperature line and a date line, on their own enough
+    to recognise the layout, whether or not their values are in range (a field is None
+    when its value is not). It is not compared, so a bar equals one built from its
+    values alone.
     """
 
     temperature_c: float | None
     location: str | None
     page_date: date | None
     lines_used: int
-    temperature_line: bool = field(default=False, compare=False)
-    date_line: bool = field(default=False, compare=False)
-
-    @property
-    def complete(self) -> bool:
-        """Temperature and date lines both present: on their own enough to recognise the
-        layout, whether or not their values are in range."""
-        has_temperature = self.temperature_c is not None or self.temperature_line
-        return has_temperature and (self.page_date is not None or self.date_line)
+    complete: bool = field(default=False, compare=False)
 
 
 def _looks_like_city(line: str) -> bool:
@@ -192,8 +185,7 @@ def parse_top_bar(blocks: Sequence[Sequence[str]]) -> TopBar | None:
         location,
         page_date[0] if page_date is not None else None,
         used,
-        temperature_line=temperature is not None,
-        date_line=page_date is not None,
+        complete=temperature is not None and page_date is not None,
     )
 
 
