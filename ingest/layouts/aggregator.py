@@ -41,7 +41,6 @@ from ingest.normalize import (
     collapse_whitespace,
     fold_case,
     parse_byline,
-    parse_footer_time,
     read_footer_time,
     read_page_date,
     read_temperature,
@@ -405,14 +404,19 @@ def _is_chrome_line(block: Sequence[str], i: int) -> bool:
     return not after[:1].islower()
 
 
-def _footer_index(texts: Sequence[str]) -> int | None:
-    """Index of the footer time line: the first one next to a byline, else the first one."""
-    times = [i for i, text in enumerate(texts) if read_footer_time(text) is not None]
-    for i in times:
+def _footer(texts: Sequence[str]) -> tuple[int | None, datetime | None]:
+    """The footer time line's index and its time (None when out of range): the first such
+    line next to a byline, else the first one; ``(None, None)`` when there is none."""
+    times = [
+        (i, reading[0])
+        for i, text in enumerate(texts)
+        if (reading := read_footer_time(text)) is not None
+    ]
+    for i, moment in times:
         neighbours = [*texts[max(0, i - 1) : i], *texts[i + 1 : i + 2]]
         if any(parse_byline(n) is not None for n in neighbours):
-            return i
-    return times[0] if times else None
+            return i, moment
+    return times[0] if times else (None, None)
 
 
 def _has_footer_pair(lines: Sequence[str]) -> bool:
@@ -474,13 +478,11 @@ def parse(text: str) -> ParsedArticle:
         break
 
     kinds: list[tuple[str, str | None]] = [(BODY, None)] * len(texts)
-    footer = _footer_index(texts)
+    footer, published_at = _footer(texts)
     body_end = footer if footer is not None else len(texts)
 
-    published_at: datetime | None = None
     source: tuple[str, str | None] | None = None
     if footer is not None:
-        published_at = parse_footer_time(texts[footer])
         kinds[footer] = (FOOTER, "footer time line")
         # The byline sits just after the time line, or (rarely) just before it,
         # where it follows the body: there only the aggregator's own lowercase
