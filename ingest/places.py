@@ -464,12 +464,9 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     previous_end: dict[int, int] = {}
     previous_country: dict[int, str | None] = {}
     starts: dict[int, dict[int, _Span]] = {}  # a paragraph's spans by where they start
-    views: dict[str, _Regions] = {}
     for span, entries in kept:
         text = paragraphs[span.paragraph_index]
-        regions = views.get(span.surface) or views.setdefault(
-            span.surface, _Regions(named_regions, span.surface)
-        )
+        regions = _Regions(named_regions, span.surface)
         if span.paragraph_index not in starts:
             starts[span.paragraph_index] = {s.start: s for s in per_paragraph[span.paragraph_index]}
         prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
