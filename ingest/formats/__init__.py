@@ -130,19 +130,17 @@ def _zone(zone: str | None) -> timezone | None:
 
 # A numeric character reference, "&#1;" or "&#x1b;" (the ";" may be missing in HTML).
 _CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
-# Control characters that are whitespace to str.split: a space instead.
-_SPACING_CONTROLS = frozenset({0x0B, 0x0C, 0x1C, 0x1D, 0x1E, 0x1F})
 
 
 def _reference_instead(digits: str, base: int) -> str | None:
     """What a character reference to a character XML cannot hold is read as: nothing for a
-    control character (a space for one that is whitespace), U+FFFD for a surrogate, U+FFFE,
-    U+FFFF or a number past U+10FFFF; None for a reference to keep."""
+    control character (a space for one that is whitespace to str.split), U+FFFD for a
+    surrogate, U+FFFE, U+FFFF or a number past U+10FFFF; None for a reference to keep."""
     if len(digits.lstrip("0")) > 8:
         return "&#xFFFD;"
     code = int(digits, base)
     if code < 0x20 and code not in (0x09, 0x0A, 0x0D):
-        return "&#32;" if code in _SPACING_CONTROLS else ""
+        return "&#32;" if chr(code).isspace() else ""
     if 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF) or code > 0x10FFFF:
         return "&#xFFFD;"
     return None
