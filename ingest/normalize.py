@@ -38,6 +38,7 @@ from ingest.records import ParsedArticle, ParsedParagraph
 
 __all__ = [
     "MAX_CELSIUS",
+    "MAX_DIGITS",
     "Reading",
     "collapse_whitespace",
     "fahrenheit_to_celsius",
@@ -187,9 +188,9 @@ _TEMPERATURE = re.compile(
 #: number is not a weather reading (the records on Earth are -89 °C and +57 °C; the
 #: margin is wide, tests/test_mangled.py reads top bars of up to 115 °C).
 MAX_CELSIUS = 150.0
-# Digits a number may have before it is out of range whatever it says: int() refuses
-# more than 4,300 of them, and no date, time or temperature field has more than 4.
-_MAX_DIGITS = 9
+#: Digits a number may have before it is out of range whatever it says: int() refuses
+#: more than 4,300 of them, and no date, time or temperature field has more than 4.
+MAX_DIGITS = 9
 
 
 def read_temperature(line: str) -> Reading[float] | None:
@@ -276,8 +277,8 @@ def _match_date(text: str) -> tuple[date | None, int] | None:
         year, day = m["year"], m["day"]
         try:
             # year 0 or 99999, the 30th of February, the 99th: a date's shape, but no date;
-            # no int() of a number longer than any field's (_MAX_DIGITS).
-            if len(year) > _MAX_DIGITS or len(day) > _MAX_DIGITS:
+            # no int() of a number longer than any field's (MAX_DIGITS).
+            if len(year) > MAX_DIGITS or len(day) > MAX_DIGITS:
                 raise ValueError("out of range")
             found: date | None = date(int(year), month, int(day))
         except ValueError:
@@ -343,7 +344,7 @@ def read_footer_time(line: str) -> Reading[datetime] | None:
 def _moment(day: date | None, m: re.Match[str]) -> datetime | None:
     hour_text, minute_text, second_text, ampm = m.group("hour", "minute", "second", "ampm")
     second_text = second_text or "0"
-    if day is None or max(len(hour_text), len(minute_text), len(second_text)) > _MAX_DIGITS:
+    if day is None or max(len(hour_text), len(minute_text), len(second_text)) > MAX_DIGITS:
         return None
     hour, minute, second = int(hour_text), int(minute_text), int(second_text)
     if ampm:

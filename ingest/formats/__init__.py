@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
+from ingest.normalize import MAX_DIGITS
+
 __all__ = [
     "iso_time",
     "to_utc_naive",
@@ -100,11 +102,11 @@ def iso_time(text: str) -> datetime | None:
 
 def _field(digits: str | None, first: int) -> int | None:
     """A field's number (``first``, the field's first value, when it is not written), or
-    None for a number of more than nine digits, which is out of any field's range."""
+    None for a number of more digits than ``MAX_DIGITS``, out of any field's range."""
     if digits is None:
         return first
     digits = digits.lstrip("+")
-    return int(digits) if len(digits.lstrip("-")) <= 9 else None
+    return int(digits) if len(digits.lstrip("-")) <= MAX_DIGITS else None
 
 
 def _zone(zone: str | None) -> timezone | None:
