@@ -17,16 +17,34 @@ Each parser module has ``NAME`` (the ``articles.layout`` it records) and
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
 from ingest.normalize import MAX_DIGITS
 
 __all__ = [
+    "JSON_DECODER",
     "iso_time",
     "to_utc_naive",
     "valid_char_refs",
 ]
+
+
+# int() refuses a string of more digits than this (sys.get_int_max_str_digits()'s default).
+_INT_DIGITS = 4300
+
+
+def _number(digits: str) -> int | float:
+    """A JSON integer as json reads it, or a float (inf past 1e308) when it is too long for
+    int(): such a number is never an article's field, but it must not cost the record."""
+    return int(digits) if len(digits) <= _INT_DIGITS else float(digits)
+
+
+#: json's decoder, but for numbers of more than 4,300 digits (int() refuses them, and
+#: json.loads raised ValueError): what reads any line of JSON without raising but
+#: JSONDecodeError and RecursionError.
+JSON_DECODER = json.JSONDecoder(parse_int=_number)
 
 
 def to_utc_naive(moment: datetime) -> datetime | None:

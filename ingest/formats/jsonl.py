@@ -36,31 +36,17 @@ from datetime import datetime
 from typing import Any
 
 from ingest.errors import ParseError
-from ingest.formats import iso_time
+from ingest.formats import JSON_DECODER, iso_time
 from ingest.normalize import collapse_whitespace, language_tag, optional_text, storable_article
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "jsonl"
 VERSION = "1"
 
-__all__ = ["JSON_DECODER", "NAME", "VERSION", "parse_jsonl", "parse_record"]
+__all__ = ["NAME", "VERSION", "parse_jsonl", "parse_record"]
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 _OPTIONAL_STRINGS = ("source", "url", "language")
-# int() refuses a string of more digits than this (sys.get_int_max_str_digits()'s default).
-_INT_DIGITS = 4300
-
-
-def _number(digits: str) -> int | float:
-    """A JSON integer as json reads it, or a float (inf past 1e308) when it is too long for
-    int(): such a number is never an article's field, but it must not cost the record."""
-    return int(digits) if len(digits) <= _INT_DIGITS else float(digits)
-
-
-#: json's decoder, but for numbers of more than 4,300 digits (int() refuses them, and
-#: json.loads raised ValueError): what reads any line of JSON without raising but
-#: JSONDecodeError and RecursionError.
-JSON_DECODER = json.JSONDecoder(parse_int=_number)
 
 
 def parse_jsonl(text: str) -> list[tuple[int, ParsedArticle | ParseError]]:
