@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -156,6 +157,20 @@ def engine(db_url: str, backend: str) -> Iterator[Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def ctrl_c_heard() -> Iterator[None]:
+    """Python's own Ctrl-C handler in every test, whatever this process inherited.
+
+    A shell starts a background job with SIGINT ignored, and a child inherits that; the tests
+    that raise SIGINT (in process or in a child) would then wait for ever instead of failing.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture
