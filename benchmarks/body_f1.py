@@ -27,7 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from ingest import body
+from ingest.parse.layouts import generic as body
 
 
 def words(text: str) -> Counter[str]:

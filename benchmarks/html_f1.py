@@ -7,7 +7,7 @@ DIR holds ``html/<id>.html.gz`` (or ``.html``) pages and ``ground-truth.json``
 (``{id: {"articleBody": str, "url": str}}``), the layout of the
 article-extraction benchmark (github.com/scrapinghub/article-extraction-benchmark).
 For every page, in the same run, it runs (a) plain ``trafilatura.extract(html)``
-with its defaults and (b) ``ingest.formats.html.parse_html`` (its body
+with its defaults and (b) ``ingest.parse.formats.html.parse_html`` (its body
 paragraphs joined), and (c) the whole ``newsstore ingest`` of the folder into a
 temporary database, reading each page's stored body paragraphs back (so
 boilerplate learned across a site's pages counts too), and compares each with
@@ -36,7 +36,7 @@ from pathlib import Path
 import trafilatura
 
 from ingest.errors import ParseError
-from ingest.formats.html import parse_html
+from ingest.parse.formats.html import parse_html
 
 
 @dataclass(frozen=True)

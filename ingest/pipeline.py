@@ -556,7 +556,7 @@ class _Writers:
         # the gc docs advise before forking), so that collections in the workers
         # neither walk its objects nor copy the memory pages they share.
         import ingest.prepare  # noqa: F401  (the parsing stack, shared like the gazetteer)
-        from ingest.gazetteer import load_gazetteer
+        from ingest.places.gazetteer import load_gazetteer
 
         load_gazetteer()
         _fork_safely(self.engine)

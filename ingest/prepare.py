@@ -23,8 +23,8 @@ import hashlib
 
 from ingest.errors import IngestError, ReadError, internal_error
 from ingest.fingerprint import fingerprint
-from ingest.locate import locate
-from ingest.parse import parse_document
+from ingest.parse.document import parse_document
+from ingest.places.locate import locate
 from ingest.read import MAX_SIZE, STDIN, origin_text, read_document
 from ingest.records import PreparedDocument, RawDocument
 

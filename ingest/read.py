@@ -34,7 +34,7 @@ from ingest.records import RawDocument
 STDIN = "-"
 # Files larger than this are refused unread (newsstore ingest --max-size).
 MAX_SIZE = 50 * 1024 * 1024
-# What a folder walk picks up; the content decides the format (ingest.formats.detect).
+# What a folder walk picks up; the content decides the format (ingest.parse.detect).
 _PLAIN_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", ".jsonl", ".ndjson")
 SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES)
 # Share of non-ASCII bytes under which a non-UTF-8 file is taken as Windows-1252.

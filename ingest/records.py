@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ingest.gazetteer import Place
+    from ingest.places.gazetteer import Place
 
 
 @dataclass(frozen=True)

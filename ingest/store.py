@@ -46,7 +46,7 @@ from db.models import (
 )
 from ingest.errors import internal_error
 from ingest.fingerprint import CONTENT_KINDS
-from ingest.gazetteer import Place
+from ingest.places.gazetteer import Place
 from ingest.read import origin_text
 from ingest.records import ArticleRecord, ParsedArticle, PreparedDocument
 

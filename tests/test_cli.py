@@ -63,14 +63,15 @@ def test_a_rerun_over_stored_files_does_not_load_the_parsers(tmp_path: Path) -> 
         f'    app(["--db", {str(db)!r}, "ingest", {str(folder)!r}])\n'
         "except SystemExit:\n"
         "    pass\n"
-        "print(sorted(m for m in sys.modules if m in ('ingest.parse', 'ingest.locate')))\n"
+        "parsers = ('ingest.parse.document', 'ingest.places.locate')\n"
+        "print(sorted(m for m in sys.modules if m in parsers))\n"
     )
     runs = [
         subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
         for _ in range(2)
     ]
     assert "1 new articles" in runs[0].stdout
-    assert runs[0].stdout.strip().endswith("['ingest.locate', 'ingest.parse']")
+    assert runs[0].stdout.strip().endswith("['ingest.parse.document', 'ingest.places.locate']")
     assert "1 unchanged" in runs[1].stdout
     assert runs[1].stdout.strip().endswith("[]")
 

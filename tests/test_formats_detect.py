@@ -1,4 +1,4 @@
-"""Format detection (ingest.formats.detect): the content decides, the name breaks ties."""
+"""Format detection (ingest.parse.detect): the content decides, the name breaks ties."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ReadError
-from ingest.formats.detect import GzipError, detect_format, maybe_gunzip
+from ingest.parse.detect import GzipError, detect_format, maybe_gunzip
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 PAGE = (FIXTURES / "article.html").read_bytes()

@@ -1,4 +1,4 @@
-"""RSS and Atom feeds read by ingest.formats.feed (feedparser) into one article per entry."""
+"""RSS and Atom feeds read by ingest.parse.formats.feed (feedparser) into one article per entry."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ParseError
-from ingest.formats import feed as feed_format
-from ingest.formats.feed import parse_feed
+from ingest.parse.formats import feed as feed_format
+from ingest.parse.formats.feed import parse_feed
 from ingest.records import ParsedArticle
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"

@@ -1,4 +1,4 @@
-"""HTML pages read by ingest.formats.html (trafilatura + htmldate) into articles.
+"""HTML pages read by ingest.parse.formats.html (trafilatura + htmldate) into articles.
 
 The fixture is an invented news page with the usual chrome around one
 article: a site header with a menu, a byline, a related-stories box and a
@@ -14,8 +14,8 @@ import pytest
 from lxml import etree
 
 from ingest.errors import ParseError
-from ingest.formats import html
-from ingest.formats.html import (
+from ingest.parse.formats import html
+from ingest.parse.formats.html import (
     TRAFILATURA_MARKUP,
     html_fragment_paragraphs,
     parse_html,

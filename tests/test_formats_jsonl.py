@@ -1,4 +1,4 @@
-"""JSON Lines read by ingest.formats.jsonl: one article per line, one error per bad line."""
+"""JSON Lines read by ingest.parse.formats.jsonl: one article per line, one error per bad line."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ParseError
-from ingest.formats import jsonl
-from ingest.formats.jsonl import parse_jsonl
+from ingest.parse.formats import jsonl
+from ingest.parse.formats.jsonl import parse_jsonl
 from ingest.records import ParsedArticle
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"

@@ -1,7 +1,7 @@
 """A hypothesis fuzzer over every format's parser: hostile documents never raise, and
 whatever a parser emits can be stored on SQLite and PostgreSQL alike.
 
-The contract, for ANY document of any format (``ingest.parse.parse_document``):
+The contract, for ANY document of any format (``ingest.parse.document.parse_document``):
 
 - it returns the document's articles or raises ``ingest.errors.IngestError`` (a typed
   rejection with a reason); any other exception is a bug;
@@ -42,14 +42,14 @@ from sqlalchemy import String, create_engine, text
 from typer.testing import CliRunner
 
 from db.models import Article, ArticleTranslation, Location, Source
-from ingest import layouts
 from ingest.cli import app
 from ingest.errors import IngestError
 from ingest.fingerprint import fingerprint
-from ingest.formats.jsonl import parse_record
-from ingest.locate import locate
 from ingest.normalize import KEY_BYTES, MAX_CELSIUS, TEXT_CHARS
-from ingest.parse import parse_document
+from ingest.parse import layouts
+from ingest.parse.document import parse_document
+from ingest.parse.formats.jsonl import parse_record
+from ingest.places.locate import locate
 from ingest.records import DecodedDocument, ParsedArticle, RawDocument
 from tests.conftest import write
 

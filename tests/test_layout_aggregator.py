@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import layouts
-from ingest.layouts import aggregator
 from ingest.normalize import collapse_whitespace, fold_case
+from ingest.parse import layouts
+from ingest.parse.layouts import aggregator
 from ingest.records import DecodedDocument, ParsedArticle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -458,7 +458,7 @@ def test_control_characters_and_surrogates_are_not_kept() -> None:
     text = FULL.replace("Officials said", "Officials\x00 said\x1b[0m \ud800").replace(
         "Read in Portuguese", "\x00\x01\n\x7f\n\nRead in Portuguese"
     )
-    # The text is made storable once, before a layout is chosen (ingest.layouts.parse).
+    # The text is made storable once, before a layout is chosen (ingest.parse.layouts.parse).
     article = layouts.parse(DecodedDocument(origin="-", text=text, encoding="utf-8"))
     assert article.translations == ("Portuguese",)
     for p in article.paragraphs:

@@ -40,8 +40,8 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from ingest.errors import IngestError
-from ingest.layouts import aggregator
 from ingest.normalize import parse_byline, parse_footer_time, parse_page_date, parse_temperature
+from ingest.parse.layouts import aggregator
 from ingest.prepare import prepare
 from ingest.records import ArticleRecord, PreparedDocument, RawDocument
 

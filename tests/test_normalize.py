@@ -14,8 +14,6 @@ from sqlalchemy import String
 
 from db.models import Article, ArticleTranslation, Location, Source
 from ingest import normalize
-from ingest.body_features import BOILERPLATE
-from ingest.layouts.aggregator import _STANDING_PHRASES
 from ingest.normalize import (
     KEY_BYTES,
     TEXT_CHARS,
@@ -32,6 +30,8 @@ from ingest.normalize import (
     storable,
     storable_article,
 )
+from ingest.parse.layouts.aggregator import _STANDING_PHRASES
+from ingest.parse.layouts.generic_features import BOILERPLATE
 from ingest.records import ParsedArticle, ParsedParagraph
 
 

@@ -16,7 +16,7 @@ from db.models import Article, Document, Paragraph, Source
 from ingest import pipeline
 from ingest.cli import app
 from ingest.errors import ReadError
-from ingest.parse import looks_like_text, parse_document
+from ingest.parse.document import looks_like_text, parse_document
 from ingest.read import iter_paths
 from ingest.records import RawDocument
 from tests.conftest import SEED, write

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import layouts, prepare
+from ingest import prepare
+from ingest.parse import layouts
 from ingest.records import RawDocument
 from tests.conftest import write
 

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from ingest import body, pipeline
-from ingest.parse import ParsedDocument
+from ingest import pipeline
+from ingest.parse.document import ParsedDocument
+from ingest.parse.layouts import generic as body
 from ingest.read import iter_paths
 from ingest.records import RawDocument
 from ingest.reparse import reparse

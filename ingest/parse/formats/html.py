@@ -34,7 +34,7 @@ language is the page's own declaration (``<html lang>``, else a
 Hostile pages: lxml's parser keeps the first 255 levels of nested markup (a page
 whose article is deeper has none), an unknown ``<meta charset>`` falls back to
 another decoding, character references to characters lxml refuses are replaced
-(``ingest.formats.valid_char_refs``), and a time that names no storable moment
+(``ingest.parse.formats.valid_char_refs``), and a time that names no storable moment
 is absent (htmldate itself only reports dates between 1995 and today; a page of
 bytes is decoded as trafilatura would, by its charset). Any failure of trafilatura,
 lxml or htmldate on a page is a ``ParseError`` with its reason, like a page that
@@ -58,7 +58,6 @@ from trafilatura.settings import Document
 from trafilatura.utils import decode_file
 
 from ingest.errors import ParseError, exception_line
-from ingest.formats import iso_time, valid_char_refs
 from ingest.normalize import (
     NAME_CHARS,
     collapse_whitespace,
@@ -67,6 +66,7 @@ from ingest.normalize import (
     storable,
     storable_article,
 )
+from ingest.parse.formats import iso_time, valid_char_refs
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "html"

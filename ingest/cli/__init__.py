@@ -38,13 +38,15 @@ from rich.progress import (
 from sqlalchemy import Engine
 from typer.core import TyperGroup
 
-from db import cli as db_cli
-from db import queries, read_cli
+from db import queries
 from db import session as db_session
 from db.errors import describe, exit_status, shown
 from db.migrate import ensure_current
 from db.session import make_engine
-from ingest import pipeline, render
+from ingest import pipeline
+from ingest.cli import read as read_cli
+from ingest.cli import render
+from ingest.cli import schema as db_cli
 from ingest.errors import DEBUG_VARIABLE, internal_error
 from ingest.read import iter_paths
 

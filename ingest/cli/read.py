@@ -33,7 +33,6 @@ from rich.text import Text
 from sqlalchemy.orm import Session
 
 from db import queries
-from db.cli import database_option
 from db.errors import NoDatabase, shown
 from db.migrate import ensure_current
 from db.search import (
@@ -46,6 +45,7 @@ from db.search import (
     search,
 )
 from db.session import make_engine, resolve, sqlite_file
+from ingest.cli.schema import database_option
 
 app = typer.Typer()
 out = Console()

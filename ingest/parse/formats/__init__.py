@@ -1,13 +1,13 @@
 """Parsers for structured inputs: HTML pages, RSS/Atom feeds and JSON Lines.
 
-The page-dump layouts (``ingest.layouts``) read text that a crawler already
+The page-dump layouts (``ingest.parse.layouts``) read text that a crawler already
 flattened; the modules here read the formats the crawler saw before that, with
 the libraries made for each (trafilatura and htmldate for HTML, feedparser for
 feeds, ``json`` for JSON Lines). Like the layouts they are pure functions from
 text or bytes to ``ParsedArticle`` records: nothing here touches the database,
 so the same bytes always give the same articles and ``reparse`` stays honest.
 
-``ingest.formats.detect`` says which of them a document is. This package does
+``ingest.parse.detect`` says which of them a document is. This package does
 not import the parsers itself, so that importing one format (or the detector)
 does not load the libraries of the others.
 

@@ -1,4 +1,4 @@
-"""Place mentions in body paragraphs, resolved offline (ingest.places, ingest.gazetteer).
+"""Place mentions in body paragraphs, resolved offline (``ingest.places``).
 
 Every sentence here is written for the test; none comes from the evaluation data.
 """
@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest import gazetteer, gazetteer_sources, places, user_cache
-from ingest.gazetteer import (
+from ingest.places import gazetteer, user_cache
+from ingest.places import mentions as places
+from ingest.places import sources as gazetteer_sources
+from ingest.places.gazetteer import (
     ALTNAME_MIN_POPULATION,
     MIN_CITY_POPULATION,
     Gazetteer,
@@ -20,7 +22,7 @@ from ingest.gazetteer import (
     load_gazetteer,
     name_variants,
 )
-from ingest.places import Mention, Place, find_mentions, resolve_place
+from ingest.places.mentions import Mention, Place, find_mentions, resolve_place
 
 
 def names(mentions: list[Mention]) -> set[tuple[str, str, str | None]]:

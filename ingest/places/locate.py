@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ingest.places import find_mentions, resolve_place
+from ingest.places.mentions import find_mentions, resolve_place
 from ingest.records import ArticleRecord, PlaceMention
 
 

@@ -2,7 +2,7 @@
 
 Detection is explicit and ordered: the first layout whose ``matches`` accepts
 the text parses it. A document no layout recognises goes to body detection
-(``ingest.body``), which finds the headline and the article text in any page
+(``ingest.parse.layouts.generic``), which finds the headline and the article text in any page
 dump and keeps a clean plain-text article whole.
 
 The text is made storable here, once, before a layout is chosen
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from ingest import body
 from ingest.errors import ParseError
-from ingest.layouts import aggregator
 from ingest.normalize import storable
+from ingest.parse.layouts import aggregator
+from ingest.parse.layouts import generic as body
 from ingest.records import DecodedDocument, ParsedArticle
 
 LAYOUTS: tuple[ModuleType, ...] = (aggregator,)

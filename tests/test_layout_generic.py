@@ -1,4 +1,4 @@
-"""Tests for the generic page-dump parser (ingest.body).
+"""Tests for the generic page-dump parser (ingest.parse.layouts.generic).
 
 All fixtures are invented text written for these tests (tests/fixtures/body/ and
 the inline pages below); none of it comes from a real site.
@@ -13,8 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ingest import body, layouts
-from ingest.body_features import (
+from ingest.normalize import fold_case, storable
+from ingest.parse import layouts
+from ingest.parse.layouts import generic as body
+from ingest.parse.layouts.generic_features import (
     BOILERPLATE,
     Boilerplate,
     boilerplate,
@@ -22,7 +24,6 @@ from ingest.body_features import (
     measure,
     split_blocks,
 )
-from ingest.normalize import fold_case, storable
 from ingest.records import DecodedDocument, ParsedArticle
 
 FIXTURES = Path(__file__).parent / "fixtures" / "body"
@@ -378,7 +379,7 @@ def test_control_characters_and_surrogates_are_not_kept() -> None:
         "The ferry sails again\x00 from Monday, the council said on \ud800 Friday.\n\n"
         "It was repaired over the winter, and the work cost more than planned."
     )
-    # The text is made storable once, before a layout is chosen (ingest.layouts.parse).
+    # The text is made storable once, before a layout is chosen (ingest.parse.layouts.parse).
     article = layouts.parse(DecodedDocument(origin="-", text=text, encoding="utf-8"))
     assert article.title == "Ferry back[0m on the water"
     assert body_texts(article) == [

@@ -36,8 +36,8 @@ from datetime import datetime
 from typing import Any
 
 from ingest.errors import ParseError
-from ingest.formats import JSON_DECODER, iso_time
 from ingest.normalize import collapse_whitespace, language_tag, optional_text, storable_article
+from ingest.parse.formats import JSON_DECODER, iso_time
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "jsonl"

@@ -2,9 +2,9 @@
 
 Gzip is undone first, never to more than the size limit; then the first bytes
 say whether the document is an HTML page, an RSS/Atom feed, JSON Lines or text
-(``ingest.formats.detect``), the file name only breaking ties. Text goes to the
-page layouts (``ingest.layouts``); the other formats to their parsers in
-``ingest.formats``. A feed or a JSON Lines file holds many articles; a bad JSON
+(``ingest.parse.detect``), the file name only breaking ties. Text goes to the
+page layouts (``ingest.parse.layouts``); the other formats to their parsers in
+``ingest.parse.formats``. A feed or a JSON Lines file holds many articles; a bad JSON
 Lines record is a warning with its line number while the other records go on.
 
 The text the parsers see is decoded here, once, by the rules of
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 from w3lib.encoding import html_body_declared_encoding
 
-from ingest import layouts
 from ingest.errors import DecodeError, ParseError
-from ingest.formats.detect import SNIFF_BYTES, Format, detect_format, maybe_gunzip
+from ingest.parse import layouts
+from ingest.parse.detect import SNIFF_BYTES, Format, detect_format, maybe_gunzip
 from ingest.read import MAX_SIZE, Decoded, decode, unicode_bom
 from ingest.records import DecodedDocument, ParsedArticle, RawDocument
 
@@ -60,16 +60,16 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     notes = _notes(decoded)
     encoding = decoded.encoding
     if found == "html":
-        from ingest.formats.html import parse_html
+        from ingest.parse.formats.html import parse_html
 
         return ParsedDocument("html", encoding, (parse_html(text),), notes=notes)
     if found == "feed":
-        from ingest.formats.feed import parse_feed
+        from ingest.parse.formats.feed import parse_feed
 
         articles = tuple(parse_feed(_feed_bytes(data, decoded, bom)))
         return ParsedDocument("feed", encoding, articles, notes=notes)
     if found == "jsonl":
-        from ingest.formats.jsonl import parse_jsonl
+        from ingest.parse.formats.jsonl import parse_jsonl
 
         results = parse_jsonl(text)
         good = tuple(r for _, r in results if isinstance(r, ParsedArticle))

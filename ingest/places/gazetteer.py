@@ -6,10 +6,10 @@ cities >= 15,000 people and continents; ``pycountry`` for ISO 3166 countries and
 subdivisions) plus our own reviewed alias table ``ingest/data/place_aliases.csv``.
 
 Why lazy and cached: building reads the package data (after the first run from an
-extract in the user cache, see ``ingest.gazetteer_sources``), makes ~80,000 objects and
+extract in the user cache, see ``ingest.places.sources``), makes ~80,000 objects and
 compiles an Aho-Corasick automaton (about a second); doing it once per process and only
 when places are wanted keeps the CLI fast for commands that never look at places. The
-built gazetteer is kept in the user cache too (``ingest.user_cache``), as plain tuples
+built gazetteer is kept in the user cache too (``ingest.places.user_cache``), as plain tuples
 and dicts, so that later runs only remake the objects and the automaton from it (about
 half the time). Its key names everything the build reads or runs: this module,
 the package data's key (``gazetteer_sources.cache_key``) and the alias table; so after
@@ -42,8 +42,8 @@ from typing import Any
 
 import ahocorasick_rs
 
-from ingest import user_cache
-from ingest.gazetteer_sources import Sources, cache_key, load_sources
+from ingest.places import user_cache
+from ingest.places.sources import Sources, cache_key, load_sources
 
 KINDS = ("country", "region", "city", "continent", "area")
 ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
@@ -245,7 +245,7 @@ def build_gazetteer(alias_rows: Iterable[Mapping[str, str]] | None = None) -> Ga
     """Build the gazetteer from the installed packages and the alias rows.
 
     ``alias_rows`` defaults to our CSV; tests may pass their own rows. The package
-    data comes through a user cache (``ingest.gazetteer_sources``): decoding it is
+    data comes through a user cache (``ingest.places.sources``): decoding it is
     most of the build's time. The cyclic garbage collector is paused meanwhile: the
     build makes ~200,000 small objects and none of them cycles, so collecting while
     building only costs time (~30%).
@@ -503,7 +503,7 @@ def _cache_key() -> tuple[str, ...] | None:
 
     The package data's key (package versions, extraction parameters, the extractor's
     source), this module's source (the build, and the freezing and thawing below) and
-    our alias table; ``ingest.user_cache`` adds the Python and marshal versions.
+    our alias table; ``ingest.places.user_cache`` adds the Python and marshal versions.
     """
     sources_key = cache_key(MIN_CITY_POPULATION, ALTNAME_MIN_POPULATION)
     if sources_key is None:

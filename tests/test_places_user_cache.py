@@ -1,4 +1,4 @@
-"""The user cache (ingest.user_cache): marshal files keyed by what made them."""
+"""The user cache (ingest.places.user_cache): marshal files keyed by what made them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import user_cache
+from ingest.places import user_cache
 
 KEY = ("thing 1.0", "maker abc")
 PAYLOAD = (("a", 1, 2.5, None, True), {"b": ("c",)}, [1, 2], b"bytes")

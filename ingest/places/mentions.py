@@ -1,7 +1,7 @@
 """Find the places named in an article's body paragraphs and resolve them offline.
 
 The matcher is a case-sensitive Aho-Corasick scan over every name in the gazetteer
-(``ingest.gazetteer``), followed by rules that decide which hits are places, because
+(``ingest.places.gazetteer``), followed by rules that decide which hits are places, because
 most capitalised words that look like place names in news text are not:
 
 * longest match wins, and names of things that merely contain a place name
@@ -37,7 +37,7 @@ from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ingest.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
+from ingest.places.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
 
 __all__ = ["Mention", "Place", "find_mentions", "resolve_place"]
 

@@ -458,7 +458,7 @@ def parse(text: str) -> ParsedArticle:
 
     Every block after the headline becomes a paragraph, in document order,
     with a kind and the reason for it; the top bar becomes fields instead.
-    ``text`` is storable (``ingest.layouts.parse`` makes it so).
+    ``text`` is storable (``ingest.parse.layouts.parse`` makes it so).
     """
     blocks = _split_blocks(_split_lines(text))
     top = parse_top_bar(blocks)

@@ -1,6 +1,6 @@
 """Blocks of a page dump, their cheap features, and chrome recognised by its wording.
 
-Why a separate module: ``ingest.body`` decides *where* the article is from the
+Why a separate module: ``ingest.parse.layouts.generic`` decides *where* the article is from the
 shape of the page; this module only says *what each block looks like* on its
 own (how long, how sentence-like, whether it reads like a cookie notice or a
 share button). Keeping the two apart keeps both small and testable.
@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.normalize import fold_case
-from ingest.stopwords import STOPWORDS
+from ingest.parse.layouts.stopwords import STOPWORDS
 
 _BLANK_LINE = re.compile(r"\n[ \t\f\v\u00a0\u3000]*\n")
 _WORD = re.compile(r"\w+")
@@ -38,7 +38,7 @@ class Block:
     is its length with CJK characters counted several times, so that length
     thresholds mean about the same for Japanese or Korean as for English.
     ``stop_share`` is the share of words that are function words (see
-    ``ingest.stopwords``); ``sentences`` counts sentence ends; ``terminal`` says
+    ``ingest.parse.layouts.stopwords``); ``sentences`` counts sentence ends; ``terminal`` says
     the block ends like a sentence (or a colon introducing one); ``list_item``
     says it starts with a bullet or a list number.
     """
@@ -61,7 +61,7 @@ def split_blocks(text: str) -> list[str]:
     Why: the dump format puts one block element per block, so blank lines are
     the only structure we get. A BOM, CRLF/CR line ends and whitespace-only lines
     are normalised first so they cannot merge or split blocks by accident. The
-    text is storable already (``ingest.layouts.parse`` makes it so), so a line of
+    text is storable already (``ingest.parse.layouts.parse`` makes it so), so a line of
     control characters is a blank line too.
     """
     clean = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")

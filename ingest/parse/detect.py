@@ -32,7 +32,7 @@ import zlib
 from typing import Final, Literal
 
 from ingest.errors import ReadError
-from ingest.formats import JSON_DECODER  # json's, reading numbers of any length
+from ingest.parse.formats import JSON_DECODER  # json's, reading numbers of any length
 
 __all__ = [
     "Format",

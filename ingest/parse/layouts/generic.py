@@ -10,7 +10,7 @@ How it works (pure functions; every block carries the reason for its label,
 for ``newsstore show --explain``):
 
 1. ``split_blocks`` cuts the text on blank lines and ``measure`` computes cheap,
-   language-light features of each block (``ingest.body_features``).
+   language-light features of each block (``ingest.parse.layouts.generic_features``).
 2. ``boilerplate`` recognises chrome by its wording (cookie notices, share
    buttons, bylines, copyright lines, ...). Section headings such as
    "Comments" or "You may also like" are *barriers*: the article does not run
@@ -38,10 +38,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.body_features import Block, boilerplate, collapse, measure, split_blocks
 from ingest.normalize import storable_article
+from ingest.parse.layouts.generic_features import (
+    Block,
+    boilerplate,
+    collapse,
+    measure,
+    split_blocks,
+)
+from ingest.parse.layouts.stopwords import STOPWORDS
 from ingest.records import ParsedArticle, ParsedParagraph
-from ingest.stopwords import STOPWORDS
 
 NAME = "generic"
 VERSION = "1"
@@ -321,7 +327,7 @@ def parse(text: str) -> ParsedArticle:
 
     The title is the detected headline; without one, the first non-empty line
     of the text (or "(untitled)" for a text with no visible characters), so it
-    is never empty. ``text`` is storable (``ingest.layouts.parse`` makes it so); the
+    is never empty. ``text`` is storable (``ingest.parse.layouts.parse`` makes it so); the
     article is fitted to the store (``ingest.normalize.storable_article``: a paragraph
     of megabytes is cut in pieces).
     """
