@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 
 from ingest.normalize import collapse_whitespace
 
@@ -72,8 +73,6 @@ def internal_error(exc: BaseException, where: str) -> str:
     environment its traceback goes to stderr too, for a bug report.
     """
     if os.environ.get(DEBUG_VARIABLE):
-        import traceback
-
         print(f"newsstore: traceback for {where}:", file=sys.stderr)
         traceback.print_exception(exc, file=sys.stderr)
     return f"internal error: {exception_line(exc)}"

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 from db import session as db_session
 from db.session import reading
 from ingest.errors import IngestError
-from ingest.read import MAX_SIZE, STDIN
+from ingest.read import MAX_SIZE, STDIN, read_document
 from ingest.records import PreparedDocument, RawDocument
 from ingest.store import KnownIds, Outcome, Store
 
@@ -448,7 +448,8 @@ class _Writers:
         # Standard input belongs to this process: read here, parsed in a worker.
         given: _Given = {}
         if STDIN in todo:
-            from ingest.prepare import read_stdin
+            from ingest.prepare import read_stdin  # the parsing stack: imported when used
+
 
             given[STDIN] = read_stdin(self.max_size)
         if self.pool is None:
@@ -669,8 +670,7 @@ def _write_alone(
 
 def _failed(origin: str, given: _Given, error: str, reason: str, max_size: int) -> PreparedDocument:
     """A failed document with the file's bytes, read again here (reading is safe)."""
-    from ingest.prepare import unreadable
-    from ingest.read import read_document
+    from ingest.prepare import unreadable  # the parsing stack: imported when used
 
     handed = given.get(origin)
     if isinstance(handed, PreparedDocument):

@@ -1,31 +1,22 @@
-"""Reading inputs: which files a set of paths names, their bytes, and their text.
+"""Stage 1, read: which files a set of paths names, and their bytes.
 
 Raw bytes are read once and kept as they are (they go into ``documents.raw``);
 decoding never alters them. Reading is bounded whatever the input claims: only
 regular files are read (a FIFO would block forever, ``/dev/zero`` never ends,
 and both report a size of 0), and no read takes more than ``max_size`` + 1
 bytes, whatever ``stat`` said a moment before.
-
-Decoding is decided per file and kept honest: UTF-8 (or UTF-16/32, when a BOM
-says so) stays UTF-8 when only a few bytes are invalid, with those bytes
-replaced and counted; a legacy encoding is chosen only when the file as a
-whole reads as one (its high bytes are not UTF-8 at all). One stray byte must
-not turn every "Café" of a file into "CafÃ©".
+Their text is the parse stage's business (``ingest.parse.decode``).
 """
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 import stat as stat_module
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
-
-from charset_normalizer import from_bytes
 
 from db.errors import as_text
 from ingest.errors import ReadError
@@ -37,8 +28,6 @@ MAX_SIZE = 50 * 1024 * 1024
 # What a folder walk picks up; the content decides the format (ingest.parse.detect).
 _PLAIN_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", ".jsonl", ".ndjson")
 SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES)
-# Share of non-ASCII bytes under which a non-UTF-8 file is taken as Windows-1252.
-_MOSTLY_ASCII = 0.10
 # Reads go in steps of this size, so that a file growing while it is read costs
 # at most ``max_size`` + one step.
 _READ_STEP = 1024 * 1024
@@ -210,105 +199,3 @@ def _raw(origin: str, data: bytes, mtime: float | None) -> RawDocument:
     return RawDocument(
         origin=origin, raw=data, sha256=hashlib.sha256(data).hexdigest(), mtime=mtime
     )
-
-
-@dataclass(frozen=True)
-class Decoded:
-    """A document's text, the encoding that gave it, and how many bytes had to be replaced."""
-
-    text: str
-    encoding: str
-    replaced: int = 0
-
-
-# Byte order marks, longest first: UTF-32-LE's starts with UTF-16-LE's.
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
-    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
-)
-
-
-def unicode_bom(data: bytes) -> str | None:
-    """The encoding a byte order mark at the start of ``data`` declares, if any."""
-    for bom, _, name in _BOMS:
-        if data.startswith(bom):
-            return name
-    return None
-
-
-def decode(data: bytes) -> Decoded:
-    """Decode ``data`` to text, choosing the encoding for the file as a whole.
-
-    1. A byte order mark decides: UTF-8, UTF-16 or UTF-32.
-    2. Valid UTF-8 is UTF-8.
-    3. UTF-8 with a few invalid bytes stays UTF-8, those bytes replaced by
-       U+FFFD and counted, when the file holds at least as many well-formed
-       multi-byte characters as invalid sequences: a legacy encoding seldom
-       forms even one valid UTF-8 sequence by chance.
-    4. Otherwise a legacy encoding: Windows-1252 for a mostly-ASCII file (charset
-       detectors tend to call such files Shift-JIS), else charset-normalizer's guess.
-    """
-    for bom, codec, name in _BOMS:
-        if data.startswith(bom):
-            return _replacing(data[len(bom) :], codec, name)
-    try:
-        return Decoded(data.decode("utf-8"), "utf-8")
-    except UnicodeDecodeError:
-        pass
-    as_utf8 = _replacing(data, "utf-8", "utf-8")
-    if as_utf8.replaced and _multibyte(as_utf8.text) >= _invalid_sequences(as_utf8.text, data):
-        return as_utf8
-    high = len(data) - len(data.translate(None, _HIGH))
-    if high / len(data) < _MOSTLY_ASCII:
-        try:
-            return Decoded(data.decode("cp1252"), "cp1252")
-        except UnicodeDecodeError:
-            pass
-    best = from_bytes(data).best()
-    if best is not None:
-        return Decoded(str(best), best.encoding)
-    # cp1252 leaves five bytes undefined; replacing them keeps the text usable
-    # and the raw bytes are stored untouched anyway.
-    return _replacing(data, "cp1252", "cp1252")
-
-
-_HIGH = bytes(range(0x80, 0x100))
-
-
-def _replacing(data: bytes, codec: str, name: str) -> Decoded:
-    """``data`` decoded with ``codec``, invalid bytes replaced by U+FFFD and counted."""
-    try:
-        return Decoded(data.decode(codec), name)
-    except UnicodeDecodeError:
-        pass
-    _replaced[0] = 0
-    text = codecs.decode(data, codec, _COUNTING)
-    return Decoded(text, name, _replaced[0])
-
-
-def _multibyte(text: str) -> int:
-    """How many characters of ``text`` took more than one byte in UTF-8 (U+FFFD aside)."""
-    return len(text) - len(text.encode("ascii", "ignore")) - text.count("\ufffd")
-
-
-def _invalid_sequences(text: str, data: bytes) -> int:
-    """How many U+FFFD decoding made: those in ``text`` less those the bytes spelled out."""
-    return text.count("\ufffd") - data.count("\ufffd".encode())
-
-
-# A codec error handler that replaces invalid bytes as "replace" does, counting them
-# in ``_replaced`` (one process decodes one document at a time).
-_COUNTING = "newsstore-count-replaced"
-_replaced = [0]
-
-
-def _count_replaced(error: UnicodeError) -> tuple[str, int]:
-    assert isinstance(error, UnicodeDecodeError)
-    _replaced[0] += error.end - error.start
-    return "\ufffd", error.end
-
-
-codecs.register_error(_COUNTING, _count_replaced)

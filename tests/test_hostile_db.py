@@ -32,7 +32,7 @@ from db import queries
 from db import session as db_session
 from db.session import make_engine, sqlite_file
 from ingest import cli
-from ingest.cli import app
+from ingest.cli import app, write
 from tests.conftest import SEED, database_state
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -843,7 +843,7 @@ def test_max_size_refuses_what_is_not_a_size(value: str, runner: CliRunner, db_u
     ],
 )
 def test_max_size_reads_sizes(value: str, size: int) -> None:
-    assert cli._size(value) == size
+    assert write._size(value) == size
 
 
 # --- the error mapping itself ------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import os
 import sys
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ReadError
-from ingest.read import decode, iter_paths, origin_text, read_document
+from ingest.read import iter_paths, origin_text, read_document
 from tests.conftest import write
 
 
@@ -51,37 +50,6 @@ def test_missing_file_and_folder_are_read_errors(tmp_path: Path) -> None:
     (tmp_path / "folder.txt").mkdir()
     with pytest.raises(ReadError, match="folder"):
         read_document(str(tmp_path / "folder.txt"))
-
-
-@pytest.mark.parametrize(
-    ("data", "text", "encoding"),
-    [
-        (b"Plain ASCII", "Plain ASCII", "utf-8"),
-        ("£5 for café".encode(), "£5 for café", "utf-8"),
-        (b"\xef\xbb\xbfWith a BOM", "With a BOM", "utf-8-sig"),
-        (
-            "Fee of £15.8m for the striker, the club said today.".encode("latin-1"),
-            "Fee of £15.8m for the striker, the club said today.",
-            "cp1252",
-        ),
-        (
-            "He said “it will be fine” – then left the building without a word.".encode("cp1252"),
-            "He said “it will be fine” – then left the building without a word.",
-            "cp1252",
-        ),
-    ],
-)
-def test_decoding(data: bytes, text: str, encoding: str) -> None:
-    decoded = decode(data)
-    assert (decoded.text, decoded.encoding) == (text, encoding)
-
-
-def test_cyrillic_in_a_legacy_encoding_is_guessed() -> None:
-    sentence = "Правительство России объявило о новых мерах поддержки экономики страны. " * 3
-    decoded = decode(sentence.encode("cp1251"))
-    text, encoding = decoded.text, decoded.encoding
-    assert text == sentence
-    assert encoding.replace("_", "").lower() in {"cp1251", "windows1251"}
 
 
 # --- hostile paths and files: read only regular files, never more than the limit ----------
@@ -169,41 +137,6 @@ def test_file_names_that_are_not_utf8_are_read_and_stored_as_escaped_text(
     assert raw.origin.encode("utf-8")  # storable and printable
     assert origin_text(str(tmp_path / "plain é.txt")) == str(tmp_path / "plain é.txt")
     assert origin_text("/in/\ud800.txt") == "/in/\\ud800.txt"  # a lone surrogate, not a byte
-
-
-# --- decoding: per file, and honest -------------------------------------------------------
-
-
-def test_a_few_invalid_bytes_in_utf8_are_replaced_and_counted() -> None:
-    records = "".join(f'{{"title": "Café {n}", "text": "Déjà vu"}}\n' for n in range(50))
-    data = records.encode()
-    broken = data[:100] + b"\xff\xfe" + data[100:]
-    decoded = decode(broken)
-    assert decoded.encoding == "utf-8" and decoded.replaced == 2
-    assert decoded.text.count("Café") == 50 and "Ã" not in decoded.text
-
-
-def test_a_file_wholly_in_a_legacy_encoding_is_read_in_it() -> None:
-    text = "Le café de la gare, où l'on sert du thé à l'été. " * 20
-    decoded = decode(text.encode("cp1252"))
-    assert (decoded.text, decoded.encoding, decoded.replaced) == (text, "cp1252", 0)
-
-
-@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
-def test_a_byte_order_mark_says_the_encoding(codec: str) -> None:
-    text = "Headline: café “quoted”\n\nA paragraph.\n"
-    data = text.encode(codec)
-    if codec == "utf-16-be":
-        data = codecs.BOM_UTF16_BE + data
-    decoded = decode(data)
-    assert decoded.text == text and decoded.replaced == 0
-    assert decoded.encoding == {"utf-16-be": "utf-16"}.get(codec, codec)
-
-
-def test_utf16_cut_in_the_middle_of_a_character_keeps_the_rest() -> None:
-    data = "Headline\n\nBody.".encode("utf-16")[:-1]
-    decoded = decode(data)
-    assert decoded.text == "Headline\n\nBody\ufffd" and decoded.replaced == 1
 
 
 def test_a_tree_deeper_than_pythons_recursion_limit_is_walked(tmp_path: Path) -> None:
