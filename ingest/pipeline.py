@@ -555,9 +555,10 @@ class _Writers:
         # Load the gazetteer before forking, so the workers share it instead of each
         # building its own; then freeze it out of the garbage collector's sight (what
         # the gc docs advise before forking), so that collections in the workers
-        # neither walk its objects nor copy the memory pages they share.
+        # neither walk its objects nor copy the memory pages they share. Imported here, as
+        # the parsing stack is everywhere: a run over unchanged files never loads them.
         import ingest.prepare  # noqa: F401  (the parsing stack, shared like the gazetteer)
-        from ingest.places.gazetteer import load_gazetteer
+        from ingest.places.gazetteer import load_gazetteer  # (the same)
 
         load_gazetteer()
         _fork_safely(self.engine)
