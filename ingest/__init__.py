@@ -1,6 +1,18 @@
-"""newsstore's ingest: read raw documents, parse their layout, store articles.
+"""newsstore's ingest: read raw documents, parse them, store articles.
 
-The stages are pure functions over the frozen records in ``ingest.records``;
-``ingest.store`` is the only module that writes, and ``ingest.cli`` is the
-``newsstore`` command on top.
+A document goes through five stages, in this order; the first four are pure
+functions over the frozen records in ``ingest.records``, the fifth is the only
+one that writes:
+
+1. ``ingest.read``         paths -> raw documents (bytes, kept as they are)
+2. ``ingest.parse``        bytes -> articles (format, encoding, page layout)
+3. ``ingest.fingerprint``  articles -> records with content and paragraph hashes
+4. ``ingest.places``       records -> records with their places, resolved offline
+5. ``ingest.store``        records -> rows, in the caller's session
+
+``ingest.prepare`` runs stages 2-4 on one document behind a barrier (whatever
+goes wrong makes that document a failed one); ``ingest.pipeline`` runs it in
+worker processes and hands batches to the store; ``ingest.reparse`` runs it
+again over stored documents, writing through the same store. ``ingest.cli`` is
+the ``newsstore`` command on top of all of it and of ``db``.
 """
