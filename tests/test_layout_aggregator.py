@@ -468,7 +468,7 @@ def test_control_characters_and_surrogates_are_not_kept() -> None:
 
 
 def test_a_line_of_control_characters_is_a_blank_line() -> None:
-    # As in the generic layout (tests/test_body.py): it ends a paragraph, not joins two.
+    # As in the generic layout (tests/test_layout_generic.py): it ends a paragraph, not joins two.
     text = FULL.replace("Officials said the", "Officials said so.\n\x01\x02\nThe")
     article = layouts.parse(DecodedDocument(origin="-", text=text, encoding="utf-8"))
     assert article.layout == aggregator.NAME

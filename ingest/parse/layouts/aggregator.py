@@ -453,54 +453,100 @@ def matches(text: str) -> bool:
     )
 
 
+#: A piece's kind and the reason for it, as ``ParsedParagraph`` takes them. The
+#: ``_mark_*`` functions after ``parse`` label a page's pieces by changing their
+#: entries in a list of these, which starts all body.
+_Label = tuple[str, str | None]
+
+
 def parse(text: str) -> ParsedArticle:
     """Read an aggregator page dump (``matches(text)`` is True) into a ParsedArticle.
 
     Every block after the headline becomes a paragraph, in document order,
     with a kind and the reason for it; the top bar becomes fields instead.
-    ``text`` is storable (``ingest.parse.layouts.parse`` makes it so).
+    ``text`` is storable (``ingest.parse.layouts.parse`` makes it so). The parts are
+    labelled in this order, each only where an earlier one left body: the footer,
+    translation links and share buttons, what follows the body, the source's
+    standing paragraphs.
     """
     blocks = _split_blocks(_split_lines(text))
     top = parse_top_bar(blocks)
     if top is not None:
         blocks = _drop_lines(blocks, top.lines_used)
+    leading, title, texts = _headline([piece for block in blocks for piece in _explode(block)])
+    kinds: list[_Label] = [(BODY, None)] * len(texts)
+    published_at, source, body_end = _mark_footer(texts, kinds)
+    translations = _mark_links(texts, kinds)
+    body_end = _mark_after_body(texts, kinds, body_end)
+    _mark_standing_text(texts, kinds, body_end)
+    paragraphs = tuple(leading) + tuple(
+        ParsedParagraph(piece, kind, reason)
+        for piece, (kind, reason) in zip(texts, kinds, strict=True)
+    )
+    return storable_article(
+        ParsedArticle(
+            title=title,
+            paragraphs=paragraphs,
+            layout=NAME,
+            parser_version=VERSION,
+            source_name=source[0] if source else None,
+            source_category=source[1] if source else None,
+            published_at=published_at,
+            page_date=top.page_date if top else None,
+            page_location=top.location if top else None,
+            page_temperature_c=top.temperature_c if top else None,
+            translations=translations,
+        ),
+        len(text),
+    )
 
-    texts = [piece for block in blocks for piece in _explode(block)]
-    title = ""
+
+def _headline(texts: Sequence[str]) -> tuple[list[ParsedParagraph], str, list[str]]:
+    """The share lines above the headline, the headline ('' if none) and what follows it.
+
+    Share buttons can sit above the headline; they are not the headline.
+    """
     leading: list[ParsedParagraph] = []
-    # Share buttons can sit above the headline; they are not the headline.
-    while texts:
-        first = texts.pop(0)
-        if is_share_line(first):
-            leading.append(ParsedParagraph(first, SHARE, "share buttons"))
-            continue
-        title = first
-        break
+    for i, piece in enumerate(texts):
+        if not is_share_line(piece):
+            return leading, piece, list(texts[i + 1 :])
+        leading.append(ParsedParagraph(piece, SHARE, "share buttons"))
+    return leading, "", []
 
-    kinds: list[tuple[str, str | None]] = [(BODY, None)] * len(texts)
+
+def _mark_footer(
+    texts: Sequence[str], kinds: list[_Label]
+) -> tuple[datetime | None, tuple[str, str | None] | None, int]:
+    """Label the footer time line and its byline: the publication time, the source the
+    byline names (name, category) and where the body ends (``len(texts)`` without a footer).
+    """
     footer, published_at = _footer(texts)
-    body_end = footer if footer is not None else len(texts)
+    if footer is None:
+        return published_at, None, len(texts)
+    kinds[footer] = (FOOTER, "footer time line")
+    # The byline sits just after the time line, or (rarely) just before it,
+    # where it follows the body: there only the aggregator's own lowercase
+    # "by" or a "(Category)" counts, so a body line "By the end of 2025 ..."
+    # stays body.
+    after = footer + 1
+    if after < len(texts) and (byline := parse_byline(texts[after])) is not None:
+        kinds[after] = (FOOTER, "byline")
+        return published_at, byline, footer
+    if (
+        footer > 0
+        and (byline := parse_byline(texts[footer - 1])) is not None
+        and (texts[footer - 1].startswith("by") or byline[1] is not None)
+    ):
+        kinds[footer - 1] = (FOOTER, "byline")
+        return published_at, byline, footer - 1
+    return published_at, None, footer
 
-    source: tuple[str, str | None] | None = None
-    if footer is not None:
-        kinds[footer] = (FOOTER, "footer time line")
-        # The byline sits just after the time line, or (rarely) just before it,
-        # where it follows the body: there only the aggregator's own lowercase
-        # "by" or a "(Category)" counts, so a body line "By the end of 2025 ..."
-        # stays body.
-        after = footer + 1
-        if after < len(texts) and (byline := parse_byline(texts[after])) is not None:
-            kinds[after] = (FOOTER, "byline")
-            source = byline
-        elif (
-            footer > 0
-            and (byline := parse_byline(texts[footer - 1])) is not None
-            and (texts[footer - 1].startswith("by") or byline[1] is not None)
-        ):
-            kinds[footer - 1] = (FOOTER, "byline")
-            source = byline
-            body_end = footer - 1
 
+def _mark_links(texts: Sequence[str], kinds: list[_Label]) -> tuple[str, ...]:
+    """Label translation links and share buttons wherever they are; the languages offered.
+
+    Each language once, in the order the links first offer them.
+    """
     translations: list[str] = []
     for i, piece in enumerate(texts):
         if kinds[i][0] != BODY:
@@ -510,9 +556,15 @@ def parse(text: str) -> ParsedArticle:
             translations.extend(lang for lang in langs if lang not in translations)
         elif is_share_line(piece):
             kinds[i] = (SHARE, "share buttons")
+    return tuple(translations)
 
-    # A known sidebar heading ends the body even before the footer (or when a
-    # truncated capture has no footer); after the footer nothing is body.
+
+def _mark_after_body(texts: Sequence[str], kinds: list[_Label], body_end: int) -> int:
+    """Label what follows the body: the sidebar, standing text, the rest; where it starts.
+
+    A known sidebar heading ends the body even before the footer (or when a
+    truncated capture has no footer); after the footer nothing is body.
+    """
     for i in range(body_end):
         if kinds[i][0] == BODY and is_sidebar_heading(texts[i]):
             body_end = i
@@ -531,9 +583,15 @@ def parse(text: str) -> ParsedArticle:
             kinds[i] = (SIDEBAR, "sidebar list item")
         else:
             kinds[i] = (SIDEBAR, "after the footer")
+    return body_end
 
-    # The source's standing paragraphs close the body: walk back from its end
-    # over chrome and stop at the first paragraph that is not standing text.
+
+def _mark_standing_text(texts: Sequence[str], kinds: list[_Label], body_end: int) -> None:
+    """Label the source's standing paragraphs, which close the body.
+
+    Walk back from the body's end over chrome and stop at the first paragraph that is
+    not standing text.
+    """
     for i in range(body_end - 1, -1, -1):
         if kinds[i][0] != BODY:
             continue
@@ -541,24 +599,3 @@ def parse(text: str) -> ParsedArticle:
         if phrase is None:
             break
         kinds[i] = (BOILERPLATE, f"known boilerplate phrase: {phrase}")
-
-    paragraphs = tuple(leading) + tuple(
-        ParsedParagraph(piece, kind, reason)
-        for piece, (kind, reason) in zip(texts, kinds, strict=True)
-    )
-    return storable_article(
-        ParsedArticle(
-            title=title,
-            paragraphs=paragraphs,
-            layout=NAME,
-            parser_version=VERSION,
-            source_name=source[0] if source else None,
-            source_category=source[1] if source else None,
-            published_at=published_at,
-            page_date=top.page_date if top else None,
-            page_location=top.location if top else None,
-            page_temperature_c=top.temperature_c if top else None,
-            translations=tuple(translations),
-        ),
-        len(text),
-    )
