@@ -14,7 +14,7 @@ from db.search import SearchError, SearchFilters, filters_sql, rank_articles, se
 from ingest import pipeline
 from ingest.read import iter_paths
 from tests.conftest import write
-from tests.test_read_cli import MALFORMED
+from tests.test_cli_read import MALFORMED
 
 
 def _page(title: str, paragraphs: list[str], source: str, when: str) -> str:
