@@ -34,8 +34,9 @@ from db.models import (
     Source,
     SourceParagraph,
 )
+from db.read_only import PROGRESS_STEPS, authorize_reading, keep_going
 from db.search import MAX_LIMIT
-from db.session import PROGRESS_STEPS, authorize_reading, keep_going, sqlite_file
+from db.urls import sqlite_file
 
 
 @dataclass(frozen=True)
@@ -367,7 +368,7 @@ def run_sql(
     parameter, so ``SELECT 'a :b'`` is that text. One statement only.
 
     Give it a read-only session (``make_engine(..., readonly=True)``). On
-    SQLite the statement also runs under ``db.session.authorize_reading``,
+    SQLite the statement also runs under ``db.read_only.authorize_reading``,
     whatever the session: a write, ATTACH, DETACH or a PRAGMA that sets
     something is refused (``SqlRefused``) before it runs. A progress handler
     stops it when ``stop()`` returns true (``SqlInterrupted``), after

@@ -28,8 +28,7 @@ from sqlalchemy import event, make_url
 from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
-from db import queries
-from db import session as db_session
+from db import queries, writers
 from db.session import make_engine, sqlite_file
 from ingest import cli
 from ingest.cli import app
@@ -345,7 +344,7 @@ def locked(runner: CliRunner, db_url: str) -> Iterator[sqlite3.Connection]:
 def test_a_second_writer_waits_and_says_so_once_on_a_terminal(
     runner: CliRunner, db_url: str, locked: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_session, "WAIT_SLICE_MS", 1)
+    monkeypatch.setattr(writers, "WAIT_SLICE_MS", 1)
     monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
     notice = cli._waiting_notice
     waits = 0
@@ -369,14 +368,14 @@ def test_a_second_writer_waits_and_says_so_once_on_a_terminal(
     assert waits == 20 and "1 new articles" in result.stdout
     path = sqlite_file(make_url(db_url))
     assert result.stderr == f"waiting for another writer to finish with {path}...\n"
-    assert db_session.default_on_wait is None  # the CLI put the library's hook back
+    assert writers.default_on_wait is None  # the CLI put the library's hook back
 
 
 @pytest.mark.sqlite_only(reason="SQLite's one write lock")
 def test_no_notice_when_stderr_is_not_a_terminal(
     runner: CliRunner, locked: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_session, "WAIT_SLICE_MS", 1)
+    monkeypatch.setattr(writers, "WAIT_SLICE_MS", 1)
     waits = 0
 
     def release(_database: str) -> None:
@@ -385,7 +384,7 @@ def test_no_notice_when_stderr_is_not_a_terminal(
         if waits == 5:
             locked.execute("COMMIT")
 
-    monkeypatch.setattr(db_session, "default_on_wait", release)
+    monkeypatch.setattr(writers, "default_on_wait", release)
     result = runner.invoke(app, ["ingest", "--workers", "0", str(SEED)])
     assert result.exit_code == 0 and result.stderr == "" and waits == 5
 
@@ -399,7 +398,7 @@ def test_ctrl_c_stops_a_waiting_writer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One Ctrl-C, delivered while waiting (between slices): exit 130, nothing written."""
-    monkeypatch.setattr(db_session, "WAIT_SLICE_MS", 1)
+    monkeypatch.setattr(writers, "WAIT_SLICE_MS", 1)
     waits = 0
 
     def ctrl_c(_database: str) -> None:
@@ -408,7 +407,7 @@ def test_ctrl_c_stops_a_waiting_writer(
         if waits == 3:
             signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(db_session, "default_on_wait", ctrl_c)
+    monkeypatch.setattr(writers, "default_on_wait", ctrl_c)
     result = runner.invoke(app, command)
     assert result.exit_code == 130 and "Traceback" not in result.output
     assert result.stderr.splitlines()[-1] == "newsstore: interrupted"

@@ -1,5 +1,8 @@
 """Engines: which file, how it is read without writing, and writers taking turns.
 
+The modules ``db.session`` stands on: ``db.urls``, ``db.engine``, ``db.read_only``
+and ``db.writers``.
+
 A writer's transactions take SQLite's write lock at once (and wait for it as
 long as another holds it); ``reading`` ones do not. Read-only engines never
 make, change or leave a file.
@@ -17,18 +20,12 @@ from sqlalchemy import Engine, create_engine, func, make_url, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from db.engine import make_engine
 from db.errors import BadDatabaseURL, DatabaseUnavailable, NoDatabase
 from db.models import Document
-from db.session import (
-    WRITE_LOCK,
-    FileState,
-    database_url,
-    make_engine,
-    read_only_query,
-    reading,
-    resolve,
-    sqlite_file,
-)
+from db.read_only import FileState, read_only_query
+from db.urls import database_url, resolve, sqlite_file
+from db.writers import WRITE_LOCK, reading
 
 
 class _StillWaiting(Exception):
@@ -43,7 +40,7 @@ def _give_up(_database: str) -> None:
 def test_reading_transactions_do_not_wait_for_a_writer(
     engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 1)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 1)
     impatient = make_engine(db_url, on_wait=_give_up)
     try:
         with engine.connect() as writer, writer.begin():  # holds the write lock
@@ -178,7 +175,7 @@ def test_reading_a_wal_file_leaves_nothing_behind(
     """Both ways a WAL file without -wal is read: no -wal or -shm left, not a byte changed."""
     path = _wal_file(tmp_path / "n#1?%.db")
     before = path.read_bytes()
-    monkeypatch.setattr("db.session.read_only_query", lambda state, path: query)
+    monkeypatch.setattr("db.read_only.read_only_query", lambda state, path: query)
     engine = make_engine(str(path), readonly=True)
     try:
         with engine.connect() as connection:
@@ -269,7 +266,7 @@ def test_a_writer_waits_as_long_as_the_lock_is_held(
     engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Counted in wait slices, not seconds: it still waits after many, and goes on once free."""
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 1)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 1)
     path = sqlite_file(make_url(db_url))
     assert path is not None
     holder = _holding_the_lock(path)
@@ -296,8 +293,8 @@ def test_a_writer_waits_as_long_as_the_lock_is_held(
 @pytest.mark.sqlite_only(reason="SQLite's one write lock")
 def test_the_switch_to_wal_waits_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new file held by another program (in rollback mode) is switched once it lets go."""
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 0)
-    monkeypatch.setattr("db.session._WAL_RETRY_S", 0)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 0)
+    monkeypatch.setattr("db.writers._WAL_RETRY_S", 0)
     path = tmp_path / "new.db"
     holder = _holding_the_lock(path)
     waits = 0
@@ -323,7 +320,7 @@ def test_ctrl_c_stops_a_waiting_writer(
     engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C while waiting (its handler raises between slices) ends the wait, nothing begun."""
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 1)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 1)
     path = sqlite_file(make_url(db_url))
     assert path is not None
     holder = _holding_the_lock(path)
