@@ -25,7 +25,10 @@ before and after and FTS5's integrity-check is run. source_paragraphs and locati
 left empty: search does not read them. ``--db PATH`` keeps the database; an existing one is
 reused as it is, without generating.
 
-``--module PATH`` measures another copy of ``db/search.py`` (e.g. a proposed change) instead.
+``--module PATH`` measures another copy of the ``db/search/`` folder (e.g. a proposed change)
+instead, loaded in the place of ``db.search``; or a single module defining ``search()`` with the
+same signature (such as ``db/search.py`` before it became a folder). It is given
+``db.filters.ArticleFilters``.
 At 100,000 articles generating takes about 4 minutes (1.1 GB) and, while common-term queries
 take seconds, measuring takes 20 minutes or more: keep the database with ``--db`` and lower
 ``--repeat`` to iterate.
@@ -52,11 +55,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import search as default_search
+from db.filters import ArticleFilters
 from db.migrate import upgrade
 from db.session import make_engine
 from ingest.fingerprint import content_hash, paragraph_hash
@@ -387,13 +390,24 @@ class Case:
 @dataclass(frozen=True)
 class Setting:
     name: str
-    filters: Any  # a SearchFilters of the module measured
+    filters: ArticleFilters
 
 
 def load_module(path: Path | None) -> ModuleType:
+    """The search measured: ``db.search``, or a copy of its folder (or of one module) instead."""
     if path is None:
         return default_search
-    spec = importlib.util.spec_from_file_location("search_under_test", path)
+    package = path.is_dir()
+    if package:
+        # The copy takes db.search's place, so that its own imports (db.search.fts5...)
+        # find its modules, not the installed ones; nothing here holds those any more.
+        for name in [m for m in sys.modules if m == "db.search" or m.startswith("db.search.")]:
+            del sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        "db.search" if package else "search_under_test",
+        path / "__init__.py" if package else path,
+        submodule_search_locations=[str(path)] if package else None,
+    )
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
@@ -425,8 +439,8 @@ def pick_terms(db: sqlite3.Connection) -> list[Case]:
     return cases
 
 
-def settings(module: ModuleType, db: sqlite3.Connection) -> list[Setting]:
-    filters = module.SearchFilters
+def settings(db: sqlite3.Connection) -> list[Setting]:
+    filters = ArticleFilters
     (source,) = db.execute(
         "SELECT s.name FROM sources s JOIN articles a ON a.source_id = s.id "
         "GROUP BY s.id ORDER BY count(*) DESC LIMIT 1 OFFSET 4"
@@ -464,7 +478,7 @@ def row(label: str, values: list[float], width: int = 40) -> str:
 def measure(path: Path, module: ModuleType, repeat: int) -> None:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     cases = pick_terms(db)
-    setups = settings(module, db)
+    setups = settings(db)
     counts = {
         case.query: db.execute(
             "SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH ?", (case.query,)
@@ -523,7 +537,11 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=100_000, help="articles to generate")
     parser.add_argument("--db", type=Path, help="keep the database here (reused if it exists)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query")
-    parser.add_argument("--module", type=Path, help="a copy of db/search.py to measure instead")
+    parser.add_argument(
+        "--module",
+        type=Path,
+        help="a copy of the db/search folder (or a module) to measure instead",
+    )
     args = parser.parse_args()
     module = load_module(args.module)
     print(f"search module: {module.__file__}  SQLite {sqlite3.sqlite_version}")

@@ -2,13 +2,14 @@
 
 ``open_session`` is what a Python user starts with (``from db import
 open_session``): a session in a transaction that commits when the block
-ends. What it stands on lives in modules of their own: which database
-(``db.urls``), engines and their SQLite pragmas (``db.engine``), reading
-without writing (``db.read_only``) and writers taking turns
-(``db.writers``). Their public names are importable from here too, as they
-were when this one module held them all. A module-level setting (such as
-``db.writers.WAIT_SLICE_MS`` or ``default_on_wait``) is not: it is read,
-and must be changed, where it lives.
+ends; ``read_only_session`` one that cannot change anything. What they
+stand on lives in modules of their own: which database (``db.urls``),
+engines and their SQLite pragmas (``db.engine``), reading without writing
+(``db.read_only``) and writers taking turns (``db.writers``). Their public
+names are importable from here too, as they were when this one module held
+them all. A module-level setting (such as ``db.writers.WAIT_SLICE_MS`` or
+``default_on_wait``) is not: it is read, and must be changed, where it
+lives.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ __all__ = [
     "make_engine",
     "on_every_wait",
     "open_session",
+    "read_only_session",
     "read_only_query",
     "reading",
     "resolve",
@@ -61,3 +63,23 @@ def open_session(
     finally:
         if own_engine:
             bound.dispose()
+
+
+@contextmanager
+def read_only_session(url: str | URL | None = None) -> Iterator[Session]:
+    """A session that can only read, on a database at the schema's head; it never makes one.
+
+    For reading a database that must not change, or that cannot be written:
+    the engine is read-only (``make_engine(..., readonly=True)``: nothing
+    done through it changes the file or leaves one beside it), a missing file
+    is ``NoDatabase``, and an empty or outdated database a ``SchemaError``
+    (``ensure_current(..., create=False)``). Nothing is committed: the
+    session's transaction ends with the block.
+    """
+    engine = make_engine(url, readonly=True)
+    try:
+        ensure_current(engine, create=False)
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -28,7 +28,8 @@ from sqlalchemy import event, make_url
 from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
-from db import queries, writers
+from db import export, queries, writers
+from db import sql as db_sql
 from db.session import make_engine, sqlite_file
 from ingest import cli
 from ingest.cli import app
@@ -470,14 +471,14 @@ def test_a_failed_export_leaves_the_file_as_it_was(
     assert "malformed query" in _one_line(
         runner.invoke(app, ["export", "defectors *", "-o", str(out)]), 2
     )
-    real = queries.export_articles
+    real = export.export_articles
 
-    def interrupted(*args: Any, **kwargs: Any) -> Iterator[queries.ExportedArticle]:
+    def interrupted(*args: Any, **kwargs: Any) -> Iterator[export.ExportedArticle]:
         for article in real(*args, **kwargs):
             yield article
             raise KeyboardInterrupt  # Ctrl-C after the first article was written
 
-    monkeypatch.setattr(queries, "export_articles", interrupted)
+    monkeypatch.setattr(export, "export_articles", interrupted)
     assert _one_line(runner.invoke(app, ["export", "-o", str(out)]), 130).endswith("interrupted")
     assert out.read_text() == "what was there\n"
     assert _files(out.parent) == ["kept.jsonl"]  # no temporary file left
@@ -566,13 +567,13 @@ def test_a_runaway_query_stops_when_asked(seeded: str) -> None:
         with engine.connect() as connection:
             from sqlalchemy.orm import Session
 
-            with Session(connection) as session, pytest.raises(queries.SqlInterrupted):
-                queries.run_sql(session, RUNAWAY, stop=stop)
+            with Session(connection) as session, pytest.raises(db_sql.SqlInterrupted):
+                db_sql.run_sql(session, RUNAWAY, stop=stop)
             # The connection is usable again, still refusing writes.
             with Session(connection) as session:
-                assert queries.run_sql(session, "SELECT 2") == (["2"], [(2,)])
-                with pytest.raises(queries.SqlRefused):
-                    queries.run_sql(session, "DELETE FROM articles")
+                assert db_sql.run_sql(session, "SELECT 2") == (["2"], [(2,)])
+                with pytest.raises(db_sql.SqlRefused):
+                    db_sql.run_sql(session, "DELETE FROM articles")
     finally:
         engine.dispose()
     assert calls == 5
@@ -583,10 +584,10 @@ def test_ctrl_c_stops_a_runaway_query(
     runner: CliRunner, seeded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A real SIGINT, raised while the query runs (from its progress handler), exits 130."""
-    real = queries.run_sql
+    real = db_sql.run_sql
     calls = 0
 
-    def with_ctrl_c(*args: Any, **kwargs: Any) -> queries.Rows:
+    def with_ctrl_c(*args: Any, **kwargs: Any) -> db_sql.Rows:
         def stop() -> bool:
             nonlocal calls
             calls += 1
@@ -596,7 +597,7 @@ def test_ctrl_c_stops_a_runaway_query(
 
         return real(*args, stop=stop, **kwargs)
 
-    monkeypatch.setattr(queries, "run_sql", with_ctrl_c)
+    monkeypatch.setattr(db_sql, "run_sql", with_ctrl_c)
     assert _one_line(runner.invoke(app, ["sql", RUNAWAY]), 130) == "newsstore: interrupted"
     assert calls == 5
 
