@@ -16,15 +16,16 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, make_url, select
+from sqlalchemy import Engine, create_engine, func, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from db.engine import make_engine
-from db.errors import BadDatabaseURL, DatabaseUnavailable, NoDatabase
+from db.errors import BadDatabaseURL, DatabaseUnavailable, NoDatabase, SchemaUnknown
 from db.models import Document
 from db.read_only import FileState, read_only_query
-from db.urls import database_url, resolve, sqlite_file
+from db.session import read_only_session
+from db.urls import database_url, resolve, sqlite_file, sqlite_files
 from db.writers import WRITE_LOCK, reading
 
 
@@ -107,6 +108,16 @@ def test_text_that_looks_like_a_url_but_names_a_file_is_the_file(
     assert resolve("a://x.db").get_backend_name() == "sqlite"
     with pytest.raises(BadDatabaseURL):
         make_engine("b://x.db")
+
+
+def test_the_files_of_a_sqlite_database_are_named_whether_they_exist_or_not(
+    tmp_path: Path,
+) -> None:
+    path = (tmp_path / "n[1]*.db").resolve()  # glob characters, taken as they are
+    files = (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal")))
+    assert sqlite_files(resolve(str(path))) == files
+    assert sqlite_files(make_url("postgresql+psycopg://reader@localhost/news")) == ()
+    assert sqlite_files(make_url("sqlite://")) == ()  # in memory
 
 
 # --- reading without writing -----------------------------------------------------------
@@ -192,6 +203,28 @@ def test_a_read_only_engine_never_makes_a_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):  # NoDatabase is one, for callers that catch that
         make_engine(str(tmp_path / "missing.db"), readonly=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_session_reads_and_cannot_write(engine: Engine, db_url: str) -> None:
+    with read_only_session(db_url) as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 0
+        with pytest.raises(DBAPIError):
+            session.execute(text("INSERT INTO sources (name) VALUES ('x')"))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM sources").scalar() == 0
+
+
+def test_a_read_only_session_never_makes_or_changes_a_database(tmp_path: Path) -> None:
+    with pytest.raises(NoDatabase), read_only_session(str(tmp_path / "missing.db")):
+        pytest.fail("opened a database that is not there")
+    assert list(tmp_path.iterdir()) == []
+    path = _wal_file(tmp_path / "other.db")  # another program's tables, no revision
+    before = path.read_bytes()
+    unknown = pytest.raises(SchemaUnknown, match="is it a newsstore database")
+    with unknown, read_only_session(str(path)):
+        pytest.fail("opened another program's database")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize(
