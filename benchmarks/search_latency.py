@@ -25,7 +25,10 @@ before and after and FTS5's integrity-check is run. source_paragraphs and locati
 left empty: search does not read them. ``--db PATH`` keeps the database; an existing one is
 reused as it is, without generating.
 
-``--module PATH`` measures another copy of ``db/search.py`` (e.g. a proposed change) instead.
+``--module PATH`` measures another copy of the ``db/search/`` folder (e.g. a proposed change)
+instead, loaded in the place of ``db.search``; or a single module defining ``search()`` with the
+same signature (such as ``db/search.py`` before it became a folder). It is given
+``db.filters.ArticleFilters``.
 At 100,000 articles generating takes about 4 minutes (1.1 GB) and, while common-term queries
 take seconds, measuring takes 20 minutes or more: keep the database with ``--db`` and lower
 ``--repeat`` to iterate.
@@ -52,11 +55,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import search as default_search
+from db.filters import ArticleFilters
 from db.migrate import upgrade
 from db.session import make_engine
 from ingest.fingerprint import content_hash, paragraph_hash
@@ -241,6 +244,10 @@ def schema(db: sqlite3.Connection) -> list[tuple[str, str, str, str | None]]:
     return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
 
 
+# Articles generated and inserted per executemany.
+BATCH = 2_000
+
+
 def generate(path: Path, articles: int, seed: int = SEED) -> None:
     """Create the schema with Alembic, then fill it in one sqlite3 transaction."""
     upgrade(f"sqlite:///{path}")
@@ -254,6 +261,25 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-262144")
     db.execute("BEGIN")
+    triggers = drop_triggers(db)
+    sources = insert_sources(db, maker, rng)
+    standing = [
+        f"{name} works with a network of sources. {maker.paragraph()}" for _, name, _ in sources
+    ]
+    insert_places(db)
+    make = ArticleMaker(rng, maker, sources, standing, source_pick, place_pick)
+    paragraph_id = 0
+    for first in range(1, articles + 1, BATCH):
+        batch = [make.article(i) for i in range(first, min(first + BATCH, articles + 1))]
+        paragraph_id = insert_articles(db, batch, paragraph_id)
+        print(f"\r  {min(first + BATCH - 1, articles):,} articles", end="", file=sys.stderr)
+    print(file=sys.stderr)
+    index(db, triggers, before)
+    db.close()
+
+
+def drop_triggers(db: sqlite3.Connection) -> dict[str, str]:
+    """Drop the FTS sync triggers for the load; returns their SQL, to create them again."""
     triggers = dict(
         db.execute(
             f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
@@ -265,15 +291,23 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
         raise SystemExit(f"unexpected FTS triggers: {sorted(triggers)}")
     for name in TRIGGERS:
         db.execute(f'DROP TRIGGER "{name}"')
+    return triggers
 
+
+def insert_sources(
+    db: sqlite3.Connection, maker: TextMaker, rng: random.Random
+) -> list[tuple[int, str, str]]:
+    """The 50 sources, as (id, name, category)."""
     sources = []
     for i in range(50):
         name = f"{maker.words[200 + i].capitalize()} {rng.choice(['News', 'Times', 'Daily'])}"
         sources.append((i + 1, f"{name} {i + 1}", rng.choice(["World", "Business", "Local"])))
     db.executemany("INSERT INTO sources (id, name, category) VALUES (?, ?, ?)", sources)
-    standing = [
-        f"{name} works with a network of sources. {maker.paragraph()}" for _, name, _ in sources
-    ]
+    return sources
+
+
+def insert_places(db: sqlite3.Connection) -> None:
+    """The locations of ``PLACES``, with ids from 1 in that order."""
     db.executemany(
         "INSERT INTO locations (id, name, kind, country_code, latitude, longitude, approximate, "
         "gazetteer_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -283,85 +317,115 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
         ],
     )
 
-    paragraph_id = 0
-    batch = 2_000
-    for first in range(1, articles + 1, batch):
-        documents, rows, paragraphs, links = [], [], [], []
-        for article_id in range(first, min(first + batch, articles + 1)):
-            source_id = source_pick() + 1
-            published = START + timedelta(seconds=rng.randrange(DAYS * 86_400))
-            named = {place_pick() for _ in range(rng.choice((0, 1, 1, 2, 3)))}
-            page = place_pick() if rng.random() < 0.3 else None
-            title = maker.title()
-            names = [PLACES[i][0] for i in named]
-            kinds_texts = [
-                ("body", maker.paragraph(names[i] if i < len(names) else None))
-                for i in range(rng.randint(7, 13))
-            ]
-            kinds_texts.append(("boilerplate", standing[source_id - 1]))
-            kinds_texts.append(
-                ("footer", f"{published:%B %d, %Y at %I:%M%p} by {sources[source_id - 1][1]}")
-            )
-            raw = (title + "\n\n" + "\n\n".join(t for _, t in kinds_texts)).encode()
-            documents.append(
-                (
-                    article_id,
-                    f"bench/{article_id:07d}.txt",
-                    hashlib.sha256(raw).hexdigest(),
-                    len(raw),
-                    published.timestamp(),
-                    "utf-8",
-                    raw,
-                    "ingested",
-                )
-            )
-            rows.append(
-                (
-                    article_id,
-                    article_id,
-                    source_id,
-                    title,
-                    published.strftime("%Y-%m-%d %H:%M:%S.000000"),
-                    published.date().isoformat() if page else None,
-                    page + 1 if page is not None else None,
-                    round(rng.uniform(-10, 35), 1) if page is not None else None,
-                    content_hash(title, kinds_texts),
-                    "aggregator" if page is not None else "generic",
-                    "1",
-                )
-            )
-            for position, (kind, text) in enumerate(kinds_texts, start=1):
-                paragraph_id += 1
-                paragraphs.append(
-                    (paragraph_id, article_id, position, kind, text, paragraph_hash(text))
-                )
-            links += [(article_id, i + 1, "mention", rng.randint(1, 4)) for i in named]
-            if page is not None:
-                links.append((article_id, page + 1, "page", 1))
-        db.executemany(
-            "INSERT INTO documents (id, origin, sha256, size, mtime, encoding, raw, status) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            documents,
-        )
-        db.executemany(
-            "INSERT INTO articles (id, document_id, source_id, title, published_at, page_date, "
-            "page_location_id, page_temperature_c, content_hash, layout, parser_version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        db.executemany(
-            "INSERT INTO paragraphs (id, article_id, position, kind, text, text_hash) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            paragraphs,
-        )
-        db.executemany(
-            "INSERT INTO article_locations (article_id, location_id, role, mentions) "
-            "VALUES (?, ?, ?, ?)",
-            links,
-        )
-        print(f"\r  {min(first + batch - 1, articles):,} articles", end="", file=sys.stderr)
-    print(file=sys.stderr)
 
+@dataclass(frozen=True)
+class Generated:
+    """One generated article's rows, in the columns ``insert_articles`` names."""
+
+    document: tuple[object, ...]
+    article: tuple[object, ...]
+    paragraphs: list[tuple[str, str]]  # (kind, text) by position
+    links: list[tuple[int, int, str, int]]  # article_locations
+
+
+@dataclass(frozen=True)
+class ArticleMaker:
+    """Makes articles one by one, drawing from one random generator in a fixed order."""
+
+    rng: random.Random
+    maker: TextMaker
+    sources: list[tuple[int, str, str]]
+    standing: list[str]  # each source's standing paragraph
+    source_pick: Callable[[], int]
+    place_pick: Callable[[], int]
+
+    def article(self, article_id: int) -> Generated:
+        """About 10 body paragraphs naming its places, the standing paragraph and a footer."""
+        rng, maker = self.rng, self.maker
+        source_id = self.source_pick() + 1
+        published = START + timedelta(seconds=rng.randrange(DAYS * 86_400))
+        named = {self.place_pick() for _ in range(rng.choice((0, 1, 1, 2, 3)))}
+        page = self.place_pick() if rng.random() < 0.3 else None
+        title = maker.title()
+        names = [PLACES[i][0] for i in named]
+        kinds_texts = [
+            ("body", maker.paragraph(names[i] if i < len(names) else None))
+            for i in range(rng.randint(7, 13))
+        ]
+        kinds_texts.append(("boilerplate", self.standing[source_id - 1]))
+        kinds_texts.append(
+            ("footer", f"{published:%B %d, %Y at %I:%M%p} by {self.sources[source_id - 1][1]}")
+        )
+        raw = (title + "\n\n" + "\n\n".join(t for _, t in kinds_texts)).encode()
+        document = (
+            article_id,
+            f"bench/{article_id:07d}.txt",
+            hashlib.sha256(raw).hexdigest(),
+            len(raw),
+            published.timestamp(),
+            "utf-8",
+            raw,
+            "ingested",
+        )
+        article = (
+            article_id,
+            article_id,
+            source_id,
+            title,
+            published.strftime("%Y-%m-%d %H:%M:%S.000000"),
+            published.date().isoformat() if page else None,
+            page + 1 if page is not None else None,
+            round(rng.uniform(-10, 35), 1) if page is not None else None,
+            content_hash(title, kinds_texts),
+            "aggregator" if page is not None else "generic",
+            "1",
+        )
+        links = [(article_id, i + 1, "mention", rng.randint(1, 4)) for i in named]
+        if page is not None:
+            links.append((article_id, page + 1, "page", 1))
+        return Generated(document, article, kinds_texts, links)
+
+
+def insert_articles(db: sqlite3.Connection, batch: list[Generated], paragraph_id: int) -> int:
+    """Insert a batch of articles; paragraph ids follow ``paragraph_id``, returns the last."""
+    paragraphs = []
+    for generated in batch:
+        for position, (kind, text) in enumerate(generated.paragraphs, start=1):
+            paragraph_id += 1
+            article_id = generated.article[0]
+            paragraphs.append(
+                (paragraph_id, article_id, position, kind, text, paragraph_hash(text))
+            )
+    db.executemany(
+        "INSERT INTO documents (id, origin, sha256, size, mtime, encoding, raw, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [g.document for g in batch],
+    )
+    db.executemany(
+        "INSERT INTO articles (id, document_id, source_id, title, published_at, page_date, "
+        "page_location_id, page_temperature_c, content_hash, layout, parser_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [g.article for g in batch],
+    )
+    db.executemany(
+        "INSERT INTO paragraphs (id, article_id, position, kind, text, text_hash) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        paragraphs,
+    )
+    db.executemany(
+        "INSERT INTO article_locations (article_id, location_id, role, mentions) "
+        "VALUES (?, ?, ?, ?)",
+        [link for g in batch for link in g.links],
+    )
+    return paragraph_id
+
+
+def index(
+    db: sqlite3.Connection,
+    triggers: dict[str, str],
+    before: list[tuple[str, str, str, str | None]],
+) -> None:
+    """Create the triggers again, rebuild and check both FTS indexes, commit; same schema."""
     for name in TRIGGERS:  # recreated with their own SQL, exactly as the migration made them
         db.execute(triggers[name])
     for fts in ("paragraphs_fts", "articles_fts"):
@@ -372,7 +436,6 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
         db.execute(f"INSERT INTO {fts}({fts}) VALUES('integrity-check')")
     if schema(db) != before:
         raise SystemExit("the generated database's schema differs from the migration's")
-    db.close()
 
 
 # --- measuring -----------------------------------------------------------------------------
@@ -387,13 +450,24 @@ class Case:
 @dataclass(frozen=True)
 class Setting:
     name: str
-    filters: Any  # a SearchFilters of the module measured
+    filters: ArticleFilters
 
 
 def load_module(path: Path | None) -> ModuleType:
+    """The search measured: ``db.search``, or a copy of its folder (or of one module) instead."""
     if path is None:
         return default_search
-    spec = importlib.util.spec_from_file_location("search_under_test", path)
+    package = path.is_dir()
+    if package:
+        # The copy takes db.search's place, so that its own imports (db.search.fts5...)
+        # find its modules, not the installed ones; nothing here holds those any more.
+        for name in [m for m in sys.modules if m == "db.search" or m.startswith("db.search.")]:
+            del sys.modules[name]
+    spec = importlib.util.spec_from_file_location(
+        "db.search" if package else "search_under_test",
+        path / "__init__.py" if package else path,
+        submodule_search_locations=[str(path)] if package else None,
+    )
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
@@ -425,8 +499,8 @@ def pick_terms(db: sqlite3.Connection) -> list[Case]:
     return cases
 
 
-def settings(module: ModuleType, db: sqlite3.Connection) -> list[Setting]:
-    filters = module.SearchFilters
+def settings(db: sqlite3.Connection) -> list[Setting]:
+    filters = ArticleFilters
     (source,) = db.execute(
         "SELECT s.name FROM sources s JOIN articles a ON a.source_id = s.id "
         "GROUP BY s.id ORDER BY count(*) DESC LIMIT 1 OFFSET 4"
@@ -464,7 +538,7 @@ def row(label: str, values: list[float], width: int = 40) -> str:
 def measure(path: Path, module: ModuleType, repeat: int) -> None:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     cases = pick_terms(db)
-    setups = settings(module, db)
+    setups = settings(db)
     counts = {
         case.query: db.execute(
             "SELECT count(*) FROM paragraphs_fts WHERE paragraphs_fts MATCH ?", (case.query,)
@@ -523,7 +597,11 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=100_000, help="articles to generate")
     parser.add_argument("--db", type=Path, help="keep the database here (reused if it exists)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query")
-    parser.add_argument("--module", type=Path, help="a copy of db/search.py to measure instead")
+    parser.add_argument(
+        "--module",
+        type=Path,
+        help="a copy of the db/search folder (or a module) to measure instead",
+    )
     args = parser.parse_args()
     module = load_module(args.module)
     print(f"search module: {module.__file__}  SQLite {sqlite3.sqlite_version}")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import URL, func, insert, select, text
 
 from db.base import Base, table_of
+from db.engine import make_engine
 from db.migrate import ensure_current
 from db.models import (
     Article,
@@ -27,7 +28,6 @@ from db.models import (
     Source,
     SourceParagraph,
 )
-from db.session import make_engine
 
 # Parents before children; documents by id, so a duplicate follows its original.
 ORDER: tuple[type[Base], ...] = (
@@ -56,7 +56,7 @@ def copy_database(
 ) -> dict[str, int]:
     """Copy every row from ``source_url`` to ``target_url``; returns rows copied per table.
 
-    Either may be a file path or a URL (as ``db.session.resolve`` reads them);
+    Either may be a file path or a URL (as ``db.urls.resolve`` reads them);
     the source is only read, and never made.
     """
     source = make_engine(source_url, readonly=True)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-# The attributes ``db.session`` sets on SQLAlchemy's exceptions: which database they came
+# The attributes ``db.engine`` sets on SQLAlchemy's exceptions: which database they came
 # from, as shown to people, and a SQLite database's file.
 DATABASE_ATTRIBUTE = "newsstore_database"
 PATH_ATTRIBUTE = "newsstore_path"
@@ -38,6 +38,28 @@ class BadDatabaseURL(DatabaseUnavailable):
 
     Bad input on the command line: the CLI exits with status 2 for it.
     """
+
+
+# The schema's failures live here, not in ``db.migrate`` which raises them: ``describe``
+# must know them, and ``db.migrate`` imports this module (which imported it back).
+
+
+class SchemaError(Exception):
+    """The database cannot be used at its current schema revision."""
+
+
+class SchemaOutdated(SchemaError):
+    """The database is at an older revision: ``newsstore db upgrade`` takes it to head."""
+
+    def __init__(self, current: tuple[str, ...], head: tuple[str, ...]) -> None:
+        super().__init__(
+            f"the database is at revision {', '.join(current)}, behind head "
+            f"{', '.join(head)}: run 'newsstore db upgrade' first"
+        )
+
+
+class SchemaUnknown(SchemaError):
+    """A revision this newsstore does not know, or another program's tables without one."""
 
 
 def as_text(value: str | os.PathLike[str]) -> str:
@@ -93,16 +115,12 @@ def _known(exc: BaseException) -> BaseException | None:
 
 
 def _describe_one(exc: BaseException) -> str | None:
-    if isinstance(exc, DatabaseUnavailable):
-        return str(exc)
-    from db.migrate import SchemaError  # db.migrate imports this module
-
-    if isinstance(exc, SchemaError):
+    if isinstance(exc, DatabaseUnavailable | SchemaError):
         return str(exc)
     if isinstance(exc, NoSuchModuleError | ArgumentError):
         return f"not a database URL that can be used: {first_line(exc)}"
-    if "alembic" in sys.modules:
-        from alembic.util.exc import CommandError
+    if "alembic" in sys.modules:  # an Alembic error comes only once alembic is imported...
+        from alembic.util.exc import CommandError  # ... which takes a third of a second
 
         if isinstance(exc, CommandError):
             return f"schema migration refused: {first_line(exc)}"

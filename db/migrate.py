@@ -23,8 +23,15 @@ from typing import TYPE_CHECKING
 from sqlalchemy import URL, Connection, Engine, inspect, text
 
 import migrations
+from db.engine import make_engine
 from db.errors import DatabaseUnavailable, shown
-from db.session import describe_url, make_engine, resolve, sqlite_file
+
+# Defined with the other database failures (``db.errors.describe`` knows them), raised
+# here; importable from here too, where the CLI and the tests look for them.
+from db.errors import SchemaError as SchemaError
+from db.errors import SchemaOutdated as SchemaOutdated
+from db.errors import SchemaUnknown as SchemaUnknown
+from db.urls import describe_url, resolve, sqlite_file
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -32,22 +39,6 @@ if TYPE_CHECKING:
 # The revision these models are written for: Alembic's head (tests/test_migrations.py
 # checks that it is). A new revision updates it.
 HEAD = "61f29514ff84"
-
-
-class SchemaError(Exception):
-    """The database cannot be used at its current schema revision."""
-
-
-class SchemaOutdated(SchemaError):
-    def __init__(self, current: tuple[str, ...], head: tuple[str, ...]) -> None:
-        super().__init__(
-            f"the database is at revision {', '.join(current)}, behind head "
-            f"{', '.join(head)}: run 'newsstore db upgrade' first"
-        )
-
-
-class SchemaUnknown(SchemaError):
-    pass
 
 
 class RevisionError(Exception):
@@ -92,6 +83,7 @@ def alembic_config(url: str | URL | None = None) -> Config:
     path with ``%``, ``#`` or ``?`` or bytes that are not UTF-8 would not
     survive it. Without ``url``, env.py resolves the database itself.
     """
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic.config import Config
 
     config = Config()
@@ -102,6 +94,7 @@ def alembic_config(url: str | URL | None = None) -> Config:
 
 
 def heads() -> tuple[str, ...]:
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic.script import ScriptDirectory
 
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
@@ -158,6 +151,7 @@ def _refuse(current: tuple[str, ...], head: tuple[str, ...]) -> None:
 
 def _refuse_unknown(current: tuple[str, ...]) -> None:
     """Refuse a database at a revision this newsstore does not know (a newer one made it)."""
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config())
@@ -173,7 +167,7 @@ def _refuse_unknown(current: tuple[str, ...]) -> None:
 def _schema_transaction(url: str | URL | None, *, create: bool = True) -> Iterator[Connection]:
     """A transaction for changing the schema, taken by one process at a time.
 
-    It is a writing transaction like any other (``db.session``): on SQLite it
+    It is a writing transaction like any other (``db.writers``): on SQLite it
     begins IMMEDIATE, holding the write lock (waiting for another writer as
     long as that one holds it); on PostgreSQL, where DDL is transactional
     too, it begins by taking the writers' advisory lock.
@@ -193,6 +187,7 @@ def _create(url: str | URL) -> None:
     lock, so two commands starting on the same new database do not both
     create it: the second waits, then finds the schema made.
     """
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic import command
     from alembic.runtime.migration import MigrationContext
 
@@ -264,6 +259,7 @@ def backup(url: str | URL | None = None) -> Path | None:
 
 def upgrade(url: str | URL | None = None, revision: str = "head") -> None:
     """Take the schema up to ``revision``; ``RevisionError`` if Alembic cannot go there."""
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic import command
 
     _run(url, revision, lambda config: command.upgrade(config, revision), create=True)
@@ -271,6 +267,7 @@ def upgrade(url: str | URL | None = None, revision: str = "head") -> None:
 
 def downgrade(url: str | URL | None, revision: str) -> None:
     """Take the schema down to ``revision`` (``base``: no tables); never makes a database."""
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic import command
 
     _run(url, revision, lambda config: command.downgrade(config, revision), create=False)
@@ -286,6 +283,7 @@ def _run(
     before Alembic is asked; what Alembic then refuses is the target
     revision (``RevisionError``).
     """
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic.runtime.migration import MigrationContext
     from alembic.util.exc import CommandError
 
@@ -308,6 +306,7 @@ def _run(
 
 def history() -> list[Revision]:
     """Every revision, newest first."""
+    # alembic takes a third of a second to import: only when it is needed.
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config())

@@ -2,6 +2,8 @@
 
 Each function takes the caller's session and returns plain frozen dataclasses,
 so results can be printed, serialised or compared without a live session.
+Searching is ``db.search``, exporting ``db.export``, a statement of one's
+own ``db.sql``; this module holds the rest: one article, counts, places.
 
     from db import open_session
     from db.queries import article_detail
@@ -12,19 +14,15 @@ so results can be printed, serialised or compared without a live session.
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, func, select, text
 from sqlalchemy.orm import Session
 
-from db.errors import interrupted
+from db.filters import ArticleFilters
 from db.models import (
     Article,
     ArticleLocation,
@@ -35,7 +33,7 @@ from db.models import (
     SourceParagraph,
 )
 from db.search import MAX_LIMIT
-from db.session import PROGRESS_STEPS, authorize_reading, keep_going, sqlite_file
+from db.urls import sqlite_file
 
 
 @dataclass(frozen=True)
@@ -154,122 +152,6 @@ def boilerplate_evidence(session: Session, article_id: int) -> dict[int, int]:
     return {position: count for position, count in rows}
 
 
-# --- export ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportedArticle:
-    """One article as ``newsstore export`` writes it."""
-
-    id: int
-    title: str
-    source: str | None
-    category: str | None
-    published_at: str | None
-    page_date: str | None
-    page_location: str | None
-    url: str | None
-    revision: int
-    paragraphs: list[str]
-    locations: list[dict[str, object]]
-
-
-def export_articles(
-    session: Session,
-    article_ids: Sequence[int] | None = None,
-    *,
-    filters_where: str = "1 = 1",
-    params: dict[str, object] | None = None,
-    chunk: int = 500,
-) -> Iterator[ExportedArticle]:
-    """Stream articles (the given ids in that order, else all matching ``filters_where``).
-
-    Articles are read in chunks with one query each for their paragraphs and
-    places, so memory stays flat however many are exported.
-    """
-    if article_ids is not None:
-        pending: Iterable[list[int]] = (
-            list(article_ids[i : i + chunk]) for i in range(0, len(article_ids), chunk)
-        )
-    else:
-        ids = session.execute(
-            text(
-                f"SELECT a.id FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
-                f"WHERE {filters_where} ORDER BY a.published_at IS NULL, a.published_at, a.id"
-            ),
-            params or {},
-        ).scalars()
-        pending = iter(lambda: list(islice(ids, chunk)), [])
-    for batch in pending:
-        yield from _export_batch(session, batch)
-
-
-def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]:
-    if not ids:
-        return
-    rows = {
-        r.id: r
-        for r in session.execute(
-            select(
-                Article.id,
-                Article.title,
-                Source.name.label("source"),
-                Source.category,
-                Article.published_at,
-                Article.page_date,
-                Location.name.label("page_location"),
-                Article.url,
-                Article.revision,
-            )
-            .outerjoin(Source, Source.id == Article.source_id)
-            .outerjoin(Location, Location.id == Article.page_location_id)
-            .where(Article.id.in_(ids))
-        )
-    }
-    body: dict[int, list[str]] = {i: [] for i in ids}
-    for article_id, paragraph in session.execute(
-        select(Paragraph.article_id, Paragraph.text)
-        .where(Paragraph.article_id.in_(ids), Paragraph.kind == "body")
-        .order_by(Paragraph.article_id, Paragraph.position)
-    ):
-        body[article_id].append(paragraph)
-    places: dict[int, list[dict[str, object]]] = {i: [] for i in ids}
-    for article_id, loc, role, mentions in session.execute(
-        select(ArticleLocation.article_id, Location, ArticleLocation.role, ArticleLocation.mentions)
-        .join(Location, Location.id == ArticleLocation.location_id)
-        .where(ArticleLocation.article_id.in_(ids))
-        .order_by(ArticleLocation.article_id, ArticleLocation.role.desc(), Location.name)
-    ):
-        places[article_id].append(
-            dict(
-                name=loc.name,
-                kind=loc.kind,
-                country_code=loc.country_code,
-                latitude=loc.latitude,
-                longitude=loc.longitude,
-                role=role,
-                mentions=mentions,
-            )
-        )
-    for article_id in ids:
-        row = rows.get(article_id)
-        if row is None:
-            continue
-        yield ExportedArticle(
-            id=row.id,
-            title=row.title,
-            source=row.source,
-            category=row.category,
-            published_at=row.published_at.isoformat(sep=" ") if row.published_at else None,
-            page_date=row.page_date.isoformat() if row.page_date else None,
-            page_location=row.page_location,
-            url=row.url,
-            revision=row.revision,
-            paragraphs=body[article_id],
-            locations=places[article_id],
-        )
-
-
 # --- stats -------------------------------------------------------------------------------
 
 
@@ -332,146 +214,6 @@ def database_bytes(session: Session) -> int | None:
 # --- plain SQL ---------------------------------------------------------------------------
 
 
-class SqlError(Exception):
-    """The statement failed (malformed, refused, stopped); the message says why in one line."""
-
-
-class SqlRefused(SqlError):
-    """The statement would write, attach a file or change the connection: refused."""
-
-
-class SqlTimeout(SqlError):
-    """The statement ran longer than the timeout it was given, and was stopped."""
-
-
-class SqlInterrupted(SqlError):
-    """The statement was stopped because ``stop()`` said so."""
-
-
-Rows = tuple[list[str], list[tuple[object, ...]]]
-# The longest statement_timeout PostgreSQL takes, in milliseconds (about 24 days).
-_PG_MAX_TIMEOUT_MS = 2**31 - 1
-
-
-def run_sql(
-    session: Session,
-    sql: str,
-    *,
-    timeout: float | None = None,
-    stop: Callable[[], bool] | None = None,
-) -> Rows:
-    """Run one statement, exactly as written, and return its column names and rows.
-
-    The text goes to the driver's cursor as it is, with no parameters: no
-    ``:name`` (SQLAlchemy) or ``%`` (psycopg) in it is taken for a bind
-    parameter, so ``SELECT 'a :b'`` is that text. One statement only.
-
-    Give it a read-only session (``make_engine(..., readonly=True)``). On
-    SQLite the statement also runs under ``db.session.authorize_reading``,
-    whatever the session: a write, ATTACH, DETACH or a PRAGMA that sets
-    something is refused (``SqlRefused``) before it runs. A progress handler
-    stops it when ``stop()`` returns true (``SqlInterrupted``), after
-    ``timeout`` seconds (``SqlTimeout``), or on Ctrl-C (``KeyboardInterrupt``,
-    which SQLite would otherwise not see until the statement ends). On
-    PostgreSQL the session's READ ONLY transaction refuses writes, the
-    timeout is the server's ``statement_timeout`` for this transaction, and
-    psycopg cancels the statement on Ctrl-C.
-    """
-    connection = session.connection()  # begins the session's (read-only) transaction
-    driver: Any = connection.connection.driver_connection
-    if connection.dialect.name == "sqlite":
-        return _run_on_sqlite(driver, sql, timeout, stop)
-    return _run_on_server(driver, connection.dialect.loaded_dbapi, sql, timeout)
-
-
-_ACTIONS = {
-    getattr(sqlite3, f"SQLITE_{name}"): name.replace("_", " ")
-    for name in """INSERT UPDATE DELETE ATTACH DETACH PRAGMA ALTER_TABLE REINDEX ANALYZE
-    CREATE_INDEX CREATE_TABLE CREATE_TEMP_INDEX CREATE_TEMP_TABLE CREATE_TEMP_TRIGGER
-    CREATE_TEMP_VIEW CREATE_TRIGGER CREATE_VIEW CREATE_VTABLE DROP_INDEX DROP_TABLE
-    DROP_TEMP_INDEX DROP_TEMP_TABLE DROP_TEMP_TRIGGER DROP_TEMP_VIEW DROP_TRIGGER DROP_VIEW
-    DROP_VTABLE FUNCTION""".split()
-}
-
-
-def _run_on_sqlite(
-    driver: sqlite3.Connection, sql: str, timeout: float | None, stop: Callable[[], bool] | None
-) -> Rows:
-    deadline = None if timeout is None else time.monotonic() + timeout
-    stopped: list[str] = []
-    refused: list[str] = []
-
-    def progress() -> int:
-        if stop is not None and stop():
-            stopped.append("stop")
-            return 1
-        if deadline is not None and time.monotonic() >= deadline:
-            stopped.append("timeout")
-            return 1
-        return 0
-
-    def authorize(action: int, arg1: str | None, arg2: str | None, *rest: str | None) -> int:
-        verdict = authorize_reading(action, arg1, arg2, *rest)
-        if verdict != sqlite3.SQLITE_OK:
-            what = " ".join(str(a) for a in (arg1, arg2) if a is not None)
-            refused.append(f"{_ACTIONS.get(action, 'that')} {what}".strip())
-        return verdict
-
-    # A connection of a read-only engine goes back to its authorizer; any other to none.
-    read_only = bool(driver.execute("PRAGMA query_only").fetchone()[0])
-    driver.set_authorizer(authorize)
-    driver.set_progress_handler(progress, PROGRESS_STEPS)
-    cursor = driver.cursor()
-    try:
-        cursor.execute(sql)
-        if cursor.description is None:
-            return [], []
-        return [d[0] for d in cursor.description], [tuple(row) for row in cursor.fetchall()]
-    except (sqlite3.Error, sqlite3.Warning) as exc:
-        if stopped == ["stop"]:
-            raise SqlInterrupted("stopped") from None
-        if stopped == ["timeout"]:
-            raise SqlTimeout(f"stopped after the timeout of {timeout:g} s") from None
-        if interrupted(exc):  # Ctrl-C raised in the progress handler, which SQLite swallowed
-            raise KeyboardInterrupt from None
-        if refused:
-            raise SqlRefused(f"refused: the sql command is read-only ({refused[0]})") from None
-        message = " ".join(str(exc).split())
-        if "readonly" in message or "read-only" in message:
-            raise SqlRefused(f"refused: the sql command is read-only ({message})") from None
-        raise SqlError(message) from None
-    finally:
-        cursor.close()
-        driver.set_authorizer(authorize_reading if read_only else None)
-        driver.set_progress_handler(keep_going if read_only else None, PROGRESS_STEPS)
-
-
-def _run_on_server(driver: Any, dbapi: Any, sql: str, timeout: float | None) -> Rows:
-    """The statement on PostgreSQL (psycopg), in the session's transaction."""
-    cursor = driver.cursor()
-    try:
-        if timeout is not None:
-            ms = max(1, min(round(timeout * 1000), _PG_MAX_TIMEOUT_MS))
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", (str(ms),))
-        # prepare=True: a prepared statement is one statement, and with no parameters
-        # psycopg does not look for '%' in it; sent as a simple query, "COMMIT; DELETE ..."
-        # would run both, the second outside the READ ONLY transaction.
-        cursor.execute(sql, prepare=True)
-        if cursor.description is None:
-            return [], []
-        return [d[0] for d in cursor.description], [tuple(row) for row in cursor.fetchall()]
-    except dbapi.Error as exc:
-        message = " ".join(str(exc).split())
-        sqlstate = getattr(exc, "sqlstate", None)
-        if sqlstate == "57014" and timeout is not None:  # query_canceled by statement_timeout
-            raise SqlTimeout(f"stopped after the timeout of {timeout:g} s") from None
-        if sqlstate == "25006":  # read_only_sql_transaction
-            raise SqlRefused(f"refused: the sql command is read-only ({message})") from None
-        raise SqlError(message) from None
-    finally:
-        cursor.close()
-
-
 # --- places ------------------------------------------------------------------------------
 
 
@@ -488,21 +230,22 @@ class PlaceTotal:
 
 def top_places(
     session: Session,
-    filters_where: str = "1 = 1",
-    params: dict[str, object] | None = None,
+    filters: ArticleFilters | None = None,
     *,
     kind: str | None = None,
     country: str | None = None,
     role: str = "mention",
     limit: int = 20,
 ) -> list[PlaceTotal]:
-    """The places named in the most articles.
+    """The places named in the most articles (of those ``filters`` lets through).
 
-    ``filters_where`` is a WHERE clause over ``articles a`` and ``sources s``
-    (see ``db.search.filters_sql``), with its ``params``.
+    ``kind`` and ``country`` choose places (a kind of place, an ISO country
+    code); ``role`` counts the places the articles mention, or the cities
+    of their pages (``"page"``).
     """
-    params = dict(params or {}, role=role, limit=min(limit, MAX_LIMIT))
-    where = [filters_where, "al.role = :role"]
+    params: dict[str, Any] = {}
+    where = [(filters or ArticleFilters()).where(params), "al.role = :role"]
+    params.update(role=role, limit=min(limit, MAX_LIMIT))
     if kind:
         where.append("l.kind = :kind")
         params["kind"] = kind

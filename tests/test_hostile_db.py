@@ -28,8 +28,8 @@ from sqlalchemy import event, make_url
 from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
-from db import queries
-from db import session as db_session
+from db import export, queries, writers
+from db import sql as db_sql
 from db.session import make_engine, sqlite_file
 from ingest import cli
 from ingest.cli import app, write
@@ -345,7 +345,7 @@ def locked(runner: CliRunner, db_url: str) -> Iterator[sqlite3.Connection]:
 def test_a_second_writer_waits_and_says_so_once_on_a_terminal(
     runner: CliRunner, db_url: str, locked: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_session, "WAIT_SLICE_MS", 1)
+    monkeypatch.setattr(writers, "WAIT_SLICE_MS", 1)
     monkeypatch.setattr(cli, "_stderr_is_terminal", lambda: True)
     notice = cli._waiting_notice
     waits = 0
@@ -369,14 +369,14 @@ def test_a_second_writer_waits_and_says_so_once_on_a_terminal(
     assert waits == 20 and "1 new articles" in result.stdout
     path = sqlite_file(make_url(db_url))
     assert result.stderr == f"waiting for another writer to finish with {path}...\n"
-    assert db_session.default_on_wait is None  # the CLI put the library's hook back
+    assert writers.default_on_wait is None  # the CLI put the library's hook back
 
 
 @pytest.mark.sqlite_only(reason="SQLite's one write lock")
 def test_no_notice_when_stderr_is_not_a_terminal(
     runner: CliRunner, locked: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(db_session, "WAIT_SLICE_MS", 1)
+    monkeypatch.setattr(writers, "WAIT_SLICE_MS", 1)
     waits = 0
 
     def release(_database: str) -> None:
@@ -385,7 +385,7 @@ def test_no_notice_when_stderr_is_not_a_terminal(
         if waits == 5:
             locked.execute("COMMIT")
 
-    monkeypatch.setattr(db_session, "default_on_wait", release)
+    monkeypatch.setattr(writers, "default_on_wait", release)
     result = runner.invoke(app, ["ingest", "--workers", "0", str(SEED)])
     assert result.exit_code == 0 and result.stderr == "" and waits == 5
 
@@ -399,7 +399,7 @@ def test_ctrl_c_stops_a_waiting_writer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """One Ctrl-C, delivered while waiting (between slices): exit 130, nothing written."""
-    monkeypatch.setattr(db_session, "WAIT_SLICE_MS", 1)
+    monkeypatch.setattr(writers, "WAIT_SLICE_MS", 1)
     waits = 0
 
     def ctrl_c(_database: str) -> None:
@@ -408,7 +408,7 @@ def test_ctrl_c_stops_a_waiting_writer(
         if waits == 3:
             signal.raise_signal(signal.SIGINT)
 
-    monkeypatch.setattr(db_session, "default_on_wait", ctrl_c)
+    monkeypatch.setattr(writers, "default_on_wait", ctrl_c)
     result = runner.invoke(app, command)
     assert result.exit_code == 130 and "Traceback" not in result.output
     assert result.stderr.splitlines()[-1] == "newsstore: interrupted"
@@ -471,14 +471,14 @@ def test_a_failed_export_leaves_the_file_as_it_was(
     assert "malformed query" in _one_line(
         runner.invoke(app, ["export", "defectors *", "-o", str(out)]), 2
     )
-    real = queries.export_articles
+    real = export.export_articles
 
-    def interrupted(*args: Any, **kwargs: Any) -> Iterator[queries.ExportedArticle]:
+    def interrupted(*args: Any, **kwargs: Any) -> Iterator[export.ExportedArticle]:
         for article in real(*args, **kwargs):
             yield article
             raise KeyboardInterrupt  # Ctrl-C after the first article was written
 
-    monkeypatch.setattr(queries, "export_articles", interrupted)
+    monkeypatch.setattr(export, "export_articles", interrupted)
     assert _one_line(runner.invoke(app, ["export", "-o", str(out)]), 130).endswith("interrupted")
     assert out.read_text() == "what was there\n"
     assert _files(out.parent) == ["kept.jsonl"]  # no temporary file left
@@ -567,13 +567,13 @@ def test_a_runaway_query_stops_when_asked(seeded: str) -> None:
         with engine.connect() as connection:
             from sqlalchemy.orm import Session
 
-            with Session(connection) as session, pytest.raises(queries.SqlInterrupted):
-                queries.run_sql(session, RUNAWAY, stop=stop)
+            with Session(connection) as session, pytest.raises(db_sql.SqlInterrupted):
+                db_sql.run_sql(session, RUNAWAY, stop=stop)
             # The connection is usable again, still refusing writes.
             with Session(connection) as session:
-                assert queries.run_sql(session, "SELECT 2") == (["2"], [(2,)])
-                with pytest.raises(queries.SqlRefused):
-                    queries.run_sql(session, "DELETE FROM articles")
+                assert db_sql.run_sql(session, "SELECT 2") == (["2"], [(2,)])
+                with pytest.raises(db_sql.SqlRefused):
+                    db_sql.run_sql(session, "DELETE FROM articles")
     finally:
         engine.dispose()
     assert calls == 5
@@ -584,10 +584,10 @@ def test_ctrl_c_stops_a_runaway_query(
     runner: CliRunner, seeded: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A real SIGINT, raised while the query runs (from its progress handler), exits 130."""
-    real = queries.run_sql
+    real = db_sql.run_sql
     calls = 0
 
-    def with_ctrl_c(*args: Any, **kwargs: Any) -> queries.Rows:
+    def with_ctrl_c(*args: Any, **kwargs: Any) -> db_sql.Rows:
         def stop() -> bool:
             nonlocal calls
             calls += 1
@@ -597,7 +597,7 @@ def test_ctrl_c_stops_a_runaway_query(
 
         return real(*args, stop=stop, **kwargs)
 
-    monkeypatch.setattr(queries, "run_sql", with_ctrl_c)
+    monkeypatch.setattr(db_sql, "run_sql", with_ctrl_c)
     assert _one_line(runner.invoke(app, ["sql", RUNAWAY]), 130) == "newsstore: interrupted"
     assert calls == 5
 

@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
-from db.search import SearchError, SearchFilters, filters_sql, rank_articles, search, split_terms
+from db.filters import ArticleFilters
+from db.search import SearchError, rank_articles, search, split_terms
 from ingest import pipeline
 from ingest.read import iter_paths
 from tests.conftest import write
@@ -119,23 +120,23 @@ def test_title_hits_rank_first(engine: Engine, session: Session, tmp_path: Path)
 
 
 def test_filters(session: Session) -> None:
-    assert _titles(search(session, "island", SearchFilters(source="coast wire"))) != []
-    assert search(session, "island", SearchFilters(source="North Desk")) == []
-    since = SearchFilters(since=date(2025, 4, 1))
+    assert _titles(search(session, "island", ArticleFilters(source="coast wire"))) != []
+    assert search(session, "island", ArticleFilters(source="North Desk")) == []
+    since = ArticleFilters(since=date(2025, 4, 1))
     assert _titles(search(session, "island", since)) == ["Ferry strike ends"]
-    until = SearchFilters(until=date(2025, 3, 1))
+    until = ArticleFilters(until=date(2025, 3, 1))
     assert _titles(search(session, "island", until)) == ["Harbour ferry returns"]
-    assert _titles(search(session, "arrested", SearchFilters(place="RU"))) == [
+    assert _titles(search(session, "arrested", ArticleFilters(place="RU"))) == [
         "Border arrests rise"
     ]
-    assert _titles(search(session, "island", SearchFilters(place="Porto"))) == [
+    assert _titles(search(session, "island", ArticleFilters(place="Porto"))) == [
         "Harbour ferry returns"
     ]
 
 
 def test_kind_filter_and_sort(session: Session) -> None:
     assert search(session, "Popular") == []
-    assert len(search(session, "Popular", SearchFilters(kind="sidebar"))) == 3
+    assert len(search(session, "Popular", ArticleFilters(kind="sidebar"))) == 3
     newest = search(session, "island", sort="newest")
     assert _titles(newest) == ["Ferry strike ends", "Harbour ferry returns"]
 
@@ -199,9 +200,9 @@ def test_a_write_after_ingest_is_indexed(engine: Engine, session: Session) -> No
 
 def test_the_widest_dates_and_limits_are_no_error(session: Session) -> None:
     """The first and last days a date can be, and limits past any count, select everything."""
-    widest = SearchFilters(since=date.min, until=date.max)
+    widest = ArticleFilters(since=date.min, until=date.max)
     params: dict[str, object] = {}
-    assert filters_sql(widest, params) == "a.published_at >= :since"  # no day after date.max
+    assert widest.where(params) == "a.published_at >= :since"  # no day after date.max
     assert len(search(session, "ferry OR defectors", widest, limit=2**63 - 1)) == 3
     assert len(search(session, "ferry OR defectors", widest, limit=10**30)) == 3
     assert len(rank_articles(session, "island", widest, limit=None)) == 2

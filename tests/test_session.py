@@ -1,5 +1,8 @@
 """Engines: which file, how it is read without writing, and writers taking turns.
 
+The modules ``db.session`` stands on: ``db.urls``, ``db.engine``, ``db.read_only``
+and ``db.writers``.
+
 A writer's transactions take SQLite's write lock at once (and wait for it as
 long as another holds it); ``reading`` ones do not. Read-only engines never
 make, change or leave a file.
@@ -13,22 +16,17 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, make_url, select
+from sqlalchemy import Engine, create_engine, func, make_url, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from db.errors import BadDatabaseURL, DatabaseUnavailable, NoDatabase
+from db.engine import make_engine
+from db.errors import BadDatabaseURL, DatabaseUnavailable, NoDatabase, SchemaUnknown
 from db.models import Document
-from db.session import (
-    WRITE_LOCK,
-    FileState,
-    database_url,
-    make_engine,
-    read_only_query,
-    reading,
-    resolve,
-    sqlite_file,
-)
+from db.read_only import FileState, read_only_query
+from db.session import read_only_session
+from db.urls import database_url, resolve, sqlite_file, sqlite_files
+from db.writers import WRITE_LOCK, reading
 
 
 class _StillWaiting(Exception):
@@ -43,7 +41,7 @@ def _give_up(_database: str) -> None:
 def test_reading_transactions_do_not_wait_for_a_writer(
     engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 1)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 1)
     impatient = make_engine(db_url, on_wait=_give_up)
     try:
         with engine.connect() as writer, writer.begin():  # holds the write lock
@@ -112,6 +110,16 @@ def test_text_that_looks_like_a_url_but_names_a_file_is_the_file(
         make_engine("b://x.db")
 
 
+def test_the_files_of_a_sqlite_database_are_named_whether_they_exist_or_not(
+    tmp_path: Path,
+) -> None:
+    path = (tmp_path / "n[1]*.db").resolve()  # glob characters, taken as they are
+    files = (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal")))
+    assert sqlite_files(resolve(str(path))) == files
+    assert sqlite_files(make_url("postgresql+psycopg://reader@localhost/news")) == ()
+    assert sqlite_files(make_url("sqlite://")) == ()  # in memory
+
+
 # --- reading without writing -----------------------------------------------------------
 
 _STATE = dict(wal=True, wal_file=False, shm_file=False, folder_writable=True, file_writable=True)
@@ -178,7 +186,7 @@ def test_reading_a_wal_file_leaves_nothing_behind(
     """Both ways a WAL file without -wal is read: no -wal or -shm left, not a byte changed."""
     path = _wal_file(tmp_path / "n#1?%.db")
     before = path.read_bytes()
-    monkeypatch.setattr("db.session.read_only_query", lambda state, path: query)
+    monkeypatch.setattr("db.read_only.read_only_query", lambda state, path: query)
     engine = make_engine(str(path), readonly=True)
     try:
         with engine.connect() as connection:
@@ -195,6 +203,28 @@ def test_a_read_only_engine_never_makes_a_file(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):  # NoDatabase is one, for callers that catch that
         make_engine(str(tmp_path / "missing.db"), readonly=True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_read_only_session_reads_and_cannot_write(engine: Engine, db_url: str) -> None:
+    with read_only_session(db_url) as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 0
+        with pytest.raises(DBAPIError):
+            session.execute(text("INSERT INTO sources (name) VALUES ('x')"))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM sources").scalar() == 0
+
+
+def test_a_read_only_session_never_makes_or_changes_a_database(tmp_path: Path) -> None:
+    with pytest.raises(NoDatabase), read_only_session(str(tmp_path / "missing.db")):
+        pytest.fail("opened a database that is not there")
+    assert list(tmp_path.iterdir()) == []
+    path = _wal_file(tmp_path / "other.db")  # another program's tables, no revision
+    before = path.read_bytes()
+    unknown = pytest.raises(SchemaUnknown, match="is it a newsstore database")
+    with unknown, read_only_session(str(path)):
+        pytest.fail("opened another program's database")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize(
@@ -269,7 +299,7 @@ def test_a_writer_waits_as_long_as_the_lock_is_held(
     engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Counted in wait slices, not seconds: it still waits after many, and goes on once free."""
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 1)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 1)
     path = sqlite_file(make_url(db_url))
     assert path is not None
     holder = _holding_the_lock(path)
@@ -296,8 +326,8 @@ def test_a_writer_waits_as_long_as_the_lock_is_held(
 @pytest.mark.sqlite_only(reason="SQLite's one write lock")
 def test_the_switch_to_wal_waits_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A new file held by another program (in rollback mode) is switched once it lets go."""
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 0)
-    monkeypatch.setattr("db.session._WAL_RETRY_S", 0)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 0)
+    monkeypatch.setattr("db.writers._WAL_RETRY_S", 0)
     path = tmp_path / "new.db"
     holder = _holding_the_lock(path)
     waits = 0
@@ -323,7 +353,7 @@ def test_ctrl_c_stops_a_waiting_writer(
     engine: Engine, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ctrl-C while waiting (its handler raises between slices) ends the wait, nothing begun."""
-    monkeypatch.setattr("db.session.WAIT_SLICE_MS", 1)
+    monkeypatch.setattr("db.writers.WAIT_SLICE_MS", 1)
     path = sqlite_file(make_url(db_url))
     assert path is not None
     holder = _holding_the_lock(path)

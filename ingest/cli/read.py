@@ -1,12 +1,19 @@
 """Read-only commands: search, sql, export, stats, places.
 
-Every command here opens the database read-only (``db.session.make_engine``
-with ``readonly=True``: a SQLite file through ``mode=ro``, ``mode=rw`` or
-``immutable=1`` as fits the file and its folder, with ``query_only`` and an
-authorizer that refuses anything but reading), so none of them can change it,
-they leave no file behind, and they work on a file the user cannot write.
-Failures of the database itself (missing, damaged, not a database) are
-reported by the app's error mapping (``ingest.cli``).
+Every command here opens the database read-only (``db.session.read_only_session``:
+a SQLite file through ``mode=ro``, ``mode=rw`` or ``immutable=1`` as fits the
+file and its folder, with ``query_only`` and an authorizer that refuses
+anything but reading), so none of them can change it, they leave no file
+behind, and they work on a file the user cannot write. Each parses its
+options, makes one library call (``db.search``, ``db.sql``, ``db.export``,
+``db.queries``), and renders the result; the filters are built here as a
+``db.filters.ArticleFilters`` and written as SQL in db/ only. Failures of
+the database itself (missing, damaged, not a database) are reported by the
+app's error mapping (``ingest.cli``).
+
+What stays here is the command line's: the options and their checks (dates,
+``--timeout``, an ``-o`` that is the database itself), tables and JSON on
+stdout, and where an export goes (a file replaced only once complete).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -32,19 +39,13 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.orm import Session
 
-from db import queries
+from db import export, queries
+from db import sql as db_sql
 from db.errors import NoDatabase, shown
-from db.migrate import ensure_current
-from db.search import (
-    MARK,
-    MAX_LIMIT,
-    SearchError,
-    SearchFilters,
-    filters_sql,
-    rank_articles,
-    search,
-)
-from db.session import make_engine, resolve, sqlite_file
+from db.filters import ArticleFilters
+from db.search import MARK, MAX_LIMIT, SearchError, search
+from db.session import read_only_session
+from db.urls import resolve, sqlite_files
 from ingest.cli.schema import database_option
 
 app = typer.Typer()
@@ -53,18 +54,17 @@ out = Console()
 
 @contextmanager
 def read_session(ctx: typer.Context) -> Iterator[Session]:
-    """A session on a read-only connection to the chosen database, or a clean exit."""
-    try:
-        engine = make_engine(database_option(ctx), readonly=True)
-    except NoDatabase as exc:
-        typer.echo(f"newsstore: {exc}: run 'newsstore ingest' first", err=True)
-        raise typer.Exit(code=1) from None
-    try:  # a SchemaError is one line, as every database failure (ingest.cli._App)
-        ensure_current(engine, create=False)
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
+    """A session on a read-only connection to the chosen database, or a clean exit.
+
+    A SchemaError is one line, as every database failure (``ingest.cli._App``).
+    """
+    with ExitStack() as opened:
+        try:
+            session = opened.enter_context(read_only_session(database_option(ctx)))
+        except NoDatabase as exc:  # from opening it only, not from the command's work
+            typer.echo(f"newsstore: {exc}: run 'newsstore ingest' first", err=True)
+            raise typer.Exit(code=1) from None
+        yield session
 
 
 class Sort(StrEnum):
@@ -107,8 +107,9 @@ def _date(value: str | None, option: str) -> date | None:
 
 def _filters(
     source: str | None, since: str | None, until: str | None, place: str | None, kind: str | None
-) -> SearchFilters:
-    return SearchFilters(
+) -> ArticleFilters:
+    """The filter options as the library's typed filters (``--kind any``: every kind)."""
+    return ArticleFilters(
         source=source,
         since=_date(since, "--since"),
         until=_date(until, "--until"),
@@ -223,8 +224,8 @@ def sql_command(
     seconds = _seconds(timeout)
     with read_session(ctx) as session:
         try:
-            columns, rows = queries.run_sql(session, statement, timeout=seconds)
-        except queries.SqlError as exc:
+            columns, rows = db_sql.run_sql(session, statement, timeout=seconds)
+        except db_sql.SqlError as exc:
             typer.echo(f"newsstore: {exc}", err=True)
             raise typer.Exit(code=1) from None
     if as_json:
@@ -280,30 +281,14 @@ def export_command(
     """
     filters = _filters(source, since, until, place, "body")
     target = _export_target(output, database_option(ctx)) if output else None
-    count = 0
     with read_session(ctx) as session:
-        if query:
-            try:
-                ids = [r[0] for r in rank_articles(session, query, filters, limit=None)]
-            except SearchError as exc:
-                typer.echo(f"newsstore: {exc}", err=True)
-                raise typer.Exit(code=2) from None
-            articles = queries.export_articles(session, ids)
-        else:
-            params: dict[str, Any] = {}
-            where = filters_sql(filters, params)
-            articles = queries.export_articles(session, filters_where=where, params=params)
+        try:  # a query is run here, before anything is written
+            articles = export.export_articles(session, filters, query=query or None)
+        except SearchError as exc:
+            typer.echo(f"newsstore: {exc}", err=True)
+            raise typer.Exit(code=2) from None
         with _written(target) as stream:
-            writer = csv.writer(stream) if export_format is ExportFormat.csv else None
-            if writer is not None:
-                writer.writerow(CSV_COLUMNS)
-            for article in articles:
-                count += 1
-                if writer is None:
-                    stream.write(json.dumps(dataclasses.asdict(article), ensure_ascii=False))
-                    stream.write("\n")
-                else:
-                    writer.writerow(_csv_row(article))
+            count = export.write_articles(articles, stream, export_format.value)
     if target is not None:
         typer.echo(f"{count} articles written to {shown(target)}", err=True)
 
@@ -323,17 +308,15 @@ def _export_target(output: Path, db: str | None) -> Path:
             f"cannot write {shown(output)}: there is no folder {shown(target.parent)}",
             param_hint="-o",
         )
-    database = sqlite_file(resolve(db))
-    if database is not None:
-        for own in (database, *(Path(f"{database}{end}") for end in ("-wal", "-shm", "-journal"))):
-            same = target == own
-            if not same and target.exists() and own.exists():
-                same = os.path.samefile(target, own)
-            if same:
-                raise typer.BadParameter(
-                    f"{shown(output)} is the database ({shown(own)}): export elsewhere",
-                    param_hint="-o",
-                )
+    for own in sqlite_files(resolve(db)):
+        same = target == own
+        if not same and target.exists() and own.exists():
+            same = os.path.samefile(target, own)
+        if same:
+            raise typer.BadParameter(
+                f"{shown(output)} is the database ({shown(own)}): export elsewhere",
+                param_hint="-o",
+            )
     return target
 
 
@@ -372,41 +355,6 @@ def _written(target: Path | None) -> Iterator[TextIO]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-
-
-CSV_COLUMNS = [
-    "id",
-    "title",
-    "source",
-    "category",
-    "published_at",
-    "page_date",
-    "page_location",
-    "url",
-    "revision",
-    "body",
-    "locations",
-]
-
-
-def _csv_row(article: queries.ExportedArticle) -> list[object]:
-    places = "; ".join(
-        f"{p['name']} ({p['kind']}, {p['country_code'] or '-'}, {p['role']} x{p['mentions']})"
-        for p in article.locations
-    )
-    return [
-        article.id,
-        article.title,
-        article.source,
-        article.category,
-        article.published_at,
-        article.page_date,
-        article.page_location,
-        article.url,
-        article.revision,
-        "\n\n".join(article.paragraphs),
-        places,
-    ]
 
 
 @app.command("stats")
@@ -460,12 +408,9 @@ def places_command(
     """
     filters = _filters(source, since, until, None, None)
     with read_session(ctx) as session:
-        params: dict[str, Any] = {}
-        where = filters_sql(filters, params)
         totals = queries.top_places(
             session,
-            where,
-            params,
+            filters,
             kind=kind,
             country=country,
             role="page" if page else "mention",

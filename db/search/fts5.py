@@ -1,4 +1,4 @@
-"""Ranked full-text search over article titles and paragraphs (SQLite FTS5).
+"""Full-text search on SQLite (FTS5): ranking articles, their snippets, a title's highlight.
 
 Queries use FTS5 syntax: words, "phrases", prefix*, AND/OR/NOT, NEAR(...).
 A query whose top level is a list of terms (``defectors Vladivostok``, the
@@ -15,9 +15,6 @@ the best paragraph with the matched words marked ``<mark>…</mark>``.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
@@ -25,119 +22,24 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.errors import describe
-
-TITLE_WEIGHT = 3.0
-MARK = ("<mark>", "</mark>")
-# The most rows a LIMIT can ask for on either engine (a 64-bit integer): more is all.
-MAX_LIMIT = 2**63 - 1
-
-
-class SearchError(Exception):
-    """A query that cannot be run: malformed FTS5 syntax, or no full-text index."""
-
-
-@dataclass(frozen=True)
-class SearchFilters:
-    """Which articles may match. All are optional and combine with AND."""
-
-    source: str | None = None
-    since: date | None = None
-    until: date | None = None  # inclusive
-    place: str | None = None  # a place name, or an ISO country code
-    kind: str | None = "body"  # paragraph kind searched; None searches every kind
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    article_id: int
-    title: str
-    source: str | None
-    published_at: datetime | None
-    score: float
-    snippet: str
-    paragraph_position: int | None  # None when only the title matched
-
-
-_TOKEN = re.compile(r'"[^"]*"|\([^)]*\)|NEAR\([^)]*\)|\S+')
-
-
-def split_terms(query: str) -> tuple[list[str], list[str]]:
-    """The query's top-level terms that must and must not occur in an article.
-
-    A top level with OR or NEAR is kept whole, as one term matched paragraph by paragraph.
-
-    >>> split_terms('defectors AND "Russian Far East" NOT China')
-    (['defectors', '"Russian Far East"'], ['China'])
-    >>> split_terms("defectors OR refugees")
-    (['defectors OR refugees'], [])
-    """
-    tokens = _TOKEN.findall(query)
-    if any(t == "OR" or t.startswith("NEAR(") for t in tokens):
-        return [query.strip()], []
-    wanted: list[str] = []
-    unwanted: list[str] = []
-    negate = False
-    for token in tokens:
-        if token == "AND":
-            continue
-        if token == "NOT":
-            negate = True
-            continue
-        (unwanted if negate else wanted).append(token)
-        negate = False
-    if not wanted:  # "NOT x" alone is not a query FTS5 accepts either
-        return [query.strip()] if query.strip() else [], []
-    return wanted, unwanted
-
-
-def filters_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
-    """A WHERE clause over ``articles a`` and ``sources s`` for ``filters``; fills ``params``."""
-    clauses = []
-    if filters.source:
-        clauses.append("lower(s.name) = lower(:source)")
-        params["source"] = filters.source
-    if filters.since:
-        clauses.append("a.published_at >= :since")
-        params["since"] = filters.since.isoformat()
-    if filters.until and filters.until < date.max:  # on or before the last day: no bound
-        # Before the next day: published_at holds a time of day too.
-        clauses.append("a.published_at < :until")
-        params["until"] = (filters.until + timedelta(days=1)).isoformat()
-    if filters.place:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM article_locations al JOIN locations l ON l.id = al.location_id "
-            "WHERE al.article_id = a.id AND (lower(l.name) = lower(:place) "
-            "OR l.country_code = upper(:place)))"
-        )
-        params["place"] = filters.place
-    return " AND ".join(clauses) if clauses else "1 = 1"
+from db.filters import ArticleFilters
+from db.search.common import MARK, MAX_LIMIT, TITLE_WEIGHT, SearchError, query_error, split_terms
 
 
 def rank_articles(
     session: Session,
     query: str,
-    filters: SearchFilters | None = None,
+    filters: ArticleFilters,
     *,
-    limit: int | None = 20,
-    sort: str = "relevance",
+    limit: int | None,
+    sort: str,
 ) -> list[tuple[int, str, str | None, str | None, float]]:
-    """(id, title, source, published_at, bm25 rank) of the matching articles, best first.
-
-    Lower ranks are better (bm25 is negative). ``limit=None`` returns them all.
-    """
-    filters = filters or SearchFilters()
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from db import search_pg
-
-        return search_pg.rank_articles(session, query, filters, limit=limit, sort=sort)
-    if dialect != "sqlite":
-        raise SearchError(f"full-text search is not available on {dialect}")
+    """As ``db.search.rank_articles``, on SQLite: lower ranks are better (bm25 is negative)."""
     terms, unwanted = split_terms(query)
     if not terms:
         raise SearchError("empty query")
     params: dict[str, Any] = {"limit": -1 if limit is None else min(limit, MAX_LIMIT)}
-    kind_sql = _kind_sql(filters, params)
+    kind_sql = filters.paragraph_where(params)
     params.update({f"t{i}": term for i, term in enumerate(terms)})
     # Newest first needs no relevance to choose the articles: bm25 is then computed
     # for the chosen ones only, which spares scoring every match of a common word.
@@ -162,7 +64,7 @@ def rank_articles(
         FROM t0 {joins}
         JOIN articles a ON a.id = t0.article_id
         LEFT JOIN sources s ON s.id = a.source_id
-        WHERE {" AND ".join([filters_sql(filters, params), *excluded])}
+        WHERE {" AND ".join([filters.where(params), *excluded])}
         ORDER BY {order}
         LIMIT :limit
     """
@@ -174,7 +76,7 @@ def rank_articles(
     except OperationalError as exc:
         if describe(exc) is not None:  # the database itself failed, not the query
             raise
-        raise SearchError(_explain_fts_error(exc)) from None
+        raise query_error(exc) from None
     return rows
 
 
@@ -228,78 +130,18 @@ def _ranks_of(
     return {int(a): float(r) for a, r in session.execute(text(sql), params)}
 
 
-def search(
-    session: Session,
-    query: str,
-    filters: SearchFilters | None = None,
-    *,
-    limit: int = 20,
-    sort: str = "relevance",
-    per_article: int = 1,
-) -> list[SearchHit]:
-    """Articles matching ``query``, best first (or newest first with ``sort='newest'``).
-
-    ``per_article`` > 1 lists up to that many matching paragraphs of each article.
-    Raises ``SearchError`` for a malformed query.
-    """
-    filters = filters or SearchFilters()
-    ranked = rank_articles(session, query, filters, limit=limit, sort=sort)
-    terms, _ = split_terms(query)
-    params: dict[str, Any] = {}
-    kind_sql = _kind_sql(filters, params)
-    ids = [r[0] for r in ranked]
-    postgres = session.get_bind().dialect.name == "postgresql"
-    try:
-        if postgres:
-            from db import search_pg
-
-            snippets = search_pg.snippets(session, terms, ids, filters.kind, per_article)
-        else:
-            snippets = _snippets(session, terms, ids, kind_sql, params, per_article)
-    except OperationalError as exc:
-        if describe(exc) is not None:  # the database itself failed, not the query
-            raise
-        raise SearchError(_explain_fts_error(exc)) from None
-    hits = []
-    for article_id, title, source, published, rank in ranked:
-        published_at = (
-            datetime.fromisoformat(published) if isinstance(published, str) else published
-        )
-        found: list[tuple[int | None, str]] = list(snippets.get(article_id, []))
-        if not found:
-            if postgres:
-                from db import search_pg
-
-                found = [(None, search_pg.highlight_title(session, terms, article_id))]
-            else:
-                found = [(None, _highlight_title(session, terms, article_id))]
-        for position, snippet in found[:per_article]:
-            hits.append(
-                SearchHit(
-                    article_id, title, source, published_at, round(-rank, 4), snippet, position
-                )
-            )
-    return hits
-
-
-def _kind_sql(filters: SearchFilters, params: dict[str, Any]) -> str:
-    if not filters.kind:
-        return "1 = 1"
-    params["kind"] = filters.kind
-    return "p.kind = :kind"
-
-
-def _snippets(
+def snippets(
     session: Session,
     terms: list[str],
     article_ids: list[int],
-    kind_sql: str,
-    params: dict[str, Any],
+    filters: ArticleFilters,
     per_article: int,
 ) -> dict[int, list[tuple[int, str]]]:
     """The best-matching paragraphs of each article, as marked-up snippets."""
     if not article_ids:
         return {}
+    params: dict[str, Any] = {}
+    kind_sql = filters.paragraph_where(params)
     ids = ", ".join(str(int(i)) for i in article_ids)
     rows = session.execute(
         text(
@@ -326,7 +168,8 @@ def _snippets(
     return found
 
 
-def _highlight_title(session: Session, terms: list[str], article_id: int) -> str:
+def highlight_title(session: Session, terms: list[str], article_id: int) -> str:
+    """The article's title with every term marked: the snippet when only the title matched."""
     marked = session.scalar(
         text(
             "SELECT highlight(articles_fts, 0, :open, :close) FROM articles_fts "
@@ -340,13 +183,3 @@ def _highlight_title(session: Session, terms: list[str], article_id: int) -> str
         },
     )
     return str(marked or "")
-
-
-def _explain_fts_error(exc: OperationalError) -> str:
-    message = str(exc.orig) if exc.orig is not None else str(exc)
-    if "no such table" in message:
-        return "this database has no full-text index: run 'newsstore db upgrade'"
-    return (
-        f'malformed query ({message}); FTS5 syntax: words, "phrases", prefix*, '
-        "AND, OR, NOT, NEAR(a b); quote words with hyphens or punctuation"
-    )

@@ -1,4 +1,4 @@
-"""Full-text search on PostgreSQL: the same queries, filters and results as ``db.search``.
+"""Full-text search on PostgreSQL: the same queries, filters and results as on SQLite.
 
 FTS5 query syntax is translated to tsquery: a word is ``plainto_tsquery``, a
 "phrase" ``phraseto_tsquery``, ``word*`` a prefix match; a query with OR at
@@ -17,15 +17,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from db.search import (
-    MARK,
-    MAX_LIMIT,
-    TITLE_WEIGHT,
-    SearchError,
-    SearchFilters,
-    filters_sql,
-    split_terms,
-)
+from db.filters import ArticleFilters
+from db.search.common import MARK, MAX_LIMIT, TITLE_WEIGHT, SearchError, split_terms
 
 _WORD = re.compile(r"\w+")
 _MAX_WORDS = 40
@@ -60,19 +53,17 @@ def tsquery(term: str, params: dict[str, Any], name: str) -> str:
 def rank_articles(
     session: Session,
     query: str,
-    filters: SearchFilters,
+    filters: ArticleFilters,
     *,
     limit: int | None,
     sort: str,
 ) -> list[tuple[int, str, str | None, Any, float]]:
-    """As ``db.search.rank_articles``, on PostgreSQL."""
+    """As ``db.search.rank_articles``, on PostgreSQL: ranks are negated, so lower is better."""
     terms, unwanted = split_terms(query)
     if not terms:
         raise SearchError("empty query")
     params: dict[str, Any] = {"limit": None if limit is None else min(limit, MAX_LIMIT)}
-    kind = "p.kind = :kind" if filters.kind else "true"
-    if filters.kind:
-        params["kind"] = filters.kind
+    kind = filters.paragraph_where(params)
     ctes = []
     for i, term in enumerate(terms):
         q = tsquery(term, params, f"t{i}")
@@ -104,7 +95,7 @@ def rank_articles(
         FROM t0 {joins}
         JOIN articles a ON a.id = t0.article_id
         LEFT JOIN sources s ON s.id = a.source_id
-        WHERE {" AND ".join([filters_sql(filters, params), *excluded])}
+        WHERE {" AND ".join([filters.where(params), *excluded])}
         ORDER BY {order}, a.id
         LIMIT :limit
     """
@@ -112,7 +103,11 @@ def rank_articles(
 
 
 def snippets(
-    session: Session, terms: list[str], article_ids: list[int], kind: str | None, per_article: int
+    session: Session,
+    terms: list[str],
+    article_ids: list[int],
+    filters: ArticleFilters,
+    per_article: int,
 ) -> dict[int, list[tuple[int, str]]]:
     """The best-matching paragraphs of each article, as marked-up snippets.
 
@@ -129,9 +124,7 @@ def snippets(
         "max_words": _MAX_WORDS,
     }
     q = _any(terms, params)
-    kind_sql = "p.kind = :kind" if kind else "true"
-    if kind:
-        params["kind"] = kind
+    kind_sql = filters.paragraph_where(params)
     rows = session.execute(
         text(
             f"""SELECT article_id, position, snippet FROM (
@@ -156,6 +149,7 @@ def snippets(
 
 
 def highlight_title(session: Session, terms: list[str], article_id: int) -> str:
+    """The article's title with every term marked: the snippet when only the title matched."""
     params: dict[str, Any] = {
         "id": article_id,
         "options": f"StartSel={MARK[0]}, StopSel={MARK[1]}, HighlightAll=true",

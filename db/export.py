@@ -1,0 +1,217 @@
+"""Exporting articles: which ones, streamed in chunks, written as JSON Lines or CSV.
+
+What ``newsstore export`` writes, callable from Python too: ``export_articles``
+chooses the articles (all those ``ArticleFilters`` lets through, oldest
+first, or those matching a search query, best first) and reads them in
+chunks; ``write_articles`` writes them to a text stream. Where the stream
+goes (a file replaced only once complete, standard output) is the caller's
+choice.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any, TextIO
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from db.filters import ArticleFilters
+from db.models import Article, ArticleLocation, Location, Paragraph, Source
+from db.search import rank_articles
+
+# What ``write_articles`` writes: one JSON object per line, or CSV with a header.
+FORMATS = ("jsonl", "csv")
+CSV_COLUMNS = [
+    "id",
+    "title",
+    "source",
+    "category",
+    "published_at",
+    "page_date",
+    "page_location",
+    "url",
+    "revision",
+    "body",
+    "locations",
+]
+
+
+@dataclass(frozen=True)
+class ExportedArticle:
+    """One article as ``newsstore export`` writes it."""
+
+    id: int
+    title: str
+    source: str | None
+    category: str | None
+    published_at: str | None
+    page_date: str | None
+    page_location: str | None
+    url: str | None
+    revision: int
+    paragraphs: list[str]
+    locations: list[dict[str, object]]
+
+
+def export_articles(
+    session: Session,
+    filters: ArticleFilters | None = None,
+    *,
+    query: str | None = None,
+    chunk: int = 500,
+) -> Iterator[ExportedArticle]:
+    """The articles ``filters`` lets through, oldest first; with ``query``, those matching it.
+
+    A ``query`` (as for ``db.search.search``) ranks the articles best first,
+    and is run now: a malformed one raises ``SearchError`` here, before
+    anything is written. The articles themselves are read as the iterator is
+    consumed, in chunks with one query each for their paragraphs and places,
+    so memory stays flat however many are exported.
+    """
+    filters = filters or ArticleFilters()
+    ranked = None
+    if query is not None:
+        ranked = [row[0] for row in rank_articles(session, query, filters, limit=None)]
+    return _articles(session, filters, ranked, chunk)
+
+
+def _articles(
+    session: Session, filters: ArticleFilters, ranked: Sequence[int] | None, chunk: int
+) -> Iterator[ExportedArticle]:
+    """Stream articles: the ranked ids in that order, else all that ``filters`` lets through."""
+    if ranked is not None:
+        pending: Iterable[list[int]] = (
+            list(ranked[i : i + chunk]) for i in range(0, len(ranked), chunk)
+        )
+    else:
+        params: dict[str, Any] = {}
+        ids = session.execute(
+            text(
+                f"SELECT a.id FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+                f"WHERE {filters.where(params)} "
+                "ORDER BY a.published_at IS NULL, a.published_at, a.id"
+            ),
+            params,
+        ).scalars()
+        pending = iter(lambda: list(islice(ids, chunk)), [])
+    for batch in pending:
+        yield from _export_batch(session, batch)
+
+
+def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]:
+    """The articles of one chunk of ids, in that order: three queries, whatever the chunk."""
+    if not ids:
+        return
+    rows = {
+        r.id: r
+        for r in session.execute(
+            select(
+                Article.id,
+                Article.title,
+                Source.name.label("source"),
+                Source.category,
+                Article.published_at,
+                Article.page_date,
+                Location.name.label("page_location"),
+                Article.url,
+                Article.revision,
+            )
+            .outerjoin(Source, Source.id == Article.source_id)
+            .outerjoin(Location, Location.id == Article.page_location_id)
+            .where(Article.id.in_(ids))
+        )
+    }
+    body: dict[int, list[str]] = {i: [] for i in ids}
+    for article_id, paragraph in session.execute(
+        select(Paragraph.article_id, Paragraph.text)
+        .where(Paragraph.article_id.in_(ids), Paragraph.kind == "body")
+        .order_by(Paragraph.article_id, Paragraph.position)
+    ):
+        body[article_id].append(paragraph)
+    places: dict[int, list[dict[str, object]]] = {i: [] for i in ids}
+    for article_id, loc, role, mentions in session.execute(
+        select(ArticleLocation.article_id, Location, ArticleLocation.role, ArticleLocation.mentions)
+        .join(Location, Location.id == ArticleLocation.location_id)
+        .where(ArticleLocation.article_id.in_(ids))
+        .order_by(ArticleLocation.article_id, ArticleLocation.role.desc(), Location.name)
+    ):
+        places[article_id].append(
+            dict(
+                name=loc.name,
+                kind=loc.kind,
+                country_code=loc.country_code,
+                latitude=loc.latitude,
+                longitude=loc.longitude,
+                role=role,
+                mentions=mentions,
+            )
+        )
+    for article_id in ids:
+        row = rows.get(article_id)
+        if row is None:
+            continue
+        yield ExportedArticle(
+            id=row.id,
+            title=row.title,
+            source=row.source,
+            category=row.category,
+            published_at=row.published_at.isoformat(sep=" ") if row.published_at else None,
+            page_date=row.page_date.isoformat() if row.page_date else None,
+            page_location=row.page_location,
+            url=row.url,
+            revision=row.revision,
+            paragraphs=body[article_id],
+            locations=places[article_id],
+        )
+
+
+def write_articles(articles: Iterable[ExportedArticle], stream: TextIO, fmt: str = "jsonl") -> int:
+    """Write ``articles`` to ``stream`` in one of ``FORMATS``; returns how many were written.
+
+    ``jsonl``: one JSON object per line, the fields of ``ExportedArticle``.
+    ``csv``: a header (``CSV_COLUMNS``), then one row per article (``csv_row``).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"no export format {fmt!r}: {', '.join(FORMATS)}")
+    writer = csv.writer(stream) if fmt == "csv" else None
+    if writer is not None:
+        writer.writerow(CSV_COLUMNS)
+    count = 0
+    for article in articles:
+        count += 1
+        if writer is None:
+            stream.write(json.dumps(dataclasses.asdict(article), ensure_ascii=False))
+            stream.write("\n")
+        else:
+            writer.writerow(csv_row(article))
+    return count
+
+
+def csv_row(article: ExportedArticle) -> list[object]:
+    """An article as a CSV row: its body paragraphs apart by blank lines, its places in one cell.
+
+    A place reads "name (kind, country code, role xmentions)"; places are apart by "; ".
+    """
+    places = "; ".join(
+        f"{p['name']} ({p['kind']}, {p['country_code'] or '-'}, {p['role']} x{p['mentions']})"
+        for p in article.locations
+    )
+    return [
+        article.id,
+        article.title,
+        article.source,
+        article.category,
+        article.published_at,
+        article.page_date,
+        article.page_location,
+        article.url,
+        article.revision,
+        "\n\n".join(article.paragraphs),
+        places,
+    ]
