@@ -36,6 +36,7 @@ __all__ = [
     "describe_url",
     "make_engine",
     "on_every_wait",
+    "current_engine",
     "open_session",
     "read_only_session",
     "read_only_query",
@@ -43,6 +44,21 @@ __all__ = [
     "resolve",
     "sqlite_file",
 ]
+
+
+@contextmanager
+def current_engine(url: str | URL | None = None) -> Iterator[Engine]:
+    """An engine on a database at the schema's head (made if new), disposed when done.
+
+    For a caller that runs its own transactions, as ingest does, one per batch:
+    ``open_session`` is one transaction for the whole block.
+    """
+    engine = make_engine(url)
+    try:
+        ensure_current(engine)
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from db.engine import make_engine
 from db.errors import BadDatabaseURL, DatabaseUnavailable, NoDatabase, SchemaUnknown
 from db.models import Document
 from db.read_only import FileState, read_only_query
-from db.session import read_only_session
+from db.session import current_engine, read_only_session
 from db.urls import database_url, resolve, sqlite_file, sqlite_files
 from db.writers import WRITE_LOCK, reading
 
@@ -224,6 +224,18 @@ def test_a_read_only_session_never_makes_or_changes_a_database(tmp_path: Path) -
     with unknown, read_only_session(str(path)):
         pytest.fail("opened another program's database")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+    assert path.read_bytes() == before
+
+
+def test_a_current_engine_makes_a_new_database_and_refuses_another_programs(
+    tmp_path: Path,
+) -> None:
+    with current_engine(str(tmp_path / "new.db")) as engine, Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Document)) == 0
+    path = _wal_file(tmp_path / "other.db")  # another program's tables, no revision
+    before = path.read_bytes()
+    with pytest.raises(SchemaUnknown), current_engine(str(path)):
+        pytest.fail("wrote to another program's database")
     assert path.read_bytes() == before
 
 

@@ -27,7 +27,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -37,34 +37,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from db import export, queries
 from db import sql as db_sql
-from db.errors import NoDatabase, shown
+from db.errors import shown
 from db.filters import ArticleFilters
 from db.search import MARK, MAX_LIMIT, SearchError, search
-from db.session import read_only_session
 from db.urls import resolve, sqlite_files
-from ingest.cli.schema import database_option
+from ingest.cli.database import database_option, read_session
 
 app = typer.Typer()
 out = Console()
-
-
-@contextmanager
-def read_session(ctx: typer.Context) -> Iterator[Session]:
-    """A session on a read-only connection to the chosen database, or a clean exit.
-
-    A SchemaError is one line, as every database failure (``ingest.cli._App``).
-    """
-    with ExitStack() as opened:
-        try:
-            session = opened.enter_context(read_only_session(database_option(ctx)))
-        except NoDatabase as exc:  # from opening it only, not from the command's work
-            typer.echo(f"newsstore: {exc}: run 'newsstore ingest' first", err=True)
-            raise typer.Exit(code=1) from None
-        yield session
 
 
 class Sort(StrEnum):

@@ -19,14 +19,10 @@ from db.copy import CopyError, copy_database
 from db.errors import shown
 from db.migrate import RevisionError, SchemaError
 from db.session import make_engine
+from ingest.cli.database import database_option
 
 app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
 out = Console()
-
-
-def database_option(ctx: typer.Context) -> str | None:
-    """The --db option as given: ``db.session.resolve`` reads it (None: the environment)."""
-    return ctx.obj.get("db") if ctx.obj else None
 
 
 def _revision_refused(exc: RevisionError) -> typer.Exit:

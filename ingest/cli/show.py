@@ -11,7 +11,7 @@ from rich.console import Console
 
 from db import queries
 from ingest.cli import render
-from ingest.cli.read import read_session
+from ingest.cli.database import read_session
 
 app = typer.Typer()
 out = Console()
