@@ -6,12 +6,14 @@ documents with a handful of bulk statements (Core ``insert()`` with
 ``executemany``, never the ORM unit of work, which is many times slower), in
 a savepoint; if the database refuses anything in it, the savepoint is rolled
 back and the batch is written again one document per savepoint, so one bad
-document fails alone and the others are stored.
+document fails alone and the others are stored. ``reparse`` writes through the
+same ``Store``.
 
 The package, by job: ``plan`` (what each document comes to, the stored-file
 look-ups), ``form`` (what is stored for an article, the one definition ingest
 and reparse share), ``rows`` (the article rows, in bulk), ``boilerplate``
-(learned per source), ``ids`` (source and place ids, cached) and ``sql`` (the
+(learned per source), ``ids`` (source and place ids, cached), ``rewrite``
+(what reparse reads and writes besides articles) and ``sql`` (the
 driver-level helpers).
 """
 
@@ -24,7 +26,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session
 
 from ingest.errors import internal_error
-from ingest.records import PreparedDocument
+from ingest.records import ArticleRecord, PreparedDocument
+from ingest.store import rewrite
 from ingest.store.boilerplate import (
     BOILERPLATE,
     BOILERPLATE_MIN_ARTICLES,
@@ -32,7 +35,7 @@ from ingest.store.boilerplate import (
     recount_boilerplate,
     recount_mentions,
 )
-from ingest.store.form import ArticleForm, article_form, article_values
+from ingest.store.form import ArticleForm, article_form, article_values, is_current, read_form
 from ingest.store.ids import Ids, KnownIds
 from ingest.store.plan import (
     Outcome,
@@ -43,6 +46,7 @@ from ingest.store.plan import (
     stored_outcome,
     unchanged_files,
 )
+from ingest.store.rewrite import StoredDocument
 from ingest.store.rows import Job, insert_articles
 
 __all__ = [
@@ -52,9 +56,12 @@ __all__ = [
     "KnownIds",
     "Outcome",
     "Store",
+    "StoredDocument",
     "article_form",
     "article_values",
+    "is_current",
     "mark_boilerplate",
+    "read_form",
     "recount_boilerplate",
     "recount_mentions",
     "whole_database",
@@ -207,6 +214,37 @@ class Store:
     def insert_articles(self, jobs: Sequence[Job]) -> list[int]:
         """Insert articles (document id, record, id to keep or None): ``rows.insert_articles``."""
         return insert_articles(self.session, self.ids, jobs)
+
+    # --- what reparse reads and writes ------------------------------------------------
+
+    def documents_to_reparse(self) -> list[StoredDocument]:
+        """Every stored document but the duplicates, oldest first, with its bytes."""
+        return rewrite.documents_to_reparse(self.session)
+
+    def article_ids(self, document_id: int) -> list[int]:
+        """The ids of a document's stored articles, in the order they were written."""
+        return rewrite.article_ids(self.session, document_id)
+
+    def is_current(self, article_id: int, record: ArticleRecord) -> bool:
+        """Whether writing ``record`` again would leave the stored article as it is."""
+        return is_current(self.session, article_id, record)
+
+    def replace_article(self, document_id: int, article_id: int, record: ArticleRecord) -> None:
+        """Write ``record`` in place of a stored article, keeping the article's id."""
+        rewrite.delete_article(self.session, article_id)
+        self.insert_articles([(document_id, record, article_id)])
+
+    def recategorise(self, record: ArticleRecord) -> None:
+        """Give the article's source the category the parser reads now, when it reads one."""
+        rewrite.recategorise(self.session, record)
+
+    def set_ingested(self, document_id: int) -> None:
+        """Record a document that failed before as ingested, its error gone."""
+        rewrite.set_ingested(self.session, document_id)
+
+    def recount_boilerplate(self) -> None:
+        """Derive every source's paragraph counts and learned boilerplate again from the data."""
+        recount_boilerplate(self.session)
 
 
 def whole_database(exc: BaseException) -> bool:

@@ -1,18 +1,36 @@
-"""What is stored for an article: the one definition of the rows ingest writes for it.
+"""What makes a stored article current: the one definition ingest writes by and reparse reads by.
 
 ``article_form`` gives everything ingest writes for an ``ArticleRecord`` (its
 row's values, its source, its page place, its translations, its paragraphs
 with their kinds, the places they name, the links those make) with ids
 replaced by what they name; ``ingest.store.rows`` writes the rows from it.
+``read_form`` reads the same form back from the rows of a stored article, and
+``is_current`` compares the two for ``reparse``. A column added to what ingest
+writes is thus compared by reparse too, and one added to the tables but not
+to the form makes every stored article look changed, which the tests catch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from db.base import table_of
+from db.models import (
+    Article,
+    ArticleLocation,
+    ArticleTranslation,
+    Location,
+    LocationMention,
+    Paragraph,
+    Source,
+)
 from ingest.places.gazetteer import Place
 from ingest.records import ArticleRecord, ParsedArticle
 from ingest.store.boilerplate import BOILERPLATE
@@ -31,7 +49,22 @@ MENTION_COLUMNS = (
 LINK_COLUMNS = ("article_id", "location_id", "role", "mentions")
 TRANSLATION_COLUMNS = ("article_id", "language")
 
+# The columns of an article's row that are not read from the record: where the
+# row is (its id, its document), what stands for something the form names
+# itself (the source and page place ids), how many versions of its URL came
+# before it (``revision``, counted again when it is rewritten), and when it was
+# written. Every other column must be in ``ArticleForm.columns``.
+NOT_FROM_THE_RECORD = frozenset(
+    {"id", "document_id", "source_id", "page_location_id", "revision", "created_at"}
+)
+
 K = TypeVar("K")  # a place, named by its key (in a form) or by its row's id (in rows)
+
+_ARTICLES = table_of(Article)
+_PARAGRAPHS = table_of(Paragraph)
+_MENTIONS = table_of(LocationMention)
+_LINKS = table_of(ArticleLocation)
+_PLACES = [table_of(Location).c[f.name] for f in dataclasses.fields(Place)]
 
 
 def article_values(parsed: ParsedArticle) -> dict[str, object]:
@@ -147,3 +180,79 @@ def relabel(form: ArticleForm, learned: Set[int]) -> ArticleForm:
         mentions=mentions,
         links=tuple(sorted(links(form.page_place, (m[0] for m in mentions)))),
     )
+
+
+def read_form(session: Session, article_id: int) -> ArticleForm:
+    """The form of a stored article, read back from every row ingest wrote for it."""
+    row = session.execute(
+        select(
+            _ARTICLES,
+            Source.name.label("source_name"),
+            Source.category.label("source_category"),
+            *(column.label(f"place_{column.name}") for column in _PLACES),
+        )
+        .outerjoin(Source, Source.id == _ARTICLES.c.source_id)
+        .outerjoin(Location, Location.id == _ARTICLES.c.page_location_id)
+        .where(_ARTICLES.c.id == article_id)
+    ).one()
+    values = row._mapping
+    page_key = None
+    if row.page_location_id is not None:
+        page_key = place_key(Place(*(values[f"place_{column.name}"] for column in _PLACES)))
+    translations = session.scalars(
+        select(ArticleTranslation.language)
+        .where(ArticleTranslation.article_id == article_id)
+        .order_by(ArticleTranslation.language)
+    )
+    paragraphs = session.execute(
+        select(*(_PARAGRAPHS.c[name] for name in PARAGRAPH_COLUMNS[1:]))
+        .where(_PARAGRAPHS.c.article_id == article_id)
+        .order_by(_PARAGRAPHS.c.position)
+    )
+    return ArticleForm(
+        columns={c.name: values[c.name] for c in _ARTICLES.c if c.name not in NOT_FROM_THE_RECORD},
+        source=row.source_name,
+        source_category=row.source_category,
+        page_place=page_key,
+        translations=tuple(translations),
+        paragraphs=tuple((p, k, t, h) for p, k, t, h in paragraphs),
+        mentions=tuple(_with_places(session, _MENTIONS, MENTION_COLUMNS, article_id)),
+        links=tuple(sorted(_with_places(session, _LINKS, LINK_COLUMNS, article_id))),
+    )
+
+
+def _with_places(
+    session: Session, table: Table, columns: tuple[str, ...], article_id: int
+) -> list[tuple[Any, ...]]:
+    """An article's rows of a table that names places by id, with each place's key for its id.
+
+    ``columns`` are the table's ``*_COLUMNS`` (article id, location id, then the
+    rest); rows come in the order of the rest, which for mentions is document
+    order (a paragraph and an offset name at most one mention).
+    """
+    rest = [table.c[name] for name in columns[2:]]
+    rows = session.execute(
+        select(*_PLACES, *rest)
+        .join(Location, Location.id == table.c.location_id)
+        .where(table.c.article_id == article_id)
+        .order_by(*rest)
+    )
+    width = len(_PLACES)
+    return [(place_key(Place(*row[:width])), *row[width:]) for row in rows]
+
+
+def is_current(session: Session, article_id: int, record: ArticleRecord) -> bool:
+    """Whether writing ``record`` again would leave the stored article as it is."""
+    stored = read_form(session, article_id)
+    kinds = {position: kind for position, kind, _, _ in stored.paragraphs}
+    # Learned boilerplate is relabelled after parsing; a parser's 'body' may be stored as it.
+    learned = frozenset(
+        p.position
+        for p in record.paragraphs
+        if p.kind == "body" and kinds.get(p.position) == BOILERPLATE
+    )
+    written = relabel(article_form(record), learned)
+    if written.source_category is None:
+        # A source keeps its category when the parsers read none for it.
+        written = replace(written, source_category=stored.source_category)
+    return written == stored
