@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
+from db.base import Base
 from ingest import pipeline
 from ingest.parse.document import ParsedDocument
 from ingest.parse.layouts import generic as body
@@ -176,3 +177,70 @@ def test_a_document_that_fails_to_reparse_keeps_its_articles(
         r for r in before if r[1] == "A plain headline"
     ]  # kept as it was
     assert {r[3] for r in after if r[1] == "Another headline"} == {"2"}
+
+
+_SEED_ARTICLE = "(SELECT id FROM articles WHERE title LIKE 'Uzbek%')"
+_FIRST_BODY = (
+    f"article_id = {_SEED_ARTICLE} AND position = (SELECT min(position) FROM paragraphs"
+    f" WHERE article_id = {_SEED_ARTICLE} AND kind = 'body')"
+)
+_FIRST_MENTION = "id = (SELECT min(id) FROM location_mentions)"
+
+
+def _stored_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row ingest writes for articles, without the ids of rows that are written anew."""
+    tables = {
+        "articles": "created_at",
+        "paragraphs": "id",
+        "article_translations": "",
+        "article_locations": "",
+        "location_mentions": "id",
+        "sources": "created_at",
+        "locations": "",
+        "source_paragraphs": "",
+    }
+    found = {}
+    with engine.connect() as connection:
+        for table, left_out in tables.items():
+            names = [c.name for c in Base.metadata.tables[table].c if c.name != left_out]
+            columns = ", ".join(names)
+            rows = connection.execute(text(f"SELECT {columns} FROM {table} ORDER BY {columns}"))
+            found[table] = [tuple(row) for row in rows]
+    return found
+
+
+@pytest.mark.parametrize(
+    "tampering",
+    [
+        f"UPDATE articles SET page_temperature_c = 99 WHERE id = {_SEED_ARTICLE}",
+        f"UPDATE articles SET source_id = NULL WHERE id = {_SEED_ARTICLE}",
+        f"UPDATE articles SET page_location_id = NULL WHERE id = {_SEED_ARTICLE}",
+        "UPDATE sources SET category = 'Elsewhere'",
+        "DELETE FROM article_translations",
+        f"UPDATE paragraphs SET kind = 'sidebar' WHERE {_FIRST_BODY}",
+        f"UPDATE paragraphs SET text_hash = 0 WHERE {_FIRST_BODY}",
+        f"UPDATE location_mentions SET end_offset = end_offset - 1 WHERE {_FIRST_MENTION}",
+        f"UPDATE location_mentions SET surface = 'elsewhere' WHERE {_FIRST_MENTION}",
+        f"DELETE FROM location_mentions WHERE {_FIRST_MENTION}",
+        "UPDATE article_locations SET mentions = mentions + 1 WHERE role = 'mention'",
+        "DELETE FROM article_locations WHERE role = 'page'",
+    ],
+)
+def test_reparse_rewrites_an_article_stored_otherwise_than_ingest_writes_it(
+    engine: Engine, tmp_path: Path, tampering: str
+) -> None:
+    """Any part of what ingest writes for an article, if it differs, is written again.
+
+    Reparse tells a stale article by the store's one definition of what is
+    stored for it; a part it did not compare would stay stale for good.
+    """
+    write(tmp_path / "plain.txt", "A plain headline\n\nJust a paragraph.\n")
+    _ingest(engine, tmp_path, SEED)
+    before = _stored_rows(engine)
+    with engine.begin() as connection:
+        assert connection.execute(text(tampering)).rowcount > 0
+    assert _stored_rows(engine) != before
+    result = reparse(engine)
+    assert (result.changed, result.unchanged, result.failed) == (1, 1, 0)
+    assert _stored_rows(engine) == before
+    assert reparse(engine).unchanged == 2

@@ -1,0 +1,87 @@
+"""What ``reparse`` reads and writes, besides articles: stored documents, their status, sources.
+
+``reparse`` re-derives articles from the stored bytes with the current
+parsers; it writes through the store like ingest does, so there is one write
+path. Rewriting an article's rows is ``ingest.store.rows``; what is read here
+are the documents to reparse and their articles, and what is written is what
+reparse decides that ingest does not: a failed document that now parses is
+ingested, and a source takes the category the parsers read now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from db.base import table_of
+from db.models import Article, Document, Source
+from ingest.records import ArticleRecord, RawDocument
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A stored document to parse again: its id, its bytes, and whether it failed before."""
+
+    id: int
+    raw: RawDocument
+    status: str
+
+
+def documents_to_reparse(session: Session) -> list[StoredDocument]:
+    """Every stored document but the duplicates (another holds their articles), oldest first."""
+    rows = session.execute(
+        select(Document.id, Document.origin, Document.raw, Document.sha256, Document.status)
+        .where(Document.status != "duplicate")
+        .order_by(Document.id)
+    ).all()
+    return [
+        StoredDocument(
+            id=row.id,
+            raw=RawDocument(origin=row.origin, raw=row.raw, sha256=row.sha256),
+            status=row.status,
+        )
+        for row in rows
+    ]
+
+
+def article_ids(session: Session, document_id: int) -> list[int]:
+    """The ids of a document's stored articles, in the order they were written."""
+    return list(
+        session.scalars(
+            select(Article.id).where(Article.document_id == document_id).order_by(Article.id)
+        )
+    )
+
+
+def delete_article(session: Session, article_id: int) -> None:
+    """Delete an article's row; its paragraphs, translations and places go with it (cascade)."""
+    articles = table_of(Article)
+    session.execute(delete(articles).where(articles.c.id == article_id))
+
+
+def set_ingested(session: Session, document_id: int) -> None:
+    """Record a document that failed before as ingested, its error gone."""
+    session.execute(
+        update(Document).where(Document.id == document_id).values(status="ingested", error=None)
+    )
+
+
+def recategorise(session: Session, record: ArticleRecord) -> None:
+    """Give the article's source the category the parser reads now, when it reads one.
+
+    Ingest keeps a source's first category; reparse is for reading everything
+    again with the current parsers, so what they read wins.
+    """
+    parsed = record.article
+    if parsed.source_name and parsed.source_category:
+        session.execute(
+            update(Source)
+            .where(
+                Source.name == parsed.source_name,
+                Source.category.is_distinct_from(parsed.source_category),
+            )
+            .values(category=parsed.source_category)
+            .execution_options(synchronize_session=False)
+        )

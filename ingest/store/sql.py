@@ -1,0 +1,111 @@
+"""Driver-level SQL for the store's hot path: bulk inserts, look-ups by lists of values, new ids.
+
+These bypass parts of SQLAlchemy on purpose, each for a measured cost given in
+its docstring; keeping them apart lets the rest of the store read as what it
+writes, not how the driver is fed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Insert, Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from db.base import Base, table_of
+
+T = TypeVar("T")
+# SQLite allows 32,766 bound parameters per statement; IN lists stay well below.
+IN_CHUNK = 900
+
+
+def chunks(values: list[T]) -> Iterable[list[T]]:
+    """``values`` in lists of ``IN_CHUNK``, short enough for one IN list each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
+def executemany(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[object]]
+) -> None:
+    """INSERT many rows, given as tuples of ``columns``, straight through ``executemany``.
+
+    On the hot path of ingest (hundreds of thousands of paragraph rows), the
+    per-row parameter handling of a SQLAlchemy statement costs more than
+    SQLite spends storing the rows, and so did building a dict per row. The
+    rows are plain values of the table's own columns, so nothing is lost by
+    handing them to the driver.
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    # The columns' own conversions (dates as SQLAlchemy stores them in SQLite),
+    # looked up once per statement, and applied to those columns only.
+    types = [table.c[c].type.dialect_impl(dialect) for c in columns]
+    convert = [(i, f) for i, t in enumerate(types) if (f := t.bind_processor(dialect))]
+    if convert:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for i, f in convert:
+                if values[i] is not None:
+                    values[i] = f(values[i])
+            converted.append(tuple(values))
+        rows = converted
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    names = ", ".join(f'"{c}"' for c in columns)
+    sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
+    connection.exec_driver_sql(sql, list(rows))
+
+
+def select_in(session: Session, sql: str, values: Iterable[object]) -> Iterator[Any]:
+    """The rows of a look-up written as driver SQL, for ``values`` in lists of ``IN_CHUNK``.
+
+    ``sql`` holds one ``{marks}`` where the list goes; the look-ups that use
+    this say why they are driver SQL (``ingest.store.plan``).
+    """
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    for chunk in chunks(list(values)):
+        marks = ", ".join([mark] * len(chunk))
+        yield from connection.exec_driver_sql(sql.format(marks=marks), tuple(chunk))
+
+
+def insert_returning_ids(
+    session: Session, model: type[Base], rows: list[dict[str, object]]
+) -> list[int]:
+    """Insert rows with one executemany and return their new ids, in order.
+
+    SQLite cannot promise that a multi-row INSERT ... RETURNING returns the
+    ids in the order of the rows, so SQLAlchemy would send one INSERT per
+    row there. The ids are numbered here instead: the transaction began
+    IMMEDIATE (``db.session``), so no other writer can take one meanwhile.
+    """
+    if not rows:
+        return []
+    table = table_of(model)
+    if session.get_bind().dialect.name == "sqlite":
+        last = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+        ids = list(range(last + 1, last + 1 + len(rows)))
+        keys = list(rows[0])
+        executemany(
+            session,
+            table,
+            ["id", *keys],
+            [(i, *map(row.__getitem__, keys)) for row, i in zip(rows, ids, strict=True)],
+        )
+        return ids
+    statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return [int(i) for i in session.execute(statement, rows).scalars()]
+
+
+def new_id(session: Session, statement: Insert) -> int:
+    """Run a single-row INSERT and return the new row's id.
+
+    No other writer can have made the same row meanwhile: writing
+    transactions take turns on both engines (``db.session``).
+    """
+    table = statement.table
+    return int(session.execute(statement.returning(table.c.id)).scalar_one())
