@@ -159,6 +159,20 @@ def engine(db_url: str, backend: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def aggregator_page(
+    title: str,
+    paragraphs: list[str],
+    source: str = "Example Wire(World)",
+    when: str = "March 1, 2025 at 10:15AM",
+) -> str:
+    """A page in the seed's aggregator layout: Lisbon's top bar, the body, the feed footer."""
+    body = "\n\n".join(paragraphs)
+    return (
+        f"18.0 C\nLisbon\nMonday, March 3, 2025\n\n{title}\n\n{body}\n\n"
+        f"{when}\n\nby {source}\n\nMost Popular Articles\n"
+    )
+
+
 @pytest.fixture(autouse=True)
 def ctrl_c_heard() -> Iterator[None]:
     """Python's own Ctrl-C handler in every test, whatever this process inherited.

@@ -21,36 +21,28 @@ from db.queries import top_places
 from db.search import search
 from ingest import pipeline
 from ingest.read import iter_paths
-from tests.conftest import write
-
-
-def _page(title: str, paragraph: str, source: str, when: str) -> str:
-    """A page of the aggregator layout: Lisbon's weather header, one paragraph, a footer."""
-    return (
-        f"18.0 C\nLisbon\nMonday, March 3, 2025\n\n{title}\n\n{paragraph}\n\n"
-        f"{when}\n\nby {source}\n\nMost Popular Articles\n"
-    )
+from tests.conftest import aggregator_page, write
 
 
 @pytest.fixture
 def session(engine: Engine, tmp_path: Path) -> Iterator[Session]:
     """Three articles: two sources, three days, Porto and Vladivostok named once each."""
     pages = {
-        "a.txt": _page(
+        "a.txt": aggregator_page(
             "Border arrests rise",
-            "Police took three defectors to Vladivostok.",
+            ["Police took three defectors to Vladivostok."],
             "North Desk(World)",
             "June 2, 2024 at 08:00AM",
         ),
-        "b.txt": _page(
+        "b.txt": aggregator_page(
             "Harbour ferry returns",
-            "The ferry to Porto runs again.",
+            ["The ferry to Porto runs again."],
             "Coast Wire(Regional)",
             "March 1, 2025 at 10:15AM",
         ),
-        "c.txt": _page(
+        "c.txt": aggregator_page(
             "Ferry strike ends",
-            "Crews return to the ferry routes.",
+            ["Crews return to the ferry routes."],
             "Coast Wire(Regional)",
             "April 5, 2025 at 09:00AM",
         ),

@@ -14,34 +14,26 @@ from db.filters import ArticleFilters
 from db.search import SearchError, rank_articles, search, split_terms
 from ingest import pipeline
 from ingest.read import iter_paths
-from tests.conftest import write
+from tests.conftest import aggregator_page, write
 from tests.test_cli_read import MALFORMED
-
-
-def _page(title: str, paragraphs: list[str], source: str, when: str) -> str:
-    body = "\n\n".join(paragraphs)
-    return (
-        f"18.0 C\nLisbon\nMonday, March 3, 2025\n\n{title}\n\n{body}\n\n"
-        f"{when}\n\nby {source}\n\nMost Popular Articles\n"
-    )
 
 
 @pytest.fixture
 def session(engine: Engine, tmp_path: Path) -> Iterator[Session]:
     pages = {
-        "harbour.txt": _page(
+        "harbour.txt": aggregator_page(
             "Harbour ferry returns",
             ["The ferry to the island runs again from Monday.", "Fishermen in Porto welcomed it."],
             "Coast Wire(Regional)",
             "March 1, 2025 at 10:15AM",
         ),
-        "defectors.txt": _page(
+        "defectors.txt": aggregator_page(
             "Border arrests rise",
             ["Police arrested three defectors near the river.", "They were taken to Vladivostok."],
             "North Desk(World)",
             "June 2, 2024 at 08:00AM",
         ),
-        "ferry-title.txt": _page(
+        "ferry-title.txt": aggregator_page(
             "Ferry strike ends",
             ["Crews return to work on the island routes.", "Unions said talks went well."],
             "Coast Wire(Regional)",
@@ -95,7 +87,7 @@ def test_title_hits_rank_first(engine: Engine, session: Session, tmp_path: Path)
     more = tmp_path / "more"
     write(
         more / "title.txt",
-        _page(
+        aggregator_page(
             "Storm warning lifted",
             ["Boats may leave port again."],
             "Coast Wire",
@@ -104,7 +96,7 @@ def test_title_hits_rank_first(engine: Engine, session: Session, tmp_path: Path)
     )
     write(
         more / "body.txt",
-        _page(
+        aggregator_page(
             "Quiet day at sea",
             ["A storm passed far to the north."],
             "Coast Wire",

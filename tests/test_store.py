@@ -15,18 +15,14 @@ from ingest.read import iter_paths
 from ingest.records import ArticleRecord
 from ingest.store import boilerplate, plan
 from ingest.store.form import ArticleForm, article_form
-from tests.conftest import write
+from tests.conftest import aggregator_page, write
 
 STANDING = "Example Wire is an independent newsroom funded by its readers across the region."
 
 
 def page(title: str, body: list[str], source: str = "Example Wire(World)") -> str:
     """A page in the aggregator layout, with the source's standing paragraph after the body."""
-    paragraphs = "\n\n".join([*body, STANDING])
-    return (
-        f"18.0 C\nLisbon\nMonday, March 3, 2025\n\n{title}\n\n{paragraphs}\n\n"
-        f"March 1, 2025 at 10:15AM\n\nby {source}\n\nMost Popular Articles\n"
-    )
+    return aggregator_page(title, [*body, STANDING], source)
 
 
 def _ingest(engine: Engine, folder: Path) -> None:
