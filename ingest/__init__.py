@@ -11,8 +11,9 @@ one that writes:
 5. ``ingest.store``        records -> rows, in the caller's session
 
 ``ingest.prepare`` runs stages 2-4 on one document behind a barrier (whatever
-goes wrong makes that document a failed one); ``ingest.pipeline`` runs it in
-worker processes and hands batches to the store; ``ingest.reparse`` runs it
-again over stored documents, writing through the same store. ``ingest.cli`` is
-the ``newsstore`` command on top of all of it and of ``db``.
+goes wrong makes that document a failed one); ``ingest.pipeline`` runs it over
+batches of files, in worker processes (``ingest.workers``), and hands them to
+the store; ``ingest.reparse`` runs it again over stored documents, writing
+through the same store. ``ingest.cli`` is the ``newsstore`` command on top of
+all of it and of ``db``.
 """

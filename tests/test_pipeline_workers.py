@@ -14,7 +14,7 @@ from sqlalchemy import Engine, text
 
 from db.migrate import ensure_current
 from db.session import make_engine
-from ingest import pipeline, prepare
+from ingest import pipeline, prepare, workers
 from ingest.read import iter_paths
 from tests.conftest import write
 from tests.test_store import STANDING, page
@@ -171,14 +171,14 @@ def test_what_a_batch_unpacks_to_is_written_in_parts(
     _stories(folder, 9)
     write(folder / "09.txt", page("Story 0", ["Body of story 0."]))  # a duplicate
     transactions: list[int] = []
-    real = pipeline._Writer.write
+    real = workers.Writer.write
 
-    def counted(self: pipeline._Writer, prepared: list[Any]) -> list[Any]:
+    def counted(self: workers.Writer, prepared: list[Any]) -> list[Any]:
         transactions.append(len(prepared))
         return real(self, prepared)
 
-    monkeypatch.setattr(pipeline, "WRITE_BYTES", 1)
-    monkeypatch.setattr(pipeline._Writer, "write", counted)
+    monkeypatch.setattr(workers, "WRITE_BYTES", 1)
+    monkeypatch.setattr(workers.Writer, "write", counted)
     paths = list(iter_paths([str(folder)]))
     outcomes = list(pipeline.run(engine, paths, batch_size=100, workers=0))
     assert transactions == [1] * 10
@@ -228,8 +228,8 @@ def test_a_document_that_never_finishes_parsing_is_stopped_and_fails_alone(
 
     monkeypatch.setattr(prepare, "read_and_prepare", stuck)
     # Five seconds for a page of a few lines: a thousand times what it takes.
-    monkeypatch.setattr(pipeline, "TIME_BASE", 5.0)
-    monkeypatch.setattr(pipeline, "TIME_PER_MIB", 0.0)
+    monkeypatch.setattr(workers, "TIME_BASE", 5.0)
+    monkeypatch.setattr(workers, "TIME_PER_MIB", 0.0)
     problems: list[str] = []
     paths = list(iter_paths([str(folder)]))
     outcomes = list(
@@ -264,8 +264,8 @@ def test_a_lost_batch_written_again_is_watched_too(
         return real(origin, max_size)
 
     monkeypatch.setattr(prepare, "read_and_prepare", hostile)
-    monkeypatch.setattr(pipeline, "TIME_BASE", 5.0)
-    monkeypatch.setattr(pipeline, "TIME_PER_MIB", 0.0)
+    monkeypatch.setattr(workers, "TIME_BASE", 5.0)
+    monkeypatch.setattr(workers, "TIME_PER_MIB", 0.0)
     paths = list(iter_paths([str(folder)]))
     outcomes = list(pipeline.run(engine, paths, batch_size=8, workers=1))
     assert [(Path(o.origin).name, o.reason) for o in outcomes if o.status == "failed"] == [
@@ -307,12 +307,12 @@ def test_a_pool_found_broken_when_a_batch_is_handed_over_loses_nothing(
     _killing(monkeypatch, "01.txt")
     paths = list(iter_paths([str(folder)]))
     problems: list[str] = []
-    with pipeline._Writers(engine, 1, pipeline.MAX_SIZE, problems.append) as writers:
+    with workers.Writers(engine, 1, pipeline.MAX_SIZE, problems.append) as writers:
         first = writers.submit(paths[:3])
-        assert isinstance(first, pipeline._Pooled)
+        assert isinstance(first, workers.Pooled)
         assert first.future.exception() is not None  # the pool is broken by now
         second = writers.submit(paths[3:])
-        assert isinstance(second, pipeline._Lost)
+        assert isinstance(second, workers.Lost)
         outcomes = (first.get() or []) + (second.get() or [])
     assert [o.origin for o in outcomes] == paths
     assert [o.status for o in outcomes] == ["ingested", "failed"] + ["ingested"] * 4
