@@ -202,6 +202,16 @@ def write(path: Path, text: str | bytes) -> Path:
     return path
 
 
+def ingest_pages(engine: Engine, folder: Path, pages: dict[str, str]) -> None:
+    """Write ``pages`` (file name -> text) into ``folder`` and ingest the folder."""
+    from ingest import pipeline  # the parsing stack, for the tests that ingest
+    from ingest.read import iter_paths
+
+    for name, text in pages.items():
+        write(folder / name, text)
+    list(pipeline.run(engine, iter_paths([str(folder)])))
+
+
 def database_state(url: str) -> tuple[Any, ...]:
     """Everything a database holds, to tell whether a command changed it.
 

@@ -19,9 +19,7 @@ from db.export import export_articles
 from db.filters import EVERYTHING, ArticleFilters
 from db.queries import top_places
 from db.search import search
-from ingest import pipeline
-from ingest.read import iter_paths
-from tests.conftest import aggregator_page, write
+from tests.conftest import aggregator_page, ingest_pages
 
 
 @pytest.fixture
@@ -47,9 +45,7 @@ def session(engine: Engine, tmp_path: Path) -> Iterator[Session]:
             "April 5, 2025 at 09:00AM",
         ),
     }
-    for name, content in pages.items():
-        write(tmp_path / name, content)
-    list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    ingest_pages(engine, tmp_path, pages)
     with Session(engine) as session:
         yield session
 

@@ -14,7 +14,7 @@ from db.filters import ArticleFilters
 from db.search import SearchError, rank_articles, search, split_terms
 from ingest import pipeline
 from ingest.read import iter_paths
-from tests.conftest import aggregator_page, write
+from tests.conftest import aggregator_page, ingest_pages, write
 from tests.test_cli_read import MALFORMED
 
 
@@ -40,9 +40,7 @@ def session(engine: Engine, tmp_path: Path) -> Iterator[Session]:
             "April 5, 2025 at 09:00AM",
         ),
     }
-    for name, content in pages.items():
-        write(tmp_path / name, content)
-    list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    ingest_pages(engine, tmp_path, pages)
     with Session(engine) as session:
         yield session
 
