@@ -264,6 +264,7 @@ class Writers:
         self.lost = False  # a pool died since run() last looked: its batches come first
         self.stopping = False
         self.overdue: set[tuple[int, int]] = set()  # (batch, index) of documents stopped
+        self.stored_before: int | None = None  # the largest document id when the first pool began
 
     def stop(self) -> None:
         """Write no batch that is not being written already."""
@@ -334,7 +335,11 @@ class Writers:
         if self.stopping:
             return None
         late = {index for batch, index in self.overdue if batch == turn}
-        return self._salvaged(todo, given, late)
+        outcomes = self._salvaged(todo, given, late)
+        # The broken pool may have written some of it first (another worker, its
+        # answer lost with the pool): those documents are this run's, not "unchanged".
+        with Session(db_session.reading(self.engine)) as session:
+            return Store(session).as_first_stored(outcomes, self.stored_before or 0)
 
     def lose(self, pool: ProcessPoolExecutor) -> None:
         """Give up a pool that a dying worker broke (once, whichever batch finds out first)."""
@@ -409,6 +414,9 @@ class Writers:
         from ingest.places.gazetteer import load_gazetteer  # (the same)
 
         load_gazetteer()
+        if self.stored_before is None:
+            with Session(db_session.reading(self.engine)) as session:
+                self.stored_before = Store(session).last_document_id()
         _fork_safely(self.engine)
         gc.freeze()
         # The condition guards the values: they need no locks of their own.

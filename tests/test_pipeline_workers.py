@@ -317,3 +317,30 @@ def test_a_pool_found_broken_when_a_batch_is_handed_over_loses_nothing(
     assert [o.origin for o in outcomes] == paths
     assert [o.status for o in outcomes] == ["ingested", "failed"] + ["ingested"] * 4
     assert len(problems) == 1
+
+
+def test_a_lost_batch_that_its_pool_wrote_first_is_reported_as_this_run_stored_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A worker committed the batch, then the pool broke before its answer came back.
+
+    Written again, its documents are found stored: by this run (ingested,
+    duplicate), not "unchanged" as they are for a file stored by a run before.
+    """
+    folder = tmp_path / "in"
+    _stories(folder, 4)
+    write(folder / "04.txt", page("Story 0", ["Body of story 0."]))  # 00.txt again
+    paths = list(iter_paths([str(folder)]))
+    earlier = list(pipeline.run(engine, paths[:1], workers=0))
+    assert [o.status for o in earlier] == ["ingested"]
+    with workers.Writers(engine, 1, pipeline.MAX_SIZE, lambda _: None) as writers:
+        pooled = writers.submit(paths[1:])  # written by the pool's worker
+        assert isinstance(pooled, workers.Pooled)
+        first = pooled.get()
+        assert first is not None
+        again = writers.write_lost(paths, 0, {})  # as if the answer had been lost
+        assert again is not None
+    assert [o.status for o in first] == ["ingested"] * 3 + ["duplicate"]
+    assert [o.status for o in again] == ["unchanged"] + [o.status for o in first]
+    assert [o.articles for o in again] == [0] + [o.articles for o in first]
+    assert [o.articles for o in first] == [1, 1, 1, 0]

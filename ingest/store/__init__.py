@@ -22,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from db.models import Document
 from ingest.errors import internal_error
 from ingest.records import ArticleRecord, PreparedDocument
 from ingest.store import rewrite
@@ -39,6 +41,7 @@ from ingest.store.form import ArticleForm, article_form, article_values, is_curr
 from ingest.store.ids import Ids, KnownIds
 from ingest.store.plan import (
     Outcome,
+    as_first_stored,
     documents_by_sha,
     insert_documents,
     originals,
@@ -108,6 +111,14 @@ class Store:
         files without reading them.
         """
         return unchanged_files(self.session, files)
+
+    def last_document_id(self) -> int:
+        """The largest document id stored so far (0 for none): what a run found before it."""
+        return int(self.session.scalar(select(func.max(Document.id))) or 0)
+
+    def as_first_stored(self, outcomes: list[Outcome], since: int) -> list[Outcome]:
+        """A batch written again, reported as first stored: see ``plan.as_first_stored``."""
+        return as_first_stored(self.session, outcomes, since)
 
     # --- writing ----------------------------------------------------------------------
 

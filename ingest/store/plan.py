@@ -9,7 +9,7 @@ indexed statement over a list of values (the SQL below).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -100,6 +100,36 @@ def stored_outcome(origin: str, doc_id: int, status: str, error: str | None) -> 
     if status == "failed":
         return Outcome(origin, "failed", error=error, reason="failed before", document_id=doc_id)
     return Outcome(origin, "unchanged", document_id=doc_id)
+
+
+# What the first writing of a document did, for a batch written a second time.
+_AS_STORED = (
+    "SELECT d.id, d.status, (SELECT count(*) FROM articles a WHERE a.document_id = d.id)"
+    " FROM documents d WHERE d.id IN ({marks})"
+)
+
+
+def as_first_stored(session: Session, outcomes: list[Outcome], since: int) -> list[Outcome]:
+    """A rewritten batch's outcomes, saying what this run did to documents it stored first.
+
+    A batch is written again when the pool of workers writing it broke
+    (``ingest.workers``); another worker may have committed it before the pool
+    broke, its outcomes lost on the way back. Written again, its documents are
+    "unchanged", although this run stored them: those with an id above
+    ``since`` (the largest before the run) are reported as they were stored.
+    """
+    mine = [
+        o.document_id for o in outcomes if o.status == "unchanged" and (o.document_id or 0) > since
+    ]
+    if not mine:
+        return outcomes
+    stored = {row[0]: (row[1], row[2]) for row in select_in(session, _AS_STORED, mine)}
+    return [
+        replace(o, status=stored[o.document_id][0], articles=stored[o.document_id][1])
+        if o.document_id in stored and o.status == "unchanged"
+        else o
+        for o in outcomes
+    ]
 
 
 def documents_by_sha(session: Session, shas: list[str]) -> list[Any]:
