@@ -299,7 +299,6 @@ class Writers:
         if STDIN in todo:
             from ingest.prepare import read_stdin  # the parsing stack: imported when used
 
-
             given[STDIN] = read_stdin(self.max_size)
         if self.pool is None:
             self.pool, self.turns, self.watch = self._start_pool()

@@ -51,7 +51,7 @@ def test_the_article_and_nothing_else() -> None:
 def test_metadata() -> None:
     article = parse_html(PAGE)
     assert article.layout == html.NAME == "html"
-    assert article.parser_version == html.VERSION == "1"
+    assert article.parser_version == html.VERSION == "2"
     # article:published_time 10:15+02:00, stored as naive UTC.
     assert article.published_at == datetime(2024, 6, 3, 8, 15)
     assert article.url == "https://courier.example.org/2024/06/03/floating-library"
@@ -86,13 +86,42 @@ def test_a_page_without_a_language_declaration() -> None:
     ("page", "message"),
     [
         ("<html><head><title>Empty</title></head><body></body></html>", "no article text"),
-        ("<html><body><nav><a href='/'>Home</a></nav></body></html>", "no headline"),
+        ("<html><body><nav><a href='/'><img src='home.png'></a></nav></body></html>", "no article"),
         ("", "not an HTML page"),
     ],
 )
 def test_no_article_is_a_parse_error(page: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse_html(page)
+
+
+def test_a_page_without_a_headline_is_headed_by_its_first_words() -> None:
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    article = parse_html(f"<html><body><div>{body}</div></body></html>")
+    assert [p.text for p in article.paragraphs] == PARAGRAPHS  # the opening stays in the body
+    assert article.title == (
+        "The harbour town of Lindenport opened a library on a converted ferry on Monday, lending"
+        " books to…"
+    )
+    assert len(article.title) <= 100 and PARAGRAPHS[0].startswith(article.title[:-1])
+
+
+def test_a_short_opening_is_the_headline_as_it_is() -> None:
+    article = parse_html(
+        "<html><body><article><p>Ferry library opens.</p>"
+        + "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+        + "</article></body></html>"
+    )
+    assert article.title == "Ferry library opens."
+
+
+@pytest.mark.parametrize("top", ["<table><tr><td>{}</td></tr></table>", "<div>{}</div>", "{}"])
+def test_a_saved_fragment_of_a_page_is_read_as_a_page(top: str) -> None:
+    """A page without <html> or <body>, as server-side includes and CMS exports save them."""
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    article = parse_html("\n\r\n" + top.format(f"<h1>Ferry library</h1>{body}"))
+    assert article.title == "Ferry library"
+    assert [p.text for p in article.paragraphs] == PARAGRAPHS
 
 
 def test_text_blocks_keep_nested_blocks_apart() -> None:

@@ -38,7 +38,7 @@ another decoding, character references to characters lxml refuses are replaced
 is absent (htmldate itself only reports dates between 1995 and today; a page of
 bytes is decoded as trafilatura would, by its charset). Any failure of trafilatura,
 lxml or htmldate on a page is a ``ParseError`` with its reason, like a page that
-yields no headline or no text; every text is made storable and the article
+yields no text; every text is made storable and the article
 fitted to the store (``ingest.normalize.storable_article``).
 """
 
@@ -70,7 +70,7 @@ from ingest.parse.formats import iso_time, valid_char_refs
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "html"
-VERSION = "1"
+VERSION = "2"
 
 __all__ = [
     "NAME",
@@ -101,6 +101,8 @@ _DATE_PARAMS: dict[str, Any] = {
 _SHORT_WORDS = 100
 _SHORT_SHARE = 0.5
 _REASON = "main text found by trafilatura"
+# A page that names no headline is headed by its first words, up to this many characters.
+_HEADLINE_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -228,8 +230,9 @@ def parse_html(html: str | bytes, url: str | None = None) -> ParsedArticle:
     ``html`` may be the raw bytes: trafilatura then decodes them itself,
     honouring the page's ``<meta charset>``, which a text decoder that only
     sees bytes cannot. ``url`` is where the page was fetched from; the page's
-    own canonical URL wins over it. Raises ``ParseError`` when the page holds no article text
-    or no headline.
+    own canonical URL wins over it. Raises ``ParseError`` when the page holds no article
+    text. A page with no headline of its own (no title, no heading) is headed by the
+    words its text begins with.
     """
     try:
         return _read_html(html, url)
@@ -243,8 +246,12 @@ def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
     # Decoded as trafilatura.load_html would (it honours the page's charset), so that
     # references to characters lxml refuses can be replaced first: one "&#1;" made
     # trafilatura drop the whole page.
-    text = html if isinstance(html, str) else decode_file(html)
-    tree = trafilatura.load_html(valid_char_refs(text))
+    text = valid_char_refs(html if isinstance(html, str) else decode_file(html))
+    tree = trafilatura.load_html(text)
+    if tree is None and "<" in text:
+        # trafilatura takes a page with no <html> and one top element for something else;
+        # saved pages are often such fragments (a server-side include, a CMS's body).
+        tree = trafilatura.load_html(f"<html><body>{text}</body></html>")
     if tree is None:
         raise ParseError("not an HTML page (nothing to parse)")
     language = _declared_language(tree)
@@ -263,8 +270,12 @@ def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
     title = collapse_whitespace(meta.title or "")
     if not title:
         title = next((b.text for b in body if b.tag == "head"), "")
+    if not title and body:
+        # No <title>, no og:title, no heading: the page's text is still its article,
+        # under the words it begins with (which stay in the body).
+        title = _opening_words(body[0].text)
     if not title:
-        raise ParseError("no headline found in the HTML page")
+        raise ParseError("no article text found in the HTML page")
     key = title.casefold()
     paragraphs = tuple(
         ParsedParagraph(text=b.text, kind="body", reason=_REASON)
@@ -308,6 +319,16 @@ def _body_blocks(document: Document | None) -> tuple[Block, ...]:
     if document is None or document.body is None:
         return ()
     return text_blocks(document.body, TRAFILATURA_MARKUP)
+
+
+def _opening_words(text: str, chars: int = _HEADLINE_CHARS) -> str:
+    """The start of a text as a headline: whole words, up to ``chars`` characters."""
+    if len(text) <= chars:
+        return text
+    cut = text[: chars - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 def _words(blocks: Iterable[Block]) -> int:
