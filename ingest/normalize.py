@@ -101,6 +101,24 @@ def storable(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
+# A headline made of a text's first words (a page that names none) has at most this many.
+HEADLINE_CHARS = 100
+
+
+def opening_words(text: str, chars: int = HEADLINE_CHARS) -> str:
+    """The start of a text as the headline of a page that names none.
+
+    Whole words, ``chars`` characters at most, cut at a space and marked with
+    an ellipsis when cut; the text itself stays in the body.
+    """
+    if len(text) <= chars:
+        return text
+    cut = text[: chars - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-") + "…"
+
+
 @lru_cache(maxsize=1024)
 def collapse_whitespace(text: str) -> str:
     """Return ``text`` in NFC with runs of whitespace made one space, stripped.

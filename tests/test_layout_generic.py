@@ -178,6 +178,22 @@ def test_degenerate_input_does_not_crash(text: str, title: str) -> None:
     assert len(article.paragraphs) == len(split_blocks(text)) - (title_at is not None)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Test",
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit.",
+        "The harbour town opened a library on a converted ferry on Monday, lending books to "
+        "fishing crews and island families who have had no library since the reading room closed.",
+    ],
+)
+def test_a_text_of_one_block_is_its_own_article(text: str) -> None:
+    """A headline needs a body: a one-block text is the body, headed by its first words."""
+    article = body.parse(text)
+    assert body_texts(article) == [text]
+    assert text.startswith(article.title.rstrip("…")) and len(article.title) <= 100
+
+
 def test_menu_only_page_has_no_body() -> None:
     article = body.parse("Home\n\nNews\n\nSport\n\nWeather\n\nContact us\n\n© 2024 Example")
     assert body_texts(article) == []

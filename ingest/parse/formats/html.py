@@ -62,6 +62,7 @@ from ingest.normalize import (
     NAME_CHARS,
     collapse_whitespace,
     language_tag,
+    opening_words,
     optional_text,
     storable,
     storable_article,
@@ -101,8 +102,6 @@ _DATE_PARAMS: dict[str, Any] = {
 _SHORT_WORDS = 100
 _SHORT_SHARE = 0.5
 _REASON = "main text found by trafilatura"
-# A page that names no headline is headed by its first words, up to this many characters.
-_HEADLINE_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -273,7 +272,7 @@ def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
     if not title and body:
         # No <title>, no og:title, no heading: the page's text is still its article,
         # under the words it begins with (which stay in the body).
-        title = _opening_words(body[0].text)
+        title = opening_words(body[0].text)
     if not title:
         raise ParseError("no article text found in the HTML page")
     key = title.casefold()
@@ -319,16 +318,6 @@ def _body_blocks(document: Document | None) -> tuple[Block, ...]:
     if document is None or document.body is None:
         return ()
     return text_blocks(document.body, TRAFILATURA_MARKUP)
-
-
-def _opening_words(text: str, chars: int = _HEADLINE_CHARS) -> str:
-    """The start of a text as a headline: whole words, up to ``chars`` characters."""
-    if len(text) <= chars:
-        return text
-    cut = text[: chars - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "…"
 
 
 def _words(blocks: Iterable[Block]) -> int:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.normalize import storable_article
+from ingest.normalize import opening_words, storable_article
 from ingest.parse.layouts.generic_features import (
     Block,
     boilerplate,
@@ -50,7 +50,7 @@ from ingest.parse.layouts.stopwords import STOPWORDS
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "generic"
-VERSION = "1"
+VERSION = "2"
 
 # Sizes are in characters (CJK weighted, see ``Block.size``).
 PROSE_SIZE = 120  # a block this long that reads as prose is article-grade text
@@ -342,10 +342,17 @@ def parse(text: str) -> ParsedArticle:
         for i, lb in enumerate(labels)
         if i != title_at
     )
+    if len(labels) == 1:
+        # A text of one block (a note, one paragraph saved alone) is its own article: a
+        # headline needs a body under it. A page of several blocks none of which reads as
+        # article text (a menu, an index of links) stays without a body.
+        paragraphs = (ParsedParagraph(labels[0].block.text, "body", _WHOLE),)
+        title = opening_words(labels[0].block.text)
     article = ParsedArticle(title=title, paragraphs=paragraphs, layout=NAME, parser_version=VERSION)
     return storable_article(article, len(text))
 
 
+_WHOLE = "the text's only block: its article"
 __all__ = [
     "NAME",
     "VERSION",
