@@ -54,11 +54,12 @@ def test_reparse_rewrites_changed_articles_under_the_same_id(
     write(tmp_path / "a.txt", "A plain headline\n\nJust a paragraph.\n")
     _ingest(engine, tmp_path)
     (article_id, *_), *_ = _snapshot(engine)
-    monkeypatch.setattr(body, "VERSION", "2")
+    newer = f"{body.VERSION}+1"
+    monkeypatch.setattr(body, "VERSION", newer)
     result = reparse(engine)
     assert result.changed == 1
     after = _snapshot(engine)
-    assert [(row[0], row[3]) for row in after] == [(article_id, "2")]
+    assert [(row[0], row[3]) for row in after] == [(article_id, newer)]
     with engine.connect() as connection:
         raw = connection.execute(text("SELECT raw FROM documents")).scalar()
     assert raw == (tmp_path / "a.txt").read_bytes()
@@ -159,7 +160,8 @@ def test_a_document_that_fails_to_reparse_keeps_its_articles(
     write(tmp_path / "b.txt", "Another headline\n\nAnother paragraph.\n")
     _ingest(engine, tmp_path)
     before = _snapshot(engine)
-    monkeypatch.setattr(body, "VERSION", "2")  # every article changes
+    newer = f"{body.VERSION}+1"
+    monkeypatch.setattr(body, "VERSION", newer)  # every article changes
     from ingest.store import Store
 
     real = Store.insert_articles
@@ -176,7 +178,7 @@ def test_a_document_that_fails_to_reparse_keeps_its_articles(
     assert [r for r in after if r[1] == "A plain headline"] == [
         r for r in before if r[1] == "A plain headline"
     ]  # kept as it was
-    assert {r[3] for r in after if r[1] == "Another headline"} == {"2"}
+    assert {r[3] for r in after if r[1] == "Another headline"} == {newer}
 
 
 _SEED_ARTICLE = "(SELECT id FROM articles WHERE title LIKE 'Uzbek%')"
