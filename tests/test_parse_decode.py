@@ -6,7 +6,9 @@ import codecs
 
 import pytest
 
-from ingest.parse.decode import decode
+from ingest.parse.decode import MOJIBAKE_NOTE, decode, repair_mojibake
+from ingest.parse.document import parse_document
+from ingest.records import RawDocument
 
 
 @pytest.mark.parametrize(
@@ -73,3 +75,44 @@ def test_utf16_cut_in_the_middle_of_a_character_keeps_the_rest() -> None:
     data = "Headline\n\nBody.".encode("utf-16")[:-1]
     decoded = decode(data)
     assert decoded.text == "Headline\n\nBody\ufffd" and decoded.replaced == 1
+
+
+@pytest.mark.parametrize(
+    ("saved", "meant"),
+    [
+        ("CafÃ© au lait costs 3â‚¬", "Café au lait costs 3€"),
+        ("Ð\x9cÐ¾Ñ\x81ÐºÐ²Ð° is big", "Москва is big"),
+        ("Itâ€™s a â€œquoteâ€\x9d", "It’s a “quote”"),
+    ],
+)
+def test_mojibake_is_repaired(saved: str, meant: str) -> None:
+    """UTF-8 read as Latin-1 or Windows-1252 before it was saved, then saved as UTF-8."""
+    assert repair_mojibake(saved) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "AMANHÃ SERÁ OUTRO DIA, A MAÇÃ e a IRMÃ",
+        "ÇA VA? À BIENTÔT. Straße, Œuvre, naïve café",
+        "São Paulo’s “quotes”, the ﬁ ligature and ＡＢ full width stay as written",
+        "Москва, 서울, 東京",
+    ],
+)
+def test_text_without_mojibake_is_left_alone(text: str) -> None:
+    assert repair_mojibake(text) is text
+
+
+def test_a_text_document_with_mojibake_is_stored_repaired_with_a_note() -> None:
+    saved = "Ð\x9cÐ¾Ñ\x81ÐºÐ²Ð° Ð¶Ð´Ñ\x91Ñ\x82\n\nCafÃ© prices rose again in the city this week."
+    raw = saved.encode("utf-8")
+    parsed = parse_document(RawDocument(origin="/in/dump.txt", raw=raw, sha256="0"))
+    assert parsed.articles[0].title == "Москва ждёт"
+    assert parsed.articles[0].paragraphs[0].text.startswith("Café prices")
+    assert MOJIBAKE_NOTE in parsed.notes
+
+
+def test_a_lone_c1_character_is_kept_as_written() -> None:
+    """A dash read as Latin-1 ("\\x97") alone is no reason to rewrite a text (offsets into it)."""
+    text = "I gave an order\x97a very painful one"
+    assert repair_mojibake(text) is text

@@ -5,6 +5,11 @@ invalid, with those bytes replaced and counted; a legacy encoding is chosen
 only when the file as a whole reads as one (its high bytes are not UTF-8 at
 all). One stray byte must not turn every "Café" of a file into "CafÃ©".
 
+A text document can also hold mojibake in valid UTF-8: a crawler that read a
+UTF-8 page as Latin-1 and saved what it read ("CafÃ©", Korean as "ì\x97\x94").
+``repair_mojibake`` undoes that with ftfy, which only touches sequences that
+cannot be anything else.
+
 Markup refines that: a page or feed that declares its charset (``<meta
 charset>``, an XML declaration) is read in it when its bytes are not UTF-8.
 Left to themselves, trafilatura and feedparser would guess a legacy encoding
@@ -18,7 +23,9 @@ import codecs
 import re
 from dataclasses import dataclass
 
+import ftfy
 from charset_normalizer import from_bytes
+from ftfy.badness import is_bad
 from w3lib.encoding import html_body_declared_encoding
 
 from ingest.parse.detect import SNIFF_BYTES
@@ -166,6 +173,50 @@ def feed_bytes(data: bytes, decoded: Decoded, bom: str | None) -> bytes:
 
 # The encoding an XML declaration names, between its quotes.
 _XML_ENCODING = re.compile(r"""\A(\s*<\?xml[^>]*?\bencoding\s*=\s*["'])[^"']*(["'])""")
+
+
+# Only ftfy's repairs of a wrong decoding: quotes, ligatures, widths and controls stay as
+# written (C1 characters are kept on purpose: ``ingest.normalize``).
+_MOJIBAKE_ONLY = ftfy.TextFixerConfig(
+    unescape_html=False,
+    remove_terminal_escapes=False,
+    restore_byte_a0=False,
+    fix_c1_controls=False,
+    fix_latin_ligatures=False,
+    fix_character_width=False,
+    uncurl_quotes=False,
+    fix_line_breaks=False,
+    fix_surrogates=False,
+    remove_control_chars=False,
+    normalization=None,
+    explain=False,
+)
+MOJIBAKE_NOTE = "text decoded with the wrong encoding before it was saved (mojibake): repaired"
+
+
+# UTF-8's lead byte and a continuation byte read as Latin-1 or Windows-1252 ("Ã©" for "é"): the
+# trace of a text decoded with the wrong encoding. A lone C1 character ("\x97" for a dash read
+# as Latin-1) is not enough: such texts are kept as written (``ingest.normalize``), so that
+# every paragraph stays a piece of the file, as offsets into it need.
+_UTF8_READ_AS_LATIN1 = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022"
+    "\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """``text`` with mojibake undone (ftfy), or ``text`` itself when it holds none.
+
+    Why: the article-extraction benchmark's 181 pages, saved as text the way
+    lxml reads a page that does not declare its UTF-8, hold mojibake in 45
+    cases, and a few (Korean, Russian) are unreadable in whole; repaired, their
+    body-word F1 goes from 0.888 to 0.917. ftfy's check took 1.7 ms a page
+    there; the repair runs only where the check finds something.
+    """
+    if _UTF8_READ_AS_LATIN1.search(text) is None or not is_bad(text):
+        return text
+    return str(ftfy.fix_text(text, _MOJIBAKE_ONLY))
 
 
 def replacement_notes(decoded: Decoded) -> tuple[str, ...]:

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from ingest.errors import DecodeError, ParseError
 from ingest.parse import layouts
 from ingest.parse.decode import (
+    MOJIBAKE_NOTE,
     decode,
     decode_markup,
     feed_bytes,
     looks_like_text,
+    repair_mojibake,
     replacement_notes,
     unicode_bom,
 )
@@ -82,6 +84,9 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
         if not good:
             raise ParseError(bad[0] if len(bad) == 1 else f"no valid records ({len(bad)} bad)")
         return ParsedDocument("jsonl", encoding, good, bad, notes)
+    repaired = repair_mojibake(text)  # text documents only: see ingest.parse.decode
+    if repaired != text:
+        text, notes = repaired, (*notes, MOJIBAKE_NOTE)
     article = layouts.parse(DecodedDocument(origin=raw.origin, text=text, encoding=encoding))
     return ParsedDocument("text", encoding, (article,), notes=notes)
 
