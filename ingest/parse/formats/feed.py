@@ -54,7 +54,7 @@ from ingest.errors import ParseError, exception_line, exception_message
 from ingest.normalize import collapse_whitespace, language_tag, optional_text, storable_article
 from ingest.parse.decode import unicode_bom
 from ingest.parse.formats import iso_time, to_utc_naive, valid_char_refs
-from ingest.parse.formats.html import html_fragment_paragraphs
+from ingest.parse.formats.markup import html_fragment_paragraphs
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "feed"

@@ -21,6 +21,11 @@ the article-extraction benchmark, body-word F1):
   tables inside articles are article text, and dropping them lowered recall
   more than it raised precision.
 
+Precision mode leaves out some article text that other extractors keep: a
+paragraph that readability-lxml and resiliparse both keep is added where they
+have it (``ingest.parse.formats.html_votes``, the rule chosen by cross-validation
+on five public benchmarks, and why).
+
 Metadata comes from trafilatura's ``with_metadata`` pass: the title; the
 publication time from htmldate (``original_date``, so the first publication
 rather than the last update), converted to UTC and stored naive when the page
@@ -44,16 +49,12 @@ fitted to the store (``ingest.normalize.storable_article``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from copy import deepcopy
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import trafilatura
-from lxml import etree
-from lxml.html import HtmlElement, fragment_fromstring
+from lxml.html import HtmlElement
 from trafilatura.settings import Document
 from trafilatura.utils import decode_file
 
@@ -64,26 +65,18 @@ from ingest.normalize import (
     language_tag,
     opening_words,
     optional_text,
-    storable,
     storable_article,
 )
 from ingest.parse.formats import iso_time, valid_char_refs
+from ingest.parse.formats.html_votes import REASON as VOTES_REASON
+from ingest.parse.formats.html_votes import agreed_additions, second_opinions
+from ingest.parse.formats.markup import TRAFILATURA_MARKUP, Block, text_blocks
 from ingest.records import ParsedArticle, ParsedParagraph
 
 NAME = "html"
 VERSION = "2"
 
-__all__ = [
-    "NAME",
-    "VERSION",
-    "Block",
-    "Markup",
-    "HTML_MARKUP",
-    "TRAFILATURA_MARKUP",
-    "text_blocks",
-    "html_fragment_paragraphs",
-    "parse_html",
-]
+__all__ = ["NAME", "VERSION", "parse_html"]
 
 # htmldate is asked for a full timestamp: pages that state a time (and zone) in
 # their metadata keep it; a page that only gives a day comes back at midnight.
@@ -102,125 +95,6 @@ _DATE_PARAMS: dict[str, Any] = {
 _SHORT_WORDS = 100
 _SHORT_SHARE = 0.5
 _REASON = "main text found by trafilatura"
-
-
-@dataclass(frozen=True)
-class Markup:
-    """Which elements of a tree break text into blocks: the vocabulary of one markup.
-
-    ``blocks`` start and end a paragraph; ``breaks`` are line breaks (two in a
-    row end a paragraph, one is a space); ``cells`` are table cells, kept apart
-    by a space; ``drop`` are removed with their content (scripts, styles).
-    """
-
-    blocks: frozenset[str]
-    breaks: frozenset[str]
-    cells: frozenset[str]
-    drop: frozenset[str]
-
-
-HTML_MARKUP = Markup(
-    blocks=frozenset(
-        "address article aside blockquote caption dd details dialog div dl dt fieldset "
-        "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li main nav ol p "
-        "pre section summary table tbody tfoot thead tr ul".split()
-    ),
-    breaks=frozenset({"br"}),
-    cells=frozenset({"td", "th"}),
-    drop=frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"}),
-)
-# trafilatura's output vocabulary (its XML/TEI-like tree).
-TRAFILATURA_MARKUP = Markup(
-    blocks=frozenset({"p", "head", "list", "item", "quote", "table", "row", "code", "div"}),
-    breaks=frozenset({"lb"}),
-    cells=frozenset({"cell"}),
-    drop=frozenset({"graphic"}),
-)
-
-
-@dataclass(frozen=True)
-class Block:
-    """One paragraph of text and the element that held it (``p``, ``head``, ``item``...)."""
-
-    text: str
-    tag: str
-
-
-_SPACES = re.compile(r"\s+")
-_BLANK_LINE = re.compile(r"\n *\n")
-
-
-def text_blocks(root: etree._Element, markup: Markup) -> tuple[Block, ...]:
-    """The paragraphs of an element tree, in document order, whitespace collapsed.
-
-    Text is cut wherever a block element starts or ends, so nested blocks
-    (a list inside a quote, a paragraph inside a div) each give their own
-    paragraphs and inline markup (links, emphasis) never cuts one. Works on a
-    copy: the caller's tree is left as it was.
-    """
-    tree = deepcopy(root)
-    if markup.drop:
-        etree.strip_elements(tree, *markup.drop, with_tail=False)
-    etree.strip_tags(tree, etree.Comment, etree.ProcessingInstruction)
-    out: list[Block] = []
-    buffer: list[str] = []
-    open_blocks: list[str] = []
-
-    def flush() -> None:
-        tag = open_blocks[-1] if open_blocks else str(tree.tag)
-        for part in _BLANK_LINE.split("".join(buffer)):
-            text = collapse_whitespace(part)
-            if text:
-                out.append(Block(text=text, tag=tag))
-        buffer.clear()
-
-    for event, element in etree.iterwalk(tree, events=("start", "end")):
-        name = str(element.tag)
-        if event == "start":
-            if name in markup.blocks:
-                flush()
-                open_blocks.append(name)
-            elif name in markup.breaks:
-                buffer.append("\n")
-            if element.text:
-                buffer.append(_SPACES.sub(" ", element.text))
-            continue
-        if name in markup.cells:
-            buffer.append(" ")
-        elif name in markup.blocks:
-            flush()
-            open_blocks.pop()
-        if element.tail and element is not tree:
-            buffer.append(_SPACES.sub(" ", element.tail))
-    flush()
-    return tuple(out)
-
-
-def html_fragment_paragraphs(fragment: str) -> tuple[str, ...]:
-    """The paragraphs of a piece of HTML (a feed item's content): one per block element.
-
-    Parsed with lxml's HTML parser, which copes with the tag soup feeds carry;
-    text with no markup at all comes back as one paragraph per blank-line
-    separated block. Made storable first (``ingest.normalize.storable``): lxml
-    refuses text with control characters, which a feed's ``&#1;`` gives.
-    """
-    fragment = storable(fragment)
-    if not fragment.strip():
-        return ()
-    try:
-        root = fragment_fromstring(fragment, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return _text_paragraphs(fragment)
-    if len(root) == 0:
-        # Plain text: its blank lines are the only paragraph marks it has.
-        return _text_paragraphs(root.text or "")
-    return tuple(block.text for block in text_blocks(root, HTML_MARKUP))
-
-
-def _text_paragraphs(text: str) -> tuple[str, ...]:
-    return tuple(
-        paragraph for part in re.split(r"\n\s*\n", text) if (paragraph := collapse_whitespace(part))
-    )
 
 
 def parse_html(html: str | bytes, url: str | None = None) -> ParsedArticle:
@@ -276,11 +150,8 @@ def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
     if not title:
         raise ParseError("no article text found in the HTML page")
     key = title.casefold()
-    paragraphs = tuple(
-        ParsedParagraph(text=b.text, kind="body", reason=_REASON)
-        for b in body
-        if not (b.tag == "head" and b.text.casefold() == key)
-    )
+    kept = [b.text for b in body if not (b.tag == "head" and b.text.casefold() == key)]
+    paragraphs = _with_second_opinions(kept, text, title)
     if not paragraphs:
         raise ParseError("no article text found in the HTML page")
     return storable_article(
@@ -296,6 +167,24 @@ def _read_html(html: str | bytes, url: str | None) -> ParsedArticle:
             author=optional_text(meta.author),
         )
     )
+
+
+def _with_second_opinions(ours: list[str], page: str, title: str) -> tuple[ParsedParagraph, ...]:
+    """trafilatura's paragraphs, and those two other extractors agree it left out.
+
+    See ``ingest.parse.formats.html_votes``: the rule and why.
+    """
+    additions = agreed_additions(ours, *second_opinions(page), title=title)
+    after: dict[int, list[str]] = {}
+    for addition in additions:
+        after.setdefault(addition.after, []).append(addition.text)
+    out = [ParsedParagraph(text=t, kind="body", reason=VOTES_REASON) for t in after.get(-1, [])]
+    for number, text in enumerate(ours):
+        out.append(ParsedParagraph(text=text, kind="body", reason=_REASON))
+        out += [
+            ParsedParagraph(text=t, kind="body", reason=VOTES_REASON) for t in after.get(number, [])
+        ]
+    return tuple(out)
 
 
 def _extract(
