@@ -55,9 +55,9 @@ class Sort(StrEnum):
     newest = "newest"
 
 
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
+# The formats db.export writes, as the choices of --format (one list, kept there).
+ExportFormat = StrEnum("ExportFormat", {name: name for name in export.FORMATS})  # type: ignore[misc]
+FIRST_FORMAT = ExportFormat(export.FORMATS[0])
 
 
 Source = Annotated[str | None, typer.Option(help="Only articles from this source (by name).")]
@@ -239,7 +239,7 @@ def export_command(
     ] = None,
     export_format: Annotated[
         ExportFormat, typer.Option("--format", help="jsonl: one object per line; csv.")
-    ] = ExportFormat.jsonl,
+    ] = FIRST_FORMAT,
     output: Annotated[
         Path | None,
         typer.Option(
