@@ -95,3 +95,16 @@ def test_parse_html_places_and_explains_the_additions(monkeypatch: pytest.Monkey
     reasons = [p.reason for p in article.paragraphs]
     assert reasons[1] == html_votes.REASON
     assert reasons[0] == reasons[2] == reasons[3] != html_votes.REASON
+
+
+def test_a_page_larger_than_any_measured_gets_no_second_opinions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def never(page: str) -> object:
+        raise AssertionError("second opinions asked for")
+
+    monkeypatch.setattr(html, "second_opinions", never)
+    monkeypatch.setattr(html, "SECOND_OPINIONS_CHARS", 100)
+    body = "".join(f"<p>{p}</p>" for p in OURS)
+    page = f"<html><body><article>{body}</article></body></html>"
+    assert [p.text for p in parse_html(page).paragraphs] == OURS
