@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.parse.formats import html, html_votes
 from ingest.parse.formats.html import parse_html
@@ -108,3 +110,42 @@ def test_a_page_larger_than_any_measured_gets_no_second_opinions(
     body = "".join(f"<p>{p}</p>" for p in OURS)
     page = f"<html><body><article>{body}</article></body></html>"
     assert [p.text for p in parse_html(page).paragraphs] == OURS
+
+
+# Paragraphs over a small vocabulary, so that many share most of their words.
+_PARAGRAPHS = st.lists(
+    st.lists(st.sampled_from("a b c d e f g h i j k l".split()), min_size=0, max_size=9).map(
+        " ".join
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(ours=_PARAGRAPHS, probes=_PARAGRAPHS)
+def test_looking_up_by_rare_words_finds_what_comparing_every_pair_finds(
+    ours: list[str], probes: list[str]
+) -> None:
+    """The prefix filter misses no paragraph holding 80% of a probe's words, nor any cover."""
+    sets = [html_votes._words(t) for t in ours]
+    index = html_votes._Index(sets)
+    for probe in map(html_votes._words, probes):
+        if not probe:
+            continue
+        holding = [n for n, s in enumerate(sets) if len(probe & s) >= 0.8 * len(probe)]
+        assert (index.holding(probe) is not None) == bool(holding)
+        inner = [s & probe for s in sets if s and len(s & probe) >= 0.8 * len(s)]
+        union = set().union(*inner) if inner else set()
+        assert index.covered(probe) == (len(union) >= 0.8 * len(probe))
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(ours=_PARAGRAPHS, first=_PARAGRAPHS, second=_PARAGRAPHS)
+def test_additions_come_from_both_others_and_fit_among_ours(
+    ours: list[str], first: list[str], second: list[str]
+) -> None:
+    added = agreed_additions(ours, first, second)
+    assert all(a.text in first and -1 <= a.after < len(ours) for a in added)
+    assert [a.after for a in added] == sorted(a.after for a in added)
+    merged = ours + [a.text for a in added]
+    assert agreed_additions(merged, first, second) == []  # nothing is added twice
