@@ -67,6 +67,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from ingest.parse.formats.html_votes import SHARED
+
 Extract = Callable[[bytes], str]
 
 # The study's order: the pool takes paragraphs from the first extractors first, and a
@@ -93,7 +95,8 @@ PACKAGES = {
     "boilerpy3": "boilerpy3",
 }
 SHIPPED = ("nsplus", ("readability", "resiliparse"), 2, 0)  # the reader's rule today
-OVERLAP = 0.8  # share of distinct words two paragraphs must share to be the same
+# The share of distinct words two paragraphs must share to be the same: the reader's own.
+OVERLAP = SHARED
 WORD = re.compile(r"\w+")
 
 
@@ -156,28 +159,6 @@ def read_page(path: Path) -> bytes:
 
 # ---------------------------------------------------------------- extractors
 
-BLOCK = set(
-    "p div h1 h2 h3 h4 h5 h6 li td th tr pre blockquote br ul ol table section article dd dt "
-    "figcaption header footer".split()
-)
-
-
-def html_lines(fragment: str) -> str:
-    """Text of an HTML fragment (readability-lxml's summary), one line per block element."""
-    # imported here: only the readability extractor needs it
-    import lxml.html
-
-    if not fragment.strip():
-        return ""
-    root = lxml.html.fromstring(fragment)
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag.lower() in BLOCK:
-            element.tail = "\n" + (element.tail or "")
-            if element.tag.lower() != "br":
-                element.text = "\n" + (element.text or "")
-    lines = (line.strip() for line in root.text_content().split("\n"))
-    return "\n".join(line for line in lines if line)
-
 
 def _newsstore() -> Extract:
     # imported here, as every extractor's package is: only when it runs
@@ -211,11 +192,20 @@ def _trafilatura(**options: Any) -> Extract:
 
 
 def _readability() -> Extract:
-    # imported here: an extractor's package only when it runs
-    from readability import Document
+    # imported here: an extractor's package only when it runs (the reader's own call)
+    from ingest.parse.formats.html_votes import readability_paragraphs
 
-    logging.getLogger("readability.readability").setLevel(logging.CRITICAL)
-    return lambda raw: html_lines(Document(raw).summary(html_partial=True))
+    return _as_the_reader_reads(readability_paragraphs)
+
+
+def _as_the_reader_reads(paragraphs: Callable[[str], list[str]]) -> Extract:
+    """A second opinion of the reader's, given the page decoded as ``parse_html`` decodes bytes."""
+    # imported here, as the extractors' packages are
+    from trafilatura.utils import decode_file
+
+    from ingest.parse.formats import valid_char_refs
+
+    return lambda raw: "\n".join(paragraphs(valid_char_refs(decode_file(raw))))
 
 
 def _justext() -> Extract:
@@ -231,16 +221,10 @@ def _justext() -> Extract:
 
 
 def _resiliparse() -> Extract:
-    # imported here: an extractor's package only when it runs
-    from resiliparse.extract.html2text import extract_plain_text
-    from resiliparse.parse.encoding import detect_encoding
-    from resiliparse.parse.html import HTMLTree
+    # imported here: an extractor's package only when it runs (the reader's own call)
+    from ingest.parse.formats.html_votes import resiliparse_paragraphs
 
-    def run(raw: bytes) -> str:
-        tree = HTMLTree.parse_from_bytes(raw, detect_encoding(raw) or "utf-8")
-        return extract_plain_text(tree, main_content=True) or ""
-
-    return run
+    return _as_the_reader_reads(resiliparse_paragraphs)
 
 
 def _boilerpy3() -> Extract:

@@ -126,7 +126,7 @@ def as_first_stored(session: Session, outcomes: list[Outcome], since: int) -> li
     stored = {row[0]: (row[1], row[2]) for row in select_in(session, _AS_STORED, mine)}
     return [
         replace(o, status=stored[o.document_id][0], articles=stored[o.document_id][1])
-        if o.document_id in stored and o.status == "unchanged"
+        if o.document_id in stored
         else o
         for o in outcomes
     ]

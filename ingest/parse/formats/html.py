@@ -179,19 +179,12 @@ def _with_second_opinions(ours: list[str], page: str, title: str) -> tuple[Parse
     See ``ingest.parse.formats.html_votes``: the rule and why. A page larger than
     any the rule was chosen on is left to trafilatura alone (``SECOND_OPINIONS_CHARS``).
     """
-    if len(page) > SECOND_OPINIONS_CHARS:
-        return tuple(ParsedParagraph(text=t, kind="body", reason=_REASON) for t in ours)
-    additions = agreed_additions(ours, *second_opinions(page), title=title)
-    after: dict[int, list[str]] = {}
-    for addition in additions:
-        after.setdefault(addition.after, []).append(addition.text)
-    out = [ParsedParagraph(text=t, kind="body", reason=VOTES_REASON) for t in after.get(-1, [])]
-    for number, text in enumerate(ours):
-        out.append(ParsedParagraph(text=text, kind="body", reason=_REASON))
-        out += [
-            ParsedParagraph(text=t, kind="body", reason=VOTES_REASON) for t in after.get(number, [])
-        ]
-    return tuple(out)
+    too_large = len(page) > SECOND_OPINIONS_CHARS
+    additions = [] if too_large else agreed_additions(ours, *second_opinions(page), title=title)
+    # Each addition goes after the paragraph of ours it follows (-1: before all), in order.
+    placed = [(n, 0, ParsedParagraph(t, "body", _REASON)) for n, t in enumerate(ours)]
+    placed += [(a.after, 1, ParsedParagraph(a.text, "body", VOTES_REASON)) for a in additions]
+    return tuple(paragraph for *_, paragraph in sorted(placed, key=lambda p: p[:2]))
 
 
 def _extract(

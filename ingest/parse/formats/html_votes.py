@@ -65,10 +65,11 @@ def second_opinions(page: str) -> tuple[list[str], list[str]]:
     Each is empty when its extractor fails on the page, whatever the reason: a
     second opinion is never a reason to refuse a page trafilatura could read.
     """
-    return _readability(page), _resiliparse(page)
+    return readability_paragraphs(page), resiliparse_paragraphs(page)
 
 
-def _readability(page: str) -> list[str]:
+def readability_paragraphs(page: str) -> list[str]:
+    """readability-lxml's body paragraphs, one per block element; [] when it fails."""
     try:
         summary = Document(page).summary(html_partial=True)
         root = fragment_fromstring(summary, create_parent="div")
@@ -77,7 +78,8 @@ def _readability(page: str) -> list[str]:
     return [block.text for block in text_blocks(root, HTML_MARKUP)]
 
 
-def _resiliparse(page: str) -> list[str]:
+def resiliparse_paragraphs(page: str) -> list[str]:
+    """resiliparse's main-content lines; [] when it fails."""
     try:
         text = extract_plain_text(HTMLTree.parse(page), main_content=True)
     except Exception:  # as above
@@ -169,4 +171,12 @@ class _Index:
         return len(union) >= SHARED * len(words)
 
 
-__all__ = ["REASON", "SHARED", "Addition", "agreed_additions", "second_opinions"]
+__all__ = [
+    "REASON",
+    "SHARED",
+    "Addition",
+    "agreed_additions",
+    "readability_paragraphs",
+    "resiliparse_paragraphs",
+    "second_opinions",
+]

@@ -65,6 +65,7 @@ SEEN_BEFORE_TAIL = 500.0  # prose seen before a heading means the heading ends t
 TAIL_DISCOUNT = {"comment": 0.1, "related": 0.5, "footer": 0.3}  # prose weight after it
 
 _WORD = re.compile(r"\w+")
+_WHOLE = "the text's only block: its article"  # why a text of one block is all body
 
 
 @dataclass(frozen=True)
@@ -352,7 +353,6 @@ def parse(text: str) -> ParsedArticle:
     return storable_article(article, len(text))
 
 
-_WHOLE = "the text's only block: its article"
 __all__ = [
     "NAME",
     "VERSION",
