@@ -2,7 +2,7 @@
 """Redo the choice of the HTML reader's vote rule on benchmark data: extractors, pooled, voted.
 
 usage: python benchmarks/html_votes.py DATASET_DIR [DATASET_DIR ...]
-           [--cache DIR] [--max-cost 2.0] [--extractors NAME ...]
+           [--cache DIR] [--max-cost 2.0] [--extractors NAME ...] [--dumps]
 
 Why it exists: ``ingest.parse.formats.html`` keeps trafilatura's paragraphs and adds
 those that readability-lxml and resiliparse both keep (``ingest.parse.formats.html_votes``).
@@ -23,13 +23,21 @@ What it does:
    that at least k of the extractors in S have; ``nsplus`` keeps newsstore's paragraphs, adds
    others' that at least m of S (newsstore not in S) have, and drops newsstore's that fewer
    than r of S have. Each rule's cost is the median over all pages of the time of the
-   extractors it needs plus the pool's, over newsstore's median time. The pool timed is
-   that of all the extractors, as in the study: a little high for rules of few of them.
+   extractors it needs plus the pool's (when it has two or more to pool), over newsstore's
+   median time. The pool timed is that of all the extractors, as in the study: a little
+   high for rules of few of them.
    Times are wall times, so a busy machine moves them by some 10%; the reader's rule
    costs about 1.9x, near the 2x cap.
 4. For each dataset held out, picks the rule with the best mean F1 over the others, among
    all rules and among those costing at most ``--max-cost`` times newsstore, and scores it
    on the held-out set.
+
+With ``--dumps`` every extractor reads the page's text dump instead (``page_dump``: the
+blocks newsstore reads in the HTML, blank-line apart, as a crawler saves a page's text):
+newsstore as ``newsstore ingest page.txt`` reads it (the ``generic`` layout's body), the
+others the dump as HTML of one ``<p>`` per block. It asks whether any vote of the others
+would improve the text reader, which ships alone; so far none does (README, "Extraction,
+measured").
 
 Reading the output (stdout; progress goes to stderr): F1 is body-word F1, a bag of
 case-folded ``\\w+`` tokens against the true text, per page, averaged over the pages of a
@@ -52,6 +60,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import html
 import importlib.metadata
 import json
 import logging
@@ -235,6 +244,55 @@ def _boilerpy3() -> Extract:
     logging.getLogger("boilerpy3").setLevel(logging.CRITICAL)  # "nested A elements", often
     article = extractors.ArticleExtractor(raise_on_failure=False)
     return lambda raw: article.get_content(decode_file(raw)) or ""
+
+
+def page_dump(raw: bytes) -> str:
+    """The page as a crawler's text dump: its blocks as newsstore reads HTML, blank-line apart.
+
+    The dumps that ``../shared/eval`` makes are the same idea (visible text, one block per
+    block element); this one needs nothing outside the project.
+    """
+    # imported here, as the extractors' packages are: only in --dumps
+    import lxml.html
+    from lxml import etree
+
+    from ingest.parse.formats.markup import HTML_MARKUP, text_blocks
+
+    try:
+        root = lxml.html.fromstring(raw)
+    except (ValueError, etree.ParserError):  # an empty or unreadable page dumps as nothing
+        return ""
+    return "\n\n".join(block.text for block in text_blocks(root, HTML_MARKUP))
+
+
+def as_html(dump: str) -> bytes:
+    """A dump as the HTML an extractor reads: one ``<p>`` per block, nothing else to go on."""
+    blocks = "".join(f"<p>{html.escape(block)}</p>" for block in dump.split("\n\n"))
+    return f"<html><body>{blocks}</body></html>".encode()
+
+
+def _newsstore_dump(raw: bytes) -> str:
+    """newsstore on the page's dump, as ``newsstore ingest page.txt`` reads it: body paragraphs."""
+    # imported here, as the extractors' packages are
+    from ingest.errors import IngestError
+    from ingest.parse.document import parse_document
+    from ingest.records import RawDocument
+
+    document = RawDocument(origin="/dump/page.txt", raw=page_dump(raw).encode(), sha256="")
+    try:
+        parsed = parse_document(document)
+    except IngestError:
+        return ""
+    return "\n".join(
+        p.text for article in parsed.articles for p in article.paragraphs if p.kind == "body"
+    )
+
+
+def on_dumps(name: str, extract: Extract) -> Extract:
+    """The extractor run on the page's text dump instead of its HTML (``--dumps``)."""
+    if name == "newsstore":
+        return _newsstore_dump
+    return lambda raw: extract(as_html(page_dump(raw)))
 
 
 FACTORIES: dict[str, Callable[[], Extract]] = {
@@ -602,16 +660,19 @@ def evaluate(
 
 
 def costs(all_rules: Sequence[Rule], results: Sequence[Scores]) -> list[float]:
-    """Each rule's median time per page (its extractors' and the pool's, all datasets
-    together) over newsstore's median time alone."""
+    """Each rule's median time per page (its extractors' and, when it has two or more to
+    pool, the pool's; all datasets together) over newsstore's median time alone."""
     rows = [row for result in results for row in result.seconds]
     base = statistics.median(row[0] for row in rows)
     by_use: dict[frozenset[int], float] = {}
     out = []
     for rule in all_rules:
         use = rule.uses()
+        pooled = len(use) > 1
         if use not in by_use:
-            by_use[use] = statistics.median(sum(row[i] for i in use) + row[-1] for row in rows)
+            by_use[use] = statistics.median(
+                sum(row[i] for i in use) + (row[-1] if pooled else 0.0) for row in rows
+            )
         out.append(by_use[use] / base)
     return out
 
@@ -689,16 +750,21 @@ def print_lodo(
 
 
 def report(
-    names: Sequence[str], all_rules: Sequence[Rule], results: Sequence[Scores], max_cost: float
+    names: Sequence[str],
+    all_rules: Sequence[Rule],
+    results: Sequence[Scores],
+    max_cost: float,
+    shipped: tuple[str, tuple[str, ...], int, int] | None = SHIPPED,
 ) -> None:
     """Prints the whole result (see the module's docstring for how to read it)."""
     rule_names = [rule.name(names) for rule in all_rules]
     cost = costs(all_rules, results)
     print_alone(names, results)
-    family, members, m, r = SHIPPED
-    if all(name in names for name in members):
-        shipped = Rule(family, tuple(names.index(name) for name in members), m, r)
-        number = all_rules.index(shipped)
+    # On dumps the reader ships newsstore alone (``shipped`` None): "alone" shows it.
+    if shipped is not None and all(name in names for name in shipped[1]):
+        family, members, m, r = shipped
+        rule = Rule(family, tuple(names.index(name) for name in members), m, r)
+        number = all_rules.index(rule)
         print_rule("Shipped rule", rule_names[number], number, results, cost[number])
     for title, allowed in (
         ("any cost", [True] * len(cost)),
@@ -729,10 +795,15 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, help="keep extractor outputs here, per dataset")
     parser.add_argument("--max-cost", type=float, default=2.0, help="x newsstore's median time")
     parser.add_argument("--extractors", nargs="+", choices=EXTRACTORS, default=list(EXTRACTORS))
+    parser.add_argument(
+        "--dumps", action="store_true", help="every extractor reads the page's text dump"
+    )
     args = parser.parse_args()
     if "newsstore" not in args.extractors:
         parser.error("newsstore is the reader the rules extend: it cannot be left out")
     extractors = available(args.extractors)
+    if args.dumps:
+        extractors = {name: on_dumps(name, extract) for name, extract in extractors.items()}
     names = list(extractors)
     all_rules = rules(len(names))
     keeps = keep_masks(all_rules, len(names))
@@ -741,9 +812,10 @@ def main() -> int:
     for folder, label in zip(args.datasets, labels_of(args.datasets), strict=True):
         pages = load_dataset(folder)
         log(f"{label}: {len(pages)} pages")
-        outputs = [outputs_of(n, e, label, pages, args.cache) for n, e in extractors.items()]
+        kept = f"{label}-dumps" if args.dumps else label
+        outputs = [outputs_of(n, e, kept, pages, args.cache) for n, e in extractors.items()]
         results.append(evaluate(label, pages, outputs, keeps))
-    report(names, all_rules, results, args.max_cost)
+    report(names, all_rules, results, args.max_cost, shipped=None if args.dumps else SHIPPED)
     return 0
 
 

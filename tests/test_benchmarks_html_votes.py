@@ -12,11 +12,14 @@ from benchmarks.html_votes import (
     Page,
     Rule,
     Scores,
+    as_html,
     build_pool,
     f1,
     keep_masks,
     load_dataset,
     lodo,
+    on_dumps,
+    page_dump,
     page_scores,
     read_cache,
     rules,
@@ -115,3 +118,37 @@ def test_the_cache_is_kept_per_version_and_only_when_whole(tmp_path: Path) -> No
 
 def test_words_are_case_folded_word_tokens() -> None:
     assert words("The the, THE! café") == Counter({"the": 3, "café": 1})
+
+
+def test_a_page_dump_is_its_visible_blocks_blank_line_apart() -> None:
+    page = (
+        b"<html><head><title>T</title><script>var x = 1;</script></head><body>"
+        b"<nav>Home | World</nav><h1>Floods in Dhaka</h1>"
+        b"<p>Rain fell for <b>three</b> days.</p><p>Roads closed.</p></body></html>"
+    )
+    assert page_dump(page).split("\n\n")[-4:] == [
+        "Home | World",
+        "Floods in Dhaka",
+        "Rain fell for three days.",
+        "Roads closed.",
+    ]
+    assert page_dump(b"") == ""
+
+
+def test_on_dumps_the_others_read_one_paragraph_per_block() -> None:
+    assert as_html("A & B\n\n<i>") == b"<html><body><p>A &amp; B</p><p>&lt;i&gt;</p></body></html>"
+    seen = []
+    reader = on_dumps("justext", lambda raw: seen.append(raw) or "out")
+    assert reader(b"<p>One</p><div>Two</div>") == "out"
+    assert seen == [b"<html><body><p>One</p><p>Two</p></body></html>"]
+
+
+def test_newsstore_on_a_dump_is_the_text_reader_s_body() -> None:
+    body = " ".join(["The river rose over the banks of the old town overnight."] * 6)
+    page = (
+        "<html><body><p>Home | World | Sport</p><h1>River floods old town</h1>"
+        f"<p>{body}</p><p>{body.replace('river', 'water')}</p></body></html>"
+    ).encode()
+    text = on_dumps("newsstore", lambda raw: "never called")(page)
+    assert body in text.split("\n")
+    assert "Home | World | Sport" not in text
