@@ -13,14 +13,15 @@ of a stored article that ingest writes by.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from ingest.prepare import prepare
-from ingest.records import PreparedDocument
+from ingest.isolated import prepare_isolated
+from ingest.records import PreparedDocument, RawDocument
 from ingest.store import Store, StoredDocument, whole_database
 
 
@@ -38,9 +39,16 @@ def reparse(engine: Engine) -> ReparseResult:
     tally: Counter[str] = Counter()
     with Session(engine) as session, session.begin():
         store = Store(session)
-        for document in store.documents_to_reparse():
+        handed: deque[StoredDocument] = deque()
+
+        def raws() -> Iterator[RawDocument]:
+            for document in store.documents_to_reparse():
+                handed.append(document)
+                yield document.raw
+
+        for prepared in prepare_isolated(raws()):
+            document = handed.popleft()
             tally["documents"] += 1
-            prepared = prepare(document.raw)
             if prepared.error is not None:
                 tally["failed"] += 1  # articles already stored are kept: nothing is lost
                 continue

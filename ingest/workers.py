@@ -279,7 +279,7 @@ class Writers:
         if self.pool is None:
             return
         if kind is not None:  # stopping at once: a batch being written is rolled back
-            _terminate(self.pool)
+            terminate_pool(self.pool)
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.engine.dialect.name == "sqlite" and kind is None:
             # Workers end without closing their connections, and this process closed
@@ -345,7 +345,7 @@ class Writers:
         if pool is not self.pool:
             return
         self.pool, self.turns, self.watch, self.lost = None, None, None, True
-        _terminate(pool)
+        terminate_pool(pool)
         pool.shutdown(wait=True, cancel_futures=True)
         if self.overdue:
             self.on_problem(
@@ -463,7 +463,7 @@ class Lost:
         return self.writers.write_lost(self.todo, self.turn, self.given)
 
 
-def _terminate(pool: ProcessPoolExecutor) -> None:
+def terminate_pool(pool: ProcessPoolExecutor) -> None:
     """End a pool's workers now, whatever they are doing (Python 3.14 has a method for it)."""
     terminate = getattr(pool, "terminate_workers", None)
     if terminate is not None:
@@ -589,7 +589,7 @@ def _start_worker(engine: Engine, max_size: int, turns: Turns, watch: Watch) -> 
     """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
     global _worker, _turns
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
-    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+    threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _forget_inherited(engine)
     _worker, _turns = Writer(engine, max_size, watch, watch.join()), turns
     _stop_waiting_when(turns)
@@ -646,7 +646,7 @@ def _fork_safely(engine: Engine) -> None:
     engine.dispose()
 
 
-def _exit_with(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """End this worker when its parent is gone (killed, say), rather than live on orphaned.
 
     A pool's workers wait for work on a pipe whose ends they hold themselves,
