@@ -17,11 +17,13 @@ its own, so that the one that kills its process is found and fails alone.
 
 The workers touch no database: they are handed bytes and give back what
 ``ingest.prepare`` makes of them. So the parent's open connection and transaction
-stay the parent's (a forked process ends with ``os._exit`` and never closes them).
+stay the parent's (a forked process ends with ``os._exit`` and never closes them, nor
+collects them: ``_start_worker``).
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -143,7 +145,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
 
 
 def _start_worker() -> None:
-    """A worker leaves Ctrl-C to its parent, and ends when the parent is gone."""
+    """A worker leaves Ctrl-C to its parent, ends when the parent is gone, and never
+    collects what it inherited: a connection of the parent's waiting in a reference
+    cycle to be freed would be closed here, and closing one is using it."""
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
 
