@@ -15,9 +15,11 @@ two test runs on one server do not meet.
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import itertools
 import os
+import random
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,7 +30,7 @@ import pytest
 from sqlalchemy import Engine, MetaData, create_engine, make_url, select
 from typer.testing import CliRunner
 
-from db.migrate import upgrade
+from db.migrate import ensure_current, upgrade
 from db.session import make_engine
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -244,3 +246,48 @@ def never_made(url: str) -> bool:
     if parsed.get_backend_name() == "sqlite":
         return not Path(parsed.database or "").exists()
     return database_state(url) == (None, {})
+
+
+# Places the gazetteer knows, for pages whose places make a map (tests of newsstore serve).
+NEWS_PLACES = (
+    "Paris", "Tokyo", "Nairobi", "Lima", "Sydney", "Toronto", "Cairo", "Mumbai", "Berlin",
+    "Buenos Aires", "Jakarta", "Istanbul", "Mexico City", "Seoul", "Lagos", "Madrid",
+)
+NEWS_SOURCES = ("Harbour Times(World)", "Daily Ledger(Business)", "Field Notes(Science)")
+
+
+def news_pages(count: int, seed: int = 7) -> dict[str, str]:
+    """``count`` distinct pages in the seed's layout, each naming places, over six months."""
+    rng = random.Random(seed)
+    pages = {}
+    for n in range(count):
+        first, second = rng.sample(NEWS_PLACES, 2)
+        month = 1 + n % 6
+        paragraphs = [
+            f"Officials in {first} said on Tuesday that talks with delegates from {second} "
+            f"would resume next week, the {n}th round this year.",
+            f"Markets in {first} rose after the announcement, and traders in {second} "
+            "expected the harbour works to go ahead.",
+            "Residents said the ferry timetable had changed twice since the spring floods.",
+        ]
+        when = f"{calendar.month_name[month]} {1 + n % 27}, 2025 at {1 + n % 11:02d}:15AM"
+        title = f"Harbour talks {n}: {first} and {second} agree on a timetable"
+        pages[f"news_{n:04d}.txt"] = aggregator_page(
+            title, paragraphs, source=rng.choice(NEWS_SOURCES), when=when
+        )
+    return pages
+
+
+@pytest.fixture(scope="session")
+def news_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file made once per session from ``seeds/`` and 60 pages that name places."""
+    folder = tmp_path_factory.mktemp("news")
+    path = folder / "news.db"
+    engine = make_engine(str(path))
+    try:
+        ensure_current(engine)
+        ingest_pages(engine, folder / "pages", news_pages(60))
+        ingest_pages(engine, SEEDS, {})
+    finally:
+        engine.dispose()
+    return path

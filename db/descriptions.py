@@ -1,0 +1,244 @@
+"""What every table, view and column means: one source for README's schema and for Datasette.
+
+README.md's column tables (between ``<!-- columns: NAME -->`` and
+``<!-- /columns -->``) are written from ``DESCRIPTIONS`` by ``readme_with_tables``
+(``python -m db.descriptions README.md`` rewrites them in place), and
+``newsstore serve`` gives the same words to Datasette (``db.serve``). A test
+checks that every table of the models, every view, and each of their columns
+has a description here, that nothing here names a column that is not there,
+and that README's tables are what this module writes: they cannot drift.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Described:
+    """A table or view: one line on what a row is, and each column's meaning, in order."""
+
+    summary: str
+    columns: dict[str, str]
+    view: bool = False
+
+
+_WHEN = "when newsstore first wrote the row (UTC)"
+
+DESCRIPTIONS: dict[str, Described] = {
+    "documents": Described(
+        "One row per input file, with its exact bytes: nothing read is ever lost.",
+        {
+            "id": "primary key",
+            "origin": "absolute path of the file, or `-` for stdin",
+            "sha256": "SHA-256 of the raw bytes (hex)",
+            "size": "size in bytes",
+            "mtime": "the file's modification time (Unix seconds) when read; null for stdin",
+            "encoding": "the encoding the text was decoded with (`utf-8`, `utf-8-sig`, `cp1252`, …)",
+            "format": "what the content is: `text`, `html`, `feed` or `jsonl`",
+            "raw": "the exact bytes of the file",
+            "status": "`ingested`, `duplicate` or `failed`",
+            "error": "why a failed document failed (or the notes of one read with repairs)",
+            "duplicate_of": "for a duplicate: the earlier document whose content it repeats",
+            "ingested_at": "when the row was written (UTC)",
+        },
+    ),
+    "sources": Described(
+        "Who published an article, as the page names it (`by DailyNK(North Korean Media)`).",
+        {
+            "id": "primary key",
+            "name": "the source's name as the page gives it (unique)",
+            "category": "the source's category, e.g. `North Korean Media`",
+            "created_at": _WHEN,
+        },
+    ),
+    "articles": Described(
+        "One article read from a document (a feed or JSON Lines file yields many).",
+        {
+            "id": "primary key",
+            "document_id": "the document it came from",
+            "source_id": "its source, if the page names one",
+            "title": "the headline",
+            "published_at": "publication time as the page gives it (no zone for page dumps)",
+            "page_date": "the date shown on the captured page",
+            "page_location_id": "the page's city (→ `locations`)",
+            "page_temperature_c": "the temperature shown on the page, in °C",
+            "content_hash": "SHA-256 of the normalized title and text (unique): how duplicates "
+            "are found",
+            "url": "the article's URL, where the input gives one",
+            "guid": "a feed item's guid (RSS) or id (Atom)",
+            "author": "the byline the input gives (HTML, feeds)",
+            "language": "the language the input declares (`<html lang>`, a feed's language)",
+            "revision": "1 for the first text seen at a URL or guid, 2 for the next different "
+            "text, …",
+            "layout": "the layout module that read it",
+            "parser_version": "that module's version",
+            "created_at": _WHEN,
+        },
+    ),
+    "paragraphs": Described(
+        "One block of an article's page, in document order, with what it is (`kind`).",
+        {
+            "id": "primary key",
+            "article_id": "its article (deleted with it)",
+            "position": "1-based, in document order",
+            "kind": "what the block is: `body`, `boilerplate`, or a layout's own kind "
+            "(`translation`, `footer`, `sidebar`, `share`, `nav`, …)",
+            "text": "the text, whitespace collapsed",
+            "text_hash": "64-bit hash (a signed integer) of the normalized, case-folded text: "
+            "finds a paragraph repeated across articles",
+        },
+    ),
+    "locations": Described(
+        "A place: a page's city or a place an article names, resolved offline from GeoNames "
+        "and ISO 3166.",
+        {
+            "id": "primary key",
+            "name": "the place's name",
+            "kind": "`country`, `region`, `city`, `continent` or `area`",
+            "country_code": "ISO 3166-1 alpha-2",
+            "latitude": "latitude in degrees (WGS 84)",
+            "longitude": "longitude in degrees (WGS 84)",
+            "approximate": "true when the coordinates are a rough centre (countries, regions, "
+            "areas)",
+            "gazetteer_id": "the gazetteer record: `geonames:1273294`, `iso3166-1:RU`, "
+            "`iso3166-2:RU-PRI`, `alias:russian-far-east`",
+        },
+    ),
+    "location_mentions": Described(
+        "Where an article names a place: the body paragraph and the characters.",
+        {
+            "id": "primary key",
+            "article_id": "the article",
+            "location_id": "the place (→ `locations`)",
+            "paragraph_position": "the body paragraph's `position`",
+            "start_offset": "first character of the mention in that paragraph's text",
+            "end_offset": "one past its last character: `text[start_offset:end_offset]` is "
+            "`surface`",
+            "surface": "the words used (\"N. Korea\")",
+        },
+    ),
+    "article_locations": Described(
+        "Links an article to a place: its page's city or a place it names.",
+        {
+            "article_id": "the article",
+            "location_id": "the place (→ `locations`)",
+            "role": "`page` (the page's city) or `mention` (a place the text names)",
+            "mentions": "how many times",
+        },
+    ),
+    "article_translations": Described(
+        "The languages a page offers the article in (`Read in Korean`).",
+        {"article_id": "the article", "language": "the language offered"},
+    ),
+    "source_paragraphs": Described(
+        "The evidence for learned boilerplate: a paragraph that recurs in a source's articles.",
+        {
+            "source_id": "the source",
+            "text_hash": "the paragraph's `text_hash`",
+            "articles": "in how many distinct articles of the source it occurs (2 or more; "
+            "from 3 it is boilerplate)",
+            "text": "one copy of the paragraph",
+        },
+    ),
+    "article_texts": Described(
+        "One row per article with its source and its body text.",
+        {
+            "article_id": "the article (→ `articles`)",
+            "title": "the headline",
+            "source": "the source's name",
+            "category": "the source's category",
+            "published_at": "publication time as the page gives it",
+            "page_date": "the date shown on the captured page",
+            "origin": "the file it came from",
+            "body": "the body paragraphs joined by blank lines",
+        },
+        view=True,
+    ),
+    "place_mentions": Described(
+        "One row per article and place it names.",
+        {
+            "article_id": "the article (→ `articles`)",
+            "title": "the headline",
+            "published_at": "publication time as the page gives it",
+            "source": "the source's name",
+            "location_id": "the place (→ `locations`)",
+            "place": "the place's name",
+            "kind": "`country`, `region`, `city`, `continent` or `area`",
+            "country_code": "ISO 3166-1 alpha-2",
+            "latitude": "latitude in degrees",
+            "longitude": "longitude in degrees",
+            "mentions": "how many times the article names it",
+        },
+        view=True,
+    ),
+    "article_list": Described(
+        "One row per article, to read: source by name, month, places named, first paragraph.",
+        {
+            "article_id": "the article (→ `articles`)",
+            "title": "the headline",
+            "source": "the source's name",
+            "category": "the source's category",
+            "month": "`YYYY-MM` of `published_at`",
+            "published_at": "publication time as the page gives it",
+            "page_date": "the date shown on the captured page",
+            "places": "the places the text names, most named first",
+            "first_paragraph": "the first body paragraph",
+            "url": "the article's URL, where the input gives one",
+        },
+        view=True,
+    ),
+    "place_counts": Described(
+        "One row per place some article names or is dated from, with how many.",
+        {
+            "location_id": "the place (→ `locations`)",
+            "place": "the place's name",
+            "kind": "`country`, `region`, `city`, `continent` or `area`",
+            "country_code": "ISO 3166-1 alpha-2",
+            "latitude": "latitude in degrees",
+            "longitude": "longitude in degrees",
+            "approximate": "true when the coordinates are a rough centre",
+            "articles": "how many articles name it",
+            "pages": "how many pages carry it as their city",
+        },
+        view=True,
+    ),
+}
+
+# Tables that are the machinery's, not the data's: described, and hidden in Datasette.
+MACHINERY: dict[str, str] = {
+    "alembic_version": "The schema's Alembic revision (`newsstore db current`).",
+    "fts_control": "A switch older bulk writers use to defer full-text indexing.",
+}
+
+_BLOCK = re.compile(r"<!-- columns: (\w+) -->\n.*?<!-- /columns -->", re.DOTALL)
+
+
+def markdown_table(name: str) -> str:
+    """README's words on a table or view: what a row is, then a table of its columns."""
+    rows = [DESCRIPTIONS[name].summary, "", "| column | meaning |", "| --- | --- |"]
+    rows += [f"| `{column}` | {text} |" for column, text in DESCRIPTIONS[name].columns.items()]
+    return "\n".join(rows)
+
+
+def readme_with_tables(readme: str) -> str:
+    """README's text with every marked column table written again from ``DESCRIPTIONS``."""
+
+    def block(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"<!-- columns: {name} -->\n{markdown_table(name)}\n<!-- /columns -->"
+
+    return _BLOCK.sub(block, readme)
+
+
+def tables_in_readme(readme: str) -> list[str]:
+    """The names whose column tables README marks, in order."""
+    return _BLOCK.findall(readme)
+
+
+if __name__ == "__main__":  # python -m db.descriptions README.md
+    path = Path(sys.argv[1] if len(sys.argv) > 1 else "README.md")
+    path.write_text(readme_with_tables(path.read_text(encoding="utf-8")), encoding="utf-8")
