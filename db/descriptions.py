@@ -37,7 +37,8 @@ DESCRIPTIONS: dict[str, Described] = {
             "sha256": "SHA-256 of the raw bytes (hex)",
             "size": "size in bytes",
             "mtime": "the file's modification time (Unix seconds) when read; null for stdin",
-            "encoding": "the encoding the text was decoded with (`utf-8`, `utf-8-sig`, `cp1252`, …)",
+            "encoding": "the encoding the text was decoded with (`utf-8`, `utf-8-sig`, "
+            "`cp1252`, …)",
             "format": "what the content is: `text`, `html`, `feed` or `jsonl`",
             "raw": "the exact bytes of the file",
             "status": "`ingested`, `duplicate` or `failed`",
@@ -118,7 +119,7 @@ DESCRIPTIONS: dict[str, Described] = {
             "start_offset": "first character of the mention in that paragraph's text",
             "end_offset": "one past its last character: `text[start_offset:end_offset]` is "
             "`surface`",
-            "surface": "the words used (\"N. Korea\")",
+            "surface": 'the words used ("N. Korea")',
         },
     ),
     "article_locations": Described(

@@ -32,6 +32,8 @@ from typing import Any
 
 from sqlalchemy import URL
 
+from db import models  # noqa: F401  (registers the tables on Base.metadata)
+from db.base import Base
 from db.descriptions import DESCRIPTIONS, MACHINERY
 from db.engine import make_engine
 from db.errors import DatabaseUnavailable, NoDatabase, shown
@@ -100,7 +102,7 @@ QUERIES: dict[str, dict[str, Any]] = {
     "search_articles": {
         "title": "Search articles",
         "description": "Each article whose body matches, once, with its best paragraph "
-        "(FTS5 syntax: words, \"phrases\", prefix*, OR, NOT), best first.",
+        '(FTS5 syntax: words, "phrases", prefix*, OR, NOT), best first.',
         "sql": _BEST_PARAGRAPH,
     },
     "places_in_month": {
@@ -252,7 +254,7 @@ def datasette(served: Served) -> Any:
     database = Database(app, path=str(served.path), is_mutable=not served.immutable)
     # Datasette opens its connections with mode=ro or immutable=1 alone; these can only read
     # whatever the file's state, and leave nothing behind (db.read_only).
-    database.connect = lambda write=False: _tracked(database, connect(served))  # type: ignore[method-assign]
+    database.connect = lambda write=False: _tracked(database, connect(served))
     app.add_database(database, name=served.name)
     return app
 
@@ -278,11 +280,21 @@ def _links_plugin() -> object:
 
 
 def render_cell(value: Any, column: str, table: str | None, database: str, datasette: Any) -> Any:
-    """Ids in views and queries link to their rows; a search snippet's marks are highlights."""
+    """Ids link to their rows, named; a search snippet's marks are highlights.
+
+    In a table, Datasette links a foreign key with its row's label in lists but
+    shows the bare id on a row's own page: named here. In views and queries,
+    ``article_id`` and ``location_id`` link to their rows.
+    """
     from markupsafe import Markup  # Datasette's own dependency: the optional extra
 
+    if not isinstance(value, int | str) or isinstance(value, bool):
+        return None  # an expanded foreign key (a dict), a blob, a null: Datasette's own
     if table in DESCRIPTIONS and not DESCRIPTIONS[table].view:
-        return None  # tables: Datasette links their foreign keys itself
+        target = _FOREIGN_LABELS.get((table, column))
+        if target is None or not isinstance(value, int):
+            return None
+        return _named_link(value, *target, database, datasette)
     if column in _ROW_LINKS and isinstance(value, int):
         href = datasette.urls.row(database, _ROW_LINKS[column], str(value))
         return Markup(f'<a href="{html.escape(href)}">{value}</a>')
@@ -292,6 +304,36 @@ def render_cell(value: Any, column: str, table: str | None, database: str, datas
             shown_text = shown_text.replace(html.escape(mark), tag)
         return Markup(shown_text)
     return None
+
+
+def _named_link(value: int, table: str, label: str, database: str, datasette: Any) -> Any:
+    """A link to a row shown by its label, as Datasette shows foreign keys in lists."""
+    from markupsafe import Markup  # Datasette's own dependency: the optional extra
+
+    async def link() -> Any:
+        rows = await datasette.get_database(database).execute(
+            f'SELECT "{label}" FROM "{table}" WHERE id = ?', [value]
+        )
+        row = rows.first()
+        href = html.escape(datasette.urls.row(database, table, str(value)))
+        name = html.escape(str(row[0])) if row is not None else str(value)
+        return Markup(f'<a href="{href}">{name}</a>&nbsp;<em>{value}</em>')
+
+    return link
+
+
+def _foreign_labels() -> dict[tuple[str, str], tuple[str, str]]:
+    """(table, column) of each foreign key -> (the table it names, that table's label column)."""
+    found = {}
+    for table in Base.metadata.sorted_tables:
+        for key in table.foreign_keys:
+            label = _SETTINGS.get(key.column.table.name, {}).get("label_column")
+            if label is not None:
+                found[(table.name, key.parent.name)] = (key.column.table.name, label)
+    return found
+
+
+_FOREIGN_LABELS = _foreign_labels()
 
 
 def serve(served: Served, host: str, port: int, *, open_browser: bool = False) -> None:
@@ -305,7 +347,7 @@ def serve(served: Served, host: str, port: int, *, open_browser: bool = False) -
 
     # Datasette prints every error a page shows (a malformed search, say) as a rich traceback
     # with its locals, pages long; the page says what went wrong, and a bug still prints.
-    handle_exception.rich = None  # type: ignore[attr-defined]
+    handle_exception.rich = None
     app = datasette(served)
     asyncio.run(app.invoke_startup())
     if open_browser:

@@ -250,8 +250,22 @@ def never_made(url: str) -> bool:
 
 # Places the gazetteer knows, for pages whose places make a map (tests of newsstore serve).
 NEWS_PLACES = (
-    "Paris", "Tokyo", "Nairobi", "Lima", "Sydney", "Toronto", "Cairo", "Mumbai", "Berlin",
-    "Buenos Aires", "Jakarta", "Istanbul", "Mexico City", "Seoul", "Lagos", "Madrid",
+    "Paris",
+    "Tokyo",
+    "Nairobi",
+    "Lima",
+    "Sydney",
+    "Toronto",
+    "Cairo",
+    "Mumbai",
+    "Berlin",
+    "Buenos Aires",
+    "Jakarta",
+    "Istanbul",
+    "Mexico City",
+    "Seoul",
+    "Lagos",
+    "Madrid",
 )
 NEWS_SOURCES = ("Harbour Times(World)", "Daily Ledger(Business)", "Field Notes(Science)")
 

@@ -5,8 +5,8 @@ result: tables and summaries on stdout, diagnostics on stderr. This module is
 the root app (the ``--db`` option, the error mapping, ``main``); the commands
 live in the modules named after what they do: ``write`` (ingest, reparse),
 ``read`` (search, sql, export, stats, places), ``show``, ``schema``
-(``newsstore db ...``) and ``serve`` (Datasette); ``database`` opens the chosen database for them and
-``render`` draws an article.
+(``newsstore db ...``) and ``serve`` (Datasette); ``database`` opens the
+chosen database for them and ``render`` draws an article.
 
 Whatever goes wrong ends with one line on stderr and an exit status (see
 ``_App``): 2 for bad command-line input, 1 for a database that cannot be

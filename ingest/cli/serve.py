@@ -41,9 +41,7 @@ def serve(
 
     missing = served.missing_plugins()
     if missing:
-        typer.echo(
-            f"newsstore: serve needs {', '.join(missing)}: {served.INSTALL}", err=True
-        )
+        typer.echo(f"newsstore: serve needs {', '.join(missing)}: {served.INSTALL}", err=True)
         raise typer.Exit(code=1)
     try:
         target = served.served_file(database_option(ctx))
