@@ -352,4 +352,10 @@ def serve(served: Served, host: str, port: int, *, open_browser: bool = False) -
     asyncio.run(app.invoke_startup())
     if open_browser:
         webbrowser.open(f"http://{host}:{port}/{served.name}")
-    uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
+    try:
+        uvicorn.run(app.app(), host=host, port=port, log_level="warning", lifespan="on")
+    finally:
+        # Datasette leaves its connections open at exit; a connection that could write (a
+        # WAL file opened mode=rw) removes the -wal and -shm only when it closes.
+        for database in app.databases.values():
+            database.close()

@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,29 +99,49 @@ def _wait_until_ready(process: subprocess.Popen[bytes], url: str) -> None:
     raise AssertionError(f"newsstore serve did not answer {url} in {READY_SECONDS} s")
 
 
-@pytest.fixture(scope="module")
-def server(news_db: Path) -> Iterator[str]:
-    """``newsstore serve`` on a free loopback port, as a child process; its base URL."""
-    pytest.importorskip("datasette", reason="the serve extra is not installed")
+@contextmanager
+def running(database: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``newsstore serve`` on a free loopback port, as a child process, until Ctrl-C."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "--db", str(news_db), "serve", "--port", str(port)],
+        [sys.executable, "-m", "ingest", "--db", str(database), "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(process, f"{base}/-/versions.json")
-        yield base
+        yield base, process
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=30)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        assert process.stderr is not None
-        process.stderr.close()
+
+
+@pytest.fixture(scope="module")
+def server(news_db: Path) -> Iterator[str]:
+    """The base URL of ``newsstore serve`` over the session's database."""
+    pytest.importorskip("datasette", reason="the serve extra is not installed")
+    with running(news_db) as (base, _process):
+        yield base
+
+
+def test_stopping_the_server_leaves_the_database_as_it_was(news_db: Path, tmp_path: Path) -> None:
+    """Ctrl-C stops it; its connections are closed, so no -wal or -shm is left beside the file."""
+    pytest.importorskip("datasette", reason="the serve extra is not installed")
+    copy = tmp_path / "copy.db"
+    shutil.copyfile(news_db, copy)
+    before = copy.read_bytes()
+    with running(copy) as (base, process):
+        response = urllib.request.urlopen(f"{base}/copy/article_list.json")
+        response.close()
+        assert response.status == 200
+    assert process.returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.db"]
+    assert copy.read_bytes() == before
 
 
 def test_the_server_listens_on_loopback_and_serves_the_store(server: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +32,12 @@ pytest.importorskip("datasette", reason="the serve extra is not installed")
 
 
 @pytest.fixture(scope="module")
-def app(news_db: Path) -> Any:
+def app(news_db: Path) -> Iterator[Any]:
     served = datasette(served_file(str(news_db)))
     asyncio.run(served.invoke_startup())
-    return served
+    yield served
+    for database in served.databases.values():
+        database.close()  # as newsstore serve does at exit: no -wal or -shm left behind
 
 
 def get(app: Any, path: str) -> Any:
