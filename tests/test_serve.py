@@ -21,6 +21,7 @@ from db.errors import NoDatabase, SchemaError
 from db.serve import (
     PLACE_LICENCE,
     QUERIES,
+    Served,
     ServeUnavailable,
     connect,
     datasette,
@@ -58,8 +59,11 @@ def test_metadata_describes_every_table_view_and_column() -> None:
 
 def test_the_served_metadata_is_ours_and_the_plugins_are_there(app: Any) -> None:
     served = get(app, "/-/metadata.json").json()
-    assert served["license_url"] == "https://creativecommons.org/licenses/by/4.0/"
-    assert "GeoNames" in served["source"]
+    assert "GeoNames (CC BY 4.0)" in served["description"]
+    assert "license" not in served  # the licence is the place data's, not every table's
+    assert served["databases"]["news"]["tables"]["locations"]["license_url"] == (
+        "https://creativecommons.org/licenses/by/4.0/"
+    )
     assert set(served["databases"]["news"]["queries"]) == set(QUERIES)
     plugins = {p["name"] for p in get(app, "/-/plugins.json").json()}
     assert {"datasette-cluster-map", "datasette-leaflet", "newsstore-links"} <= plugins
@@ -161,6 +165,21 @@ def test_the_connections_refuse_writes_whatever_the_sql(news_db: Path) -> None:
         assert connection.execute("SELECT count(*) FROM articles").fetchone() == (61,)
     finally:
         connection.close()
+
+
+def test_a_file_that_cannot_be_written_is_served_immutable(news_db: Path) -> None:
+    """What ``db.read_only`` chooses for such a file (``immutable=1``) Datasette is told too."""
+    served = Served(news_db, {"mode": "ro", "immutable": "1"}, "frozen")
+    assert served.immutable
+    app = datasette(served)
+    try:
+        asyncio.run(app.invoke_startup())
+        assert app.databases["frozen"].is_mutable is False
+        rows = get(app, "/frozen/place_counts.json?_shape=objects&place=Paris").json()["rows"]
+        assert [r["place"] for r in rows] == ["Paris"]
+    finally:
+        for database in app.databases.values():
+            database.close()
 
 
 def test_only_a_sqlite_file_at_the_schema_head_is_served(tmp_path: Path) -> None:
