@@ -267,6 +267,7 @@ NEWS_PLACES = (
     "Lagos",
     "Madrid",
 )
+NEWS_PAGES = 200  # a few hundred pages, with the seed: what newsstore serve is tested on
 NEWS_SOURCES = ("Harbour Times(World)", "Daily Ledger(Business)", "Field Notes(Science)")
 
 
@@ -294,13 +295,13 @@ def news_pages(count: int, seed: int = 7) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def news_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file made once per session from ``seeds/`` and 60 pages that name places."""
+    """A SQLite file made once per session from ``seeds/`` and ``NEWS_PAGES`` pages."""
     folder = tmp_path_factory.mktemp("news")
     path = folder / "news.db"
     engine = make_engine(str(path))
     try:
         ensure_current(engine)
-        ingest_pages(engine, folder / "pages", news_pages(60))
+        ingest_pages(engine, folder / "pages", news_pages(NEWS_PAGES))
         ingest_pages(engine, SEEDS, {})
     finally:
         engine.dispose()

@@ -28,6 +28,7 @@ from db.serve import (
     metadata,
     served_file,
 )
+from tests.conftest import NEWS_PAGES
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
@@ -74,7 +75,7 @@ def test_the_served_metadata_is_ours_and_the_plugins_are_there(app: Any) -> None
 def test_article_list_reads_well_with_facets_by_source_and_month(app: Any) -> None:
     data = get(app, "/news/article_list.json?_shape=objects&_size=max").json()
     rows = data["rows"]
-    assert len(rows) == 61
+    assert len(rows) == NEWS_PAGES + 1
     assert {"source", "month", "category"} <= set(data["facet_results"])
     months = {r["value"] for r in data["facet_results"]["month"]["results"]}
     assert {"2025-01", "2025-06", "2024-05"} <= months
@@ -90,7 +91,7 @@ def test_place_counts_has_coordinates_counts_and_the_map(app: Any) -> None:
     data = get(app, "/news/place_counts.json?_shape=objects&_size=max").json()
     places = {r["place"]: r for r in data["rows"]}
     assert places["Vladivostok"]["articles"] == 1
-    assert places["Lisbon"]["pages"] == 60
+    assert places["Lisbon"]["pages"] == NEWS_PAGES
     assert round(places["Paris"]["latitude"]) == 49
     assert {"kind", "country_code"} <= set(data["facet_results"])
     page = get(app, "/news/place_counts").text
@@ -125,8 +126,8 @@ def test_search_articles_gives_each_article_once_with_its_best_paragraph(app: An
 
 
 def test_search_boxes_on_paragraphs_and_article_titles(app: Any) -> None:
-    paragraphs = get(app, "/news/paragraphs.json?_search=ferry&_shape=objects").json()
-    assert len(paragraphs["rows"]) == 60
+    paragraphs = get(app, "/news/paragraphs.json?_search=ferry&_shape=objects&_size=max").json()
+    assert len(paragraphs["rows"]) == NEWS_PAGES
     titles = get(app, "/news/article_list.json?_search=Uzbek&_shape=objects").json()
     assert [r["source"] for r in titles["rows"]] == ["DailyNK"]
 
@@ -135,7 +136,7 @@ def test_canned_queries_answer_the_questions(app: Any) -> None:
     month = get(app, "/news/places_in_month.json?month=2025-03&_shape=objects").json()["rows"]
     assert month and {"latitude", "longitude", "articles"} <= set(month[0])
     sources = get(app, "/news/sources_of_story.json?q=harbour&_shape=objects").json()["rows"]
-    assert sum(r["articles"] for r in sources) == 60
+    assert sum(r["articles"] for r in sources) == NEWS_PAGES
     week = get(app, "/news/source_week.json?source=DailyNK&day=2024-05-30&_shape=objects").json()[
         "rows"
     ]
@@ -162,7 +163,7 @@ def test_the_connections_refuse_writes_whatever_the_sql(news_db: Path) -> None:
         ):
             with pytest.raises(sqlite3.DatabaseError):
                 connection.execute(statement)
-        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (61,)
+        assert connection.execute("SELECT count(*) FROM articles").fetchone() == (NEWS_PAGES + 1,)
     finally:
         connection.close()
 
