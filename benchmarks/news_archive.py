@@ -197,7 +197,7 @@ class ArchiveWriter:
         uri: str | None = None,
         content_type: str = "application/http; msgtype=response",
         date: datetime | None = None,
-        headers: Iterable[tuple[str, str]] = (),
+        headers: Iterable[tuple[str, str | bytes]] = (),
     ) -> str:
         record = WarcRecord()
         record.init_headers(kind)
@@ -206,8 +206,11 @@ class ArchiveWriter:
         record.headers["Content-Type"] = content_type
         if date is not None:
             record.headers["WARC-Date"] = date.strftime("%Y-%m-%dT%H:%M:%SZ")
-        for name, value in headers:
-            record.headers[name] = value
+        for name, value in headers:  # bytes: written as they are (not UTF-8, say)
+            if isinstance(value, bytes):
+                record.headers.set_bytes(name.encode(), value)
+            else:
+                record.headers[name] = value
         record.set_bytes_content(content)
         offset = self.stream.tell()
         if self.gzip:
@@ -248,16 +251,19 @@ def write_crawl(
     gzip: bool = True,
     extras: bool = True,
     revisits: int = 2,
+    info: bool = True,
 ) -> ArchiveWriter:
     """A crawl of ``pages`` as one WARC: warcinfo, then request/response/metadata per page.
 
     ``extras`` adds, in among the pages, what ingest must skip: a resource, an
     image, a style sheet, robots.txt, a 404 page; ``revisits`` revisit records of
-    the first pages come at the end.
+    the first pages come at the end; ``info`` False leaves out the warcinfo
+    record (for records appended to a crawl, as a crawler still running does).
     """
     out = ArchiveWriter(stream, gzip)
-    info = b"software: newsstore test crawler\r\nformat: WARC File Format 1.1\r\n"
-    out.write(WarcRecordType.warcinfo, info, content_type="application/warc-fields")
+    if info:  # not when records are added to a crawl written before
+        fields = b"software: newsstore test crawler\r\nformat: WARC File Format 1.1\r\n"
+        out.write(WarcRecordType.warcinfo, fields, content_type="application/warc-fields")
     written: list[tuple[Page, str]] = []
     for number, page in enumerate(pages):
         request = f"GET {page.url} HTTP/1.1\r\nHost: example\r\n\r\n".encode()

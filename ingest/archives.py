@@ -214,6 +214,9 @@ def _warc_parts(warc: Warc, resume: int | None) -> Iterator[ArchivePart]:
         return
     offsets: list[int] = []
     weight = 0
+    # A deflated WARC is one part: reading a part from its middle would inflate it from
+    # its start again.
+    most_records, most_bytes = (PART_RECORDS, PART_BYTES) if warc.seekable else (2**62, 2**62)
     for offset, length, damage in _records(warc, start):
         if damage is not None:
             if offsets:
@@ -223,7 +226,7 @@ def _warc_parts(warc: Warc, resume: int | None) -> Iterator[ArchivePart]:
         if offset < 0:  # gzipped as one stream: no record can be found by its offset
             yield ArchivePart(warc.path, warc.member, (0,), warc.size, whole=True)
             return
-        if offsets and (len(offsets) >= PART_RECORDS or weight + length > PART_BYTES):
+        if offsets and (len(offsets) >= most_records or weight + length > most_bytes):
             yield ArchivePart(warc.path, warc.member, tuple(offsets), offset)
             offsets, weight = [], 0
         offsets.append(offset)
@@ -235,37 +238,56 @@ def _warc_parts(warc: Warc, resume: int | None) -> Iterator[ArchivePart]:
 def _records(warc: Warc, start: int) -> Iterator[tuple[int, int, str | None]]:
     """(offset, length, None) for each whole record from ``start``; then, if the WARC is
     damaged, (offset, 0, why) where it is. An offset of -1: the WARC is gzipped as one
-    stream, and its records have no offsets of their own."""
-    previous = current = None
+    stream, and its records have no offsets of their own.
+
+    Each record is given once the next one is found: the last is checked to end
+    where the WARC does (FastWARC gives a record cut short by the end of the file
+    as if it were whole).
+    """
+    held: tuple[int, int] | None = None
+    current = None
     with opened(warc, start, warc.size) as stream:
         records = iter(ArchiveIterator(stream, parse_http=False))
         try:
             for record in records:
                 current = offset = record.stream_pos
-                if previous is not None and offset <= previous:
+                if held is not None and offset <= held[0]:
                     yield -1, 0, None
                     return
                 length = record.content_length
                 if length > MAX_RECORD:
+                    yield from _held(held)
                     yield offset, 0, f"a record of {length:,} bytes, more than any page"
                     return
                 found = record.reader.consume()
+                yield from _held(held)
                 if found < length:
                     yield offset, 0, f"truncated record: {length:,} bytes declared, {found:,} there"
                     return
-                yield offset, length, None
-                previous, current = offset, None
+                held, current = (offset, length), None
         except Exception as exc:  # FastWARC: OSError for what it cannot read; anything else too
             reason = str(exc).strip() or type(exc).__name__
-            where = current if current is not None else _end_of(warc, previous, start)
-            yield where, 0, reason
+            if current is None:
+                yield from _held(held)
+                current = _end_of(warc, held[0]) if held is not None else start
+            yield current if current is not None else start, 0, reason
+            return
+    if held is not None:
+        end = _end_of(warc, held[0])
+        if end is None or end > warc.size:
+            yield held[0], 0, "truncated record: the archive ends inside it"
+        else:
+            yield held[0], held[1], None
 
 
-def _end_of(warc: Warc, offset: int | None, start: int) -> int:
-    """Where the record at ``offset`` ends (``start`` when there is none): where the next
-    one should begin, which is where the damage is."""
-    if offset is None:
-        return start
+def _held(held: tuple[int, int] | None) -> Iterator[tuple[int, int, str | None]]:
+    if held is not None:
+        yield held[0], held[1], None
+
+
+def _end_of(warc: Warc, offset: int) -> int | None:
+    """Where the record at ``offset`` ends, which is where the next one should begin; None
+    when it does not end (a gzip member or a header cut short)."""
     with suppress(Exception), opened(warc, offset, warc.size) as stream:
         head = stream.read(2)
         if head == b"\x1f\x8b":  # one gzip member: it ends where inflating it does
@@ -276,11 +298,15 @@ def _end_of(warc: Warc, offset: int | None, start: int) -> int:
                 inflate.decompress(data, 2**20)
                 taken += len(data) - len(inflate.unconsumed_tail)
                 data = inflate.unconsumed_tail or stream.read(2**16)
+            if not inflate.eof:
+                return None
             return offset + taken - len(inflate.unused_data)
         header = head + stream.read(2**16)
         end = header.find(b"\r\n\r\n")
+        if end < 0:
+            return None
         for line in header[:end].split(b"\r\n"):
             name, _, value = line.partition(b":")
             if name.strip().lower() == b"content-length" and value.strip().isdigit():
                 return offset + end + 4 + int(value) + 4
-    return offset
+    return None

@@ -111,7 +111,8 @@ class Writer:
                     batch.add(index, document)
                     if batch.weight >= WRITE_BYTES and not self._flush(batch, turns, turn):
                         return None
-            if not self._flush(batch, turns, turn):
+            # At the end: what is pending, or nothing, but the turn taken and passed on.
+            if (batch.documents or not batch.holding) and not self._flush(batch, turns, turn):
                 return None
             return batch.outcomes
         finally:
@@ -125,6 +126,8 @@ class Writer:
             if not turns.take(turn):
                 return False
             batch.holding = True
+        if not batch.documents:
+            return True
         try:
             written = self.write(batch.documents)
         except _Stopping:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
@@ -63,7 +64,9 @@ def read_part(
     offset = part.start
     end = warc.size if part.whole else part.end
     with opened(warc, part.start, end) as stream:
-        records = iter(ArchiveIterator(stream, parse_http=True, auto_decode="all"))
+        # The HTTP body is decoded here (``http_body``), not by FastWARC: after a body that
+        # does not decode (a Content-Encoding that lies) its iterator fails for good.
+        records = iter(ArchiveIterator(stream, parse_http=True, auto_decode="none"))
         while True:
             try:
                 record = next(records)
@@ -127,7 +130,12 @@ def _document(
     if revisit:
         return RawDocument(origin, b"", _EMPTY, mtime, about)
     try:
-        payload = record.reader.read(max_size + 1)
+        payload = http_body(
+            record.reader.read(max_size + 1),
+            record.http_headers.get("Transfer-Encoding") or "",
+            record.http_headers.get("Content-Encoding") or "",
+            max_size,
+        )
     except Exception as exc:  # a Content-Encoding that lies, a chunked body cut short
         return _failed(
             warc,
@@ -152,6 +160,70 @@ def _document(
 
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
+
+
+def http_body(body: bytes, transfer: str, encoding: str, limit: int) -> bytes:
+    """An HTTP body as the page was sent: chunking and content codings undone, in order.
+
+    A crawler keeps the body as it came over the wire; a saved page is what it
+    decodes to. Each step is bounded by ``limit`` (a body that decodes to more is
+    cut there, and then refused as too large), so a compression bomb costs no
+    more. An unknown coding, or data that is not what its coding says, raises
+    ``ValueError``.
+    """
+    if "chunked" in transfer.lower():
+        body = _dechunked(body)
+    for coding in reversed([c.strip().lower() for c in encoding.split(",")]):
+        if coding in ("", "identity", "none"):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            body = _inflated(body, 16 + zlib.MAX_WBITS, limit)
+        elif coding == "deflate":  # zlib-wrapped as the RFC says, or raw as many servers send
+            try:
+                body = _inflated(body, zlib.MAX_WBITS, limit)
+            except ValueError:
+                body = _inflated(body, -zlib.MAX_WBITS, limit)
+        elif coding == "br":
+            body = _unbrotlied(body, limit)
+        else:
+            raise ValueError(f"unknown Content-Encoding {coding[:40]!r}")
+    return body
+
+
+def _dechunked(body: bytes) -> bytes:
+    """A chunked body's data; what follows a chunk cut short is lost, as in a browser."""
+    parts, at = [], 0
+    while at < len(body):
+        line_end = body.find(b"\r\n", at)
+        if line_end < 0:
+            break
+        size_text = body[at:line_end].split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ValueError(f"bad chunk size {size_text[:20]!r}") from None
+        if size == 0:
+            break
+        parts.append(body[line_end + 2 : line_end + 2 + size])
+        at = line_end + 2 + size + 2
+    return b"".join(parts)
+
+
+def _inflated(data: bytes, wbits: int, limit: int) -> bytes:
+    try:
+        return zlib.decompressobj(wbits=wbits).decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise ValueError(f"not {'gzip' if wbits > 15 else 'deflate'} data ({exc})") from None
+
+
+def _unbrotlied(data: bytes, limit: int) -> bytes:
+    import brotli  # only for the pages sent with "br": see the start-up cost of the rest
+
+    try:
+        out: bytes = brotli.Decompressor().process(data, output_buffer_limit=limit + 1)
+    except brotli.error as exc:
+        raise ValueError(f"not brotli data ({exc})") from None
+    return out
 
 
 def _about(
