@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat as stat_module
 import struct
 import zipfile
@@ -61,6 +62,7 @@ DAMAGE_BYTES = 64 * 1024
 _HEAD = 1024  # enough for a gzip member to inflate to "WARC/1.1"
 _ZIP_HEADER = struct.Struct("<4s5H3L2H")  # a zip member's local header (30 bytes)
 _WARC_SUFFIXES = (".warc", ".warc.gz")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,12 @@ class Warc:
     def name(self) -> str:
         """How ``documents.archive`` names it: the file, or ``FILE!member``."""
         text = origin_text(self.path)
-        return text if self.member is None else f"{text}!{origin_text(self.member)}"
+        if self.member is None:
+            return text
+        # A member's name is whatever the zip says: control characters are escaped, so
+        # that it can be stored (PostgreSQL refuses NUL) and printed on one line.
+        member = _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", origin_text(self.member))
+        return f"{text}!{member}"
 
 
 def archive_kind(path: str, stat: os.stat_result | None) -> str | None:
