@@ -11,11 +11,13 @@ import gzip
 import io
 import json
 import os
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import brotli
 import pytest
 from fastwarc.warc import WarcRecordType
 from sqlalchemy import Engine, select, text
@@ -33,6 +35,7 @@ from db.models import Article, Document
 from db.session import make_engine
 from ingest import archives, pipeline
 from ingest.cli import app
+from ingest.parse.formats.warc import http_body
 from ingest.reparse import reparse
 from ingest.store import Outcome
 from tests.conftest import write
@@ -338,3 +341,48 @@ def test_a_fetch_time_is_stored_as_utc(engine: Engine, tmp_path: Path) -> None:
     _run(engine, write(tmp_path / "zone.warc.gz", out.stream.getvalue()), workers=0)
     with engine.connect() as connection:
         assert connection.scalar(select(Document.fetched_at)) == datetime(2025, 3, 1, 10, 0)
+
+
+def test_a_warc_on_standard_input_fails_with_a_reason(runner: CliRunner, db_url: str) -> None:
+    plain = _crawl(PAGES[:2], gzip_records=False)
+    result = runner.invoke(app, ["--db", db_url, "ingest", "-"], input=plain)
+    assert result.exit_code == 1
+    assert "error: -: a web archive (WARC) is read from a file, not standard input" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "transfer", "encoding", "expected"),
+    [
+        (b"5\r\nhello\r\n6; x=y\r\n world\r\n0\r\n\r\n", "chunked", "", b"hello world"),
+        (gzip.compress(b"<p>page</p>"), "", "gzip", b"<p>page</p>"),
+        (zlib.compress(b"<p>page</p>"), "", "deflate", b"<p>page</p>"),
+        (zlib.compress(b"<p>page</p>")[2:-4], "", "deflate", b"<p>page</p>"),  # raw deflate
+        (brotli.compress(b"<p>page</p>"), "", "br", b"<p>page</p>"),
+        (gzip.compress(brotli.compress(b"<p>x</p>")), "", "br, gzip", b"<p>x</p>"),
+        (b"<p>page</p>", "", "identity", b"<p>page</p>"),
+    ],
+)
+def test_http_bodies_are_decoded_as_sent(
+    body: bytes, transfer: str, encoding: str, expected: bytes
+) -> None:
+    assert http_body(body, transfer, encoding, 1000) == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "transfer", "encoding"),
+    [
+        (b"zz\r\nhello", "chunked", ""),
+        (b"not gzip", "", "gzip"),
+        (b"not brotli", "", "br"),
+        (b"<p>", "", "compress"),
+    ],
+)
+def test_bodies_that_are_not_what_they_say_raise(body: bytes, transfer: str, encoding: str) -> None:
+    with pytest.raises(ValueError):
+        http_body(body, transfer, encoding, 1000)
+
+
+def test_a_decoded_body_stops_at_the_limit() -> None:
+    bomb = gzip.compress(b"\0" * 10_000_000)
+    assert len(http_body(bomb, "", "gzip", 1000)) == 1001
+    assert len(http_body(brotli.compress(b"\0" * 10_000_000), "", "br", 1000)) < 100_000

@@ -31,7 +31,13 @@ from ingest.parse.decode import (
     replacement_notes,
     unicode_bom,
 )
-from ingest.parse.detect import SNIFF_BYTES, Format, detect_format, maybe_gunzip
+from ingest.parse.detect import (
+    SNIFF_BYTES,
+    Format,
+    detect_archive,
+    detect_format,
+    maybe_gunzip,
+)
 from ingest.read import MAX_SIZE
 from ingest.records import DecodedDocument, ParsedArticle, RawDocument
 
@@ -58,6 +64,10 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     record = raw.record
     if record is not None and record.revisit:
         return ParsedDocument("html", None, ())
+    if record is None and detect_archive(raw.raw[:1024]) == "warc":
+        # Reached here only from standard input (files are sorted out before): a web
+        # archive is read record by record, which a pipe does not allow.
+        raise DecodeError("a web archive (WARC) is read from a file, not standard input")
     data = maybe_gunzip(raw.raw, limit=max_size)
     bom = unicode_bom(data)
     if bom is None and b"\x00" in data:
