@@ -276,11 +276,11 @@ def _records(warc: Warc, start: int) -> Iterator[tuple[int, int, str | None]]:
             reason = str(exc).strip() or type(exc).__name__
             if current is None:
                 yield from _held(held)
-                current = _end_of(warc, held[0]) if held is not None else start
+                current = end_of(warc, held[0]) if held is not None else start
             yield current if current is not None else start, 0, reason
             return
     if held is not None:
-        end = _end_of(warc, held[0])
+        end = end_of(warc, held[0])
         if end is None or end > warc.size:
             yield held[0], 0, "truncated record: the archive ends inside it"
         else:
@@ -292,7 +292,7 @@ def _held(held: tuple[int, int] | None) -> Iterator[tuple[int, int, str | None]]
         yield held[0], held[1], None
 
 
-def _end_of(warc: Warc, offset: int) -> int | None:
+def end_of(warc: Warc, offset: int) -> int | None:
     """Where the record at ``offset`` ends, which is where the next one should begin; None
     when it does not end (a gzip member or a header cut short)."""
     with suppress(Exception), opened(warc, offset, warc.size) as stream:

@@ -114,7 +114,7 @@ class Writer:
             # At the end: what is pending, or nothing, but the turn taken and passed on.
             if (batch.documents or not batch.holding) and not self._flush(batch, turns, turn):
                 return None
-            return batch.outcomes
+            return batch.finished()
         finally:
             if batch.holding and turns is not None:
                 turns.pass_on(turn)
@@ -216,8 +216,8 @@ class _Pending:
             self.groups[owner].append(outcome)
         self.documents, self.owners, self.weight = [], [], 0
 
-    @property
-    def outcomes(self) -> Outcomes:
+    def finished(self) -> Outcomes:
+        """Each item's outcomes, a part's own last (once the batch is written)."""
         for index, tail in self.tails.items():
             self.groups[index].append(tail)
         return self.groups

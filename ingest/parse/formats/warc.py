@@ -32,7 +32,7 @@ from datetime import datetime
 
 from fastwarc.warc import ArchiveIterator, WarcRecord
 
-from ingest.archives import DAMAGE_BYTES, Warc, opened, warcs
+from ingest.archives import DAMAGE_BYTES, Warc, end_of, opened, warcs
 from ingest.errors import exception_line
 from ingest.parse.detect import SNIFF_BYTES, detect_format
 from ingest.parse.formats import iso_time
@@ -61,7 +61,7 @@ def read_part(
         yield _damaged(warc, part.start, part.damage)
         return
     mtime = _mtime(part.path)
-    offset = part.start
+    last: int | None = None  # the offset of the last record read
     end = warc.size if part.whole else part.end
     with opened(warc, part.start, end) as stream:
         # The HTTP body is decoded here (``http_body``), not by FastWARC: after a body that
@@ -73,9 +73,10 @@ def read_part(
             except StopIteration:
                 return
             except Exception as exc:  # damaged after all (the file changed since it was indexed)
-                yield _damaged(warc, offset, exception_line(exc))
+                at = part.start if last is None else end_of(warc, last)
+                yield _damaged(warc, at, exception_line(exc))
                 return
-            offset = record.stream_pos
+            last = record.stream_pos
             found = _document(warc, part, record, max_size, mtime)
             if isinstance(found, str):
                 skipped[found] += 1
