@@ -44,6 +44,8 @@ class Document(Base):
     __table_args__ = (
         UniqueConstraint("origin", "sha256"),
         CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
+        # The last record stored from a WARC, found without reading its other records.
+        Index("ix_documents_archive_record_offset", "archive", "record_offset"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +63,7 @@ class Document(Base):
     # A record of a web archive (WARC, WACZ) is a document of its own, its payload the raw
     # bytes; these say where it lies and what the archive says of it (null for a file).
     # The WARC it lies in (a path, or "WACZ!member"): a re-ingest resumes after its records.
-    archive: Mapped[str | None] = mapped_column(Text, index=True)
+    archive: Mapped[str | None] = mapped_column(Text)
     record_offset: Mapped[int | None] = mapped_column(BigInteger)  # its byte offset there
     record_id: Mapped[str | None] = mapped_column(String(200), index=True)  # WARC-Record-ID
     url: Mapped[str | None] = mapped_column(Text)  # WARC-Target-URI: where it was fetched from

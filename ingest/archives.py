@@ -196,11 +196,16 @@ def opened(warc: Warc, start: int, end: int) -> Iterator[Bounded]:
         yield Bounded(member, 0, start, end)  # type: ignore[arg-type]
 
 
-def parts(path: str, kind: str, resume: Callable[[str], int | None]) -> Iterator[ArchivePart]:
+# Where a WARC was left: the offset and record id of the last record stored from it.
+Resume = tuple[int, str | None]
+
+
+def parts(path: str, kind: str, resume: Callable[[str], Resume | None]) -> Iterator[ArchivePart]:
     """The runs of records of a web archive, in order; the last one says it ends the file.
 
-    ``resume(name)`` is where the WARC so named was left (the offset of the last
-    record stored from it), or None to read it from the start.
+    ``resume(name)`` is where the WARC so named was left, or None to read it
+    from the start. It is read from there only if the record there is still the
+    one stored (its record id): a file replaced by another is read whole.
     """
     pending: ArchivePart | None = None
     for warc in warcs(path, kind):
@@ -213,9 +218,13 @@ def parts(path: str, kind: str, resume: Callable[[str], int | None]) -> Iterator
     yield replace(pending, last=True)
 
 
-def _warc_parts(warc: Warc, resume: int | None) -> Iterator[ArchivePart]:
-    """One WARC's parts, from ``resume`` (or its start) to its end or its damage."""
-    start = resume if resume is not None and 0 <= resume < warc.size else 0
+def _warc_parts(warc: Warc, resume: Resume | None) -> Iterator[ArchivePart]:
+    """One WARC's parts, from where it was left (or its start) to its end or its damage."""
+    start = 0
+    if resume is not None and 0 <= resume[0] < warc.size and warc.error is None:
+        offset, record_id = resume
+        if record_id is None or record_id_at(warc, offset) == record_id:
+            start = offset
     if warc.error is not None:
         yield ArchivePart(warc.path, warc.member, (start,), start, damage=warc.error)
         return
@@ -317,3 +326,13 @@ def end_of(warc: Warc, offset: int) -> int | None:
             if name.strip().lower() == b"content-length" and value.strip().isdigit():
                 return offset + end + 4 + int(value) + 4
     return None
+
+
+def record_id_at(warc: Warc, offset: int) -> str | None:
+    """The WARC-Record-ID of the record at ``offset``; None if there is none to read there."""
+    try:
+        with opened(warc, offset, warc.size) as stream:
+            record = next(iter(ArchiveIterator(stream, parse_http=False)), None)
+            return None if record is None else record.record_id
+    except Exception:  # no record there: the file is not the one read before
+        return None

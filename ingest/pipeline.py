@@ -195,7 +195,7 @@ def _part_batches(engine: Engine, path: str, kind: str, size: int) -> Iterator[l
     would keep SQLite from folding its WAL into the database.
     """
     with Session(reading(engine)) as session:
-        left = Store(session).resume_offsets([warc.name for warc in warcs(path, kind)])
+        left = Store(session).resume_points([warc.name for warc in warcs(path, kind)])
     batch: list[Item] = []
     records = weight = 0
     for part in parts(path, kind, left.get):

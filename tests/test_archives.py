@@ -63,10 +63,21 @@ def test_parts_are_runs_of_records_cut_at_their_offsets(
 def test_a_reingest_resumes_at_the_last_record_stored(tmp_path: Path) -> None:
     data, offsets = _crawl()
     path = write(tmp_path / "crawl.warc.gz", data)
-    (resumed,) = parts(str(path), "warc", {str(path): offsets[30]}.get)
+    (warc,) = warcs(str(path), "warc")
+    stored = archives.record_id_at(warc, offsets[30])
+    assert stored is not None and stored.startswith("<urn:uuid:")
+    (resumed,) = parts(str(path), "warc", {str(path): (offsets[30], stored)}.get)
     assert resumed.offsets == tuple(offsets[30:])
-    (shrunk,) = parts(str(path), "warc", {str(path): len(data) + 5}.get)
-    assert shrunk.offsets == tuple(offsets)  # not that archive any more: read from the start
+    # Not the archive read before (shorter, or another record there): read from the start.
+    for left in (
+        (len(data) + 5, None),
+        (offsets[30], "<urn:uuid:another>"),
+        (offsets[30] + 3, None),
+    ):
+        (whole,) = parts(str(path), "warc", {str(path): left}.get)
+        assert whole.offsets[0] in (0, offsets[30] + 3)
+    (replaced,) = parts(str(path), "warc", {str(path): (offsets[30], "<urn:uuid:x>")}.get)
+    assert replaced.offsets == tuple(offsets)
 
 
 def test_a_warc_gzipped_as_one_stream_is_one_part_read_whole(

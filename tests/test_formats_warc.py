@@ -386,3 +386,29 @@ def test_a_decoded_body_stops_at_the_limit() -> None:
     bomb = gzip.compress(b"\0" * 10_000_000)
     assert len(http_body(bomb, "", "gzip", 1000)) == 1001
     assert len(http_body(brotli.compress(b"\0" * 10_000_000), "", "br", 1000)) < 100_000
+
+
+def test_a_wacz_ingested_again_adds_nothing_and_a_new_warc_in_it_only_its_records(
+    engine: Engine, tmp_path: Path
+) -> None:
+    first, _ = _written(PAGES[:20])
+    second, _ = _written(PAGES[20:30])
+    path = tmp_path / "site.wacz"
+    write_wacz(path, {"a.warc.gz": first})
+    assert Counter(o.status for o in _run(engine, path))["ingested"] == 20
+    assert Counter(o.status for o in _run(engine, path)) == {"unchanged": 1, "part": 1}
+    write_wacz(path, {"a.warc.gz": first, "b.warc.gz": second})  # the zip itself changed
+    again = Counter(o.status for o in _run(engine, path))
+    assert again == {"unchanged": 1, "ingested": 10, "part": 2}
+
+
+def test_an_archive_replaced_by_another_at_the_same_path_is_read_whole(
+    engine: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "crawl.warc.gz"
+    path.write_bytes(_written(PAGES[:20])[0])
+    _run(engine, path)
+    path.write_bytes(_written(PAGES[30:60])[0])  # other records at the same offsets
+    outcomes = _run(engine, path)
+    assert Counter(o.status for o in outcomes)["ingested"] == 30
+    assert not [o for o in outcomes if o.status == "failed"]

@@ -47,7 +47,7 @@ from ingest.store.plan import (
     insert_documents,
     originals,
     plan_batch,
-    resume_offsets,
+    resume_points,
     stored_outcome,
     unchanged_files,
 )
@@ -115,9 +115,9 @@ class Store:
         """
         return unchanged_files(self.session, files)
 
-    def resume_offsets(self, archives: Sequence[str]) -> dict[str, int]:
-        """Where a re-ingest starts each WARC named: see ``ingest.store.plan.resume_offsets``."""
-        return resume_offsets(self.session, archives)
+    def resume_points(self, archives: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+        """Where a re-ingest starts each WARC named: see ``ingest.store.plan.resume_points``."""
+        return resume_points(self.session, archives)
 
     def last_document_id(self) -> int:
         """The largest document id stored so far (0 for none): what a run found before it."""

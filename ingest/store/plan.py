@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db.base import table_of
@@ -292,17 +292,22 @@ RECORD_COLUMNS = (
     "payload_digest",
 )
 
-_RESUME = "SELECT archive, max(record_offset) FROM documents WHERE archive IN ({marks}) GROUP BY 1"
 
-
-def resume_offsets(session: Session, archives: Sequence[str]) -> dict[str, int]:
-    """For each WARC named (``documents.archive``), the offset of the last record stored from
-    it: where a re-ingest starts reading it again."""
-    return {
-        name: int(offset)
-        for name, offset in select_in(session, _RESUME, archives)
-        if offset is not None
-    }
+def resume_points(session: Session, archives: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+    """For each WARC named (``documents.archive``), the offset and record id of the last
+    record stored from it: where a re-ingest starts reading it again (by the index on
+    ``(archive, record_offset)``, one look-up each, whatever the records stored)."""
+    found = {}
+    for name in archives:
+        row = session.execute(
+            select(Document.record_offset, Document.record_id)
+            .where(Document.archive == name, Document.record_offset.is_not(None))
+            .order_by(Document.record_offset.desc())
+            .limit(1)
+        ).first()
+        if row is not None and row[0] is not None:
+            found[name] = (int(row[0]), row[1])
+    return found
 
 
 def _remarks(prepared: PreparedDocument) -> str | None:

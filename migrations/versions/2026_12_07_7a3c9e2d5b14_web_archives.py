@@ -23,7 +23,9 @@ down_revision: str | Sequence[str] | None = "61f29514ff84"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-INDEXED = ("archive", "record_id", "payload_digest")
+INDEXED = ("record_id", "payload_digest")
+# Where a re-ingest resumes a WARC: its last record stored, found by this index alone.
+RESUME_INDEX = "ix_documents_archive_record_offset"
 
 
 def upgrade() -> None:
@@ -37,10 +39,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("payload_digest", sa.String(length=200), nullable=True))
         for column in INDEXED:
             batch_op.create_index(batch_op.f(f"ix_documents_{column}"), [column], unique=False)
+        batch_op.create_index(RESUME_INDEX, ["archive", "record_offset"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("documents", recreate="never") as batch_op:
+        batch_op.drop_index(RESUME_INDEX)
         for column in INDEXED:
             batch_op.drop_index(batch_op.f(f"ix_documents_{column}"))
         for column in (
