@@ -57,6 +57,9 @@ PART_BYTES = 8 * 1024 * 1024
 MAX_RECORD = 4 * 1024**3
 # A deflated WARC in a WACZ claiming to inflate to more than this many times its size.
 MAX_RATIO = 100
+# Finding where a record's gzip member ends (to say where damage after it is) inflates it
+# no further than this: a member that goes on is itself the damage (a gzip bomb).
+MAX_MEMBER_END = 64 * 1024 * 1024
 # What the damaged part's failed row keeps of the bytes from the damage on.
 DAMAGE_BYTES = 64 * 1024
 _HEAD = 1024  # enough for a gzip member to inflate to "WARC/1.1"
@@ -283,9 +286,12 @@ def _records(warc: Warc, start: int) -> Iterator[tuple[int, int, str | None]]:
                 held, current = (offset, length), None
         except Exception as exc:  # FastWARC: OSError for what it cannot read; anything else too
             reason = str(exc).strip() or type(exc).__name__
-            if current is None:
-                yield from _held(held)
-                current = end_of(warc, held[0]) if held is not None else start
+            if current is None and held is not None:  # between records: after the last one
+                current = end_of(warc, held[0])
+                if current is None:  # unless that one does not end (its gzip member goes on)
+                    current = held[0]
+                else:
+                    yield from _held(held)
             yield current if current is not None else start, 0, reason
             return
     if held is not None:
@@ -308,13 +314,13 @@ def end_of(warc: Warc, offset: int) -> int | None:
         head = stream.read(2)
         if head == b"\x1f\x8b":  # one gzip member: it ends where inflating it does
             inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-            taken = 0
+            taken = inflated = 0
             data = head + stream.read(2**16)
-            while data and not inflate.eof:
-                inflate.decompress(data, 2**20)
+            while data and not inflate.eof and inflated <= MAX_MEMBER_END:
+                inflated += len(inflate.decompress(data, 2**20))
                 taken += len(data) - len(inflate.unconsumed_tail)
                 data = inflate.unconsumed_tail or stream.read(2**16)
-            if not inflate.eof:
+            if not inflate.eof:  # cut short, or a bomb past its record
                 return None
             return offset + taken - len(inflate.unused_data)
         header = head + stream.read(2**16)

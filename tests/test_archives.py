@@ -175,3 +175,25 @@ def test_an_unreadable_warc_is_one_failure(tmp_path: Path) -> None:
     warc = Warc(str(tmp_path / "gone.warc"), None, 0, 10, True)
     with pytest.raises(OSError), opened(warc, 0, 10):
         pass
+
+
+def test_a_content_length_that_lies_is_damage_where_it_lands(tmp_path: Path) -> None:
+    plain, offsets = _crawl(gzip_records=False)
+    at = offsets[5]
+    header_end = plain.index(b"\r\n\r\n", at)
+    declared = plain.rindex(b"Content-Length: ", at, header_end)
+    value_end = plain.index(b"\r\n", declared)
+    length = int(plain[declared + 16 : value_end])
+    lying = plain[:declared] + b"Content-Length: %d" % (length + 7) + plain[value_end:]
+    found = list(parts(str(write(tmp_path / "lying.warc", lying)), "warc", lambda name: None))
+    assert found[-1].damage is not None
+    assert found[-1].offsets[0] > at  # where the lie lands, inside the next record
+    assert found[0].offsets == tuple(offsets[:6])
+
+
+def test_a_gzip_bomb_after_a_record_is_damage_found_at_once(tmp_path: Path) -> None:
+    record = b"WARC/1.1\r\nWARC-Type: resource\r\nContent-Length: 5\r\n\r\nhello\r\n\r\n"
+    bomb = gzip.compress(record + b"\0" * 100_000_000)  # the record, then 100 MB more
+    path = write(tmp_path / "bomb.warc.gz", gzip.compress(record) + bomb)
+    found = list(parts(str(path), "warc", lambda name: None))
+    assert [(p.offsets, p.damage is not None) for p in found] == [((0,), False), ((77,), True)]
