@@ -211,11 +211,17 @@ def parts(path: str, kind: str, resume: Callable[[str], Resume | None]) -> Itera
     one stored (its record id): a file replaced by another is read whole.
     """
     pending: ArchivePart | None = None
-    for warc in warcs(path, kind):
-        for part in _warc_parts(warc, resume(warc.name)):
-            if pending is not None:
-                yield replace(pending, last=False)
-            pending = part
+    try:
+        for warc in warcs(path, kind):
+            for part in _warc_parts(warc, resume(warc.name)):
+                if pending is not None:
+                    yield replace(pending, last=False)
+                pending = part
+    except Exception as exc:  # the file vanished, or cannot be read: it fails from there
+        if pending is not None:
+            yield replace(pending, last=False)
+        reason = f"cannot read: {str(exc).strip() or type(exc).__name__}"
+        pending = ArchivePart(path, None, (0,), 0, damage=reason)
     if pending is None:  # a WACZ whose WARC members are all empty
         pending = ArchivePart(path, None, (0,), 0, damage="no WARC records in the archive")
     yield replace(pending, last=True)

@@ -194,8 +194,12 @@ def _part_batches(engine: Engine, path: str, kind: str, size: int) -> Iterator[l
     before any reading: a transaction held open while a large archive is read
     would keep SQLite from folding its WAL into the database.
     """
+    try:
+        names = [warc.name for warc in warcs(path, kind)]
+    except OSError:  # gone since it was found to be an archive: reading it says so
+        names = []
     with Session(reading(engine)) as session:
-        left = Store(session).resume_points([warc.name for warc in warcs(path, kind)])
+        left = Store(session).resume_points(names)
     batch: list[Item] = []
     records = weight = 0
     for part in parts(path, kind, left.get):

@@ -197,3 +197,8 @@ def test_a_gzip_bomb_after_a_record_is_damage_found_at_once(tmp_path: Path) -> N
     path = write(tmp_path / "bomb.warc.gz", gzip.compress(record) + bomb)
     found = list(parts(str(path), "warc", lambda name: None))
     assert [(p.offsets, p.damage is not None) for p in found] == [((0,), False), ((77,), True)]
+
+
+def test_an_archive_that_cannot_be_read_fails_alone(tmp_path: Path) -> None:
+    (part,) = parts(str(tmp_path / "gone.warc.gz"), "warc", lambda name: None)
+    assert part.last and part.damage is not None and part.damage.startswith("cannot read: ")
