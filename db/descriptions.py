@@ -33,17 +33,29 @@ DESCRIPTIONS: dict[str, Described] = {
         "One row per input file, with its exact bytes: nothing read is ever lost.",
         {
             "id": "primary key",
-            "origin": "absolute path of the file, or `-` for stdin",
+            "origin": "absolute path of the file, `-` for stdin, or `ARCHIVE@OFFSET` for a record "
+            "of a web archive",
             "sha256": "SHA-256 of the raw bytes (hex)",
             "size": "size in bytes",
             "mtime": "the file's modification time (Unix seconds) when read; null for stdin",
             "encoding": "the encoding the text was decoded with (`utf-8`, `utf-8-sig`, "
             "`cp1252`, …)",
             "format": "what the content is: `text`, `html`, `feed` or `jsonl`",
-            "raw": "the exact bytes of the file",
+            "raw": "the exact bytes of the file (of a web archive's record: its HTTP payload)",
             "status": "`ingested`, `duplicate` or `failed`",
             "error": "why a failed document failed (or the notes of one read with repairs)",
             "duplicate_of": "for a duplicate: the earlier document whose content it repeats",
+            "archive": "for a record of a web archive: the WARC it lies in (a path, or "
+            "`WACZ!member`); null for a file (indexed with `record_offset`: where a re-ingest "
+            "resumes)",
+            "record_offset": "the record's byte offset in that WARC (null for a WARC gzipped "
+            "whole)",
+            "record_id": "its `WARC-Record-ID` (indexed: how a revisit finds it)",
+            "url": "its `WARC-Target-URI`: where the page was fetched from",
+            "fetched_at": "its `WARC-Date`: when it was fetched (UTC)",
+            "content_type": "the HTTP `Content-Type` it was served with (its charset is honoured)",
+            "payload_digest": "its `WARC-Payload-Digest`, as written (indexed: how a revisit "
+            "finds it)",
             "ingested_at": "when the row was written (UTC)",
         },
     ),

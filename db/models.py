@@ -44,6 +44,8 @@ class Document(Base):
     __table_args__ = (
         UniqueConstraint("origin", "sha256"),
         CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
+        # The last record stored from a WARC, found without reading its other records.
+        Index("ix_documents_archive_record_offset", "archive", "record_offset"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +60,17 @@ class Document(Base):
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    # A record of a web archive (WARC, WACZ) is a document of its own, its payload the raw
+    # bytes; these say where it lies and what the archive says of it (null for a file).
+    # The WARC it lies in (a path, or "WACZ!member"): a re-ingest resumes after its records.
+    archive: Mapped[str | None] = mapped_column(Text)
+    record_offset: Mapped[int | None] = mapped_column(BigInteger)  # its byte offset there
+    record_id: Mapped[str | None] = mapped_column(String(200), index=True)  # WARC-Record-ID
+    url: Mapped[str | None] = mapped_column(Text)  # WARC-Target-URI: where it was fetched from
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime)  # WARC-Date, in UTC
+    content_type: Mapped[str | None] = mapped_column(String(200))  # the HTTP Content-Type
+    # WARC-Payload-Digest: how a revisit record finds the capture it repeats.
+    payload_digest: Mapped[str | None] = mapped_column(String(200), index=True)
     ingested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
     articles: Mapped[list[Article]] = relationship(back_populates="document")

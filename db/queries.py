@@ -70,10 +70,12 @@ class ArticleDetail:
     language: str | None
     author: str | None
     document_id: int
-    origin: str
+    origin: str  # a file's path; for a web archive's record, ``ARCHIVE@OFFSET``
     translations: tuple[str, ...]
     places: tuple[PlaceCount, ...]
     paragraphs: tuple[ParagraphRow, ...]
+    fetched_at: datetime | None = None  # a web archive's record: when it was fetched (UTC)
+    record_id: str | None = None  # and its WARC-Record-ID
 
     @property
     def body(self) -> list[str]:
@@ -90,14 +92,21 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
     if not -MAX_ID - 1 <= article_id <= MAX_ID:
         return None
     row = session.execute(
-        select(Article, Source.name, Source.category, Document.origin)
+        select(
+            Article,
+            Source.name,
+            Source.category,
+            Document.origin,
+            Document.fetched_at,
+            Document.record_id,
+        )
         .join(Document, Document.id == Article.document_id)
         .outerjoin(Source, Source.id == Article.source_id)
         .where(Article.id == article_id)
     ).first()
     if row is None:
         return None
-    article, source, category, origin = row
+    article, source, category, origin, fetched_at, record_id = row
     places = tuple(
         PlaceCount(loc.name, loc.kind, loc.country_code, loc.latitude, loc.longitude, role, n)
         for loc, role, n in session.execute(
@@ -134,6 +143,8 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
         translations=tuple(sorted(t.language for t in article.translations)),
         places=places,
         paragraphs=paragraphs,
+        fetched_at=fetched_at,
+        record_id=record_id,
     )
 
 

@@ -4,7 +4,9 @@ A document goes through five stages, in this order; the first four are pure
 functions over the frozen records in ``ingest.records``, the fifth is the only
 one that writes:
 
-1. ``ingest.read``         paths -> raw documents (bytes, kept as they are)
+1. ``ingest.read``         paths -> raw documents (bytes, kept as they are); a web
+                           archive is read record by record instead (``ingest.archives``,
+                           ``ingest.parse.formats.warc``): each HTML response a document
 2. ``ingest.parse``        bytes -> articles (format, encoding, page layout)
 3. ``ingest.fingerprint``  articles -> records with content and paragraph hashes
 4. ``ingest.places``       records -> records with their places, resolved offline

@@ -38,9 +38,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.session import reading
+from ingest.archives import archive_kind, parts, warcs
 from ingest.read import MAX_SIZE, STDIN
 from ingest.store import Outcome, Store
-from ingest.workers import Result, Writers
+from ingest.workers import Item, Result, Writers
 
 BATCH_SIZE = 1024
 # A batch also ends once its files come to this many bytes. Each worker holds its batch,
@@ -76,14 +77,13 @@ def run(
     process that died); the run goes on.
     """
     if workers is None:
-        many = isinstance(origins, Sequence) and len(origins) >= POOL_THRESHOLD
         # Even one worker process is worth having: its parent can stop it when a
         # document takes too long, and outlives it when it dies.
-        workers = (os.cpu_count() or 1) if many else 1
+        workers = (os.cpu_count() or 1) if _many(origins) else 1
     with Writers(engine, workers, max_size, on_problem, stop) as writers:
         under_way: deque[_Batch] = deque()
-        for chunk in _chunked(origins, batch_size, BATCH_BYTES, max_size):
-            under_way.append(_start(engine, chunk, writers))
+        for work in _work(engine, origins, batch_size, max_size):
+            under_way.append(_Batch(work.items, work.known, writers.submit(work.todo)))
             # Keep every worker busy, plus one batch queued behind them.
             if len(under_way) > workers:
                 yield from under_way.popleft().outcomes()
@@ -121,21 +121,42 @@ def _fold_wal(engine: Engine) -> None:
             cursor.close()
 
 
+def _many(origins: Iterable[str]) -> bool:
+    """Whether the work is worth a worker per core: many files, or a web archive."""
+    if not isinstance(origins, Sequence):
+        return False
+    if len(origins) >= POOL_THRESHOLD:
+        return True
+    return any(archive_kind(o, _stat(o)) is not None for o in origins)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """A batch to hand out: its items, those known to be stored already, and the others."""
+
+    items: Sequence[Item]
+    known: dict[str, Outcome]
+    todo: list[Item]
+
+
 @dataclass(frozen=True)
 class _Batch:
-    """A chunk on its way: the files known to be stored already, and the others being written."""
+    """A batch on its way: the files known to be stored already, and the others being written."""
 
-    chunk: list[str]
+    items: Sequence[Item]
     known: dict[str, Outcome]
     writing: Result
 
     def outcomes(self) -> Iterator[Outcome]:
-        outcomes = self.writing.get()
-        if outcomes is None:
+        groups = self.writing.get()
+        if groups is None:
             return
-        written = iter(outcomes)
-        for origin in self.chunk:
-            yield self.known.get(origin) or next(written)
+        written = iter(groups)
+        for item in self.items:
+            if isinstance(item, str) and item in self.known:
+                yield self.known[item]
+            else:
+                yield from next(written)
 
 
 # An origin with its stat (None: standard input, or a path that cannot be stat'ed, which
@@ -143,14 +164,63 @@ class _Batch:
 _Stated = tuple[str, os.stat_result | None]
 
 
-def _start(engine: Engine, chunk: list[_Stated], writers: Writers) -> _Batch:
-    """Skip the chunk's unchanged files and hand the others to a writer."""
-    files = [(origin, stat.st_size, stat.st_mtime) for origin, stat in chunk if stat is not None]
+def _work(engine: Engine, origins: Iterable[str], size: int, max_size: int) -> Iterator[_Work]:
+    """The batches of a run, in order: chunks of files, less those stored already.
+
+    A web archive among them (by its content: ``ingest.archives``) is taken out
+    of its chunk and handed out after it, in batches of its parts, read as
+    the batches go (never indexed whole first).
+    """
+    for chunk in _chunked(origins, size, BATCH_BYTES, max_size):
+        files = [(origin, st.st_size, st.st_mtime) for origin, st in chunk if st is not None]
+        with Session(reading(engine)) as session:
+            known = Store(session).unchanged_files(files)
+        archives = {
+            origin: kind
+            for origin, stat in chunk
+            if origin not in known and (kind := archive_kind(origin, stat)) is not None
+        }
+        items = [origin for origin, _ in chunk if origin not in archives]
+        yield _Work(items, known, [origin for origin in items if origin not in known])
+        for origin, kind in archives.items():
+            for batch in _part_batches(engine, origin, kind, size):
+                yield _Work(batch, {}, list(batch))
+
+
+def _part_batches(engine: Engine, path: str, kind: str, size: int) -> Iterator[list[Item]]:
+    """A web archive's parts, in batches of at most ``size`` records and ``BATCH_BYTES``.
+
+    Where each of its WARCs was left is looked up first, in a session closed
+    before any reading: a transaction held open while a large archive is read
+    would keep SQLite from folding its WAL into the database.
+    """
+    try:
+        names = [warc.name for warc in warcs(path, kind)]
+    except OSError:  # gone since it was found to be an archive: reading it says so
+        names = []
     with Session(reading(engine)) as session:
-        known = Store(session).unchanged_files(files)
-    origins = [origin for origin, _ in chunk]
-    todo = [origin for origin in origins if origin not in known]
-    return _Batch(origins, known, writers.submit(todo))
+        left = Store(session).resume_points(names)
+    batch: list[Item] = []
+    records = weight = 0
+    for part in parts(path, kind, left.get):
+        extent = max(part.end - part.start, 0)
+        if batch and (records + len(part.offsets) > size or weight + extent > BATCH_BYTES):
+            yield batch
+            batch, records, weight = [], 0, 0
+        batch.append(part)
+        records += len(part.offsets)
+        weight += extent
+    if batch:
+        yield batch
+
+
+def _stat(origin: str) -> os.stat_result | None:
+    if origin == STDIN:
+        return None
+    try:
+        return os.stat(origin)
+    except (OSError, ValueError):
+        return None
 
 
 def _chunked(
@@ -164,10 +234,7 @@ def _chunked(
     chunk: list[_Stated] = []
     total = 0
     for origin in origins:
-        stat = None
-        if origin != STDIN:
-            with suppress(OSError, ValueError):
-                stat = os.stat(origin)
+        stat = _stat(origin)
         weight = 0
         if stat is not None and S_ISREG(stat.st_mode) and stat.st_size <= max_size:
             weight = stat.st_size

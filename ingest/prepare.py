@@ -20,13 +20,16 @@ not pay for loading it.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
+from collections.abc import Iterator
 
 from ingest.errors import IngestError, ReadError, internal_error
 from ingest.fingerprint import fingerprint
 from ingest.parse.document import parse_document
+from ingest.parse.formats.warc import failed_record, read_part
 from ingest.places.locate import locate
 from ingest.read import MAX_SIZE, STDIN, origin_text, read_document
-from ingest.records import PreparedDocument, RawDocument
+from ingest.records import ArchivePart, PreparedDocument, RawDocument
 
 
 def prepare(raw: RawDocument, max_size: int = MAX_SIZE) -> PreparedDocument:
@@ -65,6 +68,22 @@ def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
     except Exception as exc:  # the barrier, for reading too
         return unreadable(origin, internal_error(exc, origin_text(origin)), "internal error")
     return prepare(raw, max_size)
+
+
+def prepare_part(
+    part: ArchivePart, max_size: int, skipped: Counter[str]
+) -> Iterator[PreparedDocument]:
+    """Read and prepare the records of a part of a web archive, one at a time.
+
+    Each page record is prepared like a file; the records skipped are counted
+    in ``skipped``. A failure while reading fails from that record on
+    (``ingest.parse.formats.warc``), the documents before it kept.
+    """
+    try:
+        for found in read_part(part, max_size, skipped):
+            yield found if isinstance(found, PreparedDocument) else prepare(found, max_size)
+    except Exception as exc:  # the barrier, for reading an archive too (it vanished, say)
+        yield failed_record(part, internal_error(exc, part.path), "internal error")
 
 
 def read_stdin(max_size: int = MAX_SIZE) -> RawDocument | PreparedDocument:

@@ -26,8 +26,10 @@ STDIN = "-"
 # Files larger than this are refused unread (newsstore ingest --max-size).
 MAX_SIZE = 50 * 1024 * 1024
 # What a folder walk picks up; the content decides the format (ingest.parse.detect).
-_PLAIN_SUFFIXES = (".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", ".jsonl", ".ndjson")
-SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES)
+_PLAIN_SUFFIXES = (
+    ".txt", ".html", ".htm", ".xhtml", ".rss", ".atom", ".xml", ".jsonl", ".ndjson", ".warc"
+)  # fmt: skip
+SUFFIXES: tuple[str, ...] = _PLAIN_SUFFIXES + tuple(s + ".gz" for s in _PLAIN_SUFFIXES) + (".wacz",)
 # Reads go in steps of this size, so that a file growing while it is read costs
 # at most ``max_size`` + one step.
 _READ_STEP = 1024 * 1024

@@ -17,6 +17,51 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ArchiveRecord:
+    """Where a document lies in a web archive, and what the archive says of it.
+
+    A WARC ``response`` (or ``revisit``) record's payload is a document of its
+    own; this is the rest of the record that the payload alone does not say and
+    that is stored beside it (``documents``), so that ``reparse`` reads the
+    payload as ingest did: the URL it was fetched from and the HTTP charset.
+    """
+
+    archive: str  # the WARC file as origin text, or "WACZ!member" for a WARC inside a WACZ
+    offset: int | None  # the record's byte offset in that WARC (None: a WARC gzipped whole)
+    record_id: str | None = None  # WARC-Record-ID
+    url: str | None = None  # WARC-Target-URI
+    fetched_at: datetime | None = None  # WARC-Date, in UTC
+    content_type: str | None = None  # the HTTP Content-Type
+    payload_digest: str | None = None  # WARC-Payload-Digest, as written
+    refers_to: str | None = None  # a revisit's WARC-Refers-To (not stored)
+    revisit: bool = False  # a revisit record: a duplicate of the record it points to
+
+
+@dataclass(frozen=True)
+class ArchivePart:
+    """A run of consecutive records of one WARC: what one worker reads of a web archive.
+
+    ``offsets`` are where the records begin (in the WARC: inside a WACZ, in its
+    member), ``end`` where the last one ends. Reading stops at ``end``, so a
+    part never reads into the next one. ``last``: the part ends its file, which
+    is then done. ``damage``: the WARC cannot be read from ``offsets[0]`` on,
+    and why; the part is that one failure.
+    """
+
+    path: str  # the file, as named to ingest
+    member: str | None  # the WARC inside a WACZ
+    offsets: tuple[int, ...]
+    end: int
+    last: bool = True
+    damage: str | None = None
+    whole: bool = False  # a WARC gzipped as one stream: read from its start, records by id
+
+    @property
+    def start(self) -> int:
+        return self.offsets[0]
+
+
+@dataclass(frozen=True)
 class RawDocument:
     """The exact bytes of one input, and where they came from."""
 
@@ -24,6 +69,7 @@ class RawDocument:
     raw: bytes
     sha256: str
     mtime: float | None = None
+    record: ArchiveRecord | None = None  # a web archive's record: what the archive says of it
 
     @property
     def size(self) -> int:

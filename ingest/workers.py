@@ -18,12 +18,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from types import ModuleType
 from typing import Any, Protocol
@@ -33,8 +34,8 @@ from sqlalchemy.orm import Session
 
 from db import session as db_session
 from ingest.errors import IngestError
-from ingest.read import STDIN, read_document
-from ingest.records import PreparedDocument, RawDocument
+from ingest.read import STDIN, origin_text, read_document
+from ingest.records import ArchivePart, PreparedDocument, RawDocument
 from ingest.store import KnownIds, Outcome, Store
 
 # A writer writes what it has prepared once that holds this many bytes (files and texts),
@@ -43,25 +44,32 @@ from ingest.store import KnownIds, Outcome, Store
 WRITE_BYTES = 32 * 1024 * 1024
 
 
+# What a batch holds: files (paths, or "-"), and parts of web archives (``ingest.archives``).
+Item = str | ArchivePart
+# What became of each item of a batch, in order: one outcome for a file; for a part of a web
+# archive, one per record stored or failed, then the part's own ('part': what it skipped).
+Outcomes = list[list[Outcome]]
+
+
 class Result(Protocol):
     """A batch being written: its outcomes once written."""
 
-    def get(self) -> list[Outcome] | None: ...  # None: left unwritten, as ingest is stopping
+    def get(self) -> Outcomes | None: ...  # None: left unwritten, as ingest is stopping
 
 
 class Done:
     """Outcomes computed in this process, with the interface of a pending result."""
 
-    def __init__(self, value: list[Outcome] | None) -> None:
+    def __init__(self, value: Outcomes | None) -> None:
         self.value = value
 
-    def get(self) -> list[Outcome] | None:
+    def get(self) -> Outcomes | None:
         return self.value
 
 
 # What a batch is handed besides its paths: standard input, read by the process that owns
 # it, as its bytes (or as the failed document reading it made).
-Given = dict[str, RawDocument | PreparedDocument]
+Given = dict[Item, RawDocument | PreparedDocument]
 
 
 class Writer:
@@ -77,55 +85,88 @@ class Writer:
 
     def run(
         self,
-        origins: Sequence[str],
+        items: Sequence[Item],
         turns: Turns | None = None,
         turn: int = 0,
         given: Given | None = None,
-    ) -> list[Outcome] | None:
+    ) -> Outcomes | None:
         """Read, prepare and write one batch; in its turn, when batches take turns.
 
         What is prepared is written once it comes to ``WRITE_BYTES``, in a
         transaction of its own, and at the end: a batch of small files that
-        unpack or parse to much more than they weigh on disk (gzip, say) holds
-        no more than that in memory. The turn is taken before the first write
-        and kept to the last. None: the batch was left unwritten, as ingest is
-        stopping.
+        unpack or parse to much more than they weigh on disk (gzip, say), or a
+        part of a web archive, holds no more than that in memory. The turn is
+        taken before the first write and kept to the last. None: the batch was
+        left unwritten, as ingest is stopping.
         """
         # Imported here, not at the top: a re-ingest of unchanged files never parses
         # (the pool's workers have it from their parent, ``Writers._start_pool``).
         from ingest import prepare as stages
 
-        outcomes: list[Outcome] = []
-        pending: list[PreparedDocument] = []
-        weight = 0
-        holding = turns is None
+        batch = _Pending([[] for _ in items], turns is None)
         try:
-            for number, origin in enumerate(origins, start=1):
-                handed = (given or {}).get(origin)
-                document = self._prepare(stages, origin, handed, turn, number - 1)
-                pending.append(document)
-                weight += _weight(document)
-                if weight < WRITE_BYTES and number < len(origins):
-                    continue
-                if not holding:
-                    assert turns is not None
-                    if not turns.take(turn):
+            for index, item in enumerate(items):
+                handed = (given or {}).get(item)
+                for document in self._documents(stages, item, handed, turn, index, batch):
+                    batch.add(index, document)
+                    if batch.weight >= WRITE_BYTES and not self._flush(batch, turns, turn):
                         return None
-                    holding = True
-                try:
-                    outcomes += self.write(pending)
-                except _Stopping:
-                    return None  # stopped while waiting for another writer: nothing written
-                pending, weight = [], 0
-            return outcomes
+            # At the end: what is pending, or nothing, but the turn taken and passed on.
+            if (batch.documents or not batch.holding) and not self._flush(batch, turns, turn):
+                return None
+            return batch.finished()
         finally:
-            if holding and turns is not None:
+            if batch.holding and turns is not None:
                 turns.pass_on(turn)
+
+    def _flush(self, batch: _Pending, turns: Turns | None, turn: int) -> bool:
+        """Write what is pending, in this batch's turn; False if ingest is stopping."""
+        if not batch.holding:
+            assert turns is not None
+            if not turns.take(turn):
+                return False
+            batch.holding = True
+        if not batch.documents:
+            return True
+        try:
+            written = self.write(batch.documents)
+        except _Stopping:
+            return False  # stopped while waiting for another writer: nothing written
+        batch.written(written)
+        return True
+
+    def _documents(
+        self,
+        stages: ModuleType,
+        item: Item,
+        handed: RawDocument | PreparedDocument | None,
+        turn: int,
+        index: int,
+        batch: _Pending,
+    ) -> Iterator[PreparedDocument]:
+        """An item's prepared documents: a file's one, or a part's records, one at a time."""
+        if not isinstance(item, ArchivePart):
+            yield self._prepare(stages, item, handed, turn, index)
+            return
+        skipped: Counter[str] = Counter()
+        records = stages.prepare_part(item, self.max_size, skipped)
+        while True:
+            if self.watch is not None:  # each record has the time a document has
+                self.watch.begin(self.slot, turn, index)
+            try:
+                document = next(records, None)
+            finally:
+                if self.watch is not None:
+                    self.watch.end(self.slot)
+            if document is None:
+                break
+            yield document
+        batch.tails[index] = part_outcome(item, skipped)
 
     def _prepare(
         self,
         stages: ModuleType,
-        origin: str,
+        origin: Item,
         handed: RawDocument | PreparedDocument | None,
         turn: int,
         index: int,
@@ -152,6 +193,44 @@ class Writer:
             outcomes = store.add_batch(prepared)
         self.known = store.known  # the transaction committed: its new ids exist
         return outcomes
+
+
+@dataclass
+class _Pending:
+    """A batch being prepared: the documents not yet written, and the outcomes of those written."""
+
+    groups: Outcomes  # per item of the batch
+    holding: bool  # this batch's turn is taken (or there are no turns)
+    documents: list[PreparedDocument] = field(default_factory=list)
+    owners: list[int] = field(default_factory=list)  # the item of each pending document
+    weight: int = 0
+    tails: dict[int, Outcome] = field(default_factory=dict)  # each part's own outcome
+
+    def add(self, index: int, document: PreparedDocument) -> None:
+        self.documents.append(document)
+        self.owners.append(index)
+        self.weight += _weight(document)
+
+    def written(self, outcomes: list[Outcome]) -> None:
+        for owner, outcome in zip(self.owners, outcomes, strict=True):
+            self.groups[owner].append(outcome)
+        self.documents, self.owners, self.weight = [], [], 0
+
+    def finished(self) -> Outcomes:
+        """Each item's outcomes, a part's own last (once the batch is written)."""
+        for index, tail in self.tails.items():
+            self.groups[index].append(tail)
+        return self.groups
+
+
+def part_outcome(part: ArchivePart, skipped: Counter[str]) -> Outcome:
+    """A part's own outcome: the records it skipped, and whether it ends its file."""
+    return Outcome(
+        origin=origin_text(part.path),
+        status="part",
+        files=1 if part.last else 0,
+        skipped=tuple(sorted(skipped.items())),
+    )
 
 
 def _weight(document: PreparedDocument) -> int:
@@ -289,7 +368,7 @@ class Writers:
             with self.engine.connect():
                 pass
 
-    def submit(self, todo: list[str]) -> Result:
+    def submit(self, todo: list[Item]) -> Result:
         if not todo:
             return Done([])
         if self.workers <= 0:
@@ -311,7 +390,7 @@ class Writers:
             return Lost(self, todo, turn, given)
         return Pooled(self, self.pool, future, todo, turn, given)
 
-    def wait(self, pooled: Pooled) -> list[Outcome] | None:
+    def wait(self, pooled: Pooled) -> Outcomes | None:
         """A pooled batch's outcomes, stopping any worker past its deadline meanwhile."""
         while True:
             try:
@@ -326,7 +405,7 @@ class Writers:
                 self.lose(pooled.pool)
                 return self.write_lost(pooled.todo, pooled.turn, pooled.given)
 
-    def write_lost(self, todo: list[str], turn: int, given: Given) -> list[Outcome] | None:
+    def write_lost(self, todo: list[Item], turn: int, given: Given) -> Outcomes | None:
         """Write a batch that a broken pool lost; None if ingest is stopping by then.
 
         Like any batch not written by the time ingest stops, it is left for a rerun.
@@ -334,11 +413,13 @@ class Writers:
         if self.stopping:
             return None
         late = {index for batch, index in self.overdue if batch == turn}
-        outcomes = self._salvaged(todo, given, late)
+        groups = self._salvaged(todo, given, late)
         # The broken pool may have written some of it first (another worker, its
         # answer lost with the pool): those documents are this run's, not "unchanged".
         with Session(db_session.reading(self.engine)) as session:
-            return Store(session).as_first_stored(outcomes, self.stored_before or 0)
+            flat = [outcome for group in groups for outcome in group]
+            fixed = iter(Store(session).as_first_stored(flat, self.stored_before or 0))
+        return [[next(fixed) for _ in group] for group in groups]
 
     def lose(self, pool: ProcessPoolExecutor) -> None:
         """Give up a pool that a dying worker broke (once, whichever batch finds out first)."""
@@ -358,18 +439,18 @@ class Writers:
                 "its batches are written again, each in a process of its own"
             )
 
-    def _salvaged(self, todo: list[str], given: Given, late: set[int]) -> list[Outcome]:
+    def _salvaged(self, todo: list[Item], given: Given, late: set[int]) -> Outcomes:
         """Write a lost batch in processes of their own; documents known to be too slow fail.
 
         The rest goes to one process; if that dies too, in halves, down to the
-        one file that kills its process.
+        one file (or record of a web archive) that kills its process.
         """
         if late:
-            outcomes: list[Outcome] = []
+            outcomes: Outcomes = []
             start = 0
             for index in sorted(late):
                 outcomes += self._salvaged(todo[start:index], given, set())
-                outcomes += self.here.write([self._failed(todo[index], given, None)])
+                outcomes.append(self._alone_failed(todo[index], given, None))
                 start = index + 1
             return outcomes + self._salvaged(todo[start:], given, set())
         if not todo:
@@ -385,9 +466,26 @@ class Writers:
             return self._salvaged(todo[:half], given, set()) + self._salvaged(
                 todo[half:], given, set()
             )
-        return self.here.write([self._failed(todo[0], given, status)])
+        return [self._alone_failed(todo[0], given, status)]
 
-    def _failed(self, origin: str, given: Given, status: int | None) -> PreparedDocument:
+    def _alone_failed(self, item: Item, given: Given, status: int | None) -> list[Outcome]:
+        """The outcomes of an item whose process died (status) or overran (None) on it.
+
+        A file fails. A part of a web archive of several records is written again
+        in halves, each in a process of its own, down to the one record that
+        fails; its outcomes are those of the halves, in order.
+        """
+        if isinstance(item, ArchivePart) and len(item.offsets) > 1:
+            half = len(item.offsets) // 2
+            first = replace(item, offsets=item.offsets[:half], end=item.offsets[half], last=False)
+            second = replace(item, offsets=item.offsets[half:])
+            return [o for group in self._salvaged([first, second], given, set()) for o in group]
+        written = self.here.write([self._failed(item, given, status)])
+        if isinstance(item, ArchivePart):
+            written.append(part_outcome(item, Counter()))
+        return written
+
+    def _failed(self, origin: Item, given: Given, status: int | None) -> PreparedDocument:
         """The failed document for a file whose process died (status) or overran (None)."""
         if status is None:
             error = (
@@ -441,12 +539,12 @@ class Pooled:
 
     writers: Writers
     pool: ProcessPoolExecutor
-    future: Future[list[Outcome] | None]
-    todo: list[str]
+    future: Future[Outcomes | None]
+    todo: list[Item]
     turn: int
     given: Given
 
-    def get(self) -> list[Outcome] | None:
+    def get(self) -> Outcomes | None:
         return self.writers.wait(self)
 
 
@@ -455,11 +553,11 @@ class Lost:
     """A batch for a pool found broken as it was handed over: written as the pool's others are."""
 
     writers: Writers
-    todo: list[str]
+    todo: list[Item]
     turn: int
     given: Given
 
-    def get(self) -> list[Outcome] | None:
+    def get(self) -> Outcomes | None:
         return self.writers.write_lost(self.todo, self.turn, self.given)
 
 
@@ -475,8 +573,8 @@ def terminate_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _alone(
-    engine: Engine, max_size: int, todo: list[str], given: Given, limit: float
-) -> list[Outcome] | tuple[int, int | None]:
+    engine: Engine, max_size: int, todo: list[Item], given: Given, limit: float
+) -> Outcomes | tuple[int, int | None]:
     """Write ``todo`` in a new process: its outcomes, or how it ended if it died.
 
     How it ended: its exit status, and the index of the document it was
@@ -498,7 +596,7 @@ def _alone(
             for _, _, index in watch.overdue():
                 stopped_on = index
         try:
-            outcomes: list[Outcome] = reader.recv()
+            outcomes: Outcomes = reader.recv()
         except (EOFError, OSError):
             process.join()
             return (process.exitcode or -signal.SIGKILL), stopped_on
@@ -511,7 +609,7 @@ def _alone(
 def _write_alone(
     engine: Engine,
     max_size: int,
-    todo: list[str],
+    todo: list[Item],
     given: Given,
     watch: Watch,
     answer: Connection,
@@ -524,10 +622,15 @@ def _write_alone(
     answer.close()
 
 
-def _failed(origin: str, given: Given, error: str, reason: str, max_size: int) -> PreparedDocument:
-    """A failed document with the file's bytes, read again here (reading is safe)."""
-    from ingest.prepare import unreadable  # the parsing stack: imported when used
+def _failed(origin: Item, given: Given, error: str, reason: str, max_size: int) -> PreparedDocument:
+    """A failed document with the file's bytes, read again here (reading is safe); for a
+    record of a web archive, without them (reading it is what failed)."""
+    # The parsing stack: imported when used.
+    from ingest.parse.formats.warc import failed_record
+    from ingest.prepare import unreadable
 
+    if isinstance(origin, ArchivePart):
+        return failed_record(origin, error, reason)
     handed = given.get(origin)
     if isinstance(handed, PreparedDocument):
         return handed
@@ -657,7 +760,7 @@ def exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _write_in_turn(todo: list[str], turn: int, given: Given) -> list[Outcome] | None:
+def _write_in_turn(todo: list[Item], turn: int, given: Given) -> Outcomes | None:
     """Parse a batch, then wait for the batches before it to be written, and write it."""
     assert _worker is not None and _turns is not None, "not in a worker process"
     gc.collect()  # automatic collections are off in workers: see _start_worker

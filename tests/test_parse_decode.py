@@ -6,7 +6,13 @@ import codecs
 
 import pytest
 
-from ingest.parse.decode import MOJIBAKE_NOTE, decode, repair_mojibake
+from ingest.parse.decode import (
+    MOJIBAKE_NOTE,
+    content_type_charset,
+    decode,
+    decode_markup,
+    repair_mojibake,
+)
 from ingest.parse.document import parse_document
 from ingest.records import RawDocument
 
@@ -116,3 +122,26 @@ def test_a_lone_c1_character_is_kept_as_written() -> None:
     """A dash read as Latin-1 ("\\x97") alone is no reason to rewrite a text (offsets into it)."""
     text = "I gave an order\x97a very painful one"
     assert repair_mojibake(text) is text
+
+
+@pytest.mark.parametrize(
+    ("content_type", "charset"),
+    [
+        ("text/html; charset=ISO-8859-1", "cp1252"),  # as browsers read it
+        ('text/html;charset="koi8-r"', "koi8-r"),
+        ("text/html; charset=utf-8", "utf-8"),
+        ("text/html; charset=bogus", None),
+        ("text/html", None),
+        (None, None),
+    ],
+)
+def test_the_charset_an_http_content_type_names(
+    content_type: str | None, charset: str | None
+) -> None:
+    assert content_type_charset(content_type) == charset
+
+
+def test_the_transport_charset_wins_over_the_page_s_own_but_not_over_utf8() -> None:
+    page = '<meta charset="windows-1252"><p>Κυβέρνηση</p>'
+    assert decode_markup(page.encode("iso-8859-7"), "iso8859-7").text == page
+    assert decode_markup("<p>Café</p>".encode(), "koi8-r").encoding == "utf-8"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.errors import ReadError
-from ingest.parse.detect import GzipError, detect_format, maybe_gunzip
+from ingest.parse.detect import GzipError, detect_archive, detect_format, maybe_gunzip
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "formats"
 PAGE = (FIXTURES / "article.html").read_bytes()
@@ -138,3 +138,20 @@ def test_zlib_stream_without_gzip_header_is_left_alone() -> None:
 def test_a_json_line_with_a_number_too_long_for_int_is_still_json_lines() -> None:
     line = b'{"title": "T", "text": "B", "n": ' + b"9" * 5000 + b"}\n"
     assert detect_format("export.txt", line + line) == "jsonl"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"WARC/1.1\r\nWARC-Type: warcinfo\r\n", "warc"),
+        (b"WARC/1.0\r\n", "warc"),
+        (gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\n"), "warc"),
+        (b"PK\x03\x04rest of a zip", "zip"),
+        (b"<html><title>WARC/1.1</title>", None),
+        (gzip.compress(b"<html>"), None),
+        (b"WARC/x", None),
+        (b"", None),
+    ],
+)
+def test_web_archives_are_told_by_their_first_bytes(head: bytes, expected: str | None) -> None:
+    assert detect_archive(head) == expected

@@ -16,6 +16,7 @@ from db.migrate import ensure_current
 from db.session import make_engine
 from ingest import pipeline, prepare, workers
 from ingest.read import iter_paths
+from ingest.store import Outcome
 from tests.conftest import write
 from tests.test_store import STANDING, page
 
@@ -313,7 +314,7 @@ def test_a_pool_found_broken_when_a_batch_is_handed_over_loses_nothing(
         assert first.future.exception() is not None  # the pool is broken by now
         second = writers.submit(paths[3:])
         assert isinstance(second, workers.Lost)
-        outcomes = (first.get() or []) + (second.get() or [])
+        outcomes = _flat((first.get() or []) + (second.get() or []))
     assert [o.origin for o in outcomes] == paths
     assert [o.status for o in outcomes] == ["ingested", "failed"] + ["ingested"] * 4
     assert len(problems) == 1
@@ -336,11 +337,17 @@ def test_a_lost_batch_that_its_pool_wrote_first_is_reported_as_this_run_stored_i
     with workers.Writers(engine, 1, pipeline.MAX_SIZE, lambda _: None) as writers:
         pooled = writers.submit(paths[1:])  # written by the pool's worker
         assert isinstance(pooled, workers.Pooled)
-        first = pooled.get()
-        assert first is not None
-        again = writers.write_lost(paths, 0, {})  # as if the answer had been lost
-        assert again is not None
+        written = pooled.get()
+        assert written is not None
+        lost = writers.write_lost(list(paths), 0, {})  # as if the answer had been lost
+        assert lost is not None
+        first, again = _flat(written), _flat(lost)
     assert [o.status for o in first] == ["ingested"] * 3 + ["duplicate"]
     assert [o.status for o in again] == ["unchanged"] + [o.status for o in first]
     assert [o.articles for o in again] == [0] + [o.articles for o in first]
     assert [o.articles for o in first] == [1, 1, 1, 0]
+
+
+def _flat(groups: list[list[Outcome]]) -> list[Outcome]:
+    """A batch's outcomes, item after item (a file has one)."""
+    return [outcome for group in groups for outcome in group]

@@ -34,6 +34,9 @@ def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) ->
         fields.add_row("language", detail.language)
     fields.add_row("layout", f"{detail.layout} v{detail.parser_version}")
     fields.add_row("document", Text(f"{detail.document_id}: {detail.origin}"))
+    if detail.record_id or detail.fetched_at:  # a record of a web archive
+        fetched = f"{detail.fetched_at} UTC" if detail.fetched_at else "-"
+        fields.add_row("fetched", Text(f"{fetched}, record {detail.record_id or '-'}"))
     for place in detail.places:
         where = f"{place.name} ({place.kind}, {place.country_code or '-'})"
         if place.latitude is not None and place.longitude is not None:

@@ -71,11 +71,13 @@ def ingest(
 ) -> None:
     """Ingest documents: store each one's raw bytes and the articles read from it.
 
-    Page dumps (.txt), HTML pages (.html, .htm, .html.gz), RSS/Atom feeds and
-    JSON Lines, told apart by their content. A file already stored with the
-    same bytes is skipped; one whose articles repeat earlier ones is recorded
-    as a duplicate. A file that cannot be read or parsed, in any way, fails
-    alone (one line on stderr, a failed row with its bytes); the rest goes on.
+    Page dumps (.txt), HTML pages (.html, .htm, .html.gz), RSS/Atom feeds,
+    JSON Lines and web archives (.warc, .warc.gz, .wacz: each HTML response
+    record a document, the other records skipped and counted), told apart by
+    their content. A file already stored with the same bytes is skipped; one
+    whose articles repeat earlier ones is recorded as a duplicate. A file (or
+    record) that cannot be read or parsed, in any way, fails alone (one line on
+    stderr, a failed row with its bytes); the rest goes on.
     Exits 1 if any file or record failed, 130 when stopped by Ctrl-C.
 
     Example: newsstore ingest seeds/ ~/crawl/2025-02-09/
@@ -99,7 +101,7 @@ def ingest(
             on_problem=report.problem,
         ):
             report.add(outcome)
-            advance()
+            advance(outcome.files)
     typer.echo(report.summary(len(origins), advance.elapsed()))
     if interrupted.is_set():
         typer.echo(
@@ -120,12 +122,10 @@ class _Report:
     def __init__(self) -> None:
         self.tally: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()  # records of web archives, by kind
         self.articles = 0
+        self.files = 0
         self.problems: list[str] = []
-
-    @property
-    def files(self) -> int:
-        return sum(self.tally.values())
 
     def problem(self, message: str) -> None:
         """A problem that is no one file's (a worker lost, a batch refused)."""
@@ -133,6 +133,10 @@ class _Report:
         typer.echo(f"error: {message}", err=True)
 
     def add(self, outcome: Outcome) -> None:
+        self.files += outcome.files
+        if outcome.status == "part":  # a part of a web archive: what it skipped
+            self.skipped.update(dict(outcome.skipped))
+            return
         self.tally[outcome.status] += 1
         self.articles += outcome.articles
         # One line each, whatever a file name or a reason holds (a newline, say).
@@ -154,6 +158,9 @@ class _Report:
         )
         if self.reasons["bad record"]:
             summary += f" ({self.reasons['bad record']} bad records in files otherwise stored)"
+        if self.skipped:
+            kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(self.skipped.items()))
+            summary += f"; web archive records skipped: {self.skipped.total()} ({kinds})"
         return summary
 
     def by_reason(self) -> str:
@@ -252,9 +259,9 @@ class _Advance:
         self._start = time.perf_counter()
         self._progress, self._task = progress, task
 
-    def __call__(self) -> None:
-        if self._progress is not None and self._task is not None:
-            self._progress.advance(self._task)
+    def __call__(self, files: int = 1) -> None:
+        if files and self._progress is not None and self._task is not None:
+            self._progress.advance(self._task, files)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self._start

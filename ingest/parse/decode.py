@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import ftfy
 from charset_normalizer import from_bytes
 from ftfy.badness import is_bad
-from w3lib.encoding import html_body_declared_encoding
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from ingest.parse.detect import SNIFF_BYTES
 
@@ -136,19 +136,30 @@ def _count_replaced(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_COUNTING, _count_replaced)
 
 
-def decode_markup(data: bytes) -> Decoded:
-    """A page's or feed's text: UTF-8 when it is, else the charset it declares, else guessed."""
+def decode_markup(data: bytes, transport: str | None = None) -> Decoded:
+    """A page's or feed's text: UTF-8 when it is, else the charset it declares, else guessed.
+
+    ``transport`` is the charset the page was served with (HTTP Content-Type, kept by
+    a web archive): as in a browser, it wins over the page's own declaration.
+    """
     try:
         return Decoded(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
-    declared = html_body_declared_encoding(data[:SNIFF_BYTES])
-    if declared and declared.replace("_", "-").lower() not in _UNICODE:
-        try:
-            return Decoded(data.decode(declared), declared)
-        except (UnicodeDecodeError, LookupError):
-            pass
+    for declared in (transport, html_body_declared_encoding(data[:SNIFF_BYTES])):
+        if declared and declared.replace("_", "-").lower() not in _UNICODE:
+            try:
+                return Decoded(data.decode(declared), declared)
+            except (UnicodeDecodeError, LookupError):
+                pass
     return decode(data)
+
+
+def content_type_charset(content_type: str | None) -> str | None:
+    """The charset an HTTP Content-Type names (``text/html; charset=ISO-8859-1``), as
+    browsers read it (ISO-8859-1 as Windows-1252, w3lib's aliases); None when it names
+    none that Python knows."""
+    return http_content_type_encoding(content_type) if content_type else None
 
 
 _UNICODE = frozenset({"utf-8", "utf8", "utf-16", "utf-16-le", "utf-16-be", "utf-32"})

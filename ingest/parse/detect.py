@@ -39,6 +39,7 @@ __all__ = [
     "GzipError",
     "MAX_GUNZIPPED",
     "SNIFF_BYTES",
+    "detect_archive",
     "detect_format",
     "maybe_gunzip",
 ]
@@ -53,6 +54,8 @@ SNIFF_BYTES: Final = 8192
 MAX_GUNZIPPED: Final = 200 * 1024 * 1024
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
+_ZIP_MAGIC: Final = b"PK\x03\x04"
+_WARC_MAGIC: Final = re.compile(rb"WARC/\d")
 _CHUNK: Final = 1024 * 1024
 
 _EXTENSIONS: Final[dict[str, Format]] = {
@@ -137,6 +140,20 @@ def detect_format(name: str, head: bytes) -> Format:
         if lowered.endswith(suffix):
             return found
     return "text"
+
+
+def detect_archive(head: bytes) -> Literal["warc", "zip"] | None:
+    """Whether a file whose first bytes are ``head`` is a web archive: a WARC (gzipped or not)
+    or a zip file (a WACZ, once ``ingest.archives`` finds WARC files in it); None: neither.
+
+    A WARC's first record begins ``WARC/1.0`` or ``WARC/1.1``, whatever its name; a
+    ``.warc.gz`` is gzip whose content begins so.
+    """
+    if head.startswith(_ZIP_MAGIC):
+        return "zip"
+    if head.startswith(_GZIP_MAGIC):
+        head = _gunzip_head(head)
+    return "warc" if _WARC_MAGIC.match(head[:64]) else None
 
 
 def _gunzip_head(head: bytes) -> bytes:

@@ -16,12 +16,13 @@ comes: the HTML parser (trafilatura, lxml) and the feed parser (feedparser) take
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.errors import DecodeError, ParseError
 from ingest.parse import layouts
 from ingest.parse.decode import (
     MOJIBAKE_NOTE,
+    content_type_charset,
     decode,
     decode_markup,
     feed_bytes,
@@ -30,7 +31,13 @@ from ingest.parse.decode import (
     replacement_notes,
     unicode_bom,
 )
-from ingest.parse.detect import SNIFF_BYTES, Format, detect_format, maybe_gunzip
+from ingest.parse.detect import (
+    SNIFF_BYTES,
+    Format,
+    detect_archive,
+    detect_format,
+    maybe_gunzip,
+)
 from ingest.read import MAX_SIZE
 from ingest.records import DecodedDocument, ParsedArticle, RawDocument
 
@@ -50,13 +57,27 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     """Detect the document's format and parse it; raises an ``IngestError`` when it holds none.
 
     ``max_size`` bounds the document once gzip is undone, as it bounds the file.
+    A web archive's record is an HTML page whatever its first bytes (its
+    Content-Type said so), decoded in the charset it was served with, its URL the
+    one it was fetched from; a revisit holds no page (the store makes it a duplicate).
     """
+    record = raw.record
+    if record is not None and record.revisit:
+        return ParsedDocument("html", None, ())
+    if record is None and detect_archive(raw.raw[:1024]) == "warc":
+        # Reached here only from standard input (files are sorted out before): a web
+        # archive is read record by record, which a pipe does not allow.
+        raise DecodeError("a web archive (WARC) is read from a file, not standard input")
     data = maybe_gunzip(raw.raw, limit=max_size)
     bom = unicode_bom(data)
     if bom is None and b"\x00" in data:
         raise DecodeError("binary content (NUL bytes), not text")
-    found = detect_format(raw.origin, data[:SNIFF_BYTES])
-    decoded = decode_markup(data) if found in ("html", "feed") and bom is None else decode(data)
+    found = detect_format(raw.origin, data[:SNIFF_BYTES]) if record is None else "html"
+    transport = content_type_charset(record.content_type) if record is not None else None
+    if found in ("html", "feed") and bom is None:
+        decoded = decode_markup(data, transport)
+    else:
+        decoded = decode(data)
     text = decoded.text
     if "\x00" in text:
         raise DecodeError("binary content (NUL characters), not text")
@@ -69,7 +90,11 @@ def parse_document(raw: RawDocument, max_size: int = MAX_SIZE) -> ParsedDocument
     if found == "html":
         from ingest.parse.formats.html import parse_html  # see the module docstring
 
-        return ParsedDocument("html", encoding, (parse_html(text),), notes=notes)
+        url = record.url if record is not None else None
+        article = parse_html(text, url)
+        if url is not None and article.url != url:
+            article = replace(article, url=url)  # where it was fetched, not its canonical URL
+        return ParsedDocument("html", encoding, (article,), notes=notes)
     if found == "feed":
         from ingest.parse.formats.feed import parse_feed  # see the module docstring
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -46,9 +47,11 @@ from ingest.store.plan import (
     insert_documents,
     originals,
     plan_batch,
+    resume_points,
     stored_outcome,
     unchanged_files,
 )
+from ingest.store.revisits import link_revisits
 from ingest.store.rewrite import StoredDocument
 from ingest.store.rows import Job, insert_articles
 
@@ -112,6 +115,10 @@ class Store:
         """
         return unchanged_files(self.session, files)
 
+    def resume_points(self, archives: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+        """Where a re-ingest starts each WARC named: see ``ingest.store.plan.resume_points``."""
+        return resume_points(self.session, archives)
+
     def last_document_id(self) -> int:
         """The largest document id stored so far (0 for none): what a run found before it."""
         return int(self.session.scalar(select(func.max(Document.id))) or 0)
@@ -140,9 +147,11 @@ class Store:
         firsts = {key: p for key, p in zip(keys, batch, strict=True) if key not in already}
         written = dict(zip(firsts, self._add_fresh(list(firsts.values()), repeats), strict=True))
         outcomes = []
-        for key in keys:
+        for key, prepared in zip(keys, batch, strict=True):
             if key in already:
-                outcomes.append(already[key])
+                known = already[key]
+                # a record of a web archive is no file of its own
+                outcomes.append(known if prepared.raw.record is None else replace(known, files=0))
                 continue
             outcome = written[key]
             outcomes.append(outcome)
@@ -214,6 +223,7 @@ class Store:
         """
         plans = plan_batch(self.session, batch, repeats)
         doc_ids = insert_documents(self.session, plans)
+        link_revisits(self.session, plans, doc_ids)
         jobs = [
             (doc_id, record, None)
             for planned, doc_id in zip(plans, doc_ids, strict=True)

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db.base import table_of
 from db.models import Document
 from ingest.read import origin_text
-from ingest.records import ArticleRecord, PreparedDocument
+from ingest.records import ArticleRecord, PreparedDocument, RawDocument
 from ingest.store.sql import insert_returning_ids, select_in
 
 # The look-ups made for every batch, as SQL handed to the driver (the same on SQLite and
@@ -49,6 +49,10 @@ class Outcome:
     document_id: int | None = None
     warnings: tuple[str, ...] = ()  # bad records of a file whose other records were stored
     notes: tuple[str, ...] = ()  # what reading the file took (invalid bytes replaced, say)
+    # How many input files this outcome completes: 1 for a file; 0 for a record of a web
+    # archive, whose file is done with the outcome of its last part (status 'part').
+    files: int = 1
+    skipped: tuple[tuple[str, int], ...] = ()  # a part's: records skipped, by kind
 
 
 @dataclass
@@ -72,6 +76,7 @@ class Plan:
             document_id=document_id,
             warnings=prepared.warnings,
             notes=prepared.notes,
+            files=0 if prepared.raw.record is not None else 1,
         )
 
 
@@ -177,7 +182,9 @@ def plan_batch(
         if prepared.error is not None:
             plans.append(Plan(prepared, "failed"))
             continue
-        original = same_bytes.get(prepared.raw.sha256)
+        revisit = prepared.raw.record is not None and prepared.raw.record.revisit
+        # A revisit holds no bytes: it repeats the capture it names (``revisits``).
+        original = None if revisit else same_bytes.get(prepared.raw.sha256)
         planned = Plan(prepared, "ingested")
         for record in prepared.articles:
             earlier = owners.get(record.content_hash)
@@ -189,8 +196,8 @@ def plan_batch(
         if not planned.new:
             planned.status, planned.duplicate_of = "duplicate", original
         plans.append(planned)
-        # A later file of the batch with the same bytes repeats this one.
-        same_bytes.setdefault(prepared.raw.sha256, -1)
+        if not revisit:  # a later file of the batch with the same bytes repeats this one
+            same_bytes.setdefault(prepared.raw.sha256, -1)
     return plans
 
 
@@ -215,11 +222,12 @@ def insert_documents(session: Session, plans: list[Plan]) -> list[int]:
                 status=planned.status,
                 error=prepared.error if planned.status == "failed" else _remarks(prepared),
                 duplicate_of=duplicate_of,
+                **_record_columns(raw),
             )
         )
     ids = insert_returning_ids(session, Document, rows)
     for planned, doc_id in zip(plans, ids, strict=True):
-        if planned.status != "failed":
+        if planned.status != "failed" and planned.prepared.raw.size:
             first_id.setdefault(planned.prepared.raw.sha256, doc_id)
     _fix_batch_duplicates(session, plans, ids, first_id)
     return ids
@@ -255,6 +263,51 @@ def _fix_batch_duplicates(
             update(table).where(table.c.id == bindparam("i")).values(duplicate_of=bindparam("d")),
             fixes,
         )
+
+
+def _record_columns(raw: RawDocument) -> dict[str, object]:
+    """The columns that say where a web archive's record lies and what the archive says of it
+    (all null for a file: every row of an ``executemany`` names the same columns)."""
+    record = raw.record
+    if record is None:
+        return dict.fromkeys(RECORD_COLUMNS)
+    return dict(
+        archive=record.archive,
+        record_offset=record.offset,
+        record_id=record.record_id,
+        url=record.url,
+        fetched_at=record.fetched_at,
+        content_type=record.content_type,
+        payload_digest=record.payload_digest,
+    )
+
+
+RECORD_COLUMNS = (
+    "archive",
+    "record_offset",
+    "record_id",
+    "url",
+    "fetched_at",
+    "content_type",
+    "payload_digest",
+)
+
+
+def resume_points(session: Session, archives: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+    """For each WARC named (``documents.archive``), the offset and record id of the last
+    record stored from it: where a re-ingest starts reading it again (by the index on
+    ``(archive, record_offset)``, one look-up each, whatever the records stored)."""
+    found = {}
+    for name in archives:
+        row = session.execute(
+            select(Document.record_offset, Document.record_id)
+            .where(Document.archive == name, Document.record_offset.is_not(None))
+            .order_by(Document.record_offset.desc())
+            .limit(1)
+        ).first()
+        if row is not None and row[0] is not None:
+            found[name] = (int(row[0]), row[1])
+    return found
 
 
 def _remarks(prepared: PreparedDocument) -> str | None:

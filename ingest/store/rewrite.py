@@ -11,13 +11,15 @@ ingested, and a source takes the category the parsers read now.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from db.base import table_of
 from db.models import Article, Document, Source
-from ingest.records import ArticleRecord, RawDocument
+from ingest.records import ArchiveRecord, ArticleRecord, RawDocument
+from ingest.store.plan import RECORD_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -32,18 +34,42 @@ class StoredDocument:
 def documents_to_reparse(session: Session) -> list[StoredDocument]:
     """Every stored document but the duplicates (another holds their articles), oldest first."""
     rows = session.execute(
-        select(Document.id, Document.origin, Document.raw, Document.sha256, Document.status)
+        select(
+            Document.id,
+            Document.origin,
+            Document.raw,
+            Document.sha256,
+            Document.status,
+            *(getattr(Document, column) for column in RECORD_COLUMNS),
+        )
         .where(Document.status != "duplicate")
         .order_by(Document.id)
     ).all()
     return [
         StoredDocument(
             id=row.id,
-            raw=RawDocument(origin=row.origin, raw=row.raw, sha256=row.sha256),
+            raw=RawDocument(
+                origin=row.origin, raw=row.raw, sha256=row.sha256, record=_archive_record(row)
+            ),
             status=row.status,
         )
         for row in rows
     ]
+
+
+def _archive_record(row: Any) -> ArchiveRecord | None:
+    """What a web archive said of a stored record, as ingest read it (None for a file)."""
+    if row.archive is None:
+        return None
+    return ArchiveRecord(
+        archive=row.archive,
+        offset=row.record_offset,
+        record_id=row.record_id,
+        url=row.url,
+        fetched_at=row.fetched_at,
+        content_type=row.content_type,
+        payload_digest=row.payload_digest,
+    )
 
 
 def article_ids(session: Session, document_id: int) -> list[int]:
