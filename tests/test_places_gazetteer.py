@@ -1,0 +1,54 @@
+"""The gazetteer's places: where areas are put, and the central point of an area's places."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from ingest.places.gazetteer import AREA_POINTS_PATH, central_point, load_gazetteer
+
+
+def test_a_country_sits_at_its_middle_not_at_its_capital() -> None:
+    """Gazetteers (and the geoparsing gold) put the United States in Kansas, not Washington."""
+    us = load_gazetteer().by_id["iso3166-1:US"]
+    assert us.approximate
+    assert us.latitude == pytest.approx(39.5, abs=1.0)
+    assert us.longitude == pytest.approx(-98.5, abs=1.5)
+    russia = load_gazetteer().by_id["iso3166-1:RU"]
+    assert russia.longitude is not None and russia.longitude > 80  # Siberia, not Moscow
+
+
+def test_a_state_sits_at_its_middle_not_at_its_largest_city() -> None:
+    texas = load_gazetteer().by_id["iso3166-2:US-TX"]
+    assert texas.approximate
+    assert texas.latitude == pytest.approx(31.3, abs=0.7)
+    assert texas.longitude == pytest.approx(-99.3, abs=1.0)  # Houston is at -95.4
+
+
+def test_every_area_point_names_a_place_of_the_gazetteer() -> None:
+    """The shipped file keys places by the gazetteer's ids: a stale id would do nothing."""
+    text = AREA_POINTS_PATH.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    assert len(rows) > 300
+    by_id = load_gazetteer().by_id
+    unknown = [r["gazetteer_id"] for r in rows if r["gazetteer_id"] not in by_id]
+    assert len(unknown) < 0.05 * len(rows), unknown  # a few territories pycountry lacks
+    for row in rows:
+        assert -90 <= float(row["latitude"]) <= 90 and -180 <= float(row["longitude"]) <= 180
+
+
+def test_central_point_is_the_middle_of_the_box() -> None:
+    assert central_point([(0.0, 0.0), (10.0, 20.0)]) == (5.0, 10.0)
+    assert central_point([(3.0, 4.0)]) == (3.0, 4.0)
+
+
+def test_central_point_leaves_out_a_far_flung_place() -> None:
+    places = [(float(i % 10), float(i // 10)) for i in range(100)]  # a 10 x 10 grid
+    assert central_point([*places, (60.0, 170.0)]) == (4.5, 4.5)
+
+
+def test_central_point_crosses_the_antimeridian() -> None:
+    lat, lon = central_point([(-17.0, 178.0), (-16.0, -179.0), (-18.0, 179.0)])
+    assert lat == -17.0
+    assert lon == pytest.approx(179.5)
