@@ -63,7 +63,7 @@ CACHE_NAME = "gazetteer"
 
 #: GeoNames cities smaller than this are not in the gazetteer at all; of those that are, the
 #: ones under ``ingest.places.mentions.SMALL_CITY`` need textual evidence before they count.
-MIN_CITY_POPULATION = 15_000
+MIN_CITY_POPULATION = 1_000
 #: Alternate names are noisy (other towns' names, foreign exonyms, codes); only the
 #: alternate names of big cities are kept, where the exonym is what English text uses
 #: (Kiev, Cologne, Bombay).

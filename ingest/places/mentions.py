@@ -165,6 +165,12 @@ SMALL_CITY = 100_000
 FAMOUS_CITY = 300_000
 #: ... though a town this big counts when the article names its country.
 SUPPORTED_TOWN = 50_000
+#: Towns smaller than this (the gazetteer's small places) are a name's last reading:
+#: California, Maryland (pop. 11,000) is not what 'California' means, nor Mexico, New York
+#: what 'Mexico' means in an article that names New York. They win only over each other
+#: (Cottonport, Louisiana over Cottonport elsewhere, by the region the article names) or
+#: when the words around the name leave no other reading (', Maryland' after it).
+MINOR_TOWN = 15_000
 
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w'’-]*)(\s+|-)$")
 _WORD_AFTER = re.compile(r"^(\s+|-)(\w[\w'’-]*)")
@@ -359,8 +365,9 @@ def _choose(
     Greece over Athens, Ohio in an article that names the US).
     """
     supported = {c for c, n in support.items() if n > 0}
-    city_codes = {e.place.country_code for e in entries if e.place.kind == "city"}
-    region_codes = {e.place.country_code for e in entries if e.place.kind == "region"}
+    major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
+    city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
+    region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
 
     def key(entry: Entry) -> tuple[int, int, int, int, int]:
         cc = entry.place.country_code or ""
@@ -376,6 +383,9 @@ def _choose(
             level = 2
         else:
             level = 0
+        minor = kind == "city" and entry.population < MINOR_TOWN
+        if minor:
+            return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
         if kind == "city":
@@ -390,6 +400,18 @@ def _choose(
         return (level, int(entry.preferred), rank, tiebreak, entry.population)
 
     return max(entries, key=key)
+
+
+def _major(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """The readings that are not minor towns (``MINOR_TOWN``), or all when all are.
+
+    What a name says about the article (its country, its state) is what its major
+    readings say: Canada, Kentucky (a hamlet) does not make 'Canada' doubtful.
+    """
+    if all(e.place.kind != "city" or e.population >= MINOR_TOWN for e in entries):
+        return entries
+    major = tuple(e for e in entries if e.place.kind != "city" or e.population >= MINOR_TOWN)
+    return major or entries
 
 
 def _needs_evidence(entry: Entry, surface: str, people: Container[str]) -> bool:
@@ -488,7 +510,7 @@ class _Article:
         certain = [
             span
             for span in kept
-            if not any(_needs_evidence(e, span.surface, people) for e in span.entries)
+            if not any(_needs_evidence(e, span.surface, people) for e in _major(span.entries))
         ]
         return cls(people, _country_support(certain), _named_regions(certain))
 
@@ -501,7 +523,7 @@ def _country_support(certain: Sequence[_Span]) -> Counter[str]:
     """
     support: Counter[str] = Counter()
     for span in certain:
-        entries = span.entries
+        entries = _major(span.entries)
         codes = {e.place.country_code for e in entries}
         if len(codes) == 1 and None not in codes:
             support[next(iter(codes)) or ""] += 1
@@ -522,7 +544,7 @@ def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
     """
     named_regions: dict[tuple[str, str], set[str]] = {}
     for span in certain:
-        entries = span.entries
+        entries = _major(span.entries)
         for e in entries:
             if e.place.kind == "region":
                 key = (e.place.country_code or "", _iso_suffix(e.place) or "")
@@ -541,6 +563,7 @@ class _Evidence:
     strongly_located: bool  # one that is evidence enough for a surname or a common word
     after_to: bool  # 'to' before it, which is enough for a common word
     possessive: bool  # "'s" after it: 'in Anderson's hometown' is a person's
+    sentence_initial: bool  # it starts a sentence, where every word is capitalised
     contained_in: frozenset[str]  # countries of a region or country after ', ' (Houston, Texas)
     contained: bool  # some reading lies in one of those
     in_list: bool  # only a list gap since the paragraph's last mention
@@ -566,6 +589,7 @@ def _evidence(
         strongly_located=prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial,
         after_to=prev_lower == "to",
         possessive=text.startswith(("'s", "’s"), span.end),
+        sentence_initial=span.sentence_initial,
         contained_in=trailing,
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
@@ -611,13 +635,60 @@ def _has_evidence(entry: Entry, surface: str, evidence: _Evidence, article: _Art
     admin1 = entry.admin1 if entry.place.kind == "city" else _iso_suffix(entry.place)
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
-    if evidence.contained or listed or regional:
+    if evidence.contained or listed:
+        return True
+    if entry.place.kind == "city" and entry.population < MINOR_TOWN:
+        return _minor_town_located(evidence, regional, surface, article)
+    if regional:
         return True
     if surface in PERSON_NAMES or surface in article.people:
         return _surname_located(evidence)
     if surface in COMMON_WORDS:
         return _common_word_located(evidence)
     return _town_located(evidence, entry, article.support)
+
+
+def _minor_town_located(
+    evidence: _Evidence, regional: bool, surface: str, article: _Article
+) -> bool:
+    """A minor town (``MINOR_TOWN``) that is not contained or listed counts in a region the
+    article names, or after a strong locative word in a country it names; and never when
+    the name is a surname or a common word ('Jones', 'Hope', 'Church' are towns too)."""
+    if surface in PERSON_NAMES or surface in article.people or surface in COMMON_WORDS:
+        return False
+    if evidence.sentence_initial or _demonym_like(surface):
+        return False  # 'Over the weekend', 'Many said'; 'Canadian troops'
+    return regional or evidence.strongly_located
+
+
+_DEMONYM_ENDINGS = ("ian", "an", "ish", "ese", "i", "ic", "ean")
+
+
+@lru_cache(maxsize=1)
+def _country_stems() -> frozenset[str]:
+    """The names of countries and regions, less their last letter: Canad, Englan, Arabi."""
+    gazetteer = load_gazetteer()
+    return frozenset(
+        place.name[:-1]
+        for place in gazetteer.by_id.values()
+        if place.kind in ("country", "region") and " " not in place.name and len(place.name) >= 4
+    )
+
+
+def _demonym_like(surface: str) -> bool:
+    """A word shaped like a country's or region's demonym (Canadian, English, Arab).
+
+    Demonyms are not place names; a town named Canadian or English is not what the
+    word means in news text. The test: the word ends like a demonym and starts with a
+    country's or region's name (less its last letter), or is a prefix of one (Arab).
+    """
+    if " " in surface or not surface.endswith(_DEMONYM_ENDINGS + ("b",)):
+        return False
+    stems = _country_stems()
+    for cut in range(3, len(surface)):
+        if surface[:cut] in stems:
+            return True
+    return any(stem.startswith(surface) for stem in stems) if len(surface) >= 4 else False
 
 
 def _surname_located(evidence: _Evidence) -> bool:
