@@ -35,7 +35,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
-from itertools import starmap
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -739,21 +738,110 @@ def _thaw(payload: object) -> Gazetteer | None:
 
     The automaton is remade by the build's own ``_gazetteer``, from the entries in the
     order they were built and the blocked names: the same keys in the same order.
+    Places and readings are remade only when looked up (``_Thawed``): an article names
+    a few dozen of the ~175,000, and making them all took a second of every run.
+    The payload's shape is checked whole here, so that no lookup can fail later.
     """
     if not isinstance(payload, tuple):
         return None
     try:
         rows, frozen_entries, blocked, frozen_by_id, neighbours = payload
-        places = list(starmap(Place, rows))
-        entries = {
-            surface: tuple([Entry(places[i], p, n, a, pr) for i, p, n, a, pr in readings])
-            for surface, readings in frozen_entries.items()
-        }
+        thawed = _Thawed(rows, frozen_entries, frozen_by_id)
+        if not thawed.well_formed():
+            return None
         return _gazetteer(
-            entries,
+            _LazyEntries(thawed),
             blocked,
-            {gid: places[i] for gid, i in frozen_by_id.items()},
+            _LazyById(thawed),
             {cc: frozenset(codes) for cc, codes in neighbours.items()},
         )
     except (ValueError, TypeError, IndexError, AttributeError):
         return None
+
+
+class _Thawed:
+    """The frozen payload's places and readings, made into objects on first use.
+
+    Each Place is made once and shared by every reading and ``by_id``, as in the build.
+    """
+
+    def __init__(
+        self,
+        rows: list[tuple[Any, ...]],
+        entries: dict[str, tuple[tuple[Any, ...], ...]],
+        by_id: dict[str, int],
+    ) -> None:
+        self.rows = rows
+        self.entries = entries
+        self.by_id = by_id
+        self._places: list[Place | None] = [None] * len(rows)
+        self._readings: dict[str, tuple[Entry, ...]] = {}
+
+    def well_formed(self) -> bool:
+        """Every row a Place's fields, every reading five fields naming a row."""
+        n = len(self.rows)
+        width = len(fields(Place))
+        if not all(type(r) is tuple and len(r) == width for r in self.rows):
+            return False
+        if not all(type(i) is int and 0 <= i < n for i in self.by_id.values()):
+            return False
+        return all(
+            type(reading) is tuple
+            and len(reading) == 5
+            and type(reading[0]) is int
+            and 0 <= reading[0] < n
+            for readings in self.entries.values()
+            for reading in readings
+        )
+
+    def place(self, i: int) -> Place:
+        place = self._places[i]
+        if place is None:
+            place = self._places[i] = Place(*self.rows[i])
+        return place
+
+    def readings(self, surface: str) -> tuple[Entry, ...]:
+        made = self._readings.get(surface)
+        if made is None:
+            made = self._readings[surface] = tuple(
+                [Entry(self.place(i), p, n, a, pr) for i, p, n, a, pr in self.entries[surface]]
+            )
+        return made
+
+
+class _LazyEntries(Mapping[str, tuple[Entry, ...]]):
+    """``Gazetteer.entries`` over a thawed payload: readings made when looked up."""
+
+    def __init__(self, thawed: _Thawed) -> None:
+        self._thawed = thawed
+
+    def __getitem__(self, surface: str) -> tuple[Entry, ...]:
+        return self._thawed.readings(surface)
+
+    def __contains__(self, surface: object) -> bool:
+        return surface in self._thawed.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._thawed.entries)
+
+    def __len__(self) -> int:
+        return len(self._thawed.entries)
+
+
+class _LazyById(Mapping[str, Place]):
+    """``Gazetteer.by_id`` over a thawed payload: places made when looked up."""
+
+    def __init__(self, thawed: _Thawed) -> None:
+        self._thawed = thawed
+
+    def __getitem__(self, gid: str) -> Place:
+        return self._thawed.place(self._thawed.by_id[gid])
+
+    def __contains__(self, gid: object) -> bool:
+        return gid in self._thawed.by_id
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._thawed.by_id)
+
+    def __len__(self) -> int:
+        return len(self._thawed.by_id)

@@ -668,9 +668,10 @@ _DEMONYM_ENDINGS = ("ian", "an", "ish", "ese", "i", "ic", "ean")
 def _country_stems() -> frozenset[str]:
     """The names of countries and regions, less their last letter: Canad, Englan, Arabi."""
     gazetteer = load_gazetteer()
+    areas = (gazetteer.by_id[gid] for gid in gazetteer.by_id if gid.startswith("iso3166-"))
     return frozenset(
         place.name[:-1]
-        for place in gazetteer.by_id.values()
+        for place in areas
         if place.kind in ("country", "region") and " " not in place.name and len(place.name) >= 4
     )
 
