@@ -82,7 +82,10 @@ class Location(Base):
 
     __tablename__ = "locations"
     __table_args__ = (
-        UniqueConstraint("name", "kind", "country_code"),
+        # One row per gazetteer record, so that namesakes stay apart (Washington, Utah is
+        # not Washington, DC); rows without a record (NULL) are told apart by name.
+        UniqueConstraint("gazetteer_id"),
+        Index("ix_locations_name_kind_country_code", "name", "kind", "country_code"),
         CheckConstraint(_in("kind", LOCATION_KINDS), name="kind"),
     )
 
@@ -95,7 +98,11 @@ class Location(Base):
     # Coordinates of regions and areas are a rough centre, not a surveyed point.
     approximate: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The gazetteer record: 'geonames:1273294', 'iso3166-1:RU', 'iso3166-2:RU-PRI', 'alias:…'.
-    gazetteer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    gazetteer_id: Mapped[str | None] = mapped_column(String(64))
+    # GeoNames' codes of the first- and second-level divisions the place lies in, where
+    # known: 'FL' and '001' for Gainesville, Florida (in Alachua County).
+    admin1: Mapped[str | None] = mapped_column(String(20))
+    admin2: Mapped[str | None] = mapped_column(String(80))
 
     articles: Mapped[list[Article]] = relationship(
         secondary="article_locations", back_populates="locations", viewonly=True

@@ -130,6 +130,10 @@ class Place:
     longitude: float | None
     approximate: bool
     gazetteer_id: str | None
+    #: GeoNames' codes of the first- and second-level divisions the place lies in, where
+    #: known (cities: 'FL' for Gainesville, Florida).
+    admin1: str | None = None
+    admin2: str | None = None
 
 
 @dataclass(frozen=True)
@@ -410,6 +414,7 @@ def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str
             longitude=float(longitude),
             approximate=False,
             gazetteer_id=gid,
+            admin1=admin1 or None,
         )
         draft.by_id[gid] = place
         population_of[gid] = int(population)
