@@ -6,7 +6,8 @@ import csv
 
 import pytest
 
-from ingest.places.gazetteer import AREA_POINTS_PATH, central_point, load_gazetteer
+from ingest.places.gazetteer import AREA_POINTS_PATH, load_gazetteer
+from ingest.places.geometry import central_point
 
 
 def test_a_country_sits_at_its_middle_not_at_its_capital() -> None:
@@ -52,3 +53,16 @@ def test_central_point_crosses_the_antimeridian() -> None:
     lat, lon = central_point([(-17.0, 178.0), (-16.0, -179.0), (-18.0, 179.0)])
     assert lat == -17.0
     assert lon == pytest.approx(179.5)
+
+
+def test_counties_carry_their_state_and_a_central_point() -> None:
+    (alachua,) = load_gazetteer().entries["Alachua County"]
+    assert (alachua.place.kind, alachua.place.admin1, alachua.admin1) == ("region", "FL", "FL")
+    assert alachua.place.approximate
+    assert alachua.place.latitude == pytest.approx(29.7, abs=0.5)
+    assert alachua.place.longitude == pytest.approx(-82.4, abs=0.5)
+
+
+def test_towns_carry_their_admin_codes() -> None:
+    gainesville = load_gazetteer().by_id["geonames:4156404"]  # Gainesville, Florida
+    assert (gainesville.admin1, gainesville.admin2) == ("FL", "001")  # Alachua County

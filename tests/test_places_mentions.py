@@ -493,3 +493,31 @@ def test_a_bad_built_gazetteer_is_ignored_and_another_key_means_another_file(
 def test_name_variants_cover_saint_and_accents() -> None:
     assert {"Saint Helens", "St Helens", "St. Helens"} <= name_variants("Saint Helens")
     assert "Sao Paulo" in name_variants("São Paulo")
+
+
+def test_a_county_names_its_state_for_the_towns_in_it() -> None:
+    """Gainesville near Alachua County is Gainesville, Florida, not Georgia's or Texas'."""
+    found = find_mentions(
+        ["Deputies in Alachua County said the crash closed a road north of Gainesville."]
+    )
+    assert [(m.surface, m.place.admin1) for m in found] == [
+        ("Alachua County", "FL"),
+        ("Gainesville", "FL"),
+    ]
+
+
+def test_a_small_town_is_no_reading_of_a_state_or_a_country() -> None:
+    """California, Maryland and Mexico, New York exist; the words mean the state and the
+    country, even in an article that names Maryland and New York."""
+    found = find_mentions(
+        ["Officials in Maryland and New York met officials from California and Mexico."]
+    )
+    kinds = {m.surface: (m.place.kind, m.place.country_code) for m in found}
+    assert kinds["California"] == ("region", "US")
+    assert kinds["Mexico"] == ("country", "MX")
+
+
+def test_a_town_named_like_a_demonym_is_not_found_by_it() -> None:
+    """Canadian, Texas is a town; 'Canadian troops' says nothing about it."""
+    found = find_mentions(["In Texas, Canadian troops trained near Amarillo."])
+    assert "Canadian" not in [m.surface for m in found]

@@ -31,7 +31,7 @@ import csv
 import gc
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
@@ -42,10 +42,12 @@ from typing import Any
 import ahocorasick_rs
 
 from ingest.places import user_cache
+from ingest.places.geometry import central_point
 from ingest.places.sources import (
     City,
     Continent,
     Country,
+    County,
     Sources,
     Subdivision,
     cache_key,
@@ -313,10 +315,11 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
     }
     points = _area_points()
     draft = _Draft()
-    cities = _add_cities(draft, sources.cities, renames)
+    cities = _add_cities(draft, sources.cities, renames, sources.admin2)
     _add_countries(draft, sources.countries, sources.country_names, cities, points, renames)
     _add_regions(draft, sources.subdivisions, cities, renames, points, fills)
     _add_alternate_names(draft, cities.big)
+    _add_counties(draft, sources.counties)
     _add_continents(draft, sources.continents)
     blocked = _add_aliases(draft, rows, cities.population)
     neighbours = {
@@ -392,7 +395,12 @@ class _Cities:
     centres: dict[tuple[str, str], tuple[float, float]]
 
 
-def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str]) -> _Cities:
+def _add_cities(
+    draft: _Draft,
+    cities: Iterable[City],
+    renames: Mapping[str, str],
+    admin2: Mapping[int, str],
+) -> _Cities:
     """Cities: the GeoNames name and its spellings; indexed for the sources after them.
 
     The selected alternate names of big cities are added later
@@ -415,6 +423,7 @@ def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str
             approximate=False,
             gazetteer_id=gid,
             admin1=admin1 or None,
+            admin2=admin2.get(geonameid),
         )
         draft.by_id[gid] = place
         population_of[gid] = int(population)
@@ -435,31 +444,6 @@ def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str
             big_cities.append((name, altnames, entry))
     centres = {key: central_point(points) for key, points in members.items()}
     return _Cities(big_cities, biggest_in_admin1, city_by_name, population_of, centres)
-
-
-#: The share of an area's places left out at each edge when taking its central point, so
-#: that one far-flung place (an island, a mislabelled town) does not move it.
-CENTRE_TRIM = 0.01
-
-
-def central_point(points: Sequence[tuple[float, float]]) -> tuple[float, float]:
-    """The middle of the box around an area's places, the outer 1% on each side left out.
-
-    The fallback for a region no source places (``AREA_POINTS_PATH``): on LGL's first-level
-    regions it lands within 161 km of GeoNames' point for 99.5% of mentions (median 29
-    km), where the mean of the places (median 55 km) leans towards where people live
-    and the plain box (95%) towards outliers. Longitudes are taken across the
-    antimeridian when that makes the box narrower (Chukotka, Fiji).
-    """
-    lats = sorted(p[0] for p in points)
-    lons = sorted(p[1] for p in points)
-    shifted = sorted(lon + 360 if lon < 0 else lon for lon in lons)
-    if shifted[-1] - shifted[0] < lons[-1] - lons[0]:
-        lons = shifted
-    cut = int(CENTRE_TRIM * (len(lats) - 1))
-    lat = (lats[cut] + lats[-1 - cut]) / 2
-    lon = (lons[cut] + lons[-1 - cut]) / 2
-    return (round(lat, 4), round((lon + 180) % 360 - 180, 4))
 
 
 def _add_countries(
@@ -589,6 +573,35 @@ def _add_alternate_names(
                         draft.add(surface, entry)
 
 
+def _add_counties(draft: _Draft, counties: Iterable[County]) -> None:
+    """Second-level divisions (US counties and parishes) under their full names.
+
+    Only the full name ('Alachua County', not 'Alachua'): the bare name is most often a
+    town's or a person's. Their readings carry their state (``Entry.admin1``), so that a
+    county named in an article supports its state's towns, and the population of their
+    places, so that the biggest of thirty Washington Counties wins when nothing else
+    decides.
+    """
+    for county in counties:
+        gid = f"geonames:{county.geonameid}"
+        place = Place(
+            name=county.name,
+            kind="region",
+            country_code=county.country_code,
+            latitude=county.latitude,
+            longitude=county.longitude,
+            approximate=True,
+            gazetteer_id=gid,
+            admin1=county.admin1,
+            admin2=county.admin2,
+        )
+        draft.by_id[gid] = place
+        entry = Entry(place, population=county.population, admin1=county.admin1)
+        for variant in name_variants(county.name):
+            if _plain_latin(variant):
+                draft.add(variant, entry)
+
+
 def _add_continents(draft: _Draft, continents: Mapping[str, Continent]) -> None:
     """Continents, under their GeoNames id and under 'continent:<code>'."""
     for code, continent in continents.items():
@@ -694,6 +707,7 @@ def _cache_key() -> tuple[str, ...] | None:
             f"builder {user_cache.file_digest(__file__)}",
             f"aliases {user_cache.file_digest(ALIASES_PATH)}",
             f"area points {user_cache.file_digest(AREA_POINTS_PATH)}",
+            f"geometry {user_cache.file_digest(Path(__file__).with_name('geometry.py'))}",
         )
     except OSError:
         return None

@@ -372,7 +372,7 @@ def _choose(
     def key(entry: Entry) -> tuple[int, int, int, int, int]:
         cc = entry.place.country_code or ""
         kind = entry.place.kind
-        admin1 = entry.admin1 if kind == "city" else _iso_suffix(entry.place)
+        admin1 = entry.admin1 or _iso_suffix(entry.place)
         if kind in ("city", "region") and admin1 and (cc, admin1) in regions:
             level = 3
         elif (
@@ -537,7 +537,8 @@ def _country_support(certain: Sequence[_Span]) -> Counter[str]:
 
 
 def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
-    """States and provinces the article names, directly or through one of their cities.
+    """States and provinces the article names, directly or through one of their cities or
+    counties.
 
     For 'Athens, Georgia' and 'Georgia ... Atlanta' readings; with the names that
     name them, since a name cannot support its own reading (``_Regions``).
@@ -546,10 +547,12 @@ def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
     for span in certain:
         entries = _major(span.entries)
         for e in entries:
-            if e.place.kind == "region":
-                key = (e.place.country_code or "", _iso_suffix(e.place) or "")
+            suffix = _iso_suffix(e.place)
+            if e.place.kind == "region" and suffix:
+                key = (e.place.country_code or "", suffix)
                 named_regions.setdefault(key, set()).add(span.surface)
-        if len(entries) == 1 and entries[0].place.kind == "city":
+        # A city or a county names its state: 'Alachua County' supports Gainesville, Florida.
+        if len(entries) == 1 and entries[0].admin1:
             key = (entries[0].place.country_code or "", entries[0].admin1 or "")
             named_regions.setdefault(key, set()).add(span.surface)
     return named_regions
@@ -632,12 +635,15 @@ def _has_evidence(entry: Entry, surface: str, evidence: _Evidence, article: _Art
     """
     cc = entry.place.country_code or ""
     listed = evidence.in_list and cc == evidence.previous_country
-    admin1 = entry.admin1 if entry.place.kind == "city" else _iso_suffix(entry.place)
+    admin1 = entry.admin1 or _iso_suffix(entry.place)
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
-    if evidence.contained or listed:
-        return True
-    if entry.place.kind == "city" and entry.population < MINOR_TOWN:
+    minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
+    if evidence.contained:
+        return True  # 'Canadian, Texas' is the town
+    if listed:
+        return not (minor and _demonym_like(surface))  # 'Texas, Canadian troops' is not
+    if minor:
         return _minor_town_located(evidence, regional, surface, article)
     if regional:
         return True
