@@ -94,6 +94,8 @@ class PlaceMention:
     end: int
     surface: str
     place: Place
+    #: Why the name counts and why it is this place (``show --explain``); not stored.
+    why: str = ""
 
 
 @dataclass(frozen=True)

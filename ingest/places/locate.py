@@ -22,6 +22,7 @@ def locate(record: ArticleRecord) -> ArticleRecord:
             end=m.end,
             surface=m.surface,
             place=m.place,
+            why=m.why,
         )
         for m in find_mentions([p.text for p in body])
     )

@@ -51,6 +51,8 @@ class Mention:
     start: int
     end: int
     surface: str
+    #: Why the name counts and why it is this place, for ``show --explain``.
+    why: str = ""
 
 
 # Words that are never places on their own in English prose, whatever a gazetteer says.
@@ -356,13 +358,14 @@ def _choose(
     support: Counter[str],
     regions: Container[tuple[str, str]],
     gazetteer: Gazetteer,
-) -> Entry:
+) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
     Support, strongest first: the city's own state or province is named, or the
     region's cities are (Athens with Georgia, Georgia with Atlanta); it is a country,
     its country is named, or it is a big city everyone means by the name (Athens,
-    Greece over Athens, Ohio in an article that names the US).
+    Greece over Athens, Ohio in an article that names the US). Returned with the reason
+    the winner beat the next reading, for ``show --explain``.
     """
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
@@ -399,7 +402,38 @@ def _choose(
             rank = 2  # Galway the town, not County Galway, whatever the town's size
         return (level, int(entry.preferred), rank, tiebreak, entry.population)
 
-    return max(entries, key=key)
+    ranked = sorted(entries, key=key, reverse=True)
+    if len(ranked) == 1:
+        return ranked[0], "its only reading"
+    first, second = key(ranked[0]), key(ranked[1])
+    decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
+    reason = _because(decided, ranked[0], ranked[1], first[0], supported)
+    return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _because(decided: int, entry: Entry, runner_up: Entry, level: int, supported: set[str]) -> str:
+    """Why ``_choose`` preferred ``entry``: the part of its key that beat the runner-up's."""
+    place = entry.place
+    if decided == 0 and level >= 3:
+        admin1 = entry.admin1 or _iso_suffix(place)
+        return f"its state or province ({place.country_code}-{admin1}) is named in the article"
+    if decided == 0 and level == 2:
+        if place.kind == "country":
+            return "a country"
+        if place.country_code in supported:
+            return f"in a country the article names ({place.country_code})"
+        return f"a city everyone means by the name ({entry.population:,} people)"
+    if decided == 0:
+        return "a small town of a state the article names"
+    if decided == 1:
+        return "the reading our alias table gives"
+    if decided == 2 and place.kind == runner_up.place.kind:
+        return f"a city of {entry.population:,} over smaller towns"
+    if decided == 2:
+        return f"the weightier kind ({place.kind} over {runner_up.place.kind})"
+    if decided == 3:
+        return "a city over its own region, a region over a foreign town"
+    return f"the most populous ({entry.population:,})"
 
 
 def _major(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
@@ -448,8 +482,9 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
         if not accepted:
             continue
         regions = _Regions(article.named_regions, span.surface)
-        chosen = _choose(accepted, article.support, regions, gazetteer)
+        chosen, because = _choose(accepted, article.support, regions, gazetteer)
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
+        counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
             Mention(
                 place=chosen.place,
@@ -457,9 +492,27 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
                 start=span.start,
                 end=span.end,
                 surface=span.surface,
+                why=f"{counted}; {because}",
             )
         )
     return mentions
+
+
+def _counted_because(entry: Entry, span: _Span, evidence: _Evidence, article: _Article) -> str:
+    """Why a name counts as a place: it needs no evidence, or which evidence it had."""
+    if not _needs_evidence(entry, span.surface, article.people):
+        return "a place name that needs no evidence"
+    cc = entry.place.country_code
+    if evidence.contained:
+        return "followed by its region or country"
+    if evidence.in_list and cc == evidence.previous_country:
+        return f"in a list with another place of {cc}"
+    admin1 = entry.admin1 or _iso_suffix(entry.place)
+    if admin1 and (cc or "", admin1) in _Regions(article.named_regions, span.surface):
+        return f"its state or province ({cc}-{admin1}) is named in the article"
+    if evidence.strongly_located or evidence.located or evidence.after_to:
+        return f"after '{span.prev_word}'"
+    return f"a town of {entry.population:,} in a country the article names ({cc})"
 
 
 def _standalone(
