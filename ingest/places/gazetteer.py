@@ -721,10 +721,11 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
     """The gazetteer as built-in values for marshal, each distinct Place stored once.
 
     The payload is (places, entries, blocked, by_id, neighbours): places as tuples of
-    their fields; entries as {surface: ((place index, population, nation, admin1,
-    preferred), ...)}; by_id as {gazetteer id: place index}. A city's readings under
-    all its names and ``by_id`` share one Place in the build; naming it by index keeps
-    the file small and the thawed places shared the same way.
+    their fields; entries as {surface: (place index, population, nation, admin1,
+    preferred, place index, ...)}, five values a reading; by_id as {gazetteer id:
+    place index}. A city's readings under all its names and ``by_id`` share one Place
+    in the build; naming it by index keeps the file small and the thawed places shared
+    the same way.
     """
     index: dict[int, int] = {}  # id(place) -> its index; every place lives meanwhile
     places: list[tuple[Any, ...]] = []
@@ -738,8 +739,14 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
 
     # Entry's fields are spelled out here and in _thaw (faster than a generic
     # unpacking): a new field goes in both, and the round-trip test compares them all.
+    # One flat tuple per surface (five values a reading): a tuple per reading made the
+    # file a third slower to read.
     entries = {
-        surface: tuple((at(e.place), e.population, e.nation, e.admin1, e.preferred) for e in bucket)
+        surface: tuple(
+            value
+            for e in bucket
+            for value in (at(e.place), e.population, e.nation, e.admin1, e.preferred)
+        )
         for surface, bucket in gazetteer.entries.items()
     }
     by_id = {gid: at(place) for gid, place in gazetteer.by_id.items()}
@@ -787,7 +794,7 @@ class _Thawed:
     def __init__(
         self,
         rows: list[tuple[Any, ...]],
-        entries: dict[str, tuple[tuple[Any, ...], ...]],
+        entries: dict[str, tuple[Any, ...]],
         by_id: dict[str, int],
     ) -> None:
         self.rows = rows
@@ -797,7 +804,7 @@ class _Thawed:
         self._readings: dict[str, tuple[Entry, ...]] = {}
 
     def well_formed(self) -> bool:
-        """Every row a Place's fields, every reading five fields naming a row."""
+        """Every row a Place's fields, every surface's readings five values naming a row."""
         n = len(self.rows)
         width = len(fields(Place))
         if not all(type(r) is tuple and len(r) == width for r in self.rows):
@@ -805,12 +812,10 @@ class _Thawed:
         if not all(type(i) is int and 0 <= i < n for i in self.by_id.values()):
             return False
         return all(
-            type(reading) is tuple
-            and len(reading) == 5
-            and type(reading[0]) is int
-            and 0 <= reading[0] < n
+            type(readings) is tuple
+            and len(readings) % 5 == 0
+            and all(type(i) is int and 0 <= i < n for i in readings[::5])
             for readings in self.entries.values()
-            for reading in readings
         )
 
     def place(self, i: int) -> Place:
@@ -822,8 +827,9 @@ class _Thawed:
     def readings(self, surface: str) -> tuple[Entry, ...]:
         made = self._readings.get(surface)
         if made is None:
+            flat = self.entries[surface]
             made = self._readings[surface] = tuple(
-                [Entry(self.place(i), p, n, a, pr) for i, p, n, a, pr in self.entries[surface]]
+                [Entry(self.place(flat[k]), *flat[k + 1 : k + 5]) for k in range(0, len(flat), 5)]
             )
         return made
 
