@@ -521,3 +521,13 @@ def test_a_town_named_like_a_demonym_is_not_found_by_it() -> None:
     """Canadian, Texas is a town; 'Canadian troops' says nothing about it."""
     found = find_mentions(["In Texas, Canadian troops trained near Amarillo."])
     assert "Canadian" not in [m.surface for m in found]
+
+
+def test_state_abbreviations_as_news_agencies_write_them() -> None:
+    found = find_mentions(
+        ["Crews from Morgantown, W.Va., and Athens, Ga., helped in Northeast Georgia."]
+    )
+    where = {m.surface: (m.place.kind, m.place.gazetteer_id) for m in found}
+    assert where["W.Va."] == ("region", "iso3166-2:US-WV")
+    assert where["Ga."] == ("region", "iso3166-2:US-GA")
+    assert where["Athens"][0] == "city" and where["Georgia"] == ("region", "iso3166-2:US-GA")

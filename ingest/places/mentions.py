@@ -121,7 +121,7 @@ FREE_BEFORE = frozenset(
     "there it he she they we i you is was are were has have had do does did will would "
     "can could should may might must north south east west central greater northern "
     "southern eastern western inner outer downtown upper lower mid rural urban "
-    "north-east north-west south-east south-west".split()
+    "north-east north-west south-east south-west northeast northwest southeast southwest".split()
 )
 
 # Words after a place name that make it the host of an event, which still counts.
