@@ -30,7 +30,8 @@ from db.base import Base
 
 DOCUMENT_STATUSES = ("ingested", "duplicate", "failed")
 LOCATION_KINDS = ("country", "region", "city", "continent", "area")
-LOCATION_ROLES = ("page", "mention")
+LOCATION_ROLES = ("page", "mention", "adjective")
+MENTION_FORMS = ("name", "adjective")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -197,7 +198,8 @@ class ArticleTranslation(Base):
 
 
 class ArticleLocation(Base):
-    """Links an article to a place: its page's city ('page') or a place it names ('mention')."""
+    """Links an article to a place: its page's city ('page'), a place it names ('mention'),
+    or one it names only by an adjective ('adjective': "Russian forces")."""
 
     __tablename__ = "article_locations"
     __table_args__ = (CheckConstraint(_in("role", LOCATION_ROLES), name="role"),)
@@ -226,6 +228,7 @@ class LocationMention(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "paragraph_position", "start_offset"),
         Index("ix_location_mentions_location_id_article_id", "location_id", "article_id"),
+        CheckConstraint(_in("form", MENTION_FORMS), name="form"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -235,6 +238,8 @@ class LocationMention(Base):
     start_offset: Mapped[int]
     end_offset: Mapped[int]
     surface: Mapped[str] = mapped_column(String(200))
+    # 'name' ("Russia") or 'adjective' ("Russian forces", "the Russians").
+    form: Mapped[str] = mapped_column(String(16), default="name", server_default="name")
 
     location: Mapped[Location] = relationship()
 

@@ -38,6 +38,7 @@ class PlaceExplained:
     surface: str
     place: str  # 'Gainesville (city, US-FL)'
     reason: str
+    form: str = "name"  # or 'adjective': "Russian" for Russia
 
 
 def explain(session: Session, detail: ArticleDetail) -> list[Explained]:
@@ -114,6 +115,7 @@ def _places(
             Location.country_code,
             Location.admin1,
             Location.gazetteer_id,
+            LocationMention.form,
         )
         .join(Location, Location.id == LocationMention.location_id)
         .where(LocationMention.article_id == detail.id)
@@ -135,6 +137,7 @@ def _places(
                 row.surface,
                 f"{row.name} ({row.kind}, {where})",
                 reason,
+                row.form,
             )
         )
     return out

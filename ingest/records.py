@@ -96,6 +96,8 @@ class PlaceMention:
     place: Place
     #: Why the name counts and why it is this place (``show --explain``); not stored.
     why: str = ""
+    #: 'name' ("Russia") or 'adjective' ("Russian", "the Russians").
+    form: str = "name"
 
 
 @dataclass(frozen=True)

@@ -378,3 +378,38 @@ def test_namesakes_are_two_rows_and_merged_on_downgrade(db_url: str) -> None:
     assert links == [(1, 4)]
     assert mentions == [1, 1]
     assert page == 1
+
+
+def test_adjectival_mentions_have_a_form_and_a_role_and_go_on_downgrade(db_url: str) -> None:
+    """Rows stored before the revision are names; adjectives ('Russian') are new rows the
+    old schema cannot tell from names, so a downgrade deletes them."""
+    migrate.upgrade(db_url, INTEGER_HASHES)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            _seed_places(connection, [(1, "Russia", "iso3166-1:RU"), (2, "Oz", None)])
+        migrate.upgrade(db_url)
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            assert {r[0] for r in run("SELECT form FROM location_mentions")} == {"name"}
+            run("INSERT INTO article_locations VALUES (1, 1, 'adjective', 3)")
+            run(
+                "INSERT INTO location_mentions (article_id, location_id, paragraph_position, "
+                "start_offset, end_offset, surface, form) "
+                "VALUES (1, 1, 2, 0, 7, 'Russian', 'adjective')"
+            )
+        with pytest.raises(Exception, match="(?i)check"), engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO location_mentions (article_id, location_id, paragraph_position, "
+                "start_offset, end_offset, surface, form) VALUES (1, 1, 3, 0, 7, 'x', 'other')"
+            )
+        migrate.downgrade(db_url, INTEGER_HASHES)
+        with engine.connect() as connection:
+            run = connection.exec_driver_sql
+            surfaces = sorted(r[0] for r in run("SELECT surface FROM location_mentions"))
+            roles = sorted(r[0] for r in run("SELECT role FROM article_locations"))
+        migrate.upgrade(db_url)
+    finally:
+        engine.dispose()
+    assert surfaces == ["Oz", "Russia"]
+    assert roles == ["mention", "mention"]

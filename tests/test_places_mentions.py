@@ -186,8 +186,17 @@ def test_a_team_sheet_of_surnames_is_not_a_list_of_towns() -> None:
     assert found("Subs: Smith, Chorley, Martin, Palmer, Jones.") == set()
 
 
-def test_demonyms_are_not_places() -> None:
-    assert found("Russian and South Korean officials met American and Georgian envoys.") == set()
+def test_demonyms_are_not_names_but_adjectives_of_their_country() -> None:
+    """A demonym is not the place's name: it is found with the form 'adjective'."""
+    text = "Russian and South Korean officials met American and Georgian envoys."
+    mentions = find_mentions([text])
+    assert {m.form for m in mentions} == {"adjective"}
+    assert {(m.surface, m.place.country_code) for m in mentions} == {
+        ("Russian", "RU"),
+        ("South Korean", "KR"),
+        ("American", "US"),
+        ("Georgian", "GE"),
+    }
 
 
 def test_title_case_song_names_are_not_places() -> None:
@@ -518,9 +527,10 @@ def test_a_small_town_is_no_reading_of_a_state_or_a_country() -> None:
 
 
 def test_a_town_named_like_a_demonym_is_not_found_by_it() -> None:
-    """Canadian, Texas is a town; 'Canadian troops' says nothing about it."""
+    """Canadian, Texas is a town; 'Canadian troops' says nothing about it: Canada's."""
     found = find_mentions(["In Texas, Canadian troops trained near Amarillo."])
-    assert "Canadian" not in [m.surface for m in found]
+    (canadian,) = [m for m in found if m.surface == "Canadian"]
+    assert (canadian.form, canadian.place.country_code) == ("adjective", "CA")
 
 
 def test_state_abbreviations_as_news_agencies_write_them() -> None:

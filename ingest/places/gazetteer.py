@@ -59,6 +59,9 @@ ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
 #: Representative points of countries and first-level regions (Natural Earth; made by
 #: ``scripts/area_points.py``): where gazetteers put an area, not at its capital.
 AREA_POINTS_PATH = Path(__file__).with_name("data") / "area_points.csv"
+#: Demonyms of countries and their plurals (made by ``scripts/demonyms.py``): readings of
+#: the country with the form 'adjective' ("Russian forces", "the Palestinians").
+DEMONYMS_PATH = Path(__file__).with_name("data") / "demonyms.csv"
 #: The name of the built gazetteer's files in the user cache.
 CACHE_NAME = "gazetteer"
 
@@ -146,7 +149,7 @@ class Entry:
     GeoNames first-level division (the ISO 3166-2 suffix for US states); ``nation``
     marks the home nations of the UK (England, Scotland, Wales, Northern Ireland),
     which news text treats like countries; ``preferred`` marks the reading our alias
-    table gives a surface.
+    table gives a surface; ``adjective`` a demonym's reading (Russian: Russia).
     """
 
     place: Place
@@ -154,6 +157,7 @@ class Entry:
     nation: bool = False
     admin1: str | None = None
     preferred: bool = False
+    adjective: bool = False
 
 
 @dataclass(frozen=True)
@@ -321,6 +325,7 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
     _add_alternate_names(draft, cities.big)
     _add_counties(draft, sources.counties)
     _add_continents(draft, sources.continents)
+    _add_demonyms(draft)
     blocked = _add_aliases(draft, rows, cities.population)
     neighbours = {
         cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
@@ -602,6 +607,19 @@ def _add_counties(draft: _Draft, counties: Iterable[County]) -> None:
                 draft.add(variant, entry)
 
 
+def _add_demonyms(draft: _Draft) -> None:
+    """Demonyms as readings of their country, marked ``adjective`` (``DEMONYMS_PATH``).
+
+    Before our alias table, which may name a longer phrase ('Russian Far East') or
+    block one ('American Airlines').
+    """
+    text = DEMONYMS_PATH.read_text(encoding="utf-8")
+    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
+        place = draft.by_id.get(row["gazetteer_id"])
+        if place is not None:
+            draft.add(row["surface"], Entry(place, adjective=True))
+
+
 def _add_continents(draft: _Draft, continents: Mapping[str, Continent]) -> None:
     """Continents, under their GeoNames id and under 'continent:<code>'."""
     for code, continent in continents.items():
@@ -707,6 +725,7 @@ def _cache_key() -> tuple[str, ...] | None:
             f"builder {user_cache.file_digest(__file__)}",
             f"aliases {user_cache.file_digest(ALIASES_PATH)}",
             f"area points {user_cache.file_digest(AREA_POINTS_PATH)}",
+            f"demonyms {user_cache.file_digest(DEMONYMS_PATH)}",
             f"geometry {user_cache.file_digest(Path(__file__).with_name('geometry.py'))}",
         )
     except OSError:
@@ -722,7 +741,7 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
 
     The payload is (places, entries, blocked, by_id, neighbours): places as tuples of
     their fields; entries as {surface: (place index, population, nation, admin1,
-    preferred, place index, ...)}, five values a reading; by_id as {gazetteer id:
+    preferred, adjective, place index, ...)}, six values a reading; by_id as {gazetteer id:
     place index}. A city's readings under all its names and ``by_id`` share one Place
     in the build; naming it by index keeps the file small and the thawed places shared
     the same way.
@@ -745,7 +764,7 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
         surface: tuple(
             value
             for e in bucket
-            for value in (at(e.place), e.population, e.nation, e.admin1, e.preferred)
+            for value in (at(e.place), e.population, e.nation, e.admin1, e.preferred, e.adjective)
         )
         for surface, bucket in gazetteer.entries.items()
     }
@@ -785,6 +804,10 @@ def _thaw(payload: object) -> Gazetteer | None:
         return None
 
 
+#: How many values a reading takes in the built cache (``_freeze``): an Entry's fields.
+_READING = len(fields(Entry))
+
+
 class _Thawed:
     """The frozen payload's places and readings, made into objects on first use.
 
@@ -804,7 +827,7 @@ class _Thawed:
         self._readings: dict[str, tuple[Entry, ...]] = {}
 
     def well_formed(self) -> bool:
-        """Every row a Place's fields, every surface's readings five values naming a row."""
+        """Every row a Place's fields, every surface's readings six values naming a row."""
         n = len(self.rows)
         width = len(fields(Place))
         if not all(type(r) is tuple and len(r) == width for r in self.rows):
@@ -813,8 +836,8 @@ class _Thawed:
             return False
         return all(
             type(readings) is tuple
-            and len(readings) % 5 == 0
-            and all(type(i) is int and 0 <= i < n for i in readings[::5])
+            and len(readings) % _READING == 0
+            and all(type(i) is int and 0 <= i < n for i in readings[::_READING])
             for readings in self.entries.values()
         )
 
@@ -829,7 +852,10 @@ class _Thawed:
         if made is None:
             flat = self.entries[surface]
             made = self._readings[surface] = tuple(
-                [Entry(self.place(flat[k]), *flat[k + 1 : k + 5]) for k in range(0, len(flat), 5)]
+                [
+                    Entry(self.place(flat[k]), *flat[k + 1 : k + _READING])
+                    for k in range(0, len(flat), _READING)
+                ]
             )
         return made
 

@@ -23,6 +23,7 @@ def locate(record: ArticleRecord) -> ArticleRecord:
             surface=m.surface,
             place=m.place,
             why=m.why,
+            form=m.form,
         )
         for m in find_mentions([p.text for p in body])
     )

@@ -10,8 +10,9 @@ most capitalised words that look like place names in news text are not:
   (Whitney Houston, Taylor Dent, Norwich Union, New York Knicks) and does not count,
   except before the words of an event (Buenos Aires Open, Sydney Olympics) that the
   annotation guideline counts as a mention of the host city;
-* demonyms never match: matches must end at a word boundary, so 'Russia' does not
-  match inside 'Russian';
+* matches must end at a word boundary, so 'Russia' does not match inside 'Russian';
+  demonyms are names of their own (``gazetteer.DEMONYMS_PATH``), found as mentions of
+  their country with the form 'adjective' ("Russian forces", "the Palestinians");
 * months, weekdays and a few words that a gazetteer happens to list (Most, Time,
   Commonwealth) are never places on their own;
 * names that are common English words (Reading, Nice), common surnames (Jackson,
@@ -53,6 +54,8 @@ class Mention:
     surface: str
     #: Why the name counts and why it is this place, for ``show --explain``.
     why: str = ""
+    #: 'name' ("Russia") or 'adjective' ("Russian", "the Russians").
+    form: str = "name"
 
 
 # Words that are never places on their own in English prose, whatever a gazetteer says.
@@ -493,6 +496,7 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
                 end=span.end,
                 surface=span.surface,
                 why=f"{counted}; {because}",
+                form="adjective" if chosen.adjective else "name",
             )
         )
     return mentions

@@ -1,4 +1,4 @@
-"""Locations keyed by gazetteer record, with their admin codes: namesakes stay apart.
+"""Locations keyed by gazetteer record, with their admin codes; adjectival mentions.
 
 Revision ID: b2ca821921f7
 Revises: 61f29514ff84
@@ -19,7 +19,13 @@ get no admin codes (``newsstore reparse`` does not rewrite places either): the c
 come with rows made from this revision on. Downgrading merges namesakes the same way,
 into the first row of each (name, kind, country_code), as the old key demands.
 
-On SQLite the table is rebuilt (batch mode); the views that name it are dropped
+Adjectival mentions ("Russian forces"): ``location_mentions.form`` says whether a
+mention is the place's name ('name', every existing row) or an adjective ('adjective'),
+and ``article_locations.role`` gains 'adjective' for places an article names only so.
+Downgrading deletes the adjectival mentions and links, which the old schema cannot
+tell from names.
+
+On SQLite the tables are rebuilt (batch mode); the views that name them are dropped
 meanwhile and made again from their own SQL.
 """
 
@@ -47,10 +53,34 @@ def upgrade() -> None:
             "ix_locations_name_kind_country_code", ["name", "kind", "country_code"], unique=False
         )
         batch_op.create_unique_constraint(batch_op.f("uq_locations_gazetteer_id"), ["gazetteer_id"])
+    with _views_remade(bind):
+        with op.batch_alter_table("location_mentions", schema=None) as batch_op:
+            batch_op.add_column(
+                sa.Column("form", sa.String(length=16), server_default="name", nullable=False)
+            )
+            batch_op.create_check_constraint(
+                op.f("ck_location_mentions_form"), "form IN ('name', 'adjective')"
+            )
+        with op.batch_alter_table("article_locations", schema=None) as batch_op:
+            batch_op.drop_constraint(op.f("ck_article_locations_role"), type_="check")
+            batch_op.create_check_constraint(
+                op.f("ck_article_locations_role"), "role IN ('page', 'mention', 'adjective')"
+            )
 
 
 def downgrade() -> None:
     bind = op.get_bind()
+    op.execute("DELETE FROM location_mentions WHERE form != 'name'")
+    op.execute("DELETE FROM article_locations WHERE role = 'adjective'")
+    with _views_remade(bind):
+        with op.batch_alter_table("article_locations", schema=None) as batch_op:
+            batch_op.drop_constraint(op.f("ck_article_locations_role"), type_="check")
+            batch_op.create_check_constraint(
+                op.f("ck_article_locations_role"), "role IN ('page', 'mention')"
+            )
+        with op.batch_alter_table("location_mentions", schema=None) as batch_op:
+            batch_op.drop_constraint(op.f("ck_location_mentions_form"), type_="check")
+            batch_op.drop_column("form")
     _merge(bind, ("name", "kind", "country_code"))
     with _views_remade(bind), op.batch_alter_table("locations", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_locations_gazetteer_id"), type_="unique")
