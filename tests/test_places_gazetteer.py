@@ -6,6 +6,7 @@ import csv
 
 import pytest
 
+from ingest.places import gazetteer
 from ingest.places.gazetteer import AREA_POINTS_PATH, load_gazetteer
 from ingest.places.geometry import central_point
 
@@ -66,3 +67,19 @@ def test_counties_carry_their_state_and_a_central_point() -> None:
 def test_towns_carry_their_admin_codes() -> None:
     gainesville = load_gazetteer().by_id["geonames:4156404"]  # Gainesville, Florida
     assert (gainesville.admin1, gainesville.admin2) == ("FL", "001")  # Alachua County
+
+
+def test_a_built_cache_naming_a_place_it_lacks_is_refused() -> None:
+    """A planted or damaged file: the gazetteer is built again rather than fail later."""
+    row = ("Oz", "city", "AU", 1.0, 2.0, False, "geonames:1", None, None)
+    good = ([row], {"Oz": (0, 10, False, None, False, False)}, (), {"geonames:1": 0}, {})
+    assert gazetteer._thaw(good) is not None
+    for bad in (
+        ([row], {"Oz": (1, 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        ([row], {"Oz": (0, 10, False, None, False)}, (), {"geonames:1": 0}, {}),
+        ([row], {"Oz": ("0", 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        ([row], {"Oz": [0, 10, False, None, False, False]}, (), {"geonames:1": 0}, {}),
+        ([row[:5]], {"Oz": (0, 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        ([row], {"Oz": (0, 10, False, None, False, False)}, (), {"geonames:1": 3}, {}),
+    ):
+        assert gazetteer._thaw(bad) is None, bad
