@@ -71,15 +71,22 @@ def test_towns_carry_their_admin_codes() -> None:
 
 def test_a_built_cache_naming_a_place_it_lacks_is_refused() -> None:
     """A planted or damaged file: the gazetteer is built again rather than fail later."""
-    row = ("Oz", "city", "AU", 1.0, 2.0, False, "geonames:1", None, None)
-    good = ([row], {"Oz": (0, 10, False, None, False, False)}, (), {"geonames:1": 0}, {})
-    assert gazetteer._thaw(good) is not None
+    row = ("Oz", "city", "AU", 1.0, None, False, "geonames:1", None, None)
+    places = gazetteer._columns([row])
+    readings = {"Oz": (0, 10, False, None, False, False)}
+    thawed = gazetteer._thaw((places, readings, (), {"geonames:1": 0}, {}))
+    assert thawed is not None
+    assert thawed.by_id["geonames:1"] == gazetteer.Place(*row)  # no longitude stays None
+    short = (*places[:3], places[3][:4], *places[4:])  # a latitude cut in half
+    untyped = (*places[:3], (1.0,), *places[4:])  # not packed
     for bad in (
-        ([row], {"Oz": (1, 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
-        ([row], {"Oz": (0, 10, False, None, False)}, (), {"geonames:1": 0}, {}),
-        ([row], {"Oz": ("0", 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
-        ([row], {"Oz": [0, 10, False, None, False, False]}, (), {"geonames:1": 0}, {}),
-        ([row[:5]], {"Oz": (0, 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
-        ([row], {"Oz": (0, 10, False, None, False, False)}, (), {"geonames:1": 3}, {}),
+        (places, {"Oz": (1, 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        (places, {"Oz": (0, 10, False, None, False)}, (), {"geonames:1": 0}, {}),
+        (places, {"Oz": ("0", 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        (places, {"Oz": [0, 10, False, None, False, False]}, (), {"geonames:1": 0}, {}),
+        (places[:5], readings, (), {"geonames:1": 0}, {}),
+        (short, readings, (), {"geonames:1": 0}, {}),
+        (untyped, readings, (), {"geonames:1": 0}, {}),
+        (places, readings, (), {"geonames:1": 3}, {}),
     ):
         assert gazetteer._thaw(bad) is None, bad

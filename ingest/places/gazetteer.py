@@ -31,11 +31,13 @@ import csv
 import gc
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
 from itertools import chain
+from math import nan
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -744,8 +746,8 @@ _place_row = attrgetter(*(f.name for f in fields(Place)))
 def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
     """The gazetteer as built-in values for marshal, each distinct Place stored once.
 
-    The payload is (places, entries, blocked, by_id, neighbours): places as tuples of
-    their fields; entries as {surface: (place index, population, nation, admin1,
+    The payload is (places, entries, blocked, by_id, neighbours): places as columns
+    of their fields (``_columns``); entries as {surface: (place index, population, nation, admin1,
     preferred, adjective, place index, ...)}, six values a reading; by_id as {gazetteer id:
     place index}. A city's readings under all its names and ``by_id`` share one Place
     in the build; naming it by index keeps the file small and the thawed places shared
@@ -763,7 +765,7 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
 
     # Entry's fields are spelled out here and in _thaw (faster than a generic
     # unpacking): a new field goes in both, and the round-trip test compares them all.
-    # One flat tuple per surface (five values a reading): a tuple per reading made the
+    # One flat tuple per surface (six values a reading): a tuple per reading made the
     # file a third slower to read.
     entries = {
         surface: tuple(
@@ -775,12 +777,31 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
     }
     by_id = {gid: at(place) for gid, place in gazetteer.by_id.items()}
     return (
-        places,
+        _columns(places),
         entries,
         tuple(sorted(gazetteer.blocked)),
         by_id,
         {cc: tuple(sorted(codes)) for cc, codes in gazetteer.neighbours.items()},
     )
+
+
+#: The Place fields kept as packed arrays of doubles (NaN for None) in the built cache.
+_FLOAT_FIELDS = frozenset({"latitude", "longitude"})
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Places' fields as one column each: coordinates as packed doubles, the rest as tuples.
+
+    A tuple per place and two float objects per place made the file twice as slow to
+    read; strings and flags are few distinct objects, shared.
+    """
+    out: list[Any] = []
+    for name, column in zip((f.name for f in fields(Place)), zip(*rows, strict=True), strict=True):
+        if name in _FLOAT_FIELDS:
+            out.append(array("d", (nan if v is None else v for v in column)).tobytes())
+        else:
+            out.append(tuple(column))
+    return tuple(out) if rows else tuple(() for _ in fields(Place))
 
 
 def _thaw(payload: object) -> Gazetteer | None:
@@ -795,8 +816,8 @@ def _thaw(payload: object) -> Gazetteer | None:
     if not isinstance(payload, tuple):
         return None
     try:
-        rows, frozen_entries, blocked, frozen_by_id, neighbours = payload
-        thawed = _Thawed(rows, frozen_entries, frozen_by_id)
+        columns, frozen_entries, blocked, frozen_by_id, neighbours = payload
+        thawed = _Thawed(columns, frozen_entries, frozen_by_id)
         if not thawed.well_formed():
             return None
         return _gazetteer(
@@ -821,21 +842,27 @@ class _Thawed:
 
     def __init__(
         self,
-        rows: list[tuple[Any, ...]],
+        columns: tuple[Any, ...],
         entries: dict[str, tuple[Any, ...]],
         by_id: dict[str, int],
     ) -> None:
-        self.rows = rows
+        self.columns: list[Any] = [
+            array("d", column) if name in _FLOAT_FIELDS and isinstance(column, bytes) else column
+            for name, column in zip((f.name for f in fields(Place)), columns, strict=True)
+        ]
+        self.size = len(self.columns[0])
         self.entries = entries
         self.by_id = by_id
-        self._places: list[Place | None] = [None] * len(rows)
+        self._places: list[Place | None] = [None] * self.size
         self._readings: dict[str, tuple[Entry, ...]] = {}
 
     def well_formed(self) -> bool:
-        """Every row a Place's fields, every surface's readings six values naming a row."""
-        n = len(self.rows)
-        width = len(fields(Place))
-        if not all(type(r) is tuple and len(r) == width for r in self.rows):
+        """Every column a place's each, every surface's readings six values naming a place."""
+        n = self.size
+        if any(len(column) != n for column in self.columns) or not all(
+            isinstance(column, array) if name in _FLOAT_FIELDS else type(column) is tuple
+            for name, column in zip((f.name for f in fields(Place)), self.columns, strict=True)
+        ):
             return False
         if not all(type(i) is int and 0 <= i < n for i in self.by_id.values()):
             return False
@@ -852,7 +879,9 @@ class _Thawed:
     def place(self, i: int) -> Place:
         place = self._places[i]
         if place is None:
-            place = self._places[i] = Place(*self.rows[i])
+            values: list[Any] = [column[i] for column in self.columns]
+            known: list[Any] = [None if v != v else v for v in values]  # NaN: no point
+            place = self._places[i] = Place(*known)
         return place
 
     def readings(self, surface: str) -> tuple[Entry, ...]:
