@@ -118,11 +118,16 @@ DESCRIPTIONS: dict[str, Described] = {
             "approximate": "true when the coordinates are a rough centre (countries, regions, "
             "areas)",
             "gazetteer_id": "the gazetteer record: `geonames:1273294`, `iso3166-1:RU`, "
-            "`iso3166-2:RU-PRI`, `alias:russian-far-east`",
+            "`iso3166-2:RU-PRI`, `alias:russian-far-east` (unique: namesakes stay apart)",
+            "admin1": "GeoNames' code of the first-level division the place lies in, where "
+            "known (`FL` for Gainesville, Florida)",
+            "admin2": "GeoNames' code of the second-level division (the county) it lies in, "
+            "where known (`001`: Alachua County; counties carry their own)",
         },
     ),
     "location_mentions": Described(
-        "Where an article names a place: the body paragraph and the characters.",
+        "Where an article names a place, by name or by an adjective: the body paragraph and "
+        "the characters.",
         {
             "id": "primary key",
             "article_id": "the article",
@@ -132,6 +137,8 @@ DESCRIPTIONS: dict[str, Described] = {
             "end_offset": "one past its last character: `text[start_offset:end_offset]` is "
             "`surface`",
             "surface": 'the words used ("N. Korea")',
+            "form": '`name` for the place\'s name, `adjective` for a demonym ("Russian forces", '
+            '"the Palestinians")',
         },
     ),
     "article_locations": Described(
@@ -139,8 +146,9 @@ DESCRIPTIONS: dict[str, Described] = {
         {
             "article_id": "the article",
             "location_id": "the place (→ `locations`)",
-            "role": "`page` (the page's city) or `mention` (a place the text names)",
-            "mentions": "how many times",
+            "role": "`page` (the page's city), `mention` (a place the text names by name) or "
+            '`adjective` (one it names only by adjectives: "Russian forces" and never "Russia")',
+            "mentions": "how many times (for `mention`, by name only)",
         },
     ),
     "article_translations": Described(

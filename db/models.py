@@ -30,7 +30,8 @@ from db.base import Base
 
 DOCUMENT_STATUSES = ("ingested", "duplicate", "failed")
 LOCATION_KINDS = ("country", "region", "city", "continent", "area")
-LOCATION_ROLES = ("page", "mention")
+LOCATION_ROLES = ("page", "mention", "adjective")
+MENTION_FORMS = ("name", "adjective")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -95,7 +96,10 @@ class Location(Base):
 
     __tablename__ = "locations"
     __table_args__ = (
-        UniqueConstraint("name", "kind", "country_code"),
+        # One row per gazetteer record, so that namesakes stay apart (Washington, Utah is
+        # not Washington, DC); rows without a record (NULL) are told apart by name.
+        UniqueConstraint("gazetteer_id"),
+        Index("ix_locations_name_kind_country_code", "name", "kind", "country_code"),
         CheckConstraint(_in("kind", LOCATION_KINDS), name="kind"),
     )
 
@@ -108,7 +112,11 @@ class Location(Base):
     # Coordinates of regions and areas are a rough centre, not a surveyed point.
     approximate: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The gazetteer record: 'geonames:1273294', 'iso3166-1:RU', 'iso3166-2:RU-PRI', 'alias:…'.
-    gazetteer_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    gazetteer_id: Mapped[str | None] = mapped_column(String(64))
+    # GeoNames' codes of the first- and second-level divisions the place lies in, where
+    # known: 'FL' and '001' for Gainesville, Florida (in Alachua County).
+    admin1: Mapped[str | None] = mapped_column(String(20))
+    admin2: Mapped[str | None] = mapped_column(String(80))
 
     articles: Mapped[list[Article]] = relationship(
         secondary="article_locations", back_populates="locations", viewonly=True
@@ -203,7 +211,8 @@ class ArticleTranslation(Base):
 
 
 class ArticleLocation(Base):
-    """Links an article to a place: its page's city ('page') or a place it names ('mention')."""
+    """Links an article to a place: its page's city ('page'), a place it names ('mention'),
+    or one it names only by an adjective ('adjective': "Russian forces")."""
 
     __tablename__ = "article_locations"
     __table_args__ = (CheckConstraint(_in("role", LOCATION_ROLES), name="role"),)
@@ -232,6 +241,7 @@ class LocationMention(Base):
     __table_args__ = (
         UniqueConstraint("article_id", "paragraph_position", "start_offset"),
         Index("ix_location_mentions_location_id_article_id", "location_id", "article_id"),
+        CheckConstraint(_in("form", MENTION_FORMS), name="form"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -241,6 +251,8 @@ class LocationMention(Base):
     start_offset: Mapped[int]
     end_offset: Mapped[int]
     surface: Mapped[str] = mapped_column(String(200))
+    # 'name' ("Russia") or 'adjective' ("Russian forces", "the Russians").
+    form: Mapped[str] = mapped_column(String(16), default="name", server_default="name")
 
     location: Mapped[Location] = relationship()
 

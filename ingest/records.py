@@ -140,6 +140,10 @@ class PlaceMention:
     end: int
     surface: str
     place: Place
+    #: Why the name counts and why it is this place (``show --explain``); not stored.
+    why: str = ""
+    #: 'name' ("Russia") or 'adjective' ("Russian", "the Russians").
+    form: str = "name"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from db.queries import article_detail
 from ingest import pipeline
-from ingest.explain import explain
+from ingest.explain import explain, explain_all
 from ingest.read import iter_paths
 from tests.conftest import write
 from tests.test_store import STANDING, page
@@ -29,3 +29,23 @@ def test_learned_boilerplate_is_explained_by_its_count(engine: Engine, tmp_path:
     )
     assert reasons["Story number 0."][0] == "body"
     assert reasons["March 1, 2025 at 10:15AM"] == ("footer", "footer time line")
+
+
+def test_place_names_are_explained_by_their_evidence(engine: Engine, tmp_path: Path) -> None:
+    write(
+        tmp_path / "1.txt",
+        page("Crash", ["Deputies in Alachua County said the crash closed a road in Gainesville."]),
+    )
+    list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    with Session(engine) as session:
+        detail = article_detail(session, 1)
+        assert detail is not None
+        _, places = explain_all(session, detail)
+    why = {p.surface: (p.place, p.reason) for p in places}
+    assert why["Alachua County"] == (
+        "Alachua County (region, US-FL)",
+        "a place name that needs no evidence; its only reading",
+    )
+    place, reason = why["Gainesville"]
+    assert place == "Gainesville (city, US-FL)"
+    assert "its state or province (US-FL) is named in the article" in reason

@@ -289,3 +289,127 @@ def test_downgrade_never_makes_a_database(tmp_path: Any) -> None:
     with pytest.raises(NoDatabase):
         migrate.downgrade(str(tmp_path / "missing.db"), "base")
     assert list(tmp_path.iterdir()) == []
+
+
+KEYED_BY_RECORD = "b2ca821921f7"
+
+
+def _seed_places(connection: Any, locations: list[tuple[int, str, str | None]]) -> None:
+    """An article linked to and mentioning each of ``locations`` (id, name, gazetteer id),
+    with the second as its page's place."""
+    connection.execute(
+        text(
+            "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+            "VALUES (1, '/a.txt', 'aa', 3, :raw, 'ingested')"
+        ),
+        {"raw": b"abc"},
+    )
+    run = connection.exec_driver_sql
+    for location_id, name, gid in locations:
+        gid_sql = f"'{gid}'" if gid else "NULL"
+        run(
+            "INSERT INTO locations (id, name, kind, country_code, latitude, longitude, "
+            f"approximate, gazetteer_id) VALUES ({location_id}, '{name}', 'city', 'US', "
+            f"1.0, 2.0, false, {gid_sql})"
+        )
+    run(
+        "INSERT INTO articles (id, document_id, title, page_location_id, content_hash, layout, "
+        f"parser_version) VALUES (1, 1, 'T', {locations[1][0]}, 'h', 'plain', '1')"
+    )
+    for i, (location_id, name, _gid) in enumerate(locations):
+        run(f"INSERT INTO article_locations VALUES (1, {location_id}, 'mention', 2)")
+        run(
+            "INSERT INTO location_mentions (article_id, location_id, paragraph_position, "
+            f"start_offset, end_offset, surface) VALUES (1, {location_id}, 1, {10 * i}, "
+            f"{10 * i + 4}, '{name}')"
+        )
+
+
+def _places(run: Any) -> tuple[list[Any], list[Any], list[Any], Any]:
+    return (
+        [tuple(r) for r in run("SELECT id, name, gazetteer_id FROM locations ORDER BY id")],
+        [tuple(r) for r in run("SELECT location_id, mentions FROM article_locations ORDER BY 1")],
+        [r[0] for r in run("SELECT location_id FROM location_mentions ORDER BY start_offset")],
+        run("SELECT page_location_id FROM articles").scalar(),
+    )
+
+
+def test_rows_sharing_a_gazetteer_record_are_merged_on_upgrade(db_url: str) -> None:
+    """The old key let two names of one record be two rows; the new key makes them one."""
+    migrate.upgrade(db_url, INTEGER_HASHES)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            _seed_places(
+                connection,
+                [(1, "Kiev", "geonames:703448"), (2, "Kyiv", "geonames:703448"), (3, "Oz", None)],
+            )
+        migrate.upgrade(db_url)
+        with engine.connect() as connection:
+            places, links, mentions, page = _places(connection.exec_driver_sql)
+    finally:
+        engine.dispose()
+    assert places == [(1, "Kiev", "geonames:703448"), (3, "Oz", None)]
+    assert links == [(1, 4), (3, 2)]  # the merged link's counts added up
+    assert mentions == [1, 1, 3]
+    assert page == 1
+
+
+def test_namesakes_are_two_rows_and_merged_on_downgrade(db_url: str) -> None:
+    """Washington, DC and Washington, Utah: two rows from this revision on; the old key
+    (name, kind, country code) can hold only one, so a downgrade merges them."""
+    migrate.upgrade(db_url)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            _seed_places(
+                connection,
+                [(1, "Washington", "geonames:4140963"), (2, "Washington", "geonames:5549222")],
+            )
+        with engine.connect() as connection:
+            assert len(_places(connection.exec_driver_sql)[0]) == 2
+        migrate.downgrade(db_url, INTEGER_HASHES)
+        with engine.connect() as connection:
+            places, links, mentions, page = _places(connection.exec_driver_sql)
+        migrate.upgrade(db_url)
+    finally:
+        engine.dispose()
+    assert places == [(1, "Washington", "geonames:4140963")]
+    assert links == [(1, 4)]
+    assert mentions == [1, 1]
+    assert page == 1
+
+
+def test_adjectival_mentions_have_a_form_and_a_role_and_go_on_downgrade(db_url: str) -> None:
+    """Rows stored before the revision are names; adjectives ('Russian') are new rows the
+    old schema cannot tell from names, so a downgrade deletes them."""
+    migrate.upgrade(db_url, INTEGER_HASHES)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            _seed_places(connection, [(1, "Russia", "iso3166-1:RU"), (2, "Oz", None)])
+        migrate.upgrade(db_url)
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            assert {r[0] for r in run("SELECT form FROM location_mentions")} == {"name"}
+            run("INSERT INTO article_locations VALUES (1, 1, 'adjective', 3)")
+            run(
+                "INSERT INTO location_mentions (article_id, location_id, paragraph_position, "
+                "start_offset, end_offset, surface, form) "
+                "VALUES (1, 1, 2, 0, 7, 'Russian', 'adjective')"
+            )
+        with pytest.raises(Exception, match="(?i)check"), engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO location_mentions (article_id, location_id, paragraph_position, "
+                "start_offset, end_offset, surface, form) VALUES (1, 1, 3, 0, 7, 'x', 'other')"
+            )
+        migrate.downgrade(db_url, INTEGER_HASHES)
+        with engine.connect() as connection:
+            run = connection.exec_driver_sql
+            surfaces = sorted(r[0] for r in run("SELECT surface FROM location_mentions"))
+            roles = sorted(r[0] for r in run("SELECT role FROM article_locations"))
+        migrate.upgrade(db_url)
+    finally:
+        engine.dispose()
+    assert surfaces == ["Oz", "Russia"]
+    assert roles == ["mention", "mention"]

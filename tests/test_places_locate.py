@@ -46,9 +46,10 @@ def test_mention_offsets_point_at_the_surface(engine: Engine) -> None:
     rows = _rows(
         engine,
         "SELECT p.text, m.start_offset, m.end_offset, m.surface FROM location_mentions m "
-        "JOIN paragraphs p ON p.article_id = m.article_id AND p.position = m.paragraph_position",
+        "JOIN paragraphs p ON p.article_id = m.article_id AND p.position = m.paragraph_position "
+        "WHERE m.form = 'name'",
     )
-    assert len(rows) == 11
+    assert len(rows) == 11  # and the adjectives: "Russian", "North Korean", ...
     for paragraph, start, end, surface in rows:
         assert isinstance(paragraph, str) and isinstance(start, int) and isinstance(end, int)
         assert paragraph[start:end] == surface
@@ -67,3 +68,23 @@ def test_places_in_learned_boilerplate_stop_counting(engine: Engine, tmp_path: P
     )
     assert counts == [("Porto", 3)]
     assert _rows(engine, "SELECT count(*) FROM location_mentions") == [(3,)]
+
+
+def test_adjectives_have_a_role_of_their_own_and_stop_counting_in_boilerplate(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A place named by name is a 'mention' link counting its names; one named only by an
+    adjective an 'adjective' link; once the paragraph is boilerplate, neither counts."""
+    standing = STANDING.replace("across the region", "and by Portuguese donors")
+    for n, title in enumerate(["Bridge opens", "Dam repaired", "Port expands"]):
+        body = f"Russian and Spanish engineers met in Russia on day {n}."
+        write(tmp_path / f"{n}.txt", page(title, [body]).replace(STANDING, standing))
+    list(pipeline.run(engine, iter_paths([str(tmp_path)])))
+    links = _rows(
+        engine,
+        "SELECT l.name, al.role, sum(al.mentions) FROM article_locations al JOIN locations l "
+        "ON l.id = al.location_id WHERE al.role != 'page' GROUP BY l.name, al.role ORDER BY l.name",
+    )
+    assert links == [("Russia", "mention", 3), ("Spain", "adjective", 3)]
+    forms = _rows(engine, "SELECT form, count(*) FROM location_mentions GROUP BY form")
+    assert sorted(forms) == [("adjective", 6), ("name", 3)]

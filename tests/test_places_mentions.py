@@ -186,8 +186,17 @@ def test_a_team_sheet_of_surnames_is_not_a_list_of_towns() -> None:
     assert found("Subs: Smith, Chorley, Martin, Palmer, Jones.") == set()
 
 
-def test_demonyms_are_not_places() -> None:
-    assert found("Russian and South Korean officials met American and Georgian envoys.") == set()
+def test_demonyms_are_not_names_but_adjectives_of_their_country() -> None:
+    """A demonym is not the place's name: it is found with the form 'adjective'."""
+    text = "Russian and South Korean officials met American and Georgian envoys."
+    mentions = find_mentions([text])
+    assert {m.form for m in mentions} == {"adjective"}
+    assert {(m.surface, m.place.country_code) for m in mentions} == {
+        ("Russian", "RU"),
+        ("South Korean", "KR"),
+        ("American", "US"),
+        ("Georgian", "GE"),
+    }
 
 
 def test_title_case_song_names_are_not_places() -> None:
@@ -493,3 +502,42 @@ def test_a_bad_built_gazetteer_is_ignored_and_another_key_means_another_file(
 def test_name_variants_cover_saint_and_accents() -> None:
     assert {"Saint Helens", "St Helens", "St. Helens"} <= name_variants("Saint Helens")
     assert "Sao Paulo" in name_variants("São Paulo")
+
+
+def test_a_county_names_its_state_for_the_towns_in_it() -> None:
+    """Gainesville near Alachua County is Gainesville, Florida, not Georgia's or Texas'."""
+    found = find_mentions(
+        ["Deputies in Alachua County said the crash closed a road north of Gainesville."]
+    )
+    assert [(m.surface, m.place.admin1) for m in found] == [
+        ("Alachua County", "FL"),
+        ("Gainesville", "FL"),
+    ]
+
+
+def test_a_small_town_is_no_reading_of_a_state_or_a_country() -> None:
+    """California, Maryland and Mexico, New York exist; the words mean the state and the
+    country, even in an article that names Maryland and New York."""
+    found = find_mentions(
+        ["Officials in Maryland and New York met officials from California and Mexico."]
+    )
+    kinds = {m.surface: (m.place.kind, m.place.country_code) for m in found}
+    assert kinds["California"] == ("region", "US")
+    assert kinds["Mexico"] == ("country", "MX")
+
+
+def test_a_town_named_like_a_demonym_is_not_found_by_it() -> None:
+    """Canadian, Texas is a town; 'Canadian troops' says nothing about it: Canada's."""
+    found = find_mentions(["In Texas, Canadian troops trained near Amarillo."])
+    (canadian,) = [m for m in found if m.surface == "Canadian"]
+    assert (canadian.form, canadian.place.country_code) == ("adjective", "CA")
+
+
+def test_state_abbreviations_as_news_agencies_write_them() -> None:
+    found = find_mentions(
+        ["Crews from Morgantown, W.Va., and Athens, Ga., helped in Northeast Georgia."]
+    )
+    where = {m.surface: (m.place.kind, m.place.gazetteer_id) for m in found}
+    assert where["W.Va."] == ("region", "iso3166-2:US-WV")
+    assert where["Ga."] == ("region", "iso3166-2:US-GA")
+    assert where["Athens"][0] == "city" and where["Georgia"] == ("region", "iso3166-2:US-GA")

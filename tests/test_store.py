@@ -243,3 +243,26 @@ def test_a_file_name_that_is_not_utf8_is_stored_and_recognised_again(
     with engine.connect() as connection:
         stored = connection.execute(text("SELECT origin FROM documents")).scalar()
     assert stored == str(tmp_path) + "/caf\\xe9.txt"
+
+
+def test_namesakes_are_stored_apart(engine: Engine, tmp_path: Path) -> None:
+    """Two towns of one name in one country are two rows, each with its own point and
+    admin code (the old key, name, kind and country, made them one)."""
+    write(
+        tmp_path / "1.txt",
+        page("Storm", ["The storm reached Springfield, Illinois on Monday."]),
+    )
+    write(
+        tmp_path / "2.txt",
+        page("Flood", ["Rivers rose in Springfield, Missouri overnight."]),
+    )
+    _ingest(engine, tmp_path)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(Location.admin1, Location.latitude, Location.gazetteer_id)
+            .where(Location.name == "Springfield")
+            .order_by(Location.admin1)
+        ).all()
+    assert [r.admin1 for r in rows] == ["IL", "MO"]
+    assert len({r.gazetteer_id for r in rows}) == 2
+    assert rows[0].latitude != rows[1].latitude

@@ -79,7 +79,18 @@ def test_an_article_reads_back_as_the_form_it_was_written_from(engine: Engine) -
     assert stored.page_place == "geonames:1273294"  # Delhi, by its gazetteer record
     assert ("iso3166-1:RU", "mention", 6) in stored.links
     assert ("geonames:1273294", "page", 1) in stored.links
-    assert [m[-1] for m in stored.mentions][:3] == ["Russian Far East", "Russia", "North Korea"]
+    names = [m[4] for m in stored.mentions if m[5] == "name"]
+    assert names[:3] == ["Russian Far East", "Russia", "North Korea"]
+    # Adjectives are mentions of their own form; a place named only so has its own role.
+    assert [m[4] for m in stored.mentions][:2] == ["Russian", "North Korean"]
+    assert ("iso3166-1:KR", "adjective", 2) in stored.links
+    assert {link[0] for link in stored.links if link[1] == "mention"} == {
+        "iso3166-1:RU",
+        "iso3166-1:KP",
+        "geonames:2013348",
+        "iso3166-2:RU-PRI",
+        "alias:russian-far-east",
+    }
 
 
 def test_every_article_ingest_wrote_is_current(engine: Engine, tmp_path: Path) -> None:

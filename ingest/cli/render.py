@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from db.queries import ArticleDetail
+
+if TYPE_CHECKING:  # only for the annotation: ingest.explain imports the parsers
+    from ingest.explain import PlaceExplained
 
 
 def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) -> None:
@@ -51,4 +57,12 @@ def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) ->
         if reasons:
             row.append(Text(reasons.get(paragraph.position, "")))
         table.add_row(*row, style=style)
+    console.print(table)
+
+
+def place_reasons(console: Console, places: Sequence[PlaceExplained]) -> None:
+    """Each place name of the body, the place it names and why (``show --explain``)."""
+    table = Table("#", "at", "name", "place", "why", show_lines=False)
+    for p in places:
+        table.add_row(str(p.position), str(p.start), Text(p.surface), Text(p.place), Text(p.reason))
     console.print(table)

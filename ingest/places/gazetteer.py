@@ -31,11 +31,13 @@ import csv
 import gc
 import re
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
-from itertools import starmap
+from itertools import chain
+from math import nan
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -43,10 +45,12 @@ from typing import Any
 import ahocorasick_rs
 
 from ingest.places import user_cache
+from ingest.places.geometry import central_point
 from ingest.places.sources import (
     City,
     Continent,
     Country,
+    County,
     Sources,
     Subdivision,
     cache_key,
@@ -55,12 +59,18 @@ from ingest.places.sources import (
 
 KINDS = ("country", "region", "city", "continent", "area")
 ALIASES_PATH = Path(__file__).with_name("data") / "place_aliases.csv"
+#: Representative points of countries and first-level regions (Natural Earth; made by
+#: ``.scripts/area_points.py``): where gazetteers put an area, not at its capital.
+AREA_POINTS_PATH = Path(__file__).with_name("data") / "area_points.csv"
+#: Demonyms of countries and their plurals (made by ``.scripts/demonyms.py``): readings of
+#: the country with the form 'adjective' ("Russian forces", "the Palestinians").
+DEMONYMS_PATH = Path(__file__).with_name("data") / "demonyms.csv"
 #: The name of the built gazetteer's files in the user cache.
 CACHE_NAME = "gazetteer"
 
 #: GeoNames cities smaller than this are not in the gazetteer at all; of those that are, the
 #: ones under ``ingest.places.mentions.SMALL_CITY`` need textual evidence before they count.
-MIN_CITY_POPULATION = 15_000
+MIN_CITY_POPULATION = 1_000
 #: Alternate names are noisy (other towns' names, foreign exonyms, codes); only the
 #: alternate names of big cities are kept, where the exonym is what English text uses
 #: (Kiev, Cologne, Bombay).
@@ -128,6 +138,10 @@ class Place:
     longitude: float | None
     approximate: bool
     gazetteer_id: str | None
+    #: GeoNames' codes of the first- and second-level divisions the place lies in, where
+    #: known (cities: 'FL' for Gainesville, Florida).
+    admin1: str | None = None
+    admin2: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +152,7 @@ class Entry:
     GeoNames first-level division (the ISO 3166-2 suffix for US states); ``nation``
     marks the home nations of the UK (England, Scotland, Wales, Northern Ireland),
     which news text treats like countries; ``preferred`` marks the reading our alias
-    table gives a surface.
+    table gives a surface; ``adjective`` a demonym's reading (Russian: Russia).
     """
 
     place: Place
@@ -146,6 +160,7 @@ class Entry:
     nation: bool = False
     admin1: str | None = None
     preferred: bool = False
+    adjective: bool = False
 
 
 @dataclass(frozen=True)
@@ -246,6 +261,13 @@ def _aliases_text() -> str:
     return ALIASES_PATH.read_text(encoding="utf-8")
 
 
+def _area_points() -> dict[str, tuple[float, float]]:
+    """Points of countries and regions by gazetteer id, from ``AREA_POINTS_PATH``."""
+    text = AREA_POINTS_PATH.read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {r["gazetteer_id"]: (float(r["latitude"]), float(r["longitude"])) for r in rows}
+
+
 def _float(value: str | None) -> float | None:
     return float(value) if value not in (None, "") else None
 
@@ -298,12 +320,15 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
         for r in rows
         if r.get("ref") and r.get("latitude") and r.get("longitude")
     }
+    points = _area_points()
     draft = _Draft()
-    cities = _add_cities(draft, sources.cities, renames)
-    _add_countries(draft, sources.countries, sources.country_names, cities, renames)
-    _add_regions(draft, sources.subdivisions, cities, renames, fills)
+    cities = _add_cities(draft, sources.cities, renames, sources.admin2)
+    _add_countries(draft, sources.countries, sources.country_names, cities, points, renames)
+    _add_regions(draft, sources.subdivisions, cities, renames, points, fills)
     _add_alternate_names(draft, cities.big)
+    _add_counties(draft, sources.counties)
     _add_continents(draft, sources.continents)
+    _add_demonyms(draft)
     blocked = _add_aliases(draft, rows, cities.population)
     neighbours = {
         cc: frozenset(n for n in (info.neighbours or "").split(",") if n)
@@ -375,9 +400,15 @@ class _Cities:
     by_admin1: dict[tuple[str, str], Entry]
     by_name: dict[tuple[str, str], Entry]
     population: dict[str, int]
+    centres: dict[tuple[str, str], tuple[float, float]]
 
 
-def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str]) -> _Cities:
+def _add_cities(
+    draft: _Draft,
+    cities: Iterable[City],
+    renames: Mapping[str, str],
+    admin2: Mapping[int, str],
+) -> _Cities:
     """Cities: the GeoNames name and its spellings; indexed for the sources after them.
 
     The selected alternate names of big cities are added later
@@ -388,6 +419,7 @@ def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str
     biggest_in_admin1: dict[tuple[str, str], Entry] = {}
     city_by_name: dict[tuple[str, str], Entry] = {}
     population_of: dict[str, int] = {}
+    members: dict[tuple[str, str], list[tuple[float, float]]] = {}
     for geonameid, name, cc, admin1, latitude, longitude, population, altnames in cities:
         gid = f"geonames:{geonameid}"
         place = Place(
@@ -398,11 +430,14 @@ def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str
             longitude=float(longitude),
             approximate=False,
             gazetteer_id=gid,
+            admin1=admin1 or None,
+            admin2=admin2.get(geonameid),
         )
         draft.by_id[gid] = place
         population_of[gid] = int(population)
         entry = Entry(place, population=int(population), admin1=admin1)
         key = (cc, admin1)
+        members.setdefault(key, []).append((float(latitude), float(longitude)))
         best = biggest_in_admin1.get(key)
         if best is None or entry.population > best.population:
             biggest_in_admin1[key] = entry
@@ -415,7 +450,8 @@ def _add_cities(draft: _Draft, cities: Iterable[City], renames: Mapping[str, str
                 draft.add(surface, entry)
         if population >= ALTNAME_MIN_POPULATION:
             big_cities.append((name, altnames, entry))
-    return _Cities(big_cities, biggest_in_admin1, city_by_name, population_of)
+    centres = {key: central_point(points) for key, points in members.items()}
+    return _Cities(big_cities, biggest_in_admin1, city_by_name, population_of, centres)
 
 
 def _add_countries(
@@ -423,18 +459,26 @@ def _add_countries(
     countries: Mapping[str, Country],
     country_names: Mapping[str, tuple[str, ...]],
     cities: _Cities,
+    points: Mapping[str, tuple[float, float]],
     renames: Mapping[str, str],
 ) -> None:
-    """Countries: GeoNames' short English names plus pycountry's names; capital's point."""
+    """Countries: GeoNames' short English names plus pycountry's names.
+
+    The point is the country's representative point (``AREA_POINTS_PATH``), else its
+    capital's.
+    """
     for cc, info in countries.items():
         capital_key = (cc, fold(info.capital or "").casefold())
         capital = cities.by_name.get(capital_key) if info.capital else None
+        point = points.get(f"iso3166-1:{cc}")
+        if point is None and capital is not None:
+            point = (capital.place.latitude or 0.0, capital.place.longitude or 0.0)
         place = Place(
             name=renames.get(f"iso3166-1:{cc}", info.name),
             kind="country",
             country_code=cc,
-            latitude=capital.place.latitude if capital else None,
-            longitude=capital.place.longitude if capital else None,
+            latitude=point[0] if point else None,
+            longitude=point[1] if point else None,
             approximate=True,
             gazetteer_id=f"iso3166-1:{cc}",
         )
@@ -452,11 +496,14 @@ def _add_regions(
     subdivisions: Iterable[Subdivision],
     cities: _Cities,
     renames: Mapping[str, str],
+    points: Mapping[str, tuple[float, float]],
     fills: Mapping[str, tuple[float, float]],
 ) -> None:
     """First-level regions (and the UK's counties, which English text names like regions).
 
-    A region's point is its anchor city's (``_region_anchor``), else the alias table's.
+    A region's point is its representative point (``AREA_POINTS_PATH``), else the
+    centre of the cities GeoNames files under it (``_Cities.centres``), else its anchor
+    city's (``_region_anchor``), else the alias table's.
     """
     for sub in subdivisions:
         if not _named_like_region(sub):
@@ -465,7 +512,10 @@ def _add_regions(
         names = _pycountry_names(sub.name)
         anchor = _region_anchor(sub, names, cities)
         gid = f"iso3166-2:{sub.code}"
-        point = (anchor.place.latitude, anchor.place.longitude) if anchor else None
+        suffix = sub.code.split("-", 1)[1]
+        point = points.get(gid) or (cities.centres.get((cc, suffix)) if suffix.isalpha() else None)
+        if point is None and anchor is not None:
+            point = (anchor.place.latitude or 0.0, anchor.place.longitude or 0.0)
         point = point or fills.get(gid)
         place = Place(
             name=renames.get(gid, names[0] if names else sub.name),
@@ -529,6 +579,48 @@ def _add_alternate_names(
                 for surface in name_variants(alt):
                     if surface not in primary:
                         draft.add(surface, entry)
+
+
+def _add_counties(draft: _Draft, counties: Iterable[County]) -> None:
+    """Second-level divisions (US counties and parishes) under their full names.
+
+    Only the full name ('Alachua County', not 'Alachua'): the bare name is most often a
+    town's or a person's. Their readings carry their state (``Entry.admin1``), so that a
+    county named in an article supports its state's towns, and the population of their
+    places, so that the biggest of thirty Washington Counties wins when nothing else
+    decides.
+    """
+    for county in counties:
+        gid = f"geonames:{county.geonameid}"
+        place = Place(
+            name=county.name,
+            kind="region",
+            country_code=county.country_code,
+            latitude=county.latitude,
+            longitude=county.longitude,
+            approximate=True,
+            gazetteer_id=gid,
+            admin1=county.admin1,
+            admin2=county.admin2,
+        )
+        draft.by_id[gid] = place
+        entry = Entry(place, population=county.population, admin1=county.admin1)
+        for variant in name_variants(county.name):
+            if _plain_latin(variant):
+                draft.add(variant, entry)
+
+
+def _add_demonyms(draft: _Draft) -> None:
+    """Demonyms as readings of their country, marked ``adjective`` (``DEMONYMS_PATH``).
+
+    Before our alias table, which may name a longer phrase ('Russian Far East') or
+    block one ('American Airlines').
+    """
+    text = DEMONYMS_PATH.read_text(encoding="utf-8")
+    for row in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
+        place = draft.by_id.get(row["gazetteer_id"])
+        if place is not None:
+            draft.add(row["surface"], Entry(place, adjective=True))
 
 
 def _add_continents(draft: _Draft, continents: Mapping[str, Continent]) -> None:
@@ -602,7 +694,11 @@ def _gazetteer(
     return Gazetteer(
         entries=entries,
         blocked=frozenset(blocked),
-        automaton=ahocorasick_rs.AhoCorasick(surfaces),
+        # A contiguous NFA: built a sixth faster than the default for ~180,000 names,
+        # and it finds the same matches in half the time.
+        automaton=ahocorasick_rs.AhoCorasick(
+            surfaces, implementation=ahocorasick_rs.Implementation.ContiguousNFA
+        ),
         surfaces=surfaces,
         by_id=by_id,
         neighbours=neighbours,
@@ -635,6 +731,9 @@ def _cache_key() -> tuple[str, ...] | None:
             *sources_key,
             f"builder {user_cache.file_digest(__file__)}",
             f"aliases {user_cache.file_digest(ALIASES_PATH)}",
+            f"area points {user_cache.file_digest(AREA_POINTS_PATH)}",
+            f"demonyms {user_cache.file_digest(DEMONYMS_PATH)}",
+            f"geometry {user_cache.file_digest(Path(__file__).with_name('geometry.py'))}",
         )
     except OSError:
         return None
@@ -647,11 +746,12 @@ _place_row = attrgetter(*(f.name for f in fields(Place)))
 def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
     """The gazetteer as built-in values for marshal, each distinct Place stored once.
 
-    The payload is (places, entries, blocked, by_id, neighbours): places as tuples of
-    their fields; entries as {surface: ((place index, population, nation, admin1,
-    preferred), ...)}; by_id as {gazetteer id: place index}. A city's readings under
-    all its names and ``by_id`` share one Place in the build; naming it by index keeps
-    the file small and the thawed places shared the same way.
+    The payload is (places, entries, blocked, by_id, neighbours): places as columns
+    of their fields (``_columns``); entries as {surface: (place index, population, nation, admin1,
+    preferred, adjective, place index, ...)}, six values a reading; by_id as {gazetteer id:
+    place index}. A city's readings under all its names and ``by_id`` share one Place
+    in the build; naming it by index keeps the file small and the thawed places shared
+    the same way.
     """
     index: dict[int, int] = {}  # id(place) -> its index; every place lives meanwhile
     places: list[tuple[Any, ...]] = []
@@ -665,13 +765,19 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
 
     # Entry's fields are spelled out here and in _thaw (faster than a generic
     # unpacking): a new field goes in both, and the round-trip test compares them all.
+    # One flat tuple per surface (six values a reading): a tuple per reading made the
+    # file a third slower to read.
     entries = {
-        surface: tuple((at(e.place), e.population, e.nation, e.admin1, e.preferred) for e in bucket)
+        surface: tuple(
+            value
+            for e in bucket
+            for value in (at(e.place), e.population, e.nation, e.admin1, e.preferred, e.adjective)
+        )
         for surface, bucket in gazetteer.entries.items()
     }
     by_id = {gid: at(place) for gid, place in gazetteer.by_id.items()}
     return (
-        places,
+        _columns(places),
         entries,
         tuple(sorted(gazetteer.blocked)),
         by_id,
@@ -679,26 +785,151 @@ def _freeze(gazetteer: Gazetteer) -> tuple[Any, ...]:
     )
 
 
+#: The Place fields kept as packed arrays of doubles (NaN for None) in the built cache.
+_FLOAT_FIELDS = frozenset({"latitude", "longitude"})
+
+
+def _columns(rows: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    """Places' fields as one column each: coordinates as packed doubles, the rest as tuples.
+
+    A tuple per place and two float objects per place made the file twice as slow to
+    read; strings and flags are few distinct objects, shared.
+    """
+    out: list[Any] = []
+    for name, column in zip((f.name for f in fields(Place)), zip(*rows, strict=True), strict=True):
+        if name in _FLOAT_FIELDS:
+            out.append(array("d", (nan if v is None else v for v in column)).tobytes())
+        else:
+            out.append(tuple(column))
+    return tuple(out) if rows else tuple(() for _ in fields(Place))
+
+
 def _thaw(payload: object) -> Gazetteer | None:
     """The gazetteer from what ``_freeze`` made; None for a payload of another shape.
 
     The automaton is remade by the build's own ``_gazetteer``, from the entries in the
     order they were built and the blocked names: the same keys in the same order.
+    Places and readings are remade only when looked up (``_Thawed``): an article names
+    a few dozen of the ~175,000, and making them all took a second of every run.
+    The payload's shape is checked whole here, so that no lookup can fail later.
     """
     if not isinstance(payload, tuple):
         return None
     try:
-        rows, frozen_entries, blocked, frozen_by_id, neighbours = payload
-        places = list(starmap(Place, rows))
-        entries = {
-            surface: tuple([Entry(places[i], p, n, a, pr) for i, p, n, a, pr in readings])
-            for surface, readings in frozen_entries.items()
-        }
+        columns, frozen_entries, blocked, frozen_by_id, neighbours = payload
+        thawed = _Thawed(columns, frozen_entries, frozen_by_id)
+        if not thawed.well_formed():
+            return None
         return _gazetteer(
-            entries,
+            _LazyEntries(thawed),
             blocked,
-            {gid: places[i] for gid, i in frozen_by_id.items()},
+            _LazyById(thawed),
             {cc: frozenset(codes) for cc, codes in neighbours.items()},
         )
     except (ValueError, TypeError, IndexError, AttributeError):
         return None
+
+
+#: How many values a reading takes in the built cache (``_freeze``): an Entry's fields.
+_READING = len(fields(Entry))
+
+
+class _Thawed:
+    """The frozen payload's places and readings, made into objects on first use.
+
+    Each Place is made once and shared by every reading and ``by_id``, as in the build.
+    """
+
+    def __init__(
+        self,
+        columns: tuple[Any, ...],
+        entries: dict[str, tuple[Any, ...]],
+        by_id: dict[str, int],
+    ) -> None:
+        self.columns: list[Any] = [
+            array("d", column) if name in _FLOAT_FIELDS and isinstance(column, bytes) else column
+            for name, column in zip((f.name for f in fields(Place)), columns, strict=True)
+        ]
+        self.size = len(self.columns[0])
+        self.entries = entries
+        self.by_id = by_id
+        self._places: list[Place | None] = [None] * self.size
+        self._readings: dict[str, tuple[Entry, ...]] = {}
+
+    def well_formed(self) -> bool:
+        """Every column a place's each, every surface's readings six values naming a place."""
+        n = self.size
+        if any(len(column) != n for column in self.columns) or not all(
+            isinstance(column, array) if name in _FLOAT_FIELDS else type(column) is tuple
+            for name, column in zip((f.name for f in fields(Place)), self.columns, strict=True)
+        ):
+            return False
+        if not all(type(i) is int and 0 <= i < n for i in self.by_id.values()):
+            return False
+        # Checked a column at a time with built-ins: a check per value cost a tenth of a
+        # second of every run.
+        values = self.entries.values()
+        if set(map(type, values)) - {tuple} or {len(r) % _READING for r in values} - {0}:
+            return False
+        indexes = list(chain.from_iterable(r[::_READING] for r in values))
+        return not (set(map(type, indexes)) - {int}) and (
+            not indexes or (min(indexes) >= 0 and max(indexes) < n)
+        )
+
+    def place(self, i: int) -> Place:
+        place = self._places[i]
+        if place is None:
+            values: list[Any] = [column[i] for column in self.columns]
+            known: list[Any] = [None if v != v else v for v in values]  # NaN: no point
+            place = self._places[i] = Place(*known)
+        return place
+
+    def readings(self, surface: str) -> tuple[Entry, ...]:
+        made = self._readings.get(surface)
+        if made is None:
+            flat = self.entries[surface]
+            made = self._readings[surface] = tuple(
+                [
+                    Entry(self.place(flat[k]), *flat[k + 1 : k + _READING])
+                    for k in range(0, len(flat), _READING)
+                ]
+            )
+        return made
+
+
+class _LazyEntries(Mapping[str, tuple[Entry, ...]]):
+    """``Gazetteer.entries`` over a thawed payload: readings made when looked up."""
+
+    def __init__(self, thawed: _Thawed) -> None:
+        self._thawed = thawed
+
+    def __getitem__(self, surface: str) -> tuple[Entry, ...]:
+        return self._thawed.readings(surface)
+
+    def __contains__(self, surface: object) -> bool:
+        return surface in self._thawed.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._thawed.entries)
+
+    def __len__(self) -> int:
+        return len(self._thawed.entries)
+
+
+class _LazyById(Mapping[str, Place]):
+    """``Gazetteer.by_id`` over a thawed payload: places made when looked up."""
+
+    def __init__(self, thawed: _Thawed) -> None:
+        self._thawed = thawed
+
+    def __getitem__(self, gid: str) -> Place:
+        return self._thawed.place(self._thawed.by_id[gid])
+
+    def __contains__(self, gid: object) -> bool:
+        return gid in self._thawed.by_id
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._thawed.by_id)
+
+    def __len__(self) -> int:
+        return len(self._thawed.by_id)

@@ -22,6 +22,8 @@ def locate(record: ArticleRecord) -> ArticleRecord:
             end=m.end,
             surface=m.surface,
             place=m.place,
+            why=m.why,
+            form=m.form,
         )
         for m in find_mentions([p.text for p in body])
     )

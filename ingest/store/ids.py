@@ -12,6 +12,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select, update
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import Session
 
 from db.models import Location, Source
@@ -94,8 +95,10 @@ class Ids:
     def place(self, place: Place) -> int:
         """The id of a place's ``locations`` row, created on first sight.
 
-        A place is found by its gazetteer id, else by (name, kind, country code);
-        a row made before the place could be resolved gains its coordinates.
+        A place is found by its gazetteer id, else by (name, kind, country code) among
+        the rows without a gazetteer record: a row made before the place could be
+        resolved gains its coordinates, and a namesake (Washington, Utah beside
+        Washington, DC) gets a row of its own.
         """
         key = place_key(place)
         if key in self.known.locations:
@@ -111,9 +114,15 @@ class Ids:
                 if place.country_code is None
                 else Location.country_code == place.country_code
             )
+            # A place from the gazetteer takes over only a row that has no record yet (made
+            # before places were resolved): a namesake's row is another place.
+            no_record = Location.gazetteer_id.is_(None) if place.gazetteer_id else sa_true()
             row = self.session.execute(
                 select(Location.id, Location.gazetteer_id).where(
-                    Location.name == place.name, Location.kind == place.kind, code_matches
+                    Location.name == place.name,
+                    Location.kind == place.kind,
+                    code_matches,
+                    no_record,
                 )
             ).first()
             if row is not None:

@@ -117,7 +117,8 @@ def _insert_contents(
         translations.extend((article_id, language) for language in form.translations)
         named = [(article_id, ids.place(form.places[key]), *where) for key, *where in form.mentions]
         mentions.extend(named)
-        mentioned = (cast(int, location_id) for _, location_id, *_ in named)
+        # (location id, form): the form is a mention row's last column (MENTION_COLUMNS)
+        mentioned = ((cast(int, row[1]), cast(str, row[-1])) for row in named)
         link_rows.extend((article_id, *link) for link in links(page_place, mentioned))
     for model, columns, tuples in (
         (Paragraph, PARAGRAPH_COLUMNS, paragraphs),

@@ -1,0 +1,92 @@
+"""The gazetteer's places: where areas are put, and the central point of an area's places."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from ingest.places import gazetteer
+from ingest.places.gazetteer import AREA_POINTS_PATH, load_gazetteer
+from ingest.places.geometry import central_point
+
+
+def test_a_country_sits_at_its_middle_not_at_its_capital() -> None:
+    """Gazetteers (and the geoparsing gold) put the United States in Kansas, not Washington."""
+    us = load_gazetteer().by_id["iso3166-1:US"]
+    assert us.approximate
+    assert us.latitude == pytest.approx(39.5, abs=1.0)
+    assert us.longitude == pytest.approx(-98.5, abs=1.5)
+    russia = load_gazetteer().by_id["iso3166-1:RU"]
+    assert russia.longitude is not None and russia.longitude > 80  # Siberia, not Moscow
+
+
+def test_a_state_sits_at_its_middle_not_at_its_largest_city() -> None:
+    texas = load_gazetteer().by_id["iso3166-2:US-TX"]
+    assert texas.approximate
+    assert texas.latitude == pytest.approx(31.3, abs=0.7)
+    assert texas.longitude == pytest.approx(-99.3, abs=1.0)  # Houston is at -95.4
+
+
+def test_every_area_point_names_a_place_of_the_gazetteer() -> None:
+    """The shipped file keys places by the gazetteer's ids: a stale id would do nothing."""
+    text = AREA_POINTS_PATH.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("#")))
+    assert len(rows) > 300
+    by_id = load_gazetteer().by_id
+    unknown = [r["gazetteer_id"] for r in rows if r["gazetteer_id"] not in by_id]
+    assert len(unknown) < 0.05 * len(rows), unknown  # a few territories pycountry lacks
+    for row in rows:
+        assert -90 <= float(row["latitude"]) <= 90 and -180 <= float(row["longitude"]) <= 180
+
+
+def test_central_point_is_the_middle_of_the_box() -> None:
+    assert central_point([(0.0, 0.0), (10.0, 20.0)]) == (5.0, 10.0)
+    assert central_point([(3.0, 4.0)]) == (3.0, 4.0)
+
+
+def test_central_point_leaves_out_a_far_flung_place() -> None:
+    places = [(float(i % 10), float(i // 10)) for i in range(100)]  # a 10 x 10 grid
+    assert central_point([*places, (60.0, 170.0)]) == (4.5, 4.5)
+
+
+def test_central_point_crosses_the_antimeridian() -> None:
+    lat, lon = central_point([(-17.0, 178.0), (-16.0, -179.0), (-18.0, 179.0)])
+    assert lat == -17.0
+    assert lon == pytest.approx(179.5)
+
+
+def test_counties_carry_their_state_and_a_central_point() -> None:
+    (alachua,) = load_gazetteer().entries["Alachua County"]
+    assert (alachua.place.kind, alachua.place.admin1, alachua.admin1) == ("region", "FL", "FL")
+    assert alachua.place.approximate
+    assert alachua.place.latitude == pytest.approx(29.7, abs=0.5)
+    assert alachua.place.longitude == pytest.approx(-82.4, abs=0.5)
+
+
+def test_towns_carry_their_admin_codes() -> None:
+    gainesville = load_gazetteer().by_id["geonames:4156404"]  # Gainesville, Florida
+    assert (gainesville.admin1, gainesville.admin2) == ("FL", "001")  # Alachua County
+
+
+def test_a_built_cache_naming_a_place_it_lacks_is_refused() -> None:
+    """A planted or damaged file: the gazetteer is built again rather than fail later."""
+    row = ("Oz", "city", "AU", 1.0, None, False, "geonames:1", None, None)
+    places = gazetteer._columns([row])
+    readings = {"Oz": (0, 10, False, None, False, False)}
+    thawed = gazetteer._thaw((places, readings, (), {"geonames:1": 0}, {}))
+    assert thawed is not None
+    assert thawed.by_id["geonames:1"] == gazetteer.Place(*row)  # no longitude stays None
+    short = (*places[:3], places[3][:4], *places[4:])  # a latitude cut in half
+    untyped = (*places[:3], (1.0,), *places[4:])  # not packed
+    for bad in (
+        (places, {"Oz": (1, 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        (places, {"Oz": (0, 10, False, None, False)}, (), {"geonames:1": 0}, {}),
+        (places, {"Oz": ("0", 10, False, None, False, False)}, (), {"geonames:1": 0}, {}),
+        (places, {"Oz": [0, 10, False, None, False, False]}, (), {"geonames:1": 0}, {}),
+        (places[:5], readings, (), {"geonames:1": 0}, {}),
+        (short, readings, (), {"geonames:1": 0}, {}),
+        (untyped, readings, (), {"geonames:1": 0}, {}),
+        (places, readings, (), {"geonames:1": 3}, {}),
+    ):
+        assert gazetteer._thaw(bad) is None, bad
