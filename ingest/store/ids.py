@@ -105,9 +105,7 @@ class Ids:
             return self.known.locations[key]
         found = None
         if place.gazetteer_id:
-            found = self.session.scalar(
-                select(Location.id).where(Location.gazetteer_id == place.gazetteer_id).limit(1)
-            )
+            found = self._by_record(place)
         if found is None:
             code_matches = (
                 Location.country_code.is_(None)
@@ -135,3 +133,22 @@ class Ids:
             found = new_id(self.session, insert(Location).values(**place_values(place)))
         self.known.locations[key] = int(found)
         return int(found)
+
+    def _by_record(self, place: Place) -> int | None:
+        """The row of the place's gazetteer record, brought up to what the gazetteer says now.
+
+        The gazetteer improves (countries moved from their capitals to central points,
+        admin codes added), and a row made by an earlier version would otherwise keep its
+        old point for good: the first time a run meets the place, its row takes the
+        gazetteer's current values.
+        """
+        values = place_values(place)
+        columns = [getattr(Location, name) for name in values]
+        row = self.session.execute(
+            select(Location.id, *columns).where(Location.gazetteer_id == place.gazetteer_id)
+        ).first()
+        if row is None:
+            return None
+        if tuple(row[1:]) != tuple(values.values()):
+            self.session.execute(update(Location).where(Location.id == row.id).values(**values))
+        return int(row.id)
