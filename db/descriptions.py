@@ -27,6 +27,15 @@ class Described:
 
 
 _WHEN = "when newsstore first wrote the row (UTC)"
+# A place as the views show it, beside what names it.
+_PLACE = {
+    "location_id": "the place (→ `locations`)",
+    "place": "the place's name",
+    "kind": "`country`, `region`, `city`, `continent` or `area`",
+    "country_code": "ISO 3166-1 alpha-2",
+    "latitude": "latitude in degrees",
+    "longitude": "longitude in degrees",
+}
 
 DESCRIPTIONS: dict[str, Described] = {
     "documents": Described(
@@ -186,12 +195,7 @@ DESCRIPTIONS: dict[str, Described] = {
             "title": "the headline",
             "published_at": "publication time as the page gives it",
             "source": "the source's name",
-            "location_id": "the place (→ `locations`)",
-            "place": "the place's name",
-            "kind": "`country`, `region`, `city`, `continent` or `area`",
-            "country_code": "ISO 3166-1 alpha-2",
-            "latitude": "latitude in degrees",
-            "longitude": "longitude in degrees",
+            **_PLACE,
             "mentions": "how many times the article names it",
         },
         view=True,
@@ -215,12 +219,7 @@ DESCRIPTIONS: dict[str, Described] = {
     "place_counts": Described(
         "One row per place some article names or is dated from, with how many.",
         {
-            "location_id": "the place (→ `locations`)",
-            "place": "the place's name",
-            "kind": "`country`, `region`, `city`, `continent` or `area`",
-            "country_code": "ISO 3166-1 alpha-2",
-            "latitude": "latitude in degrees",
-            "longitude": "longitude in degrees",
+            **_PLACE,
             "approximate": "true when the coordinates are a rough centre",
             "articles": "how many articles name it",
             "pages": "how many pages carry it as their city",

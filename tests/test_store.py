@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, Row, select, text, update
 
 from db.models import Article, ArticleLocation, ArticleTranslation, Location, Source
 from ingest import pipeline, store
@@ -275,23 +275,22 @@ def test_a_place_stored_by_an_older_gazetteer_takes_its_current_point(
     keeps its id, the first time a run meets the place again."""
     write(tmp_path / "a" / "1.txt", page("Talks", ["Envoys met in Russia on Monday."]))
     _ingest(engine, tmp_path / "a")
-    with engine.begin() as connection:
-        now = connection.execute(
-            select(Location.id, Location.latitude, Location.longitude).where(
-                Location.gazetteer_id == "iso3166-1:RU"
-            )
-        ).one()
-        # Moscow's point and no admin code: what an earlier version stored.
+    now = _russia(engine)
+    with engine.begin() as connection:  # Moscow's point: what an earlier version stored
         connection.execute(
             update(Location).where(Location.id == now.id).values(latitude=55.75, longitude=37.62)
         )
     write(tmp_path / "b" / "2.txt", page("Trade", ["Grain left Russia by sea this week."]))
     _ingest(engine, tmp_path / "b")
+    later = _russia(engine)
+    assert later == now
+    assert (later.latitude, later.longitude) != (55.75, 37.62)
+
+
+def _russia(engine: Engine) -> Row[tuple[int, float | None, float | None]]:
     with engine.connect() as connection:
-        later = connection.execute(
+        return connection.execute(
             select(Location.id, Location.latitude, Location.longitude).where(
                 Location.gazetteer_id == "iso3166-1:RU"
             )
         ).one()
-    assert later == now
-    assert (later.latitude, later.longitude) != (55.75, 37.62)
