@@ -21,6 +21,7 @@ import itertools
 import os
 import random
 import signal
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -187,6 +188,17 @@ def ctrl_c_heard() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@pytest.fixture(autouse=True)
+def sqlite_callbacks_quiet() -> None:
+    """sqlite3's default in every test: callback tracebacks off.
+
+    Importing Datasette (the serve tests) turns them on for the whole process, and a
+    test that raises Ctrl-C inside a progress handler then prints a traceback the
+    newsstore command never shows.
+    """
+    sqlite3.enable_callback_tracebacks(False)
 
 
 @pytest.fixture
