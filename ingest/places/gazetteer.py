@@ -15,12 +15,14 @@ half the time). Its key names everything the build reads or runs: this module,
 the package data's key (``gazetteer_sources.cache_key``) and the alias table; so after
 any change to them the next run builds afresh. See ``load_gazetteer``.
 
-Coordinates: cities carry GeoNames' own point. Countries carry their capital's
-point (GeoNames ``countries.json`` has no coordinates) and regions the point of the
-largest city GeoNames files under the same first-level division (where GeoNames'
-admin1 code is the ISO suffix: US states, the UK's nations), or of a city of the same
-name; both are flagged ``approximate``. Regions we cannot place have no
-coordinates rather than invented ones.
+Coordinates: cities carry GeoNames' own point. Countries carry a representative
+point of their land (``AREA_POINTS_PATH``: Natural Earth), else their capital's.
+Regions carry Natural Earth's point where it has one (US, Canada, Brazil,
+Australia), else the central point of the cities GeoNames files under them (where
+GeoNames' admin1 code is the ISO suffix), else the point of their largest or
+same-named city (Russia's regions, whose GeoNames codes are numbers, are placed so);
+all are flagged ``approximate``. Regions we cannot place have no coordinates rather
+than invented ones.
 
 GeoNames data (https://www.geonames.org/) is licensed CC BY 4.0.
 """
