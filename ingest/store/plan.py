@@ -257,6 +257,11 @@ def _fix_batch_duplicates(
             )
         if target is not None and target != doc_id:
             fixes.append(dict(i=doc_id, d=target))
+    point_duplicates(session, fixes)
+
+
+def point_duplicates(session: Session, fixes: list[dict[str, int]]) -> None:
+    """Set each duplicate's ``duplicate_of`` (``i``: the duplicate, ``d``: its original)."""
     if fixes:
         table = table_of(Document)
         session.execute(

@@ -16,12 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, update
 from sqlalchemy.orm import Session
 
-from db.base import table_of
-from db.models import Document
-from ingest.store.plan import Plan
+from ingest.store.plan import Plan, point_duplicates
 from ingest.store.sql import select_in
 
 _BY_RECORD_ID = (
@@ -56,12 +53,7 @@ def link_revisits(session: Session, plans: Sequence[Plan], ids: Sequence[int]) -
         original = next((c for c in candidates if c != doc_id), None)
         if original is not None:
             fixes.append(dict(i=doc_id, d=original))
-    if fixes:
-        table = table_of(Document)
-        session.execute(
-            update(table).where(table.c.id == bindparam("i")).values(duplicate_of=bindparam("d")),
-            fixes,
-        )
+    point_duplicates(session, fixes)
 
 
 def _originals(session: Session, sql: str, keys: set[str | None]) -> dict[str, list[int]]:
