@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from db.base import Base
 from ingest import pipeline
@@ -14,6 +15,7 @@ from ingest.parse.layouts import generic as body
 from ingest.read import iter_paths
 from ingest.records import RawDocument
 from ingest.reparse import reparse
+from ingest.store import rewrite
 from tests.conftest import SEED, write
 from tests.test_store import STANDING, page
 
@@ -46,6 +48,22 @@ def test_reparse_changes_nothing_when_the_parser_has_not(engine: Engine, tmp_pat
     assert (result.documents, result.changed, result.added, result.unchanged) == (5, 0, 0, 5)
     assert _snapshot(engine) == before
     assert [row[5] for row in before if row[6] == STANDING] == ["boilerplate"] * 3
+
+
+def test_reparse_reads_the_store_a_few_documents_at_a_time(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documents come in chunks (the store's bytes are never all in memory): every one is
+    reparsed once, in order, across the chunks' edges."""
+    monkeypatch.setattr(rewrite, "REPARSE_CHUNK", 2)
+    for n in range(5):
+        write(tmp_path / f"{n}.txt", page(f"Story {n}", [f"Story number {n}."]))
+    _ingest(engine, tmp_path)
+    with Session(engine) as session:
+        ids = [d.id for d in rewrite.documents_to_reparse(session)]
+    assert ids == sorted(ids) and len(ids) == len(set(ids)) == 5
+    result = reparse(engine)
+    assert (result.documents, result.unchanged) == (5, 5)
 
 
 def test_reparse_rewrites_changed_articles_under_the_same_id(

@@ -238,7 +238,7 @@ class Store:
 
     # --- what reparse reads and writes ------------------------------------------------
 
-    def documents_to_reparse(self) -> list[StoredDocument]:
+    def documents_to_reparse(self) -> Iterator[StoredDocument]:
         """Every stored document but the duplicates, oldest first, with its bytes."""
         return rewrite.documents_to_reparse(self.session)
 

@@ -10,6 +10,7 @@ ingested, and a source takes the category the parsers read now.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,30 +32,42 @@ class StoredDocument:
     status: str
 
 
-def documents_to_reparse(session: Session) -> list[StoredDocument]:
-    """Every stored document but the duplicates (another holds their articles), oldest first."""
-    rows = session.execute(
-        select(
-            Document.id,
-            Document.origin,
-            Document.raw,
-            Document.sha256,
-            Document.status,
-            *(getattr(Document, column) for column in RECORD_COLUMNS),
+def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
+    """Every stored document but the duplicates (another holds their articles), oldest first.
+
+    Read a few at a time (``REPARSE_CHUNK``), by ids taken first: the bytes of a whole
+    store are never in memory at once, and no read stays open while reparse writes.
+    """
+    ids = list(
+        session.scalars(
+            select(Document.id).where(Document.status != "duplicate").order_by(Document.id)
         )
-        .where(Document.status != "duplicate")
-        .order_by(Document.id)
-    ).all()
-    return [
-        StoredDocument(
-            id=row.id,
-            raw=RawDocument(
-                origin=row.origin, raw=row.raw, sha256=row.sha256, record=_archive_record(row)
-            ),
-            status=row.status,
-        )
-        for row in rows
-    ]
+    )
+    columns = (
+        Document.id,
+        Document.origin,
+        Document.raw,
+        Document.sha256,
+        Document.status,
+        *(getattr(Document, column) for column in RECORD_COLUMNS),
+    )
+    for start in range(0, len(ids), REPARSE_CHUNK):
+        chunk = ids[start : start + REPARSE_CHUNK]
+        rows = session.execute(
+            select(*columns).where(Document.id.in_(chunk)).order_by(Document.id)
+        ).all()
+        for row in rows:
+            yield StoredDocument(
+                id=row.id,
+                raw=RawDocument(
+                    origin=row.origin, raw=row.raw, sha256=row.sha256, record=_archive_record(row)
+                ),
+                status=row.status,
+            )
+
+
+# Documents read at once by ``documents_to_reparse``: a few, as each may be megabytes.
+REPARSE_CHUNK = 16
 
 
 def _archive_record(row: Any) -> ArchiveRecord | None:
