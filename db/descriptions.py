@@ -50,7 +50,10 @@ DESCRIPTIONS: dict[str, Described] = {
             "encoding": "the encoding the text was decoded with (`utf-8`, `utf-8-sig`, "
             "`cp1252`, …)",
             "format": "what the content is: `text`, `html`, `feed` or `jsonl`",
-            "raw": "the exact bytes of the file (of a web archive's record: its HTTP payload)",
+            "raw": "the exact bytes of the file (of a web archive's record: its HTTP payload), "
+            "compressed as `raw_codec` says: read them with `raw_bytes(raw, raw_codec)` "
+            "(README, Raw documents)",
+            "raw_codec": "how `raw` is stored: `zstd`, or null for the bytes as they are",
             "status": "`ingested`, `duplicate` or `failed`",
             "error": "why a failed document failed (or the notes of one read with repairs)",
             "duplicate_of": "for a duplicate: the earlier document whose content it repeats",

@@ -20,6 +20,7 @@ from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from db import raw
 from db.errors import (
     DATABASE_ATTRIBUTE,
     PATH_ATTRIBUTE,
@@ -168,6 +169,7 @@ def _configure_sqlite(
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
+        raw.register(dbapi_connection)  # SQL's raw_bytes(raw, raw_codec): see db.raw
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -57,7 +57,9 @@ class Document(Base):
     encoding: Mapped[str | None] = mapped_column(String(40))
     # What the content turned out to be: 'text', 'html', 'feed' or 'jsonl'.
     format: Mapped[str | None] = mapped_column(String(16))
+    # The bytes as stored: compressed as ``raw_codec`` says (``db.raw.unpack`` reads them).
     raw: Mapped[bytes] = mapped_column(LargeBinary)
+    raw_codec: Mapped[str | None] = mapped_column(String(16))  # 'zstd', or NULL: as they are
     status: Mapped[str] = mapped_column(String(16))
     error: Mapped[str | None] = mapped_column(Text)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))

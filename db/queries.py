@@ -32,6 +32,7 @@ from db.models import (
     Source,
     SourceParagraph,
 )
+from db.raw import unpack
 from db.search import MAX_LIMIT
 from db.urls import sqlite_file
 
@@ -146,6 +147,19 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
         fetched_at=fetched_at,
         record_id=record_id,
     )
+
+
+def article_raw(session: Session, article_id: int) -> bytes | None:
+    """The exact bytes of the document an article was read from (None: no such article).
+
+    Decompressed (``db.raw``); ``RawCodecError`` for a stored row that cannot be read back.
+    """
+    row = session.execute(
+        select(Document.raw, Document.raw_codec)
+        .join(Article, Article.document_id == Document.id)
+        .where(Article.id == article_id)
+    ).first()
+    return None if row is None else unpack(row.raw, row.raw_codec)
 
 
 def boilerplate_evidence(session: Session, article_id: int) -> dict[int, int]:

@@ -32,7 +32,10 @@ from typing import Any
 
 from sqlalchemy import URL
 
-from db import models  # noqa: F401  (registers the tables on Base.metadata)
+from db import (
+    models,  # noqa: F401  (registers the tables on Base.metadata)
+    raw,
+)
 from db.base import Base
 from db.descriptions import DESCRIPTIONS, MACHINERY
 from db.engine import make_engine
@@ -138,6 +141,15 @@ LEFT JOIN sources s ON s.id = a.source_id
 GROUP BY s.name ORDER BY articles DESC, source
 """,
     },
+    "document_raw": {
+        "title": "A stored document's exact bytes",
+        "description": "The bytes of one document (by id) as ingest read them: documents.raw "
+        "is stored compressed (raw_codec), and raw_bytes(raw, raw_codec) undoes it.",
+        "sql": """
+SELECT id, origin, format, size, raw_bytes(raw, raw_codec) AS raw
+FROM documents WHERE id = :id
+""",
+    },
     "source_week": {
         "title": "What one source published in a week",
         "description": "A source's articles (by name) in the seven days up to a day (YYYY-MM-DD).",
@@ -232,6 +244,7 @@ def connect(served: Served) -> sqlite3.Connection:
     connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
     connection.execute("PRAGMA query_only = ON")
     connection.set_authorizer(authorize_reading)
+    raw.register(connection)  # raw_bytes(raw, raw_codec) in SQL queries: see db.raw
     return connection
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Article, Document, Location, LocationMention
 from db.queries import ArticleDetail, boilerplate_evidence
+from db.raw import unpack
 from ingest.prepare import prepare
 from ingest.records import ArticleRecord, RawDocument
 from ingest.store import BOILERPLATE, BOILERPLATE_MIN_ARTICLES
@@ -59,7 +60,7 @@ def _reparsed(session: Session, detail: ArticleDetail) -> ArticleRecord | None:
     """The article as the current parsers read its raw document (None: they find no such
     article in it any more)."""
     doc = session.execute(
-        select(Document.origin, Document.raw, Document.sha256).where(
+        select(Document.origin, Document.raw, Document.raw_codec, Document.sha256).where(
             Document.id == detail.document_id
         )
     ).one()
@@ -68,7 +69,8 @@ def _reparsed(session: Session, detail: ArticleDetail) -> ArticleRecord | None:
             select(Article.id).where(Article.document_id == detail.document_id).order_by(Article.id)
         )
     )
-    prepared = prepare(RawDocument(origin=doc.origin, raw=doc.raw, sha256=doc.sha256))
+    raw = RawDocument(origin=doc.origin, raw=unpack(doc.raw, doc.raw_codec), sha256=doc.sha256)
+    prepared = prepare(raw)
     index = siblings.index(detail.id)
     return prepared.articles[index] if index < len(prepared.articles) else None
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 
+from db.raw import pack
 from ingest.errors import IngestError, ReadError, internal_error
 from ingest.fingerprint import fingerprint
 from ingest.parse.document import parse_document
@@ -33,7 +35,15 @@ from ingest.records import ArchivePart, PreparedDocument, RawDocument
 
 
 def prepare(raw: RawDocument, max_size: int = MAX_SIZE) -> PreparedDocument:
-    """Parse, fingerprint and locate one document; any failure becomes a failed document."""
+    """Parse, fingerprint and locate one document; any failure becomes a failed document.
+
+    Its bytes are compressed for storing here too (``db.raw.pack``): in ingest's
+    worker processes, on every core, rather than in the write that holds the database.
+    """
+    return replace(_parsed(raw, max_size), packed=pack(raw.raw))
+
+
+def _parsed(raw: RawDocument, max_size: int) -> PreparedDocument:
     try:
         parsed = parse_document(raw, max_size)
         articles = tuple(locate(fingerprint(article)) for article in parsed.articles)

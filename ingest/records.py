@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from db.raw import Packed
+
 if TYPE_CHECKING:
     from ingest.places.gazetteer import Place
 
@@ -169,3 +171,6 @@ class PreparedDocument:
     format: str | None = None
     warnings: tuple[str, ...] = ()  # bad records of a multi-record file (JSON Lines)
     notes: tuple[str, ...] = ()  # what reading it took, e.g. invalid bytes replaced
+    # ``raw.raw`` as it is stored (``db.raw.pack``), made by ``prepare`` in the worker
+    # processes, not by the write that holds the database (None: the store packs it).
+    packed: Packed | None = None

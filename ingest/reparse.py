@@ -43,6 +43,10 @@ def reparse(engine: Engine) -> ReparseResult:
 
         def raws() -> Iterator[RawDocument]:
             for document in store.documents_to_reparse():
+                if document.unreadable is not None:  # its articles are kept, as for a failure
+                    tally["documents"] += 1
+                    tally["failed"] += 1
+                    continue
                 handed.append(document)
                 yield document.raw
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import subprocess
 import sys
 import time
@@ -413,3 +415,85 @@ def test_adjectival_mentions_have_a_form_and_a_role_and_go_on_downgrade(db_url: 
         engine.dispose()
     assert surfaces == ["Oz", "Russia"]
     assert roles == ["mention", "mention"]
+
+
+COMPRESSED_RAW = "9641a9fe9a20"
+
+
+def test_raw_documents_are_compressed_on_upgrade_and_restored_on_downgrade(db_url: str) -> None:
+    """Every row keeps its bytes (read back through db.raw.unpack) and its sha256; bytes zstd
+    cannot shrink stay as they are; downgrading gives back the bytes as they were."""
+    from db.raw import unpack
+
+    page = b"Storm closes the harbour bridge\n\n" + b"The ferry stopped at noon. " * 120
+    documents = {
+        1: page,
+        2: random.Random(3).randbytes(5000),  # noise: zstd makes it no smaller
+        3: b"",  # a file that could not be read: no bytes kept
+        **{n: page + str(n).encode() for n in range(4, 40)},
+    }
+    migrate.upgrade(db_url, _revision_module(COMPRESSED_RAW).down_revision)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for n, data in documents.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                        "VALUES (:id, :origin, :sha, :size, :raw, 'ingested')"
+                    ),
+                    dict(
+                        id=n,
+                        origin=f"/d/{n}.txt",
+                        sha=hashlib.sha256(data).hexdigest(),
+                        size=len(data),
+                        raw=data,
+                    ),
+                )
+        migrate.upgrade(db_url, COMPRESSED_RAW)
+        with engine.connect() as connection:
+            rows = connection.exec_driver_sql(
+                "SELECT id, raw, raw_codec, sha256 FROM documents ORDER BY id"
+            ).all()
+        assert [row.id for row in rows] == sorted(documents)
+        for row in rows:
+            assert unpack(row.raw, row.raw_codec) == documents[row.id]
+            assert row.sha256 == hashlib.sha256(documents[row.id]).hexdigest()
+        codecs = {row.id: row.raw_codec for row in rows}
+        assert codecs[1] == "zstd" and codecs[2] is None and codecs[3] is None
+        assert len(rows[0].raw) < len(page) / 5
+        migrate.downgrade(db_url, _revision_module(COMPRESSED_RAW).down_revision)
+        with engine.connect() as connection:
+            assert "raw_codec" not in {
+                c["name"] for c in inspect(connection).get_columns("documents")
+            }
+            back = connection.exec_driver_sql("SELECT id, raw FROM documents ORDER BY id").all()
+        assert {row.id: bytes(row.raw) for row in back} == documents
+    finally:
+        engine.dispose()
+
+
+def test_the_compressing_revision_reads_a_bounded_chunk_at_a_time(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of ids in order, each within CHUNK_BYTES (or one larger row) and CHUNK_ROWS."""
+    revision = _revision_module(COMPRESSED_RAW)
+    monkeypatch.setattr(revision, "CHUNK_BYTES", 1000)
+    monkeypatch.setattr(revision, "CHUNK_ROWS", 3)
+    sizes = {1: 400, 2: 400, 3: 400, 4: 2500, 5: 10, 6: 10, 7: 10, 8: 10, 9: 999}
+    migrate.upgrade(db_url, revision.down_revision)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for n, size in sizes.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                        "VALUES (:id, :origin, 'x', :size, :raw, 'ingested')"
+                    ),
+                    dict(id=n, origin=f"/d/{n}", size=size, raw=b"a" * size),
+                )
+            chunks = list(revision._chunks(connection, "1 = 1"))
+    finally:
+        engine.dispose()
+    assert chunks == [[1, 2], [3], [4], [5, 6, 7], [8], [9]]

@@ -1,4 +1,4 @@
-"""``newsstore db``: schema migrations from the command line.
+"""``newsstore db``: schema migrations, copies and upkeep from the command line.
 
 A revision Alembic cannot go to (unknown, or not in that direction) is bad
 input: one line, exit status 2. A database that cannot be used is reported
@@ -11,17 +11,27 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from db import migrate
 from db.copy import CopyError, copy_database
 from db.errors import shown
 from db.migrate import RevisionError, SchemaError
+from db.optimize import optimize as optimize_database
 from db.session import make_engine
-from ingest.cli.database import database_option
+from ingest.cli.database import database_option, writable
 
-app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
+app = typer.Typer(
+    help="Manage the database: schema (Alembic migrations), copies, upkeep.", no_args_is_help=True
+)
 out = Console()
 
 
@@ -124,6 +134,55 @@ def copy(
             typer.echo(f"newsstore: {exc}", err=True)
             raise typer.Exit(code=1) from None
     typer.echo(", ".join(f"{n} {table}" for table, n in copied.items()) + " copied")
+
+
+@app.command()
+def optimize(
+    ctx: typer.Context,
+    vacuum: Annotated[
+        bool | None,
+        typer.Option(
+            "--vacuum/--no-vacuum",
+            help="VACUUM always, or never (default: where it gives back a tenth of the file).",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Merge the search indexes, refresh the planner's statistics, VACUUM where it pays.
+
+    Worth running after a large ingest, an upgrade, or a reparse that changed
+    much: see README, "Keeping a store in shape". On PostgreSQL: VACUUM ANALYZE.
+
+    Example: newsstore db optimize
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    console = Console(stderr=True)
+    with (
+        writable(ctx) as engine,
+        Progress(
+            *columns,
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as bar,
+    ):
+        task = bar.add_task("optimize", total=None)
+
+        def advance(done: int, total: int, step: str) -> None:
+            bar.update(task, completed=done, total=total, description=step)
+
+        result = optimize_database(engine, vacuum=vacuum, progress=advance)
+    table = Table("step", "outcome", "seconds")
+    for step in result.steps:
+        table.add_row(step.name, step.outcome, f"{step.seconds:.1f}")
+    out.print(table)
+    if result.bytes_before is not None and result.bytes_after is not None:
+        out.print(f"database: {_mb(result.bytes_before)} before, {_mb(result.bytes_after)} after")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
 
 
 @app.command()

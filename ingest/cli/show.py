@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 
 from db import queries
+from db.raw import RawCodecError
 from ingest.cli import render
 from ingest.cli.database import read_session
 
@@ -32,11 +33,22 @@ def show(
         ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    raw: Annotated[
+        bool,
+        typer.Option(
+            "--raw", help="Write the exact bytes of the article's document to stdout, as read."
+        ),
+    ] = False,
 ) -> None:
     """Show one article: its source, dates, places and paragraphs with their kinds.
 
-    Example: newsstore show 1 --explain
+    --raw writes the document's bytes instead (stored compressed: see README, Raw documents).
+
+    Example: newsstore show 1 --explain; newsstore show 1 --raw > page.html
     """
+    if raw:
+        _raw(ctx, article_id)
+        return
     with read_session(ctx) as session:
         detail = queries.article_detail(session, article_id)
         if detail is None:
@@ -47,7 +59,11 @@ def show(
         if explain:
             from ingest.explain import explain_all  # see ingest.prepare
 
-            paragraphs, places = explain_all(session, detail)
+            try:
+                paragraphs, places = explain_all(session, detail)
+            except RawCodecError as exc:  # the reasons are re-derived from the stored bytes
+                typer.echo(f"newsstore: article {article_id}'s document: {exc}", err=True)
+                raise typer.Exit(code=1) from None
             reasons = {e.position: e.reason for e in paragraphs}
     if as_json:
         data = dataclasses.asdict(detail)
@@ -60,3 +76,19 @@ def show(
     render.article(out, detail, reasons)
     if places:
         render.place_reasons(out, places)
+
+
+def _raw(ctx: typer.Context, article_id: int) -> None:
+    """Write an article's document bytes to stdout, or say in one line why not."""
+    with read_session(ctx) as session:
+        try:
+            data = queries.article_raw(session, article_id)
+        except RawCodecError as exc:
+            typer.echo(f"newsstore: article {article_id}'s document: {exc}", err=True)
+            raise typer.Exit(code=1) from None
+    if data is None:
+        typer.echo(f"newsstore: no article {article_id}", err=True)
+        raise typer.Exit(code=1)
+    stream = typer.get_binary_stream("stdout")
+    stream.write(data)
+    stream.flush()

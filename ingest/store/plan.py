@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from db.base import table_of
 from db.models import Document
+from db.raw import pack
 from ingest.read import origin_text
 from ingest.records import ArticleRecord, PreparedDocument, RawDocument
 from ingest.store.sql import insert_returning_ids, select_in
@@ -207,6 +208,7 @@ def insert_documents(session: Session, plans: list[Plan]) -> list[int]:
     rows = []
     for planned in plans:
         prepared, raw = planned.prepared, planned.prepared.raw
+        packed = prepared.packed or pack(raw.raw)
         duplicate_of = planned.duplicate_of
         if duplicate_of is not None and duplicate_of < 0:
             duplicate_of = None  # a repeat of this batch: pointed at it below
@@ -218,7 +220,8 @@ def insert_documents(session: Session, plans: list[Plan]) -> list[int]:
                 mtime=raw.mtime,
                 encoding=prepared.encoding,
                 format=prepared.format,
-                raw=raw.raw,
+                raw=packed.data,
+                raw_codec=packed.codec,
                 status=planned.status,
                 error=prepared.error if planned.status == "failed" else _remarks(prepared),
                 duplicate_of=duplicate_of,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.base import table_of
 from db.models import Article, Document, Source
+from db.raw import RawCodecError, unpack
 from ingest.records import ArchiveRecord, ArticleRecord, RawDocument
 from ingest.store.plan import RECORD_COLUMNS
 
@@ -30,6 +31,8 @@ class StoredDocument:
     id: int
     raw: RawDocument
     status: str
+    # Why its stored bytes cannot be read back (``db.raw.RawCodecError``); None: they can.
+    unreadable: str | None = None
 
 
 def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
@@ -47,6 +50,7 @@ def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
         Document.id,
         Document.origin,
         Document.raw,
+        Document.raw_codec,
         Document.sha256,
         Document.status,
         *(getattr(Document, column) for column in RECORD_COLUMNS),
@@ -57,12 +61,18 @@ def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
             select(*columns).where(Document.id.in_(chunk)).order_by(Document.id)
         ).all()
         for row in rows:
+            unreadable = None
+            try:
+                raw = unpack(row.raw, row.raw_codec)
+            except RawCodecError as exc:  # one damaged row: that document fails, not reparse
+                raw, unreadable = b"", f"document {row.id}: {exc}"
             yield StoredDocument(
                 id=row.id,
                 raw=RawDocument(
-                    origin=row.origin, raw=row.raw, sha256=row.sha256, record=_archive_record(row)
+                    origin=row.origin, raw=raw, sha256=row.sha256, record=_archive_record(row)
                 ),
                 status=row.status,
+                unreadable=unreadable,
             )
 
 
