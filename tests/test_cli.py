@@ -124,6 +124,26 @@ def test_db_commands(runner: CliRunner, db_url: str) -> None:
     assert "(head)" in runner.invoke(app, ["db", "current"]).stdout
 
 
+def test_db_optimize(runner: CliRunner, db_url: str, backend: str) -> None:
+    assert runner.invoke(app, ["ingest", str(SEEDS)]).exit_code == 0
+    result = runner.invoke(app, ["db", "optimize", "--no-vacuum"])
+    assert result.exit_code == 0, result.output
+    if backend == "sqlite":
+        assert "merge paragraphs_fts" in result.stdout and "ANALYZE" in result.stdout
+        assert "VACUUM" not in result.stdout and "database:" in result.stdout
+    else:
+        assert "VACUUM ANALYZE documents" in result.stdout
+    search = runner.invoke(app, ["search", "Vladivostok", "--json"])
+    assert [hit["article_id"] for hit in json.loads(search.stdout)] == [1]
+
+
+def test_db_optimize_refuses_a_database_behind_head(runner: CliRunner, db_url: str) -> None:
+    assert runner.invoke(app, ["db", "upgrade", "b2ca821921f7"]).exit_code == 0
+    result = runner.invoke(app, ["db", "optimize"])
+    assert result.exit_code == 1 and "newsstore db upgrade" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_an_unknown_schema_is_refused_cleanly(runner: CliRunner, db_url: str) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     engine = create_engine(db_url)
