@@ -8,6 +8,8 @@ the session's database made from ``seeds/`` and generated pages that name places
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -141,6 +143,11 @@ def test_canned_queries_answer_the_questions(app: Any) -> None:
         "rows"
     ]
     assert [r["title"][:5] for r in week] == ["Uzbek"]
+    (document,) = get(app, "/news/document_raw.json?id=1&_shape=objects").json()["rows"]
+    # Stored compressed, given back as read: Datasette shows bytes that are UTF-8 as text.
+    raw = document["raw"]
+    raw = base64.b64decode(raw["encoded"]) if isinstance(raw, dict) else raw.encode("utf-8")
+    assert len(raw) == document["size"] and hashlib.sha256(raw).hexdigest() == document["sha256"]
 
 
 def test_writes_are_refused(app: Any, news_db: Path) -> None:
