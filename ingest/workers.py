@@ -234,9 +234,11 @@ def part_outcome(part: ArchivePart, skipped: Counter[str]) -> Outcome:
 
 
 def _weight(document: PreparedDocument) -> int:
-    """About what a prepared document holds in memory, in bytes: its file and its texts."""
+    """About what a prepared document holds in memory, in bytes: its file (as read and as it
+    will be stored) and its texts."""
     texts = sum(len(p.text) for record in document.articles for p in record.paragraphs)
-    return document.raw.size + texts
+    packed = document.packed.size if document.packed is not None else 0
+    return document.raw.size + packed + texts
 
 
 def time_limit(max_size: int) -> float:
