@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, MetaData, create_engine, make_url, select
+from sqlalchemy import Engine, MetaData, create_engine, make_url, select, text
 from typer.testing import CliRunner
 
 from db.migrate import ensure_current, upgrade
@@ -221,8 +221,8 @@ def ingest_pages(engine: Engine, folder: Path, pages: dict[str, str]) -> None:
     from ingest import pipeline  # the parsing stack, for the tests that ingest
     from ingest.read import iter_paths
 
-    for name, text in pages.items():
-        write(folder / name, text)
+    for name, body in pages.items():
+        write(folder / name, body)
     list(pipeline.run(engine, iter_paths([str(folder)])))
 
 
@@ -318,3 +318,15 @@ def news_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         engine.dispose()
     return path
+
+
+def stored_raw(engine: Engine, where: str = "1 = 1", **params: object) -> bytes | None:
+    """The bytes of the first stored document ``where`` selects, as read (``documents.raw`` is
+    stored compressed: ``db.raw.unpack``); None when it selects none."""
+    from db.raw import unpack  # beside the one helper that needs it
+
+    with engine.connect() as connection:
+        row = connection.execute(
+            text(f"SELECT raw, raw_codec FROM documents WHERE {where} ORDER BY id"), params
+        ).first()
+    return None if row is None else unpack(row.raw, row.raw_codec)

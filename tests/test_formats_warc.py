@@ -38,7 +38,7 @@ from ingest.cli import app
 from ingest.parse.formats.warc import http_body
 from ingest.reparse import reparse
 from ingest.store import Outcome
-from tests.conftest import write
+from tests.conftest import stored_raw, write
 
 PAGES = [news_page(n) for n in range(60)]
 URLS = {page.url for page in PAGES}
@@ -180,9 +180,10 @@ def test_a_truncated_archive_stores_the_records_before_the_cut_and_fails_the_res
     assert lines[0].endswith("; the records from there on are not read")
     with engine.connect() as connection:
         failed = connection.execute(
-            text("SELECT record_offset, length(raw) FROM documents WHERE status = 'failed'")
+            text("SELECT record_offset FROM documents WHERE status = 'failed'")
         ).all()
-    assert failed == [(cut, 150)]
+    assert failed == [(cut,)]
+    assert len(stored_raw(engine, "status = 'failed'") or b"") == 150
 
 
 def test_a_bad_record_header_fails_the_archive_from_there(engine: Engine, tmp_path: Path) -> None:

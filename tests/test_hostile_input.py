@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
+from db.raw import unpack
 from db.session import make_engine
 from ingest.cli import app
 from tests.conftest import SEED, write
@@ -54,8 +55,12 @@ def _documents(db_url: str) -> dict[str, tuple[str, str | None, bytes]]:
     engine = make_engine(db_url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text("SELECT origin, status, error, raw FROM documents"))
-            return {Path(r.origin).name: (r.status, r.error, bytes(r.raw)) for r in rows}
+            rows = connection.execute(
+                text("SELECT origin, status, error, raw, raw_codec FROM documents")
+            )
+            return {
+                Path(r.origin).name: (r.status, r.error, unpack(r.raw, r.raw_codec)) for r in rows
+            }
     finally:
         engine.dispose()
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from db.raw import unpack
 from ingest import pipeline
 from ingest.read import iter_paths
-from tests.conftest import SEED, write
+from tests.conftest import SEED, stored_raw, write
 
 ARTICLE = "A plain headline\n\nFirst paragraph of the story.\n\nSecond paragraph, with more.\n"
 
@@ -24,7 +25,7 @@ def _one(engine: Engine, sql: str, **params: object) -> object:
 
 def test_seed_raw_bytes_are_stored_byte_for_byte(engine: Engine) -> None:
     assert _ingest(engine, SEED) == ["ingested"]
-    assert _one(engine, "SELECT raw FROM documents") == SEED.read_bytes()
+    assert stored_raw(engine) == SEED.read_bytes()
     assert _one(engine, "SELECT origin FROM documents") == str(SEED)
 
 
@@ -64,10 +65,7 @@ def test_same_content_elsewhere_is_a_duplicate(engine: Engine, tmp_path: Path) -
             _one(engine, "SELECT duplicate_of FROM documents WHERE origin = :o", o=str(dup))
             == first_id
         )
-        assert (
-            _one(engine, "SELECT raw FROM documents WHERE origin = :o", o=str(dup))
-            == dup.read_bytes()
-        )
+        assert stored_raw(engine, "origin = :o", o=str(dup)) == dup.read_bytes()
     assert _one(engine, "SELECT count(*) FROM articles") == 1
 
 
@@ -85,7 +83,7 @@ def test_latin1_file_is_decoded_and_kept(engine: Engine, tmp_path: Path) -> None
     assert _ingest(engine, path) == ["ingested"]
     assert _one(engine, "SELECT text FROM paragraphs") == "The club paid £15m, a record fee."
     assert _one(engine, "SELECT encoding FROM documents") == "cp1252"
-    assert _one(engine, "SELECT raw FROM documents") == data
+    assert stored_raw(engine) == data
 
 
 def test_bad_files_fail_alone_and_are_recorded(engine: Engine, tmp_path: Path) -> None:
@@ -102,10 +100,10 @@ def test_bad_files_fail_alone_and_are_recorded(engine: Engine, tmp_path: Path) -
     ]
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT status, error, raw FROM documents ORDER BY id")
+            text("SELECT status, error, raw, raw_codec FROM documents ORDER BY id")
         ).all()
     assert [r.status for r in rows] == ["failed", "failed", "ingested", "failed"]
-    assert rows[1].raw == b"\x00\x01\x02binary"
+    assert unpack(rows[1].raw, rows[1].raw_codec) == b"\x00\x01\x02binary"
     # Still failing on a second run, and not stored twice.
     assert [o.status for o in pipeline.run(engine, iter_paths([str(folder)]))] == [
         "failed",

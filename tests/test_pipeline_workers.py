@@ -17,7 +17,7 @@ from db.session import make_engine
 from ingest import pipeline, prepare, workers
 from ingest.read import iter_paths
 from ingest.store import Outcome
-from tests.conftest import write
+from tests.conftest import stored_raw, write
 from tests.test_store import STANDING, page
 
 
@@ -157,8 +157,7 @@ def test_a_file_that_kills_its_worker_fails_alone_with_its_bytes(
     assert problems  # reported, so that the run ends with status 1
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM articles")).scalar() == 29
-        raw = connection.execute(text("SELECT raw FROM documents WHERE status = 'failed'")).scalar()
-    assert raw == (folder / "11.txt").read_bytes()
+    assert stored_raw(engine, "status = 'failed'") == (folder / "11.txt").read_bytes()
     # A rerun does not try it again: it failed, as any file that fails does.
     again = list(pipeline.run(engine, paths, batch_size=8, workers=2))
     assert [o.status for o in again].count("unchanged") == 29
@@ -208,9 +207,7 @@ def test_standard_input_goes_to_a_worker_like_any_file(
     paths = [*iter_paths([str(folder)]), "-"]
     outcomes = list(pipeline.run(engine, paths, batch_size=4, workers=2))
     assert [o.status for o in outcomes] == ["ingested"] * 7
-    with engine.connect() as connection:
-        raw = connection.execute(text("SELECT raw FROM documents WHERE origin = '-'")).scalar()
-    assert raw == data
+    assert stored_raw(engine, "origin = '-'") == data
 
 
 def test_a_document_that_never_finishes_parsing_is_stopped_and_fails_alone(

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from db import migrate
+from db.raw import unpack
 from db.session import make_engine
 from ingest.cli import app
 from ingest.fingerprint import paragraph_hash
@@ -99,13 +100,17 @@ def test_bad_files_fail_alone_with_one_line_each(
     engine = make_engine(db_url)
     with engine.connect() as connection:
         rows = connection.execute(
-            text("SELECT origin, status, error, raw FROM documents WHERE status = 'failed'")
+            text(
+                "SELECT origin, status, error, raw, raw_codec FROM documents"
+                " WHERE status = 'failed'"
+            )
         ).all()
     engine.dispose()
     failed = {Path(r.origin).name: r for r in rows}
     assert set(failed) == set(expected)
-    assert failed["nul.txt"].raw == (folder / "nul.txt").read_bytes()
-    assert failed["big.txt"].raw == b""  # refused unread
+    nul = failed["nul.txt"]
+    assert unpack(nul.raw, nul.raw_codec) == (folder / "nul.txt").read_bytes()
+    assert failed["big.txt"].raw == b"" and failed["big.txt"].raw_codec is None  # refused unread
 
 
 @pytest.mark.sqlite_only(
@@ -260,15 +265,26 @@ def _table_rows(db: str, columns: dict[str, list[str]] | None = None) -> Tables:
                     continue  # new since
                 names = [c["name"] for c in inspector.get_columns(table)]
                 key = inspector.get_pk_constraint(table)["constrained_columns"] or names
+                # Stored documents compare by their bytes as read, however stored (db.raw).
+                codec = "raw_codec" if "raw_codec" in names and "raw" in names else "NULL"
                 if columns is not None:
                     names = columns[table]
                 rows = connection.exec_driver_sql(
-                    f"SELECT {', '.join(names)} FROM {table} ORDER BY {', '.join(key)}"
+                    f"SELECT {', '.join(names)}, {codec} FROM {table} ORDER BY {', '.join(key)}"
                 )
-                found[table] = (names, [tuple(row) for row in rows])
+                found[table] = (names, [_read_back(names, tuple(row)) for row in rows])
     finally:
         engine.dispose()
     return found
+
+
+def _read_back(names: list[str], row: tuple[object, ...]) -> tuple[object, ...]:
+    """A row without its last column, ``raw_codec`` (or NULL), with ``raw`` as read."""
+    *values, codec = row
+    if "raw" in names:
+        at = names.index("raw")
+        values[at] = unpack(values[at], codec)  # type: ignore[arg-type]
+    return tuple(values)
 
 
 @pytest.mark.parametrize("revision", [r.revision for r in migrate.history() if not r.is_head])

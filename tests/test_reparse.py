@@ -16,7 +16,7 @@ from ingest.read import iter_paths
 from ingest.records import RawDocument
 from ingest.reparse import reparse
 from ingest.store import rewrite
-from tests.conftest import SEED, write
+from tests.conftest import SEED, stored_raw, write
 from tests.test_store import STANDING, page
 
 
@@ -78,9 +78,7 @@ def test_reparse_rewrites_changed_articles_under_the_same_id(
     assert result.changed == 1
     after = _snapshot(engine)
     assert [(row[0], row[3]) for row in after] == [(article_id, newer)]
-    with engine.connect() as connection:
-        raw = connection.execute(text("SELECT raw FROM documents")).scalar()
-    assert raw == (tmp_path / "a.txt").read_bytes()
+    assert stored_raw(engine) == (tmp_path / "a.txt").read_bytes()
 
 
 def test_reparse_gives_a_failed_document_its_article_once_it_parses(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine, Row, select, text, update
 
 from db.models import Article, ArticleLocation, ArticleTranslation, Location, Source
+from db.raw import unpack
 from ingest import pipeline, store
 from ingest.read import iter_paths
 from ingest.records import ArticleRecord
@@ -197,11 +198,14 @@ def test_a_document_that_cannot_be_written_fails_alone(
     assert [o.status for o in outcomes] == ["ingested", "failed", "ingested"]
     assert outcomes[1].error == "internal error: ValueError: a value no column takes"
     with engine.connect() as connection:
-        rows = connection.execute(text("SELECT status, raw FROM documents ORDER BY id")).all()
+        rows = connection.execute(
+            text("SELECT status, raw, raw_codec FROM documents ORDER BY id")
+        ).all()
         titles = connection.execute(text("SELECT title FROM articles ORDER BY id")).scalars()
         assert list(titles) == ["Headline a", "Headline c"]
     assert [r.status for r in rows] == ["ingested", "failed", "ingested"]
-    assert rows[1].raw == (tmp_path / "b.txt").read_bytes()  # its bytes are kept
+    # its bytes are kept (compressed: db.raw)
+    assert unpack(rows[1].raw, rows[1].raw_codec) == (tmp_path / "b.txt").read_bytes()
 
 
 def test_a_full_disk_is_no_documents_fault(
