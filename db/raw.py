@@ -3,8 +3,8 @@
 ``documents.raw`` holds a file's exact bytes, and was two fifths of the
 database (4,106 of 10,103 bytes per article of ``benchmarks/ingest_speed.py``'s
 page dumps, a row of 2.9 KB filling a 4 KiB page alone). zstd at level 3
-makes a page dump of 2,886 bytes 1,056 (18 µs per page to compress, 6 µs to
-decompress on the README's machine). ``documents.raw_codec`` says how each
+makes a page dump of 2,886 bytes 1,056 (about 20 µs per page to compress, 6 µs
+to decompress on the README's machine). ``documents.raw_codec`` says how each
 row is stored: 'zstd', or NULL for the bytes as they are (rows written before
 compression, and files that zstd does not make smaller, such as a ``.gz``).
 
@@ -22,6 +22,7 @@ readers with it; not done (see README, "Raw documents").
 from __future__ import annotations
 
 import sqlite3
+import threading
 from dataclasses import dataclass
 from typing import Final
 
@@ -32,6 +33,26 @@ ZSTD: Final = "zstd"
 LEVEL: Final = 3
 # The name of the SQL function that decompresses a stored document.
 SQL_FUNCTION: Final = "raw_bytes"
+
+
+# Each thread's (de)compressor: making one costs as much as compressing a page dump (about
+# 15 µs), and one must not be used by two threads at once (Datasette calls raw_bytes from
+# several). A forked worker process has its own copy.
+_local = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    if not hasattr(_local, "compressor"):
+        _local.compressor = zstandard.ZstdCompressor(level=LEVEL)
+    compressor: zstandard.ZstdCompressor = _local.compressor
+    return compressor
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    if not hasattr(_local, "decompressor"):
+        _local.decompressor = zstandard.ZstdDecompressor()
+    decompressor: zstandard.ZstdDecompressor = _local.decompressor
+    return decompressor
 
 
 class RawCodecError(Exception):
@@ -54,7 +75,7 @@ def pack(raw: bytes) -> Packed:
     """``raw`` compressed with zstd, or as is where that is not smaller (empty, or compressed)."""
     if not raw:
         return Packed(raw, None)
-    data = zstandard.ZstdCompressor(level=LEVEL).compress(raw)
+    data = _compressor().compress(raw)
     if len(data) >= len(raw):
         return Packed(raw, None)
     return Packed(data, ZSTD)
@@ -68,7 +89,7 @@ def unpack(data: bytes, codec: str | None) -> bytes:
         raise RawCodecError(f"unknown raw_codec {codec!r}: written by a newer newsstore?")
     try:
         # Every frame newsstore writes records its content size, so no bound is needed.
-        return zstandard.ZstdDecompressor().decompress(bytes(data))
+        return _decompressor().decompress(bytes(data))
     except zstandard.ZstdError as exc:
         raise RawCodecError(f"damaged zstd data ({exc})") from None
 
