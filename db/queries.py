@@ -155,11 +155,11 @@ def article_raw(session: Session, article_id: int) -> bytes | None:
     Decompressed (``db.raw``); ``RawCodecError`` for a stored row that cannot be read back.
     """
     row = session.execute(
-        select(Document.raw, Document.raw_codec)
+        select(Document.raw, Document.raw_codec, Document.size)
         .join(Article, Article.document_id == Document.id)
         .where(Article.id == article_id)
     ).first()
-    return None if row is None else unpack(row.raw, row.raw_codec)
+    return None if row is None else unpack(row.raw, row.raw_codec, row.size)
 
 
 def boilerplate_evidence(session: Session, article_id: int) -> dict[int, int]:

@@ -33,6 +33,9 @@ ZSTD: Final = "zstd"
 LEVEL: Final = 3
 # The name of the SQL function that decompresses a stored document.
 SQL_FUNCTION: Final = "raw_bytes"
+# What a frame may claim to hold when the row's size is not given (SQL's two-argument
+# ``raw_bytes``): ten times ingest's default ``--max-size``.
+MAX_UNPACKED: Final = 500 * 1024 * 1024
 
 
 # Each thread's (de)compressor: making one costs as much as compressing a page dump (about
@@ -81,21 +84,36 @@ def pack(raw: bytes) -> Packed:
     return Packed(data, ZSTD)
 
 
-def unpack(data: bytes, codec: str | None) -> bytes:
-    """The document's exact bytes from a stored row's ``raw`` and ``raw_codec``."""
+def unpack(data: bytes, codec: str | None, size: int | None = None) -> bytes:
+    """The document's exact bytes from a stored row's ``raw``, ``raw_codec`` and ``size``.
+
+    ``size`` (``documents.size``) is what the frame must say it holds: a damaged
+    or forged row that claims gigabytes is refused before anything is allocated.
+    Without it, a frame may claim at most ``MAX_UNPACKED``.
+    """
     if codec is None:
         return bytes(data)
     if codec != ZSTD:
         raise RawCodecError(f"unknown raw_codec {codec!r}: written by a newer newsstore?")
+    data = bytes(data)
     try:
-        # Every frame newsstore writes records its content size, so no bound is needed.
-        return _decompressor().decompress(bytes(data))
+        claimed = zstandard.frame_content_size(data)
+    except zstandard.ZstdError as exc:
+        raise RawCodecError(f"damaged zstd data ({exc})") from None
+    if claimed < 0:  # every frame newsstore writes records its size
+        raise RawCodecError("damaged zstd data (no content size in the frame)")
+    if (size is not None and claimed != size) or (size is None and claimed > MAX_UNPACKED):
+        expected = f"{size:,}" if size is not None else f"at most {MAX_UNPACKED:,}"
+        raise RawCodecError(f"damaged zstd data (it claims {claimed:,} bytes, not {expected})")
+    try:
+        return _decompressor().decompress(data)
     except zstandard.ZstdError as exc:
         raise RawCodecError(f"damaged zstd data ({exc})") from None
 
 
-def raw_bytes(data: bytes | None, codec: str | None) -> bytes | None:
-    """SQL's ``raw_bytes(raw, raw_codec)``: the exact bytes, or NULL for a NULL or damaged row.
+def raw_bytes(data: bytes | None, codec: str | None, size: int | None = None) -> bytes | None:
+    """SQL's ``raw_bytes(raw, raw_codec[, size])``: the exact bytes, or NULL for a NULL or
+    damaged row.
 
     A SQL function that raised would stop the whole query for one bad row;
     NULL lets the others be read.
@@ -103,12 +121,13 @@ def raw_bytes(data: bytes | None, codec: str | None) -> bytes | None:
     if data is None:
         return None
     try:
-        return unpack(data, codec)
+        return unpack(data, codec, size)
     except RawCodecError:
         return None
 
 
 def register(connection: sqlite3.Connection) -> None:
-    """Add ``raw_bytes(raw, raw_codec)`` to a SQLite connection (deterministic: usable in views
-    and indexes' expressions)."""
+    """Add ``raw_bytes(raw, raw_codec)`` and ``raw_bytes(raw, raw_codec, size)`` to a SQLite
+    connection (deterministic: usable in views and indexes' expressions)."""
     connection.create_function(SQL_FUNCTION, 2, raw_bytes, deterministic=True)
+    connection.create_function(SQL_FUNCTION, 3, raw_bytes, deterministic=True)

@@ -146,7 +146,7 @@ GROUP BY s.name ORDER BY articles DESC, source
         "description": "The bytes of one document (by id) as ingest read them: documents.raw "
         "is stored compressed (raw_codec), and raw_bytes(raw, raw_codec) undoes it.",
         "sql": """
-SELECT id, origin, format, size, sha256, raw_bytes(raw, raw_codec) AS raw
+SELECT id, origin, format, size, sha256, raw_bytes(raw, raw_codec, size) AS raw
 FROM documents WHERE id = :id
 """,
     },

@@ -60,16 +60,18 @@ def _reparsed(session: Session, detail: ArticleDetail) -> ArticleRecord | None:
     """The article as the current parsers read its raw document (None: they find no such
     article in it any more)."""
     doc = session.execute(
-        select(Document.origin, Document.raw, Document.raw_codec, Document.sha256).where(
-            Document.id == detail.document_id
-        )
+        select(
+            Document.origin, Document.raw, Document.raw_codec, Document.size, Document.sha256
+        ).where(Document.id == detail.document_id)
     ).one()
     siblings = list(
         session.scalars(
             select(Article.id).where(Article.document_id == detail.document_id).order_by(Article.id)
         )
     )
-    raw = RawDocument(origin=doc.origin, raw=unpack(doc.raw, doc.raw_codec), sha256=doc.sha256)
+    raw = RawDocument(
+        origin=doc.origin, raw=unpack(doc.raw, doc.raw_codec, doc.size), sha256=doc.sha256
+    )
     prepared = prepare(raw)
     index = siblings.index(detail.id)
     return prepared.articles[index] if index < len(prepared.articles) else None

@@ -52,6 +52,25 @@ def test_an_unknown_codec_or_damaged_data_is_a_clear_error() -> None:
     assert raw_bytes(None, None) is None
 
 
+def test_a_frame_claiming_more_than_its_row_holds_is_refused_before_allocating() -> None:
+    # A forged or damaged row: a frame header that claims gigabytes. Decompressing it would
+    # allocate what it claims; unpack checks the claim against the row's size first.
+    page_bytes = b"<p>A page of news.</p>" * 50
+    packed = pack(page_bytes)
+    assert unpack(packed.data, packed.codec, len(page_bytes)) == page_bytes
+    with pytest.raises(RawCodecError, match="claims"):
+        unpack(packed.data, packed.codec, len(page_bytes) - 1)
+    writer = zstandard.ZstdCompressor().compressobj(size=4 * 1024**3)
+    huge = writer.compress(b"x") + writer.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK)
+    with pytest.raises(RawCodecError, match="claims 4,294,967,296 bytes"):
+        unpack(huge, stored.ZSTD)
+    no_size = zstandard.ZstdCompressor(write_content_size=False).compress(page_bytes)
+    with pytest.raises(RawCodecError, match="no content size"):
+        unpack(no_size, stored.ZSTD)
+    assert raw_bytes(huge, stored.ZSTD) is None
+    assert raw_bytes(packed.data, packed.codec, len(page_bytes)) == page_bytes
+
+
 def test_ingest_stores_documents_compressed_with_the_hash_of_their_bytes(
     engine: Engine, tmp_path: Path
 ) -> None:

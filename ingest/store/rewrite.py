@@ -51,6 +51,7 @@ def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
         Document.origin,
         Document.raw,
         Document.raw_codec,
+        Document.size,
         Document.sha256,
         Document.status,
         *(getattr(Document, column) for column in RECORD_COLUMNS),
@@ -63,7 +64,7 @@ def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
         for row in rows:
             unreadable = None
             try:
-                raw = unpack(row.raw, row.raw_codec)
+                raw = unpack(row.raw, row.raw_codec, row.size)
             except RawCodecError as exc:  # one damaged row: that document fails, not reparse
                 raw, unreadable = b"", f"document {row.id}: {exc}"
             yield StoredDocument(
