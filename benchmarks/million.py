@@ -174,7 +174,9 @@ def run(command: list[str], output: Path | None = None) -> float:
 
 def database_bytes(url: str, connection: Connection) -> int:
     if connection.dialect.name == "postgresql":
-        return int(connection.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one())
+        return int(
+            connection.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+        )
     path = Path(url.removeprefix("sqlite:///"))
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -196,9 +198,7 @@ def measure_search(
         for case in cases:
             for setting in setups:
                 for sort in ("relevance", "newest"):
-                    got = list(
-                        search_latency.timings(module, session, case, setting, sort, repeat)
-                    )
+                    got = list(search_latency.timings(module, session, case, setting, sort, repeat))
                     times += got
                     label = f"{case.query} | {setting.name} | {sort}"
                     slowest.append((statistics.median(got), label))
