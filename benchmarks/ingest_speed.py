@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -77,8 +78,8 @@ def page(rng: random.Random, n: int) -> str:
     )
 
 
-def run_cli(db: Path, folder: Path) -> tuple[float, int]:
-    """Seconds and peak memory (KiB) of one ``newsstore ingest`` run, worker processes included.
+def run_cli(db: Path, folder: Path) -> tuple[float, int, float]:
+    """Seconds, peak memory (KiB) and CPU seconds of one ``newsstore ingest`` run, workers included.
 
     Memory is the proportional set size (PSS) of the process and its workers
     added up, sampled every 50 ms: the workers are forked and share the
@@ -87,6 +88,7 @@ def run_cli(db: Path, folder: Path) -> tuple[float, int]:
     # Python caches compiled modules unless told not to; some sandboxes tell it not to,
     # which would add compiling newsstore's modules to every run, unlike a user's.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cpu = _children_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest", "--db", str(db), "ingest", str(folder)],
@@ -100,7 +102,13 @@ def run_cli(db: Path, folder: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"ingest failed with exit code {process.returncode}")
-    return seconds, peak
+    return seconds, peak, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of the finished child processes (their workers included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_pss_kib(pid: int) -> int:
@@ -138,8 +146,8 @@ BARE = {
 }
 
 
-def bare_write(source: Path, target: Path, how: Bare = BARE["one"]) -> tuple[float, int]:
-    """Seconds to write ``source``'s rows into a fresh database with bare executemany."""
+def bare_write(source: Path, target: Path, how: Bare = BARE["one"]) -> tuple[float, float, int]:
+    """Seconds and CPU seconds to write ``source``'s rows into a fresh database, bare."""
     upgrade(f"sqlite:///{target}")
     src = sqlite3.connect(source)
     rows = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
@@ -152,6 +160,7 @@ def bare_write(source: Path, target: Path, how: Bare = BARE["one"]) -> tuple[flo
     triggers = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
     for name in triggers:
         db.execute(f'DROP TRIGGER "{name}"')
+    cpu = time.process_time()
     start = time.perf_counter()
     db.execute("BEGIN")
     for table in TABLES:
@@ -171,7 +180,7 @@ def bare_write(source: Path, target: Path, how: Bare = BARE["one"]) -> tuple[flo
     db.execute("COMMIT")
     db.close()  # the last connection checkpoints the WAL into the file, as ingest's does
     seconds = time.perf_counter() - start
-    return seconds, sum(len(r) for r in rows.values())
+    return seconds, time.process_time() - cpu, sum(len(r) for r in rows.values())
 
 
 @dataclass(frozen=True)
@@ -179,9 +188,12 @@ class Run:
     """One run's figures: seconds, peak memory, and the database it made."""
 
     ingest: float
+    ingest_cpu: float  # all its processes
     peak_kib: int
     again: float
     bare: dict[str, float]  # by ``Bare.name``
+    bare_cpu: dict[str, float]
+    load: float  # the load average over the minute before the run
     rows: int
     articles: int
     size: int
@@ -192,18 +204,20 @@ def _run_once(work: Path, folder: Path, bares: list[Bare]) -> Run:
     db, bare = work / "ingest.db", work / "bare.db"
     for leftover in db.parent.glob(db.name + "*"):
         leftover.unlink()
-    seconds, peak_kib = run_cli(db, folder)
-    again, _ = run_cli(db, folder)
+    load = os.getloadavg()[0]
+    seconds, peak_kib, cpu = run_cli(db, folder)
+    again, _, _ = run_cli(db, folder)
     bare_seconds: dict[str, float] = {}
+    bare_cpu: dict[str, float] = {}
     for how in bares:
         for leftover in bare.parent.glob(bare.name + "*"):
             leftover.unlink()
-        bare_seconds[how.name], rows = bare_write(db, bare, how)
+        bare_seconds[how.name], bare_cpu[how.name], rows = bare_write(db, bare, how)
     check = sqlite3.connect(db)
     articles = check.execute("SELECT count(*) FROM articles").fetchone()[0]
     check.close()
     size = sum(p.stat().st_size for p in work.glob("ingest.db*"))
-    return Run(seconds, peak_kib, again, bare_seconds, rows, articles, size)
+    return Run(seconds, cpu, peak_kib, again, bare_seconds, bare_cpu, load, rows, articles, size)
 
 
 def write_pages(folder: Path, count: int, text: str) -> int:
@@ -261,9 +275,13 @@ def main() -> int:
             f"bare ({name}) {bare:.2f} s, ratio {run.ingest / bare:.2f}"
             for name, bare in run.bare.items()
         )
+        cpus = ", ".join(
+            f"{name} {run.ingest_cpu / bare:.2f}" for name, bare in run.bare_cpu.items()
+        )
         print(
-            f"run {n}: ingest {run.ingest:.2f} s, {ratios}, re-ingest {run.again:.2f} s, "
-            f"peak {run.peak_kib / 1024:.0f} MB"
+            f"run {n} (load {run.load:.1f}): ingest {run.ingest:.2f} s, {ratios}, "
+            f"re-ingest {run.again:.2f} s, peak {run.peak_kib / 1024:.0f} MB; "
+            f"CPU: ingest {run.ingest_cpu:.1f} s, ratios {cpus}"
         )
     seconds = statistics.median(run.ingest for run in runs)
     faster = statistics.median(run.ingest / run.again for run in runs)
@@ -282,6 +300,8 @@ def main() -> int:
             f"{rows / bare_seconds:.0f} rows/s;"
             f" ratio ingest / bare {ratio:.2f}  (target <= 2.5, aim 1.5)"
         )
+        cpu_ratio = statistics.median(run.ingest_cpu / run.bare_cpu[how.name] for run in runs)
+        print(f"  CPU seconds, ingest (all processes) / bare ({how.name}): {cpu_ratio:.2f}")
     print(f"peak memory (ingest)  {peak_kib / 1024:.0f} MB, all processes  (target <= 400)")
     print(f"database              {runs[0].size / articles:.0f} bytes per article")
     print(f"re-ingest unchanged   {again:.2f} s = {faster:.1f}x faster (target >= 10)")
