@@ -2,14 +2,22 @@
 """Ingest speed against SQLite's bare write speed for the same rows, memory, and re-ingest time.
 
 usage: python benchmarks/ingest_speed.py [--pages 20000] [--runs 3] [--keep DIR]
+                                         [--text small|zipf] [--bare one|issue|both]
 
 1. Generates N distinct page dumps in the seed's layout (top bar, headline,
-   ten body paragraphs, standing text, footer, sidebar) under a temp folder.
+   body paragraphs, standing text, footer, sidebar) under a temp folder:
+   ``--text small`` (the default, this script's own: ten paragraphs from 90 words,
+   about 2.9 KB) or ``zipf`` (``benchmarks/million.py``'s: 9-18 paragraphs of
+   Zipf-distributed words from 60,000 with place names, about 4.2 KB).
 2. Ingests them with the CLI (``python -m ingest``) into a fresh database:
    pages/s, rows/s, peak memory of that process, database bytes per article.
 3. Writes the very same rows again into a fresh database at the same schema
-   with bare ``sqlite3`` ``executemany`` in one transaction, the FTS triggers
-   dropped and one FTS5 ``rebuild`` at the end: the floor newsstore is held to.
+   with bare ``sqlite3`` ``executemany``, the FTS triggers dropped: the floor
+   newsstore is held to. Two ways (``Bare``): ``one``, README's since issue 8 (one
+   transaction, both FTS5 indexes rebuilt), and ``issue``, the held-back
+   measurement of issue 22 (transactions of 10,000 rows, synchronous NORMAL, one
+   rebuild of ``paragraphs_fts``); ``--bare both`` (the default) writes both ways
+   in every run, each into a fresh database.
 4. Ingests the unchanged files again: the time to find there is nothing to do.
 
 Steps 2-4 are repeated ``--runs`` times, each into fresh databases, and each
@@ -18,6 +26,12 @@ run's ratio is taken between its own two times; the summary gives the medians
 machine whose speed drifts: on the 2-core machine of the README's figures the
 bare write of the same rows took from 6.2 to 10.2 s, and the CPU time of the
 same ingest varied by a quarter, from one minute to the next.
+
+Each run also reports CPU seconds (the ingest's with its workers, the bare
+write's) and the load average before it. The ratio of wall times is what the
+bound is about, but it depends on the machine being idle: ingest works on two
+cores, the bare write on one, so anything else running makes the ingest lose
+more. The CPU ratio does not move with the load.
 
 Not a test: a figure anyone can rerun (README keeps its history).
 """
