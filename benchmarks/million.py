@@ -40,6 +40,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -151,25 +152,35 @@ class Step:
     articles: int
     documents: int
     ingest_s: float
+    ingest_cpu_s: float  # the ingest process and its workers
+    load: float  # load average over the minute before the step's measurements
     page_bytes: int
     db_bytes: int
     bytes_per_article: float
     search_median_ms: float | None = None
     search_p95_ms: float | None = None
     search_slowest: list[str] = field(default_factory=list)
+    search_cpu_share: float | None = None  # CPU seconds / wall seconds of the search calls
     commands_s: dict[str, float] = field(default_factory=dict)
+    commands_cpu_s: dict[str, float] = field(default_factory=dict)
 
 
-def run(command: list[str], output: Path | None = None) -> float:
-    """Seconds one CLI process takes; its output goes to ``output`` or nowhere."""
+def run(command: list[str], output: Path | None = None) -> tuple[float, float]:
+    """Seconds and CPU seconds one CLI process takes (with its workers); output to ``output``."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cpu = _children_cpu()
     start = time.perf_counter()
     with open(output or os.devnull, "wb") as sink:
         done = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, env=env)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]!r}")
-    return seconds
+    return seconds, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def database_bytes(url: str, connection: Connection) -> int:
@@ -206,8 +217,10 @@ def measure_search(
     return times, sorted(slowest, reverse=True)[:3]
 
 
-def measure_commands(url: str, work: Path, cases: list[search_latency.Case]) -> dict[str, float]:
-    """Seconds of each read command, a whole CLI process each."""
+def measure_commands(
+    url: str, work: Path, cases: list[search_latency.Case]
+) -> dict[str, tuple[float, float]]:
+    """Seconds and CPU seconds of each read command, a whole CLI process each."""
     cli = [sys.executable, "-m", "ingest", "--db", url]
     engine = make_engine(url, readonly=True)
     with engine.connect() as connection:
@@ -234,7 +247,7 @@ def p95(values: list[float]) -> float:
 def header() -> str:
     return (
         f"{'articles':>9} {'ingest s':>9} {'/first':>7} {'B/article':>10} "
-        f"{'search med':>11} {'p95 ms':>8}  commands (s)"
+        f"{'search med':>11} {'p95 ms':>8} {'CPU s':>8} {'load':>5}  commands (wall/CPU s)"
     )
 
 
@@ -244,10 +257,13 @@ def line(step: Step, first: Step) -> str:
         if step.search_median_ms is not None
         else f"{'-':>11} {'-':>8}"
     )
-    commands = ", ".join(f"{k} {v:.2f}" for k, v in step.commands_s.items())
+    commands = ", ".join(
+        f"{k} {v:.2f}/{step.commands_cpu_s.get(k, 0):.2f}" for k, v in step.commands_s.items()
+    )
     return (
         f"{step.articles:>9,} {step.ingest_s:>9.1f} {step.ingest_s / first.ingest_s:>7.2f} "
-        f"{step.bytes_per_article:>10,.0f} {search}  {commands}"
+        f"{step.bytes_per_article:>10,.0f} {search} {step.ingest_cpu_s:>8.0f} {step.load:>5.1f}"
+        f"  {commands}"
     )
 
 
@@ -260,6 +276,11 @@ def main() -> int:
     parser.add_argument("--results", type=Path, help="JSON results (default: in --work)")
     parser.add_argument("--repeat", type=int, default=1, help="timed runs per search")
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="go on growing a database a stopped run left (its results file is read too)",
+    )
+    parser.add_argument(
         "--search-every", type=int, default=1, help="measure search every K steps (and last)"
     )
     args = parser.parse_args()
@@ -270,9 +291,17 @@ def main() -> int:
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as connection:
-        if connection.execute(text("SELECT count(*) FROM documents")).scalar_one():
-            raise SystemExit(f"{url} already holds documents: give an empty database")
+        stored = connection.execute(text("SELECT count(*) FROM documents")).scalar_one()
     engine.dispose()
+    steps: list[Step] = []
+    cases: list[search_latency.Case] = []
+    if stored and not args.resume:
+        raise SystemExit(f"{url} already holds documents: give an empty database, or --resume")
+    if stored and results.exists():
+        before = json.loads(results.read_text())
+        old = {"ingest_cpu_s": float("nan"), "load": float("nan")}  # not measured before
+        steps = [Step(**{**old, **step}) for step in before["steps"]]
+        cases = [search_latency.Case(**case) for case in before["queries"]]
 
     machine = {
         "cpus": os.cpu_count(),
@@ -284,11 +313,12 @@ def main() -> int:
     }
     print(f"machine: {machine}", flush=True)
     print(f"database: {url}\nresults: {results}\n{header()}", flush=True)
-    pages = Pages()
-    steps: list[Step] = []
-    cases: list[search_latency.Case] = []
-    done = 0
-    number = 0
+    # Resumed, the pages go on from the stored count, from a random stream of their own.
+    pages = Pages(SEED + stored)
+    done = stored
+    number = len(steps)
+    for step in steps:
+        print(line(step, steps[0]), flush=True)
     while done < args.articles:
         count = min(args.step, args.articles - done)
         folder = work / "pages"
@@ -296,23 +326,28 @@ def main() -> int:
         if not cases:
             cases = query_mix(paragraphs)
         del paragraphs
-        seconds = run([sys.executable, "-m", "ingest", "--db", url, "ingest", str(folder)])
+        seconds, cpu = run([sys.executable, "-m", "ingest", "--db", url, "ingest", str(folder)])
         shutil.rmtree(folder)
         done += count
         number += 1
+        load = os.getloadavg()[0]
         engine = make_engine(url)
         with engine.connect() as connection:
             articles = connection.execute(text("SELECT count(*) FROM articles")).scalar_one()
             documents = connection.execute(text("SELECT count(*) FROM documents")).scalar_one()
             db_bytes = database_bytes(url, connection)
         engine.dispose()
-        step = Step(articles, documents, seconds, size, db_bytes, db_bytes / articles)
+        step = Step(articles, documents, seconds, cpu, load, size, db_bytes, db_bytes / articles)
         if number % args.search_every == 0 or done >= args.articles:
+            wall, cpu = time.perf_counter(), time.process_time()
             times, slowest = measure_search(url, cases, args.repeat)
+            step.search_cpu_share = (time.process_time() - cpu) / (time.perf_counter() - wall)
             step.search_median_ms = statistics.median(times)
             step.search_p95_ms = p95(times)
             step.search_slowest = [f"{ms:.0f} ms {label}" for ms, label in slowest]
-        step.commands_s = measure_commands(url, work, cases)
+        commands = measure_commands(url, work, cases)
+        step.commands_s = {name: wall for name, (wall, _) in commands.items()}
+        step.commands_cpu_s = {name: cpu for name, (_, cpu) in commands.items()}
         steps.append(step)
         print(line(step, steps[0]), flush=True)
         results.write_text(
