@@ -2,14 +2,22 @@
 """Ingest speed against SQLite's bare write speed for the same rows, memory, and re-ingest time.
 
 usage: python benchmarks/ingest_speed.py [--pages 20000] [--runs 3] [--keep DIR]
+                                         [--text small|zipf] [--bare one|issue|both]
 
 1. Generates N distinct page dumps in the seed's layout (top bar, headline,
-   ten body paragraphs, standing text, footer, sidebar) under a temp folder.
+   body paragraphs, standing text, footer, sidebar) under a temp folder:
+   ``--text small`` (the default, this script's own: ten paragraphs from 90 words,
+   about 2.9 KB) or ``zipf`` (``benchmarks/million.py``'s: 9-18 paragraphs of
+   Zipf-distributed words from 60,000 with place names, about 4.2 KB).
 2. Ingests them with the CLI (``python -m ingest``) into a fresh database:
    pages/s, rows/s, peak memory of that process, database bytes per article.
 3. Writes the very same rows again into a fresh database at the same schema
-   with bare ``sqlite3`` ``executemany`` in one transaction, the FTS triggers
-   dropped and one FTS5 ``rebuild`` at the end: the floor newsstore is held to.
+   with bare ``sqlite3`` ``executemany``, the FTS triggers dropped: the floor
+   newsstore is held to. Two ways (``Bare``): ``one``, README's since issue 8 (one
+   transaction, both FTS5 indexes rebuilt), and ``issue``, the held-back
+   measurement of issue 22 (transactions of 10,000 rows, synchronous NORMAL, one
+   rebuild of ``paragraphs_fts``); ``--bare both`` (the default) writes both ways
+   in every run, each into a fresh database.
 4. Ingests the unchanged files again: the time to find there is nothing to do.
 
 Steps 2-4 are repeated ``--runs`` times, each into fresh databases, and each
@@ -19,6 +27,12 @@ machine whose speed drifts: on the 2-core machine of the README's figures the
 bare write of the same rows took from 6.2 to 10.2 s, and the CPU time of the
 same ingest varied by a quarter, from one minute to the next.
 
+Each run also reports CPU seconds (the ingest's with its workers, the bare
+write's) and the load average before it. The ratio of wall times is what the
+bound is about, but it depends on the machine being idle: ingest works on two
+cores, the bare write on one, so anything else running makes the ingest lose
+more. The CPU ratio does not move with the load.
+
 Not a test: a figure anyone can rerun (README keeps its history).
 """
 
@@ -27,6 +41,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -77,8 +92,8 @@ def page(rng: random.Random, n: int) -> str:
     )
 
 
-def run_cli(db: Path, folder: Path) -> tuple[float, int]:
-    """Seconds and peak memory (KiB) of one ``newsstore ingest`` run, worker processes included.
+def run_cli(db: Path, folder: Path) -> tuple[float, int, float]:
+    """Seconds, peak memory (KiB) and CPU seconds of one ``newsstore ingest`` run, workers included.
 
     Memory is the proportional set size (PSS) of the process and its workers
     added up, sampled every 50 ms: the workers are forked and share the
@@ -87,6 +102,7 @@ def run_cli(db: Path, folder: Path) -> tuple[float, int]:
     # Python caches compiled modules unless told not to; some sandboxes tell it not to,
     # which would add compiling newsstore's modules to every run, unlike a user's.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cpu = _children_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest", "--db", str(db), "ingest", str(folder)],
@@ -100,7 +116,13 @@ def run_cli(db: Path, folder: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"ingest failed with exit code {process.returncode}")
-    return seconds, peak
+    return seconds, peak, _children_cpu() - cpu
+
+
+def _children_cpu() -> float:
+    """User and system CPU seconds of the finished child processes (their workers included)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _tree_pss_kib(pid: int) -> int:
@@ -116,8 +138,30 @@ def _tree_pss_kib(pid: int) -> int:
     return total + sum(_tree_pss_kib(int(child)) for child in children)
 
 
-def bare_write(source: Path, target: Path) -> tuple[float, int]:
-    """Seconds to write ``source``'s rows into a fresh database with bare executemany."""
+@dataclass(frozen=True)
+class Bare:
+    """How the bare write is done: the floor an ingest is compared with.
+
+    ``one``: README's, since issue 8: one transaction, SQLite's default ``synchronous``
+    (FULL), both FTS5 indexes rebuilt. ``issue``: the held-back measurement of issue 22:
+    transactions of 10,000 rows, ``synchronous=NORMAL`` (as ingest's connections), one FTS5
+    rebuild over paragraphs only (``articles_fts`` is left empty, though ingest fills it).
+    """
+
+    name: str
+    rows_per_transaction: int | None
+    synchronous: str | None
+    rebuilds: tuple[str, ...]
+
+
+BARE = {
+    "one": Bare("one", None, None, ("paragraphs_fts", "articles_fts")),
+    "issue": Bare("issue", 10_000, "NORMAL", ("paragraphs_fts",)),
+}
+
+
+def bare_write(source: Path, target: Path, how: Bare = BARE["one"]) -> tuple[float, float, int]:
+    """Seconds and CPU seconds to write ``source``'s rows into a fresh database, bare."""
     upgrade(f"sqlite:///{target}")
     src = sqlite3.connect(source)
     rows = {t: src.execute(f"SELECT * FROM {t}").fetchall() for t in TABLES}
@@ -125,21 +169,32 @@ def bare_write(source: Path, target: Path) -> tuple[float, int]:
     db = sqlite3.connect(target, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA foreign_keys=ON")
+    if how.synchronous:
+        db.execute(f"PRAGMA synchronous={how.synchronous}")
     triggers = [n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
     for name in triggers:
         db.execute(f'DROP TRIGGER "{name}"')
+    cpu = time.process_time()
     start = time.perf_counter()
     db.execute("BEGIN")
     for table in TABLES:
-        if rows[table]:
-            marks = ", ".join("?" * len(rows[table][0]))
-            db.executemany(f"INSERT INTO {table} VALUES ({marks})", rows[table])
-    db.execute("INSERT INTO paragraphs_fts(paragraphs_fts) VALUES ('rebuild')")
-    db.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+        if not rows[table]:
+            continue
+        marks = ", ".join("?" * len(rows[table][0]))
+        size = how.rows_per_transaction or len(rows[table])
+        for first in range(0, len(rows[table]), size):
+            db.executemany(
+                f"INSERT INTO {table} VALUES ({marks})", rows[table][first : first + size]
+            )
+            if how.rows_per_transaction:
+                db.execute("COMMIT")
+                db.execute("BEGIN")
+    for fts in how.rebuilds:
+        db.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
     db.execute("COMMIT")
     db.close()  # the last connection checkpoints the WAL into the file, as ingest's does
     seconds = time.perf_counter() - start
-    return seconds, sum(len(r) for r in rows.values())
+    return seconds, time.process_time() - cpu, sum(len(r) for r in rows.values())
 
 
 @dataclass(frozen=True)
@@ -147,28 +202,57 @@ class Run:
     """One run's figures: seconds, peak memory, and the database it made."""
 
     ingest: float
+    ingest_cpu: float  # all its processes
     peak_kib: int
     again: float
-    bare: float
+    bare: dict[str, float]  # by ``Bare.name``
+    bare_cpu: dict[str, float]
+    load: float  # the load average over the minute before the run
     rows: int
     articles: int
     size: int
 
 
-def _run_once(work: Path, folder: Path) -> Run:
+def _run_once(work: Path, folder: Path, bares: list[Bare]) -> Run:
     """Ingest into a fresh database, ingest again, then write the same rows bare."""
     db, bare = work / "ingest.db", work / "bare.db"
-    for path in (db, bare):
-        for leftover in path.parent.glob(path.name + "*"):
+    for leftover in db.parent.glob(db.name + "*"):
+        leftover.unlink()
+    load = os.getloadavg()[0]
+    seconds, peak_kib, cpu = run_cli(db, folder)
+    again, _, _ = run_cli(db, folder)
+    bare_seconds: dict[str, float] = {}
+    bare_cpu: dict[str, float] = {}
+    for how in bares:
+        for leftover in bare.parent.glob(bare.name + "*"):
             leftover.unlink()
-    seconds, peak_kib = run_cli(db, folder)
-    again, _ = run_cli(db, folder)
-    bare_seconds, rows = bare_write(db, bare)
+        bare_seconds[how.name], bare_cpu[how.name], rows = bare_write(db, bare, how)
     check = sqlite3.connect(db)
     articles = check.execute("SELECT count(*) FROM articles").fetchone()[0]
     check.close()
     size = sum(p.stat().st_size for p in work.glob("ingest.db*"))
-    return Run(seconds, peak_kib, again, bare_seconds, rows, articles, size)
+    return Run(seconds, cpu, peak_kib, again, bare_seconds, bare_cpu, load, rows, articles, size)
+
+
+def write_pages(folder: Path, count: int, text: str) -> int:
+    """Write ``count`` distinct pages; their bytes in all.
+
+    ``small``: this script's own pages, ten paragraphs from a vocabulary of 90 words (about
+    2.3 KB). ``zipf``: ``benchmarks/million.py``'s, 9-18 paragraphs of Zipf-distributed words
+    from a vocabulary of 60,000 (about 4.3 KB), like the pages of issue 22's measurements.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    if text == "zipf":
+        from million import Pages  # a sibling script
+
+        return Pages().write(folder, 0, count)[0]
+    rng = random.Random(20250209)
+    size = 0
+    for n in range(count):
+        data = page(rng, n).encode("utf-8")
+        (folder / f"{n:06d}.txt").write_bytes(data)
+        size += len(data)
+    return size
 
 
 def main() -> int:
@@ -176,27 +260,44 @@ def main() -> int:
     parser.add_argument("--pages", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3, help="repetitions (medians reported)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--text", choices=("small", "zipf"), default="small", help="which pages (see write_pages)"
+    )
+    parser.add_argument(
+        "--bare",
+        choices=(*BARE, "both"),
+        default="both",
+        help="how the bare write is done (see Bare); both: each run writes both ways",
+    )
     args = parser.parse_args()
+    bares = list(BARE.values()) if args.bare == "both" else [BARE[args.bare]]
     with tempfile.TemporaryDirectory() as tmp:
         work = args.keep or Path(tmp)
         folder = work / "pages"
-        folder.mkdir(parents=True, exist_ok=True)
-        rng = random.Random(20250209)
-        for n in range(args.pages):
-            (folder / f"{n:06d}.txt").write_text(page(rng, n), encoding="utf-8")
-        runs = [_run_once(work, folder) for _ in range(args.runs)]
+        for leftover in folder.glob("*.txt"):
+            leftover.unlink()
+        page_bytes = write_pages(folder, args.pages, args.text)
+        runs = [_run_once(work, folder, bares) for _ in range(args.runs)]
 
     rows, articles = runs[0].rows, runs[0].articles
-    print(f"pages                 {args.pages} ({articles} articles, {rows} rows)")
+    print(
+        f"pages                 {args.pages} ({args.text}, {page_bytes / args.pages:,.0f} bytes "
+        f"each; {articles} articles, {rows} rows)"
+    )
     for n, run in enumerate(runs, start=1):
+        ratios = ", ".join(
+            f"bare ({name}) {bare:.2f} s, ratio {run.ingest / bare:.2f}"
+            for name, bare in run.bare.items()
+        )
+        cpus = ", ".join(
+            f"{name} {run.ingest_cpu / bare:.2f}" for name, bare in run.bare_cpu.items()
+        )
         print(
-            f"run {n}: ingest {run.ingest:.2f} s, bare write {run.bare:.2f} s, "
-            f"ratio {run.ingest / run.bare:.2f}, re-ingest {run.again:.2f} s, "
-            f"peak {run.peak_kib / 1024:.0f} MB"
+            f"run {n} (load {run.load:.1f}): ingest {run.ingest:.2f} s, {ratios}, "
+            f"re-ingest {run.again:.2f} s, peak {run.peak_kib / 1024:.0f} MB; "
+            f"CPU: ingest {run.ingest_cpu:.1f} s, ratios {cpus}"
         )
     seconds = statistics.median(run.ingest for run in runs)
-    bare_seconds = statistics.median(run.bare for run in runs)
-    ratio = statistics.median(run.ingest / run.bare for run in runs)
     faster = statistics.median(run.ingest / run.again for run in runs)
     again = statistics.median(run.again for run in runs)
     peak_kib = max(run.peak_kib for run in runs)
@@ -205,8 +306,16 @@ def main() -> int:
         f"ingest                {seconds:.2f} s = {args.pages / seconds:.0f} pages/s, "
         f"{rows / seconds:.0f} rows/s"
     )
-    print(f"bare sqlite3 write    {bare_seconds:.2f} s = {rows / bare_seconds:.0f} rows/s")
-    print(f"ratio ingest / bare   {ratio:.2f}  (target <= 2.5, aim 1.5)")
+    for how in bares:
+        bare_seconds = statistics.median(run.bare[how.name] for run in runs)
+        ratio = statistics.median(run.ingest / run.bare[how.name] for run in runs)
+        print(
+            f"bare write ({how.name:<5})    {bare_seconds:.2f} s = "
+            f"{rows / bare_seconds:.0f} rows/s;"
+            f" ratio ingest / bare {ratio:.2f}  (target <= 2.5, aim 1.5)"
+        )
+        cpu_ratio = statistics.median(run.ingest_cpu / run.bare_cpu[how.name] for run in runs)
+        print(f"  CPU seconds, ingest (all processes) / bare ({how.name}): {cpu_ratio:.2f}")
     print(f"peak memory (ingest)  {peak_kib / 1024:.0f} MB, all processes  (target <= 400)")
     print(f"database              {runs[0].size / articles:.0f} bytes per article")
     print(f"re-ingest unchanged   {again:.2f} s = {faster:.1f}x faster (target >= 10)")
