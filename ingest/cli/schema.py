@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from db import migrate
 from db.copy import CopyError, copy_database
 from db.errors import shown
 from db.migrate import RevisionError, SchemaError
-from db.session import make_engine
+from db.search import impacts
+from db.session import current_engine, make_engine
 from ingest.cli.database import database_option
 
 app = typer.Typer(help="Manage the database schema (Alembic migrations).", no_args_is_help=True)
@@ -124,6 +126,35 @@ def copy(
             typer.echo(f"newsstore: {exc}", err=True)
             raise typer.Exit(code=1) from None
     typer.echo(", ".join(f"{n} {table}" for table, n in copied.items()) + " copied")
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild search's impact lists (SQLite), which let a search skip most matches.
+
+    They are derived from the full-text indexes and used only while nothing was
+    written after them: run this after an ingest. PostgreSQL has none to build.
+
+    Example: newsstore db reindex
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    console = Console(stderr=True)
+    with current_engine(database_option(ctx)) as engine:
+        if engine.dialect.name != "sqlite":
+            typer.echo("newsstore: only SQLite databases have impact lists", err=True)
+            return
+        with (
+            Session(engine) as session,
+            Progress(
+                *columns, console=console, transient=True, disable=not console.is_terminal
+            ) as bar,
+        ):
+            task = bar.add_task("common words", total=None)
+            words = impacts.rebuild(
+                session, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+            session.commit()
+    typer.echo(f"impact lists for {words} common words")
 
 
 @app.command()
