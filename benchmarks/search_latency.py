@@ -530,9 +530,7 @@ def timings(
         yield (time.perf_counter() - start) * 1000
 
 
-def overlap(
-    module: ModuleType, session: Session, case: Case, setting: Setting, sort: str
-) -> float:
+def overlap(module: ModuleType, session: Session, case: Case, setting: Setting, sort: str) -> float:
     """Overlap@10: the share of exact bm25's top 10 articles that the search's top 10 holds.
 
     1.0 when both find nothing. With ``sort='newest'`` both are the 10 newest matches.

@@ -246,7 +246,7 @@ def _snippets_by_row(
         if any(t.maybe_in(lowered) for t in terms):
             found = topk.tokens(str(value))
             if any(t.count(found) for t in terms):
-                rank = scorer.paragraph(str(value))
+                rank = scorer.paragraph(found)
                 scored.append((rank, int(position), int(article_id), int(paragraph_id), str(value)))
     scored.sort()
     chosen: dict[int, list[tuple[int, str]]] = {}

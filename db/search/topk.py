@@ -42,11 +42,12 @@ from db.search import impacts
 from db.search.common import TITLE_WEIGHT
 
 _WORD = re.compile(r"[^\W_]+")
+_ASCII_WORD = re.compile(r"[a-z0-9]+")
 K1, B = 1.2, 0.75  # FTS5's bm25 constants
 # Candidates read from each impact list, deeper when filters leave too few.
 DEPTHS = (200, 1000)
 # The most articles a rare term may bring as candidates before the exact path is cheaper.
-MAX_CANDIDATES = 3000
+MAX_CANDIDATES = 1000
 # Newest first: articles read per chunk, and the most read before giving up on the walk.
 WALK_CHUNK = 100
 WALK_MAX = 800
@@ -57,6 +58,8 @@ Row = tuple[int, str, str | None, str | None, float]
 def tokens(value: str) -> list[str]:
     """The tokens FTS5's unicode61 tokenizer (remove_diacritics 2) finds in ``value``."""
     folded = value.lower()
+    if folded.isascii():  # the common case, and a much faster pattern
+        return _ASCII_WORD.findall(folded)
     if not folded.isascii():
         folded = "".join(
             c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
@@ -201,9 +204,8 @@ class Scorer:
             total += (best[i] or 0.0) + TITLE_WEIGHT * (title_rank or 0.0)
         return total
 
-    def paragraph(self, value: str) -> float:
+    def paragraph(self, found: Sequence[str]) -> float:
         """A paragraph's bm25 for all the terms at once (as for ``a OR b``): for snippets."""
-        found = tokens(value)
         return sum(
             self.paragraphs.weight(self.paragraph_idf[i], t.count(found), len(found))
             for i, t in enumerate(self.terms)
@@ -399,18 +401,30 @@ def rank_newest(
         return None
     per_article = paragraphs.rows / articles
     share = 1.0
+    rare = None
     for t in terms:  # how many articles hold each term, from the lists' counts: a guess
         found = expansions[t.query] if t.prefix else words
         hits = [found[w][0] for w in (found if t.prefix else t.words) if w in found]
         if not hits or (not t.prefix and len(hits) < len(t.words)):
-            return None  # a rare word: the exact path is cheap
+            rare = rare or t  # a rare word: its matches are few
+            continue
         rate = min(1.0, (sum(hits) if t.prefix else min(hits)) / paragraphs.rows)
         share *= 1 - (1 - rate) ** per_article
-    if share <= 0 or limit / share > WALK_MAX:
-        return None
     known = dict(words)
     for found in expansions.values():
         known.update(found)
+    if rare is not None:
+        if len(terms) == 1 and not unwanted:
+            return None  # one rare term: the exact path reads as little
+        matching = _matching(session, rare.query, filters)
+        if matching is None:
+            return None
+        scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
+        ranks = score(session, scorer, matching, filters.kind)
+        rows = [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
+        return _newest(rows)[:limit]
+    if share <= 0 or limit / share > WALK_MAX:
+        return None
     scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
     params: dict[str, Any] = {"n": WALK_CHUNK}
     where = filters.where(params)
@@ -431,7 +445,11 @@ def rank_newest(
         ranked += [(*r, ranks[r[0]]) for r in chunk if r[0] in ranks]
         exhausted = len(chunk) < WALK_CHUNK
         if exhausted or (len(ranked) >= limit and chunk[-1][3] != ranked[limit - 1][3]):
-            ranked.sort(key=lambda r: r[4])
-            ranked.sort(key=lambda r: (r[3] is not None, r[3] or ""), reverse=True)
-            return ranked[:limit]
+            return _newest(ranked)[:limit]
     return None
+
+
+def _newest(rows: list[Row]) -> list[Row]:
+    """Newest first (undated last), the best first among equals, as the exact path orders them."""
+    rows = sorted(rows, key=lambda r: r[4])
+    return sorted(rows, key=lambda r: (r[3] is not None, r[3] or ""), reverse=True)
