@@ -623,7 +623,7 @@ def build_impacts(path: Path) -> None:
         start = time.perf_counter()
 
         def progress(done: int, total: int) -> None:
-            print(f"\r  impact lists: {done:,}/{total:,} words", end="", file=sys.stderr)
+            print(f"\r  impact lists: {done:,}/{total:,} articles read", end="", file=sys.stderr)
 
         words = impacts.rebuild(session, progress)
         session.commit()

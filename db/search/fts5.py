@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.errors import describe
 from db.filters import ArticleFilters
-from db.search import impacts, topk
+from db.search import bm25, impacts, topk
 from db.search.common import MARK, MAX_LIMIT, TITLE_WEIGHT, SearchError, query_error, split_terms
 
 
@@ -225,8 +225,8 @@ def _snippets_by_row(
             [],
             [1.0],
             [1.0],
-            topk.index_stats(session, "paragraphs_fts"),
-            topk.index_stats(session, "articles_fts"),
+            bm25.index_stats(session, "paragraphs_fts"),
+            bm25.index_stats(session, "articles_fts"),
         )
     else:
         words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
@@ -244,7 +244,7 @@ def _snippets_by_row(
     ):
         lowered = str(value).lower()
         if any(t.maybe_in(lowered) for t in terms):
-            found = topk.tokens(str(value))
+            found = bm25.tokens(str(value))
             if any(t.count(found) for t in terms):
                 rank = scorer.paragraph(found)
                 scored.append((rank, int(position), int(article_id), int(paragraph_id), str(value)))
@@ -254,7 +254,7 @@ def _snippets_by_row(
         best = chosen.setdefault(article_id, [])
         if len(best) >= per_article:
             continue
-        found = topk.tokens(value)
+        found = bm25.tokens(value)
         parts = []
         for t in terms:
             if t.prefix:

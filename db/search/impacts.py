@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from db.search import topk
+from db.search.bm25 import index_stats, tokens
 from db.search.common import TITLE_WEIGHT
 
 LISTED_FROM = 10_000  # paragraphs a word must occur in to get a list (ranking fewer is cheap)
@@ -92,8 +92,8 @@ def rebuild(session: Session, progress: Callable[[int, int], None] | None = None
         session.execute(text(f"DELETE FROM {table}"))
     paragraph_hits = _vocabulary(session, "paragraphs_fts", LISTED_FROM)
     title_hits = _vocabulary(session, "articles_fts", 1)
-    paragraphs = topk.index_stats(session, "paragraphs_fts")
-    titles = topk.index_stats(session, "articles_fts")
+    paragraphs = index_stats(session, "paragraphs_fts")
+    titles = index_stats(session, "articles_fts")
     idf = {w: paragraphs.idf(n) for w, n in paragraph_hits.items()}
     title_idf = {w: titles.idf(title_hits.get(w, 0)) for w in paragraph_hits}
     best: dict[str, list[tuple[float, str, int]]] = {w: [] for w in paragraph_hits}
@@ -114,7 +114,7 @@ def rebuild(session: Session, progress: Callable[[int, int], None] | None = None
         if article is None:
             return
         article_id, title, published = article
-        found = topk.tokens(title)
+        found = tokens(title)
         counts = Counter(w for w in found if w in best)
         for word, count in counts.items():
             weight = TITLE_WEIGHT * titles.weight(title_idf[word], count, len(found))
@@ -138,12 +138,25 @@ def rebuild(session: Session, progress: Callable[[int, int], None] | None = None
                 progress(done, total)
         if value is None:
             continue
-        found = topk.tokens(str(value))
+        found = tokens(str(value))
         for word, count in Counter(w for w in found if w in best).items():
             weight = paragraphs.weight(idf[word], count, len(found))
             if weight < ranks.get(word, 0.0):
                 ranks[word] = weight
     finish()
+    _store(session, best, matched, paragraph_hits)
+    if progress is not None:
+        progress(total, total)
+    return len(best)
+
+
+def _store(
+    session: Session,
+    best: dict[str, list[tuple[float, str, int]]],
+    matched: dict[str, int],
+    paragraph_hits: dict[str, int],
+) -> None:
+    """Write the lists (heaps of negated ranks), the words' counts, and what they cover."""
     for word, kept in best.items():
         session.execute(
             text("INSERT INTO search_terms (term, paragraphs, articles) VALUES (:t, :p, :a)"),
@@ -162,9 +175,6 @@ def rebuild(session: Session, progress: Callable[[int, int], None] | None = None
         ),
         {"at": datetime.now(UTC).replace(tzinfo=None)},
     )
-    if progress is not None:
-        progress(total, total)
-    return len(best)
 
 
 def _vocabulary(session: Session, fts: str, least: int) -> dict[str, int]:

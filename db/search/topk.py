@@ -21,15 +21,12 @@ cannot answer (OR, NEAR, other kinds of paragraph, an impact list older than
 the last write, too few candidates left after filtering) returns None, and the
 caller runs the exact path.
 
-Tokens are read here as FTS5's ``unicode61 remove_diacritics 2`` tokenizer
-reads them: runs of letters and digits, lower-cased, without diacritics.
+Tokens and bm25 are FTS5's, as ``db.search.bm25`` computes them.
 """
 
 from __future__ import annotations
 
-import math
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,11 +36,10 @@ from sqlalchemy.orm import Session
 
 from db.filters import ArticleFilters
 from db.search import impacts
+from db.search.bm25 import Stats, index_stats, tokens
 from db.search.common import TITLE_WEIGHT
 
 _WORD = re.compile(r"[^\W_]+")
-_ASCII_WORD = re.compile(r"[a-z0-9]+")
-K1, B = 1.2, 0.75  # FTS5's bm25 constants
 # Candidates read from each impact list, deeper when filters leave too few.
 DEPTHS = (200, 1000)
 # The most articles a rare term may bring as candidates before the exact path is cheaper.
@@ -53,18 +49,6 @@ WALK_CHUNK = 100
 WALK_MAX = 800
 
 Row = tuple[int, str, str | None, str | None, float]
-
-
-def tokens(value: str) -> list[str]:
-    """The tokens FTS5's unicode61 tokenizer (remove_diacritics 2) finds in ``value``."""
-    folded = value.lower()
-    if folded.isascii():  # the common case, and a much faster pattern
-        return _ASCII_WORD.findall(folded)
-    if not folded.isascii():
-        folded = "".join(
-            c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
-        )
-    return _WORD.findall(folded)
 
 
 @dataclass(frozen=True)
@@ -113,47 +97,6 @@ def parse(term: str) -> Term | None:
 def parse_all(terms: Iterable[str]) -> list[Term] | None:
     parsed = [parse(t) for t in terms]
     return None if any(p is None for p in parsed) else [p for p in parsed if p is not None]
-
-
-@dataclass(frozen=True)
-class Stats:
-    """What bm25 needs of one FTS5 index: rows, mean tokens per row, each term's rows."""
-
-    rows: int
-    mean_length: float
-
-    def idf(self, hits: int) -> float:
-        idf = math.log((self.rows - hits + 0.5) / (hits + 0.5))
-        return idf if idf > 0 else 1e-6
-
-    def weight(self, idf: float, count: int, length: int) -> float:
-        """One term's bm25 for a row: negative, lower is better, as FTS5's ``bm25()``."""
-        return -idf * count * (K1 + 1) / (count + K1 * (1 - B + B * length / self.mean_length))
-
-
-def index_stats(session: Session, fts: str) -> Stats:
-    """The row count and mean length FTS5 keeps in its averages record."""
-    block = session.scalar(text(f"SELECT block FROM {fts}_data WHERE id = 1"))
-    values = list(_varints(bytes(block or b"")))
-    rows, total = (values + [0, 0])[:2]
-    return Stats(rows, total / rows if rows else 1.0)
-
-
-def _varints(data: bytes) -> Iterable[int]:
-    """SQLite's varints (as FTS5 writes them), one after another."""
-    i = 0
-    while i < len(data):
-        value = 0
-        for n in range(9):
-            byte = data[i]
-            i += 1
-            if n == 8:
-                value = (value << 8) | byte
-                break
-            value = (value << 7) | (byte & 0x7F)
-            if byte < 0x80:
-                break
-        yield value
 
 
 def fts_hits(session: Session, fts: str, query: str) -> int:
