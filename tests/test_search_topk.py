@@ -19,9 +19,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from db.filters import ArticleFilters
 from db.search import fts5, impacts, search, topk
+from ingest.cli import app
 from tests.conftest import aggregator_page, ingest_pages
 
 pytestmark = pytest.mark.sqlite_only(reason="impact lists and the fast path are SQLite's")
@@ -216,3 +218,18 @@ def test_malformed_queries_still_fail_as_before(session: Session) -> None:
             search(session, query)
         with pytest.raises(fts5.SearchError, match="malformed query"):
             search(session, query, sort="newest")
+
+
+def test_reindex_command_builds_the_lists(
+    runner: CliRunner, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(impacts, "LISTED_FROM", 1)
+    ingest_pages(engine, tmp_path, _pages(5))
+    with Session(engine) as session:
+        assert not impacts.fresh(session)
+    done = runner.invoke(app, ["db", "reindex"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("impact lists for ") and "common words" in done.stdout
+    with Session(engine) as session:
+        assert impacts.fresh(session)
+        assert session.scalar(text("SELECT count(*) FROM search_impacts")) > 0
