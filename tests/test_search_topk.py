@@ -233,3 +233,21 @@ def test_reindex_command_builds_the_lists(
     with Session(engine) as session:
         assert impacts.fresh(session)
         assert session.scalar(text("SELECT count(*) FROM search_impacts")) > 0
+
+
+def test_a_not_so_rare_word_brings_its_best_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_CANDIDATES articles, a word without a list brings its best ones only."""
+    session.execute(text("DELETE FROM search_impacts WHERE term = 'museum'"))
+    session.execute(text("DELETE FROM search_terms WHERE term = 'museum'"))
+    monkeypatch.setattr(topk, "MAX_CANDIDATES", 2)
+    wanted = topk.parse_all(["museum", "ferry"])
+    assert wanted is not None
+    found = topk.rank_relevance(session, wanted, [], ArticleFilters(), 3)
+    every = {
+        r[0]: r[4] for r in _exact(session, "museum ferry", ArticleFilters(), 100, "relevance")
+    }
+    assert found and len(every) > 2
+    for row in found:  # each one matches, with its exact rank
+        assert row[4] == pytest.approx(every[row[0]], rel=1e-9)

@@ -10,8 +10,9 @@ module finds the top articles while reading only a few hundred of them:
   A query of one such word reads its list: the answer is exact. Any other
   query of plain words, "phrases" and prefix* gets its candidates from a rare
   term's matches (rarest first) or else from the lists of its words, and scores
-  them here with FTS5's own bm25 formula; that answer is approximate (the
-  benchmark measures its overlap with the exact one).
+  them here with FTS5's own bm25 formula (a rare term matching more than
+  ``MAX_CANDIDATES`` articles brings its best ones, with the other words' lists);
+  that answer is approximate (the benchmark measures its overlap with the exact one).
 - **newest first**: filtered articles are read newest first, a chunk at a time,
   until enough of them match; only when the terms are too rare for that does the
   exact path run (and then it is cheap).
@@ -252,9 +253,11 @@ def rank_relevance(
     ]
     if rare:  # the rarest first: its matches are the candidates
         matching = _matching(session, rare[0].query, filters)
-        if matching is None:
-            return None
-        ranks = score(session, scorer, matching, filters.kind)
+        if matching is None:  # not so rare: its best matches, and the other words' best
+            matching = _best_matching(session, rare[0].query, filters)
+            for word in {w for t in terms if t not in rare for w in t.words if w in words}:
+                matching += _listed(session, word, DEPTHS[0])
+        ranks = score(session, scorer, sorted(set(matching)), filters.kind)
         rows = _article_rows(session, ranks, filters)
         return _best([(*r, ranks[r[0]]) for r in rows], limit)
     sources: set[str] = set()
@@ -264,16 +267,7 @@ def rank_relevance(
     for depth in DEPTHS:
         ids: set[int] = set()
         for word in sorted(sources):
-            ids.update(
-                int(a)
-                for (a,) in session.execute(
-                    text(
-                        "SELECT article_id FROM search_impacts WHERE term = :w "
-                        "ORDER BY rank LIMIT :n"
-                    ),
-                    {"w": word, "n": depth},
-                )
-            )
+            ids.update(_listed(session, word, depth))
         rows = _article_rows(session, ids, filters)
         ranks = score(session, scorer, [r[0] for r in rows], filters.kind)
         ranked = [(*r, ranks[r[0]]) for r in rows if r[0] in ranks]
@@ -302,6 +296,36 @@ def _from_list(
     if len(rows) < limit and articles > impacts.LIST_LENGTH:
         return None  # the articles after the list may be the filtered ones
     return rows
+
+
+def _listed(session: Session, word: str, depth: int) -> list[int]:
+    """The first ``depth`` articles of a word's impact list."""
+    rows = session.execute(
+        text("SELECT article_id FROM search_impacts WHERE term = :w ORDER BY rank LIMIT :n"),
+        {"w": word, "n": depth},
+    )
+    return [int(a) for (a,) in rows]
+
+
+def _best_matching(session: Session, query: str, filters: ArticleFilters) -> list[int]:
+    """The ``MAX_CANDIDATES`` filtered articles with the paragraphs best for one term."""
+    params: dict[str, Any] = {"q": query, "n": MAX_CANDIDATES}
+    kind_sql = filters.paragraph_where(params)
+    where = filters.where(params)
+    rows = session.execute(
+        text(
+            f"""WITH m AS MATERIALIZED (
+                    SELECT rowid AS id, bm25(paragraphs_fts) AS rank
+                    FROM paragraphs_fts WHERE paragraphs_fts MATCH :q)
+                SELECT a.id FROM m JOIN paragraphs p ON p.id = m.id
+                JOIN articles a ON a.id = p.article_id
+                LEFT JOIN sources s ON s.id = a.source_id
+                WHERE {kind_sql} AND {where}
+                GROUP BY a.id ORDER BY min(m.rank) LIMIT :n"""
+        ),
+        params,
+    )
+    return [int(a) for (a,) in rows]
 
 
 def _matching(session: Session, query: str, filters: ArticleFilters) -> list[int] | None:
