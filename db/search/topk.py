@@ -44,7 +44,7 @@ _WORD = re.compile(r"[^\W_]+")
 # Candidates read from each impact list, deeper when filters leave too few.
 DEPTHS = (200, 1000)
 # The most articles a rare term may bring as candidates before the exact path is cheaper.
-MAX_CANDIDATES = 1000
+MAX_CANDIDATES = 400
 # Newest first: articles read per chunk, and the most read before giving up on the walk.
 WALK_CHUNK = 100
 WALK_MAX = 800
@@ -373,8 +373,8 @@ def rank_newest(
         found = expansions[t.query] if t.prefix else words
         hits = [found[w][0] for w in (found if t.prefix else t.words) if w in found]
         if not hits or (not t.prefix and len(hits) < len(t.words)):
-            rare = rare or t  # a rare word: its matches are few
-            continue
+            rare = rare or t  # a rare word: its matches are few, and cheap to count
+            hits = [fts_hits(session, "paragraphs_fts", t.query)]
         rate = min(1.0, (sum(hits) if t.prefix else min(hits)) / paragraphs.rows)
         share *= 1 - (1 - rate) ** per_article
     known = dict(words)
@@ -384,15 +384,21 @@ def rank_newest(
         if len(terms) == 1 and not unwanted:
             return None  # one rare term: the exact path reads as little
         matching = _matching(session, rare.query, filters)
-        if matching is None:
-            return None
-        scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
-        ranks = score(session, scorer, matching, filters.kind)
-        rows = [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
-        return _newest(rows)[:limit]
-    if share <= 0 or limit / share > WALK_MAX:
+        if matching is not None:
+            scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
+            ranks = score(session, scorer, matching, filters.kind)
+            rows = [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
+            return _newest(rows)[:limit]
+    if share <= 0 or 2 * limit / share > WALK_MAX:  # twice: words come in clusters
         return None
     scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
+    return _walk(session, scorer, filters, limit)
+
+
+def _walk(
+    session: Session, scorer: Scorer, filters: ArticleFilters, limit: int
+) -> list[Row] | None:
+    """The filtered articles newest first, a chunk at a time, until ``limit`` of them match."""
     params: dict[str, Any] = {"n": WALK_CHUNK}
     where = filters.where(params)
     ranked: list[Row] = []
