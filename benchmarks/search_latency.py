@@ -483,13 +483,18 @@ def load_module(path: Path | None) -> ModuleType:
 
 
 def pick_terms(db: sqlite3.Connection) -> list[Case]:
-    """Queries by category; the rare ones are made-up words found in 20 to 100 paragraphs."""
+    """Queries by category; the rare ones are made-up words found in 20 to 100 paragraphs.
+
+    (100 per 100,000 articles in larger databases, where no word is rarer.)
+    """
     db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, paragraphs_fts, row)")
+    (articles,) = db.execute("SELECT count(*) FROM articles").fetchone()
     rare = [
         term
         for (term,) in db.execute(
-            "SELECT term FROM temp.vocab WHERE doc BETWEEN 20 AND 100 AND length(term) >= 7 "
-            "ORDER BY doc DESC, term LIMIT 3"
+            "SELECT term FROM temp.vocab WHERE doc BETWEEN 20 AND ? AND length(term) >= 7 "
+            "ORDER BY doc DESC, term LIMIT 3",
+            (max(100, articles // 1000),),
         )
     ]
     if len(rare) < 3:
