@@ -61,6 +61,8 @@ from sqlalchemy.orm import Session
 from db import search as default_search
 from db.filters import ArticleFilters
 from db.migrate import upgrade
+from db.search import impacts
+from db.search.fts5 import rank_articles_exact as EXACT
 from db.session import make_engine
 from ingest.fingerprint import content_hash, paragraph_hash
 
@@ -257,7 +259,9 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
     place_pick = zipf_pick(rng, len(PLACES), 1.0)
     db = sqlite3.connect(path, isolation_level=None)
     before = schema(db)
-    db.execute("PRAGMA journal_mode=MEMORY")  # WAL is set back below; a fresh file anyway
+    # The rows are committed batch by batch (a fresh file: a failed run is deleted, not
+    # reused), so that memory stays bounded however many articles are made.
+    db.execute("PRAGMA journal_mode=OFF")  # WAL is set back below
     db.execute("PRAGMA synchronous=OFF")
     db.execute("PRAGMA cache_size=-262144")
     db.execute("BEGIN")
@@ -272,6 +276,8 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
     for first in range(1, articles + 1, BATCH):
         batch = [make.article(i) for i in range(first, min(first + BATCH, articles + 1))]
         paragraph_id = insert_articles(db, batch, paragraph_id)
+        db.execute("COMMIT")
+        db.execute("BEGIN")
         print(f"\r  {min(first + BATCH - 1, articles):,} articles", end="", file=sys.stderr)
     print(file=sys.stderr)
     index(db, triggers, before)
@@ -477,13 +483,18 @@ def load_module(path: Path | None) -> ModuleType:
 
 
 def pick_terms(db: sqlite3.Connection) -> list[Case]:
-    """Queries by category; the rare ones are made-up words found in 20 to 100 paragraphs."""
+    """Queries by category; the rare ones are made-up words found in 20 to 100 paragraphs.
+
+    (100 per 100,000 articles in larger databases, where no word is rarer.)
+    """
     db.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, paragraphs_fts, row)")
+    (articles,) = db.execute("SELECT count(*) FROM articles").fetchone()
     rare = [
         term
         for (term,) in db.execute(
-            "SELECT term FROM temp.vocab WHERE doc BETWEEN 20 AND 100 AND length(term) >= 7 "
-            "ORDER BY doc DESC, term LIMIT 3"
+            "SELECT term FROM temp.vocab WHERE doc BETWEEN 20 AND ? AND length(term) >= 7 "
+            "ORDER BY doc DESC, term LIMIT 3",
+            (max(100, articles // 1000),),
         )
     ]
     if len(rare) < 3:
@@ -524,6 +535,19 @@ def timings(
         yield (time.perf_counter() - start) * 1000
 
 
+def overlap(module: ModuleType, session: Session, case: Case, setting: Setting, sort: str) -> float:
+    """Overlap@10: the share of exact bm25's top 10 articles that the search's top 10 holds.
+
+    1.0 when both find nothing. With ``sort='newest'`` both are the 10 newest matches.
+    """
+    hits = module.search(session, case.query, setting.filters, limit=10, sort=sort)
+    found = list(dict.fromkeys(h.article_id for h in hits))[:10]
+    exact = [r[0] for r in EXACT(session, case.query, setting.filters, limit=10, sort=sort)]
+    if not exact:
+        return 1.0 if not found else 0.0
+    return len(set(found) & set(exact)) / len(exact)
+
+
 def p95(values: list[float]) -> float:
     if len(values) < 2:
         return values[0]
@@ -549,6 +573,8 @@ def measure(path: Path, module: ModuleType, repeat: int) -> None:
     engine = make_engine(f"sqlite:///{path}", readonly=True)
     by_row: dict[tuple[str, str], list[float]] = {}
     slowest: list[tuple[float, str]] = []
+    overlaps: dict[str, list[float]] = {}
+    worst: list[tuple[float, str]] = []
     with Session(engine) as session:
         for n, case in enumerate(cases, start=1):
             print(f"  query {n}/{len(cases)}: {case.query}", file=sys.stderr)
@@ -556,9 +582,11 @@ def measure(path: Path, module: ModuleType, repeat: int) -> None:
                 for sort in ("relevance", "newest"):
                     got = list(timings(module, session, case, setting, sort, repeat))
                     by_row.setdefault((case.category, setting.name), []).extend(got)
-                    slowest.append(
-                        (statistics.median(got), f"{case.query} | {setting.name} | {sort}")
-                    )
+                    label = f"{case.query} | {setting.name} | {sort}"
+                    slowest.append((statistics.median(got), label))
+                    share = overlap(module, session, case, setting, sort)
+                    overlaps.setdefault(case.category, []).append(share)
+                    worst.append((share, label))
     engine.dispose()
 
     print("\nqueries (paragraphs matching, any kind):")
@@ -578,6 +606,35 @@ def measure(path: Path, module: ModuleType, repeat: int) -> None:
     print("\nslowest (median ms):")
     for median, label in sorted(slowest, reverse=True)[:5]:
         print(f"  {median:9.1f}  {label}")
+    print(f"\noverlap@10 with exact bm25 ({EXACT.__module__}.{EXACT.__name__}):")
+    print(f"{'category':<40} {'runs':>5} {'mean':>9} {'>= 0.9':>9}")
+    for category, shares in overlaps.items():
+        good = sum(1 for x in shares if x >= 0.9) / len(shares)
+        print(f"{category:<40} {len(shares):>5} {statistics.mean(shares):>9.3f} {good:>9.0%}")
+    shares = [x for xs in overlaps.values() for x in xs]
+    good = sum(1 for x in shares if x >= 0.9) / len(shares)
+    print(f"{'overall':<40} {len(shares):>5} {statistics.mean(shares):>9.3f} {good:>9.0%}")
+    print("lowest overlaps:")
+    for share, label in sorted(worst)[:5]:
+        print(f"  {share:9.2f}  {label}")
+
+
+def build_impacts(path: Path) -> None:
+    """Build the impact lists (``newsstore db reindex``) unless they are up to date."""
+    engine = make_engine(f"sqlite:///{path}")
+    with Session(engine) as session:
+        if impacts.fresh(session):
+            return
+        start = time.perf_counter()
+
+        def progress(done: int, total: int) -> None:
+            print(f"\r  impact lists: {done:,}/{total:,} articles read", end="", file=sys.stderr)
+
+        words = impacts.rebuild(session, progress)
+        session.commit()
+    engine.dispose()
+    print(file=sys.stderr)
+    print(f"impact lists: {words:,} words, built in {time.perf_counter() - start:.1f} s")
 
 
 def describe(path: Path, seconds: float | None) -> None:
@@ -585,11 +642,23 @@ def describe(path: Path, seconds: float | None) -> None:
     (articles,) = db.execute("SELECT count(*) FROM articles").fetchone()
     (paragraphs,) = db.execute("SELECT count(*) FROM paragraphs").fetchone()
     (body,) = db.execute("SELECT count(*) FROM paragraphs WHERE kind = 'body'").fetchone()
+    parts = dict(
+        db.execute(
+            "SELECT CASE WHEN name LIKE 'paragraphs_fts%' OR name LIKE 'articles_fts%' "
+            "THEN 'FTS5 indexes' WHEN name LIKE 'search_%' THEN 'impact lists' ELSE 'other' END, "
+            "sum(pgsize) FROM dbstat GROUP BY 1"
+        ).fetchall()
+    )
     db.close()
-    size = path.stat().st_size / 2**20
+    size = path.stat().st_size
     made = f"generated in {seconds:.1f} s" if seconds is not None else "reused"
-    print(f"database: {path} ({made}), {size:,.0f} MiB")
+    print(f"database: {path} ({made}), {size / 2**20:,.0f} MiB")
     print(f"articles: {articles:,}  paragraphs: {paragraphs:,} ({body:,} body)")
+    print(
+        "bytes per article: "
+        + ", ".join(f"{name} {n / articles:,.0f}" for name, n in sorted(parts.items()))
+        + f"; file {size / articles:,.0f}"
+    )
 
 
 def main() -> int:
@@ -617,6 +686,7 @@ def main() -> int:
                     leftover.unlink(missing_ok=True)
                 raise
             seconds = time.perf_counter() - start
+        build_impacts(path)
         describe(path, seconds)
         measure(path, module, args.repeat)
     print(f"\ntarget: median < 10 ms, p95 < 50 ms ({date.today().isoformat()})")

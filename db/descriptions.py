@@ -235,6 +235,12 @@ DESCRIPTIONS: dict[str, Described] = {
 MACHINERY: dict[str, str] = {
     "alembic_version": "The schema's Alembic revision (`newsstore db current`).",
     "fts_control": "A switch older bulk writers use to defer full-text indexing.",
+    "search_terms": "Search's common words (`newsstore db reindex`): how many paragraphs "
+    "and articles each matches.",
+    "search_impacts": "Search's impact lists: each common word's best articles with their "
+    "rank for it, derived from the full-text indexes (`newsstore db reindex`).",
+    "search_index": "When search's impact lists were built, and up to which article and "
+    "paragraph: searches use them only while nothing was added since.",
 }
 
 _BLOCK = re.compile(r"<!-- columns: (\w+) -->\n.*?<!-- /columns -->", re.DOTALL)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.errors import describe
 from db.filters import ArticleFilters
+from db.search import bm25, impacts, topk
 from db.search.common import MARK, MAX_LIMIT, TITLE_WEIGHT, SearchError, query_error, split_terms
 
 
@@ -34,7 +35,40 @@ def rank_articles(
     limit: int | None,
     sort: str,
 ) -> list[tuple[int, str, str | None, str | None, float]]:
-    """As ``db.search.rank_articles``, on SQLite: lower ranks are better (bm25 is negative)."""
+    """As ``db.search.rank_articles``, on SQLite: lower ranks are better (bm25 is negative).
+
+    A query of words, "phrases" and prefix* asking for a limited number of
+    articles goes through ``db.search.topk``, which reads only a few hundred
+    candidates; any other query, or one it cannot answer, is ranked exactly.
+    """
+    terms, unwanted = split_terms(query)
+    wanted = topk.parse_all(terms)
+    excluded = topk.parse_all(unwanted)
+    if terms and wanted is not None and excluded is not None and limit is not None and limit > 0:
+        rank = topk.rank_newest if sort == "newest" else topk.rank_relevance
+        try:
+            found = rank(session, wanted, excluded, filters, min(limit, MAX_LIMIT))
+        except OperationalError as exc:
+            if describe(exc) is not None:  # the database itself failed, not the query
+                raise
+            raise query_error(exc) from None
+        if found is not None:
+            return found
+    return rank_articles_exact(session, query, filters, limit=limit, sort=sort)
+
+
+def rank_articles_exact(
+    session: Session,
+    query: str,
+    filters: ArticleFilters,
+    *,
+    limit: int | None,
+    sort: str,
+) -> list[tuple[int, str, str | None, str | None, float]]:
+    """Every matching article scored with bm25, then the best (or newest) ``limit`` of them.
+
+    The reference the fast path is measured against (benchmarks/search_latency.py).
+    """
     terms, unwanted = split_terms(query)
     if not terms:
         raise SearchError("empty query")
@@ -140,6 +174,9 @@ def snippets(
     """The best-matching paragraphs of each article, as marked-up snippets."""
     if not article_ids:
         return {}
+    parsed = topk.parse_all(terms)
+    if parsed:
+        return _snippets_by_row(session, parsed, article_ids, filters, per_article)
     params: dict[str, Any] = {}
     kind_sql = filters.paragraph_where(params)
     ids = ", ".join(str(int(i)) for i in article_ids)
@@ -166,6 +203,74 @@ def snippets(
         if len(best) < per_article:
             best.append((position, snippet))
     return found
+
+
+def _snippets_by_row(
+    session: Session,
+    terms: list[topk.Term],
+    article_ids: list[int],
+    filters: ArticleFilters,
+    per_article: int,
+) -> dict[int, list[tuple[int, str]]]:
+    """As ``snippets``, choosing the paragraphs here and asking FTS5 for theirs alone.
+
+    Scanning a common word's matches for a few articles reads all of them (a
+    quarter of a second in a million articles); looking up one row does not.
+    A prefix* is given as the words it matched in that paragraph, since FTS5
+    expands a prefix anew for every row looked up.
+    """
+    if len(terms) == 1:  # one term: its idf scales every paragraph alike
+        scorer = topk.Scorer(
+            terms,
+            [],
+            [1.0],
+            [1.0],
+            bm25.index_stats(session, "paragraphs_fts"),
+            bm25.index_stats(session, "articles_fts"),
+        )
+    else:
+        words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
+        scorer = topk.make_scorer(session, terms, [], {w: p for w, (p, _) in words.items()})
+    params: dict[str, Any] = {}
+    kind_sql = filters.paragraph_where(params)
+    ids = ", ".join(str(int(i)) for i in article_ids)
+    scored: list[tuple[float, int, int, int, str]] = []
+    for paragraph_id, article_id, position, value in session.execute(
+        text(
+            f"SELECT p.id, p.article_id, p.position, p.text FROM paragraphs p "
+            f"WHERE p.article_id IN ({ids}) AND {kind_sql}"
+        ),
+        params,
+    ):
+        lowered = str(value).lower()
+        if any(t.maybe_in(lowered) for t in terms):
+            found = bm25.tokens(str(value))
+            if any(t.count(found) for t in terms):
+                rank = scorer.paragraph(found)
+                scored.append((rank, int(position), int(article_id), int(paragraph_id), str(value)))
+    scored.sort()
+    chosen: dict[int, list[tuple[int, str]]] = {}
+    for _, position, article_id, paragraph_id, value in scored:
+        best = chosen.setdefault(article_id, [])
+        if len(best) >= per_article:
+            continue
+        found = bm25.tokens(value)
+        parts = []
+        for t in terms:
+            if t.prefix:
+                parts += [f'"{w}"' for w in sorted({w for w in found if w.startswith(t.words[0])})]
+            elif t.count(found):
+                parts.append(f"({t.query})")
+        snippet = session.scalar(
+            text(
+                "SELECT snippet(paragraphs_fts, 0, :open, :close, '…', 24) FROM paragraphs_fts "
+                "WHERE paragraphs_fts MATCH :any AND rowid = :id"
+            ),
+            {"any": " OR ".join(parts), "id": paragraph_id, "open": MARK[0], "close": MARK[1]},
+        )
+        if snippet is not None:
+            best.append((position, str(snippet)))
+    return {a: found for a, found in chosen.items() if found}
 
 
 def highlight_title(session: Session, terms: list[str], article_id: int) -> str:

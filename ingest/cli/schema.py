@@ -20,12 +20,14 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from db import migrate
 from db.copy import CopyError, copy_database
 from db.errors import shown
 from db.migrate import RevisionError, SchemaError
 from db.optimize import optimize as optimize_database
+from db.search import impacts
 from db.session import make_engine
 from ingest.cli.database import database_option, writable
 
@@ -183,6 +185,35 @@ def optimize(
 
 def _mb(size: int) -> str:
     return f"{size / 1_000_000:,.1f} MB"
+
+
+@app.command()
+def reindex(ctx: typer.Context) -> None:
+    """Rebuild search's impact lists (SQLite), which let a search skip most matches.
+
+    They are derived from the full-text indexes and used only while nothing was
+    written after them: run this after an ingest. PostgreSQL has none to build.
+
+    Example: newsstore db reindex
+    """
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    console = Console(stderr=True)
+    with writable(ctx) as engine:
+        if engine.dialect.name != "sqlite":
+            typer.echo("newsstore: only SQLite databases have impact lists", err=True)
+            return
+        with (
+            Session(engine) as session,
+            Progress(
+                *columns, console=console, transient=True, disable=not console.is_terminal
+            ) as bar,
+        ):
+            task = bar.add_task("common words", total=None)
+            words = impacts.rebuild(
+                session, lambda done, total: bar.update(task, completed=done, total=total)
+            )
+            session.commit()
+    typer.echo(f"impact lists for {words} common words")
 
 
 @app.command()

@@ -1,0 +1,191 @@
+"""The impact lists: each common word's best articles, ranked once so that searches need not.
+
+``search_terms`` holds every word of ``paragraphs_fts`` found in ``LISTED_FROM``
+paragraphs or more (its document frequency, and how many articles it matches);
+``search_impacts`` holds, per such word, its ``LIST_LENGTH`` best articles with
+their exact rank for that word alone (what ``db.search.fts5.rank_articles_exact``
+computes: the best body paragraph's bm25 plus ``TITLE_WEIGHT`` times the
+title's). ``search_index`` says which articles and paragraphs were there when
+they were built. All three are derived from the FTS5 indexes: ``rebuild`` (or
+``newsstore db reindex``) makes them again from nothing, and searches use them
+only while no article or paragraph has been added since (``fresh``); until then
+search takes the exact path. SQLite only.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from db.search.bm25 import index_stats, tokens
+from db.search.common import TITLE_WEIGHT
+
+LISTED_FROM = 10_000  # paragraphs a word must occur in to get a list (ranking fewer is cheap)
+LIST_LENGTH = 1000  # articles kept per word
+
+TABLES = ("search_impacts", "search_terms", "search_index")
+
+
+def fresh(session: Session) -> bool:
+    """Whether the lists were built and nothing was written since (else: the exact path)."""
+    try:
+        built = session.execute(text("SELECT articles, paragraphs FROM search_index")).first()
+    except OperationalError:  # a database without the tables (older schema)
+        return False
+    if built is None:
+        return False
+    now = session.execute(
+        text("SELECT (SELECT max(id) FROM articles), (SELECT max(id) FROM paragraphs)")
+    ).one()
+    return bool((now[0] or 0) == built[0] and (now[1] or 0) == built[1])
+
+
+def listed(session: Session, words: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """Of the given words, those with a list: (paragraphs, articles) they matched."""
+    wanted = sorted(set(words))
+    if not wanted:
+        return {}
+    names = {f"w{i}": w for i, w in enumerate(wanted)}
+    try:
+        rows = session.execute(
+            text(
+                "SELECT term, paragraphs, articles FROM search_terms "
+                f"WHERE term IN ({', '.join(':' + n for n in names)})"
+            ),
+            names,
+        )
+    except OperationalError:
+        return {}
+    return {str(t): (int(p), int(a)) for t, p, a in rows}
+
+
+def listed_prefix(session: Session, prefix: str) -> dict[str, tuple[int, int]]:
+    """The listed words that start with ``prefix``."""
+    try:
+        rows = session.execute(
+            text(
+                "SELECT term, paragraphs, articles FROM search_terms "
+                "WHERE term >= :low AND term < :high"
+            ),
+            {"low": prefix, "high": prefix + chr(0x10FFFF)},
+        )
+    except OperationalError:
+        return {}
+    return {str(t): (int(p), int(a)) for t, p, a in rows}
+
+
+def rebuild(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
+    """Make the lists again from the FTS5 indexes; returns how many words have one.
+
+    One pass over the body paragraphs, article by article, scoring each common
+    word as FTS5's bm25 does (``db.search.topk``): an exact search per word
+    would read every match of it again, about ten times slower. The caller
+    commits. ``progress(done, total)`` is told of articles read.
+    """
+    for table in TABLES:
+        session.execute(text(f"DELETE FROM {table}"))
+    paragraph_hits = _vocabulary(session, "paragraphs_fts", LISTED_FROM)
+    title_hits = _vocabulary(session, "articles_fts", 1)
+    paragraphs = index_stats(session, "paragraphs_fts")
+    titles = index_stats(session, "articles_fts")
+    idf = {w: paragraphs.idf(n) for w, n in paragraph_hits.items()}
+    title_idf = {w: titles.idf(title_hits.get(w, 0)) for w in paragraph_hits}
+    best: dict[str, list[tuple[float, str, int]]] = {w: [] for w in paragraph_hits}
+    matched = dict.fromkeys(paragraph_hits, 0)
+    total = int(session.scalar(text("SELECT count(*) FROM articles")) or 0)
+    rows = session.execute(
+        text(
+            "SELECT a.id, a.title, a.published_at, p.text FROM articles a "
+            "LEFT JOIN paragraphs p ON p.article_id = a.id AND p.kind = 'body' "
+            "ORDER BY a.id"
+        )
+    )
+    done = 0
+    article: tuple[int, str, str] | None = None
+    ranks: dict[str, float] = {}
+
+    def finish() -> None:
+        if article is None:
+            return
+        article_id, title, published = article
+        found = tokens(title)
+        counts = Counter(w for w in found if w in best)
+        for word, count in counts.items():
+            weight = TITLE_WEIGHT * titles.weight(title_idf[word], count, len(found))
+            ranks[word] = ranks.get(word, 0.0) + weight
+        for word, rank in ranks.items():
+            matched[word] += 1
+            kept = best[word]  # a heap of the LIST_LENGTH best, the worst on top
+            entry = (-rank, published, -article_id)
+            if len(kept) < LIST_LENGTH:
+                heapq.heappush(kept, entry)
+            elif entry > kept[0]:
+                heapq.heapreplace(kept, entry)
+
+    for article_id, title, published, value in rows:
+        if article is None or article[0] != article_id:
+            finish()
+            article = (int(article_id), str(title or ""), str(published or ""))
+            ranks = {}
+            done += 1
+            if progress is not None and done % 10_000 == 0:
+                progress(done, total)
+        if value is None:
+            continue
+        found = tokens(str(value))
+        for word, count in Counter(w for w in found if w in best).items():
+            weight = paragraphs.weight(idf[word], count, len(found))
+            if weight < ranks.get(word, 0.0):
+                ranks[word] = weight
+    finish()
+    _store(session, best, matched, paragraph_hits)
+    if progress is not None:
+        progress(total, total)
+    return len(best)
+
+
+def _store(
+    session: Session,
+    best: dict[str, list[tuple[float, str, int]]],
+    matched: dict[str, int],
+    paragraph_hits: dict[str, int],
+) -> None:
+    """Write the lists (heaps of negated ranks), the words' counts, and what they cover."""
+    for word, kept in best.items():
+        session.execute(
+            text("INSERT INTO search_terms (term, paragraphs, articles) VALUES (:t, :p, :a)"),
+            {"t": word, "p": paragraph_hits[word], "a": matched[word]},
+        )
+        if kept:
+            session.execute(
+                text("INSERT INTO search_impacts (term, rank, article_id) VALUES (:t, :r, :a)"),
+                [{"t": word, "r": -rank, "a": -negated} for rank, _, negated in kept],
+            )
+    session.execute(
+        text(
+            "INSERT INTO search_index (id, articles, paragraphs, built_at) "
+            "SELECT 1, coalesce((SELECT max(id) FROM articles), 0), "
+            "coalesce((SELECT max(id) FROM paragraphs), 0), :at"
+        ),
+        {"at": datetime.now(UTC).replace(tzinfo=None)},
+    )
+
+
+def _vocabulary(session: Session, fts: str, least: int) -> dict[str, int]:
+    """The words of an FTS5 index in ``least`` rows or more, with how many rows."""
+    session.execute(
+        text(f"CREATE VIRTUAL TABLE temp.search_vocab USING fts5vocab(main, {fts}, row)")
+    )
+    try:
+        rows = session.execute(
+            text("SELECT term, doc FROM temp.search_vocab WHERE doc >= :n"), {"n": least}
+        )
+        return {str(t): int(n) for t, n in rows}
+    finally:
+        session.execute(text("DROP TABLE temp.search_vocab"))

@@ -1,0 +1,428 @@
+"""Ranking on SQLite without scoring every match: impact lists, a candidate scorer, a date walk.
+
+Exact bm25 (``db.search.fts5.rank_articles_exact``) scores every paragraph a
+term matches: a second and more for a common word in a million articles. This
+module finds the top articles while reading only a few hundred of them:
+
+- **relevance**: each common word (``impacts.LISTED_FROM`` paragraphs or more)
+  has an impact list, its ``impacts.LIST_LENGTH`` best articles with their exact
+  rank for that word (``search_impacts``, built by ``db.search.impacts.rebuild``).
+  A query of one such word reads its list: the answer is exact. Any other
+  query of plain words, "phrases" and prefix* gets its candidates from a rare
+  term's matches (rarest first) or else from the lists of its words, and scores
+  them here with FTS5's own bm25 formula (a rare term matching more than
+  ``MAX_CANDIDATES`` articles brings its best ones, with the other words' lists);
+  that answer is approximate (the benchmark measures its overlap with the exact one).
+- **newest first**: filtered articles are read newest first, a chunk at a time,
+  until enough of them match; only when the terms are too rare for that does the
+  exact path run (and then it is cheap).
+
+Filters narrow the candidates before they are ranked. Whatever this module
+cannot answer (OR, NEAR, other kinds of paragraph, an impact list older than
+the last write, too few candidates left after filtering) returns None, and the
+caller runs the exact path.
+
+Tokens and bm25 are FTS5's, as ``db.search.bm25`` computes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from db.filters import ArticleFilters
+from db.search import impacts
+from db.search.bm25 import Stats, index_stats, tokens
+from db.search.common import TITLE_WEIGHT
+
+_WORD = re.compile(r"[^\W_]+")
+# Candidates read from each impact list, deeper when filters leave too few.
+DEPTHS = (200, 1000)
+# The most articles a rare term may bring as candidates before the exact path is cheaper.
+MAX_CANDIDATES = 400
+# Newest first: articles read per chunk, and the most read before giving up on the walk.
+WALK_CHUNK = 100
+WALK_MAX = 800
+
+Row = tuple[int, str, str | None, str | None, float]
+
+
+@dataclass(frozen=True)
+class Term:
+    """One query term this module can match itself: a word, a "phrase", or a prefix*."""
+
+    query: str  # as written in the query (FTS5 syntax)
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    def count(self, found: Sequence[str]) -> int:
+        """How many times the term occurs in a token list (FTS5's instances)."""
+        if self.prefix:
+            return sum(1 for t in found if t.startswith(self.words[0]))
+        if len(self.words) == 1:
+            return found.count(self.words[0])
+        n = len(self.words)
+        return sum(1 for i in range(len(found) - n + 1) if tuple(found[i : i + n]) == self.words)
+
+    def maybe_in(self, lowered: str) -> bool:
+        """False when the (lower-cased) text cannot hold the term: a cheap test first."""
+        return not lowered.isascii() or all(w in lowered for w in self.words)
+
+    @property
+    def word(self) -> str | None:
+        """The term's one word when it is a plain word (not a prefix), else None."""
+        return self.words[0] if len(self.words) == 1 and not self.prefix else None
+
+
+def parse(term: str) -> Term | None:
+    """The term as a ``Term``, or None for anything else (OR, NEAR, columns, groups...)."""
+    if len(term) >= 2 and term.startswith('"') and term.endswith('"'):
+        body = term[1:-1]
+        if '"' in body:
+            return None
+        words = tokens(body)
+        return Term(term, tuple(words)) if words else None
+    if term.endswith("*"):
+        body = term[:-1]
+        return Term(term, (tokens(body)[0],), prefix=True) if _WORD.fullmatch(body) else None
+    if not _WORD.fullmatch(term) or term in ("AND", "OR", "NOT", "NEAR"):
+        return None
+    return Term(term, tuple(tokens(term)))
+
+
+def parse_all(terms: Iterable[str]) -> list[Term] | None:
+    parsed = [parse(t) for t in terms]
+    return None if any(p is None for p in parsed) else [p for p in parsed if p is not None]
+
+
+def fts_hits(session: Session, fts: str, query: str) -> int:
+    """Rows of an FTS5 index a term matches (bm25's document frequency)."""
+    return int(
+        session.scalar(text(f"SELECT count(*) FROM {fts} WHERE {fts} MATCH :q"), {"q": query}) or 0
+    )
+
+
+@dataclass(frozen=True)
+class Scorer:
+    """Scores articles for the query's terms with FTS5's bm25 as the exact path adds it up."""
+
+    terms: list[Term]
+    unwanted: list[Term]
+    paragraph_idf: list[float]
+    title_idf: list[float]
+    paragraphs: Stats
+    titles: Stats
+
+    def article(self, title: str, texts: Iterable[str]) -> float | None:
+        """An article's rank (lower is better), or None if it lacks a term or has an unwanted one.
+
+        Per term: its best paragraph's bm25 plus ``TITLE_WEIGHT`` times the title's.
+        """
+        best: list[float | None] = [None] * len(self.terms)
+        for value in texts:
+            lowered = value.lower()
+            if not any(t.maybe_in(lowered) for t in [*self.terms, *self.unwanted]):
+                continue
+            found = tokens(value)
+            if any(u.count(found) for u in self.unwanted):
+                return None
+            for i, term in enumerate(self.terms):
+                count = term.count(found) if term.maybe_in(lowered) else 0
+                if count:
+                    w = self.paragraphs.weight(self.paragraph_idf[i], count, len(found))
+                    best[i] = w if best[i] is None else min(w, best[i])  # type: ignore[type-var]
+        found = tokens(title)
+        if any(u.count(found) for u in self.unwanted):
+            return None
+        total = 0.0
+        for i, term in enumerate(self.terms):
+            count = term.count(found)
+            title_rank = self.titles.weight(self.title_idf[i], count, len(found)) if count else None
+            if best[i] is None and title_rank is None:
+                return None
+            total += (best[i] or 0.0) + TITLE_WEIGHT * (title_rank or 0.0)
+        return total
+
+    def paragraph(self, found: Sequence[str]) -> float:
+        """A paragraph's bm25 for all the terms at once (as for ``a OR b``): for snippets."""
+        return sum(
+            self.paragraphs.weight(self.paragraph_idf[i], t.count(found), len(found))
+            for i, t in enumerate(self.terms)
+        )
+
+
+def make_scorer(
+    session: Session, terms: list[Term], unwanted: list[Term], listed: dict[str, int]
+) -> Scorer:
+    """A scorer with each term's document frequency: from the impact lists, else counted."""
+    paragraphs = index_stats(session, "paragraphs_fts")
+    titles = index_stats(session, "articles_fts")
+    paragraph_idf, title_idf = [], []
+    for term in terms:
+        word = term.word
+        hits = listed.get(word) if word is not None else None
+        if hits is None:
+            hits = fts_hits(session, "paragraphs_fts", term.query)
+        paragraph_idf.append(paragraphs.idf(hits))
+        title_idf.append(titles.idf(fts_hits(session, "articles_fts", term.query)))
+    return Scorer(terms, unwanted, paragraph_idf, title_idf, paragraphs, titles)
+
+
+def score(
+    session: Session, scorer: Scorer, ids: Sequence[int], kind: str | None
+) -> dict[int, float]:
+    """Each given article's rank, for those that match the whole query."""
+    if not ids:
+        return {}
+    within = ", ".join(str(int(i)) for i in ids)
+    params: dict[str, Any] = {}
+    kind_sql = ArticleFilters(kind=kind).paragraph_where(params)
+    texts: dict[int, list[str]] = {}
+    rows = session.execute(
+        text(
+            "SELECT p.article_id, p.text FROM paragraphs p "
+            f"WHERE p.article_id IN ({within}) AND {kind_sql}"
+        ),
+        params,
+    )
+    for article_id, value in rows:
+        texts.setdefault(int(article_id), []).append(str(value))
+    ranks = {}
+    for article_id, title in session.execute(
+        text(f"SELECT id, title FROM articles WHERE id IN ({within})")
+    ):
+        rank = scorer.article(str(title or ""), texts.get(int(article_id), []))
+        if rank is not None:
+            ranks[int(article_id)] = rank
+    return ranks
+
+
+def _article_rows(
+    session: Session, ids: Iterable[int], filters: ArticleFilters
+) -> list[tuple[int, str, str | None, str | None]]:
+    """(id, title, source, published_at) of those of the articles the filters let through."""
+    within = ", ".join(str(int(i)) for i in ids)
+    if not within:
+        return []
+    params: dict[str, Any] = {}
+    where = filters.where(params)
+    rows = session.execute(
+        text(
+            "SELECT a.id, a.title, s.name, a.published_at FROM articles a "
+            f"LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN ({within}) AND {where}"
+        ),
+        params,
+    )
+    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def _best(rows: list[Row], limit: int) -> list[Row]:
+    """Best first, and newest first among equals, as the exact path orders them."""
+    rows = sorted(rows, key=lambda r: r[3] or "", reverse=True)
+    return sorted(rows, key=lambda r: r[4])[:limit]
+
+
+def rank_relevance(
+    session: Session,
+    terms: list[Term],
+    unwanted: list[Term],
+    filters: ArticleFilters,
+    limit: int,
+) -> list[Row] | None:
+    """The best articles by relevance from the impact lists, or None: take the exact path."""
+    if filters.kind != "body" or not impacts.fresh(session):
+        return None
+    words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
+    expansions = {t.query: impacts.listed_prefix(session, t.words[0]) for t in terms if t.prefix}
+    only = terms[0].word if len(terms) == 1 and not unwanted else None
+    if only is not None and only in words:
+        return _from_list(session, only, words[only][1], filters, limit)
+    known = dict(words)
+    for found in expansions.values():
+        known.update(found)
+    scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
+    rare = [
+        t
+        for t in terms
+        if (not expansions[t.query] if t.prefix else any(w not in words for w in t.words))
+    ]
+    if rare:  # the rarest first: its matches are the candidates
+        matching = _matching(session, rare[0].query, filters)
+        if matching is None:  # not so rare: its best matches, and the other words' best
+            matching = _best_matching(session, rare[0].query, filters)
+            for word in {w for t in terms if t not in rare for w in t.words if w in words}:
+                matching += _listed(session, word, DEPTHS[0])
+        ranks = score(session, scorer, sorted(set(matching)), filters.kind)
+        rows = _article_rows(session, ranks, filters)
+        return _best([(*r, ranks[r[0]]) for r in rows], limit)
+    sources: set[str] = set()
+    for t in terms:
+        sources.update(expansions[t.query] if t.prefix else t.words)
+    complete = all(known[w][1] <= impacts.LIST_LENGTH for w in sources)
+    for depth in DEPTHS:
+        ids: set[int] = set()
+        for word in sorted(sources):
+            ids.update(_listed(session, word, depth))
+        rows = _article_rows(session, ids, filters)
+        ranks = score(session, scorer, [r[0] for r in rows], filters.kind)
+        ranked = [(*r, ranks[r[0]]) for r in rows if r[0] in ranks]
+        if len(ranked) >= limit or complete:
+            return _best(ranked, limit)
+    return None
+
+
+def _from_list(
+    session: Session, word: str, articles: int, filters: ArticleFilters, limit: int
+) -> list[Row] | None:
+    """One word's list, filtered: exact, unless the filters leave fewer than asked for."""
+    params: dict[str, Any] = {"w": word, "limit": limit}
+    where = filters.where(params)
+    rows = [
+        (int(r[0]), r[1], r[2], r[3], float(r[4]))
+        for r in session.execute(
+            text(
+                "SELECT a.id, a.title, s.name, a.published_at, i.rank FROM search_impacts i "
+                "JOIN articles a ON a.id = i.article_id LEFT JOIN sources s ON s.id = a.source_id "
+                f"WHERE i.term = :w AND {where} ORDER BY i.rank, a.published_at DESC LIMIT :limit"
+            ),
+            params,
+        )
+    ]
+    if len(rows) < limit and articles > impacts.LIST_LENGTH:
+        return None  # the articles after the list may be the filtered ones
+    return rows
+
+
+def _listed(session: Session, word: str, depth: int) -> list[int]:
+    """The first ``depth`` articles of a word's impact list."""
+    rows = session.execute(
+        text("SELECT article_id FROM search_impacts WHERE term = :w ORDER BY rank LIMIT :n"),
+        {"w": word, "n": depth},
+    )
+    return [int(a) for (a,) in rows]
+
+
+def _best_matching(session: Session, query: str, filters: ArticleFilters) -> list[int]:
+    """The ``MAX_CANDIDATES`` filtered articles with the paragraphs best for one term."""
+    params: dict[str, Any] = {"q": query, "n": MAX_CANDIDATES}
+    kind_sql = filters.paragraph_where(params)
+    where = filters.where(params)
+    rows = session.execute(
+        text(
+            f"""WITH m AS MATERIALIZED (
+                    SELECT rowid AS id, bm25(paragraphs_fts) AS rank
+                    FROM paragraphs_fts WHERE paragraphs_fts MATCH :q)
+                SELECT a.id FROM m JOIN paragraphs p ON p.id = m.id
+                JOIN articles a ON a.id = p.article_id
+                LEFT JOIN sources s ON s.id = a.source_id
+                WHERE {kind_sql} AND {where}
+                GROUP BY a.id ORDER BY min(m.rank) LIMIT :n"""
+        ),
+        params,
+    )
+    return [int(a) for (a,) in rows]
+
+
+def _matching(session: Session, query: str, filters: ArticleFilters) -> list[int] | None:
+    """Articles one (rare) term matches, filtered; None when there are too many."""
+    params: dict[str, Any] = {"q": query, "n": MAX_CANDIDATES + 1}
+    kind_sql = filters.paragraph_where(params)
+    where = filters.where(params)
+    ids = [
+        int(a)
+        for (a,) in session.execute(
+            text(
+                f"""SELECT a.id FROM articles a LEFT JOIN sources s ON s.id = a.source_id
+                WHERE a.id IN (
+                    SELECT p.article_id FROM paragraphs p WHERE p.id IN (
+                        SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH :q)
+                      AND {kind_sql}
+                    UNION SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q)
+                  AND {where}
+                LIMIT :n"""
+            ),
+            params,
+        )
+    ]
+    return None if len(ids) > MAX_CANDIDATES else ids
+
+
+def rank_newest(
+    session: Session,
+    terms: list[Term],
+    unwanted: list[Term],
+    filters: ArticleFilters,
+    limit: int,
+) -> list[Row] | None:
+    """The newest matching articles, reading filtered articles newest first; None: too rare."""
+    words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
+    expansions = {t.query: impacts.listed_prefix(session, t.words[0]) for t in terms if t.prefix}
+    paragraphs = index_stats(session, "paragraphs_fts")
+    articles = int(session.scalar(text("SELECT max(id) FROM articles")) or 0)
+    if not articles or not paragraphs.rows:
+        return None
+    per_article = paragraphs.rows / articles
+    share = 1.0
+    rare = None
+    for t in terms:  # how many articles hold each term, from the lists' counts: a guess
+        found = expansions[t.query] if t.prefix else words
+        hits = [found[w][0] for w in (found if t.prefix else t.words) if w in found]
+        if not hits or (not t.prefix and len(hits) < len(t.words)):
+            rare = rare or t  # a rare word: its matches are few, and cheap to count
+            hits = [fts_hits(session, "paragraphs_fts", t.query)]
+        rate = min(1.0, (sum(hits) if t.prefix else min(hits)) / paragraphs.rows)
+        share *= 1 - (1 - rate) ** per_article
+    known = dict(words)
+    for found in expansions.values():
+        known.update(found)
+    if rare is not None:
+        if len(terms) == 1 and not unwanted:
+            return None  # one rare term: the exact path reads as little
+        matching = _matching(session, rare.query, filters)
+        if matching is not None:
+            scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
+            ranks = score(session, scorer, matching, filters.kind)
+            rows = [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
+            return _newest(rows)[:limit]
+    if share <= 0 or 2 * limit / share > WALK_MAX:  # twice: words come in clusters
+        return None
+    scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
+    return _walk(session, scorer, filters, limit)
+
+
+def _walk(
+    session: Session, scorer: Scorer, filters: ArticleFilters, limit: int
+) -> list[Row] | None:
+    """The filtered articles newest first, a chunk at a time, until ``limit`` of them match."""
+    params: dict[str, Any] = {"n": WALK_CHUNK}
+    where = filters.where(params)
+    ranked: list[Row] = []
+    for offset in range(0, WALK_MAX, WALK_CHUNK):
+        chunk = [
+            (int(r[0]), r[1], r[2], r[3])
+            for r in session.execute(
+                text(
+                    "SELECT a.id, a.title, s.name, a.published_at FROM articles a "
+                    f"LEFT JOIN sources s ON s.id = a.source_id WHERE {where} "
+                    "ORDER BY a.published_at DESC, a.id LIMIT :n OFFSET :o"
+                ),
+                {**params, "o": offset},
+            )
+        ]
+        ranks = score(session, scorer, [r[0] for r in chunk], filters.kind)
+        ranked += [(*r, ranks[r[0]]) for r in chunk if r[0] in ranks]
+        exhausted = len(chunk) < WALK_CHUNK
+        if exhausted or (len(ranked) >= limit and chunk[-1][3] != ranked[limit - 1][3]):
+            return _newest(ranked)[:limit]
+    return None
+
+
+def _newest(rows: list[Row]) -> list[Row]:
+    """Newest first (undated last), the best first among equals, as the exact path orders them."""
+    rows = sorted(rows, key=lambda r: r[4])
+    return sorted(rows, key=lambda r: (r[3] is not None, r[3] or ""), reverse=True)

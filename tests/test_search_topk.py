@@ -1,0 +1,253 @@
+"""Search that does not read every match (db.search.topk, db.search.impacts) against exact bm25.
+
+The fixture is small, so the limits that make the fast path approximate at
+scale are lowered here: every word gets an impact list, lists are a few
+articles long, the newest-first walk reads a few articles per chunk. What
+must then hold: one listed word ranks exactly as bm25 does, filters act
+before ranking (so a filter that empties a list falls back to the exact
+path), newest first is exact, snippets are the exact path's, and anything
+written after the lists were built is found.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from db.filters import ArticleFilters
+from db.search import fts5, impacts, search, topk
+from ingest.cli import app
+from tests.conftest import aggregator_page, ingest_pages
+
+pytestmark = pytest.mark.sqlite_only(reason="impact lists and the fast path are SQLite's")
+
+WORDS = (
+    "harbour ferry island storm council budget police court river bridge school "
+    "doctors museum festival farmers market railway tunnel"
+).split()
+FILLER = "the of and a to in on with for by from at".split()
+SOURCES = ("Coast Wire(Regional)", "North Desk(World)", "Valley Post(Local)")
+PLACES = ("Porto", "Lisbon", "Vladivostok", "Madrid")
+
+
+def _paragraph(rng: random.Random) -> str:
+    words = [rng.choice(FILLER if rng.random() < 0.5 else WORDS) for _ in range(rng.randint(4, 18))]
+    if rng.random() < 0.3:
+        words.insert(rng.randrange(len(words)), rng.choice(PLACES))
+    if rng.random() < 0.2:
+        words += ["city", "council"]  # a phrase some paragraphs hold
+    return " ".join(words).capitalize() + "."
+
+
+def _pages(count: int) -> dict[str, str]:
+    rng = random.Random(20261207)
+    pages = {}
+    for i in range(count):
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 4))).capitalize()
+        body = [_paragraph(rng) for _ in range(rng.randint(2, 5))]
+        month = ["January", "March", "May", "July", "September"][i % 5]
+        when = f"{month} {1 + i % 27}, 2025 at {1 + i % 12:02d}:{i % 60:02d}AM"
+        pages[f"page-{i:03d}.txt"] = aggregator_page(
+            f"{title} {i}", body, SOURCES[i % len(SOURCES)], when
+        )
+    return pages
+
+
+@pytest.fixture
+def session(engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    monkeypatch.setattr(impacts, "LISTED_FROM", 1)
+    monkeypatch.setattr(impacts, "LIST_LENGTH", 6)
+    monkeypatch.setattr(topk, "DEPTHS", (3, 6))
+    monkeypatch.setattr(topk, "WALK_CHUNK", 4)
+    monkeypatch.setattr(topk, "WALK_MAX", 400)
+    ingest_pages(engine, tmp_path, _pages(60))
+    with Session(engine) as session:
+        impacts.rebuild(session)
+        session.commit()
+        yield session
+
+
+def _exact(session: Session, query: str, filters: ArticleFilters, limit: int, sort: str) -> list:  # type: ignore[type-arg]
+    return fts5.rank_articles_exact(session, query, filters, limit=limit, sort=sort)
+
+
+def _same(got: list, want: list) -> None:  # type: ignore[type-arg]
+    """The same articles with the same ranks, in the same order but among equal ranks.
+
+    Equal ranks may differ in their last bit between two ways of adding them up.
+    """
+    assert [r[4] for r in got] == pytest.approx([r[4] for r in want], rel=1e-9)
+    by_rank: dict[float, set[int]] = {}
+    for rows in (got, want):
+        for row in rows:
+            by_rank.setdefault(round(row[4], 9), set()).add(row[0])
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine[0] == theirs[0] or len(by_rank[round(mine[4], 9)]) > 1
+    last = round(want[-1][4], 9) if want else None
+    assert {r[0] for r in got if round(r[4], 9) != last} == {
+        r[0] for r in want if round(r[4], 9) != last
+    }
+
+
+def test_tokens_are_fts5s(engine: Engine) -> None:
+    sample = "Déjà-vu: São Paulo's 2nd ÉLAN_vital café (naïve) x1y2"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "CREATE VIRTUAL TABLE temp.t "
+                "USING fts5(x, tokenize='unicode61 remove_diacritics 2')"
+            )
+        )
+        connection.execute(text("INSERT INTO temp.t (x) VALUES (:x)"), {"x": sample})
+        connection.execute(text("CREATE VIRTUAL TABLE temp.v USING fts5vocab(temp, t, instance)"))
+        found = [t for (t,) in connection.execute(text("SELECT term FROM temp.v ORDER BY offset"))]
+    assert topk.tokens(sample) == found
+
+
+def test_parse_takes_words_phrases_and_prefixes_only() -> None:
+    assert topk.parse("Ferry") == topk.Term("Ferry", ("ferry",))
+    assert topk.parse('"city council"') == topk.Term('"city council"', ("city", "council"))
+    assert topk.parse("fer*") == topk.Term("fer*", ("fer",), prefix=True)
+    for other in ("a OR b", "NEAR(a b)", "x-y", "*", '"open', "title:ferry", "OR"):
+        assert topk.parse(other) is None
+
+
+def test_the_lists_hold_each_words_exact_ranks(session: Session) -> None:
+    for word in ("ferry", "council", "police"):
+        exact = fts5.rank_articles_exact(
+            session, word, ArticleFilters(), limit=impacts.LIST_LENGTH, sort="relevance"
+        )
+        stored = session.execute(
+            text("SELECT article_id, rank FROM search_impacts WHERE term = :w ORDER BY rank"),
+            {"w": word},
+        ).all()
+        _same([(a, None, None, None, r) for a, r in stored], exact)
+
+
+def test_one_listed_word_ranks_exactly(session: Session) -> None:
+    for word in WORDS[:8]:
+        for limit in (1, 3, 5):
+            got = fts5.rank_articles(session, word, ArticleFilters(), limit=limit, sort="relevance")
+            _same(got, _exact(session, word, ArticleFilters(), limit, "relevance"))
+
+
+def test_filters_act_before_ranking(session: Session) -> None:
+    """A filter that leaves fewer than asked for of a list goes on to the whole index."""
+    settings = [
+        ArticleFilters(source="Valley Post"),
+        ArticleFilters(since=date(2025, 7, 1)),
+        ArticleFilters(until=date(2025, 2, 1)),
+        ArticleFilters(place="Porto"),
+        ArticleFilters(source="North Desk", since=date(2025, 5, 1)),
+    ]
+    compared = 0
+    for filters in settings:
+        for word in ("ferry", "court", "market"):
+            want = _exact(session, word, filters, 5, "relevance")
+            _same(fts5.rank_articles(session, word, filters, limit=5, sort="relevance"), want)
+            compared += bool(want)
+    assert compared >= 12
+
+
+def test_newest_first_is_exact(session: Session) -> None:
+    for query in ("ferry", "police court", '"city council"', "rail*", "storm NOT river"):
+        for filters in (ArticleFilters(), ArticleFilters(source="Coast Wire")):
+            want = _exact(session, query, filters, 7, "newest")
+            got = fts5.rank_articles(session, query, filters, limit=7, sort="newest")
+            _same(got, want)
+
+
+def test_other_queries_rank_as_bm25_when_the_lists_hold_everything(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Phrases, prefixes, several words, NOT: with whole lists every candidate is read."""
+    monkeypatch.setattr(impacts, "LIST_LENGTH", 1000)
+    monkeypatch.setattr(topk, "DEPTHS", (1000,))
+    impacts.rebuild(session)
+    queries = ("police court", '"city council"', "rail*", "ferry NOT storm", "museum Porto")
+    for query in queries:
+        for filters in (ArticleFilters(), ArticleFilters(source="Coast Wire")):
+            terms, unwanted = fts5.split_terms(query)
+            wanted, excluded = topk.parse_all(terms), topk.parse_all(unwanted)
+            assert wanted is not None and excluded is not None
+            found = topk.rank_relevance(session, wanted, excluded, filters, 4)
+            assert found is not None, query
+            _same(found, _exact(session, query, filters, 4, "relevance"))
+
+
+def test_snippets_are_the_exact_paths(session: Session) -> None:
+    for query in ("ferry", "police court", '"city council"', "rail*"):
+        ids = [r[0] for r in _exact(session, query, ArticleFilters(), 5, "relevance")]
+        terms, _ = fts5.split_terms(query)
+        fast = fts5.snippets(session, terms, ids, ArticleFilters(), 2)
+        slow = fts5.snippets(session, [f"({t})" for t in terms], ids, ArticleFilters(), 2)
+        assert fast == slow
+        assert all("<mark>" in s for found in fast.values() for _, s in found)
+
+
+def test_writes_after_the_lists_are_found(engine: Engine, session: Session) -> None:
+    assert impacts.fresh(session)
+    session.rollback()  # its read transaction would hold the writer off (rollback journal)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                "VALUES (1, 99, 'body', 'Ferry ferry ferry.', 7)"
+            )
+        )
+    session.rollback()
+    assert not impacts.fresh(session)
+    hits = search(session, "ferry", limit=100)
+    assert [h.paragraph_position for h in hits if h.article_id == 1] == [99]
+    _same(
+        fts5.rank_articles(session, "ferry", ArticleFilters(), limit=3, sort="relevance"),
+        _exact(session, "ferry", ArticleFilters(), 3, "relevance"),
+    )
+
+
+def test_malformed_queries_still_fail_as_before(session: Session) -> None:
+    for query in ("Korean-speaking", "ferry *", '"unclosed', "(ferry"):
+        with pytest.raises(fts5.SearchError, match="malformed query"):
+            search(session, query)
+        with pytest.raises(fts5.SearchError, match="malformed query"):
+            search(session, query, sort="newest")
+
+
+def test_reindex_command_builds_the_lists(
+    runner: CliRunner, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(impacts, "LISTED_FROM", 1)
+    ingest_pages(engine, tmp_path, _pages(5))
+    with Session(engine) as session:
+        assert not impacts.fresh(session)
+    done = runner.invoke(app, ["db", "reindex"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("impact lists for ") and "common words" in done.stdout
+    with Session(engine) as session:
+        assert impacts.fresh(session)
+        assert session.scalar(text("SELECT count(*) FROM search_impacts")) > 0
+
+
+def test_a_not_so_rare_word_brings_its_best_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_CANDIDATES articles, a word without a list brings its best ones only."""
+    session.execute(text("DELETE FROM search_impacts WHERE term = 'museum'"))
+    session.execute(text("DELETE FROM search_terms WHERE term = 'museum'"))
+    monkeypatch.setattr(topk, "MAX_CANDIDATES", 2)
+    wanted = topk.parse_all(["museum", "ferry"])
+    assert wanted is not None
+    found = topk.rank_relevance(session, wanted, [], ArticleFilters(), 3)
+    every = {
+        r[0]: r[4] for r in _exact(session, "museum ferry", ArticleFilters(), 100, "relevance")
+    }
+    assert found and len(every) > 2
+    for row in found:  # each one matches, with its exact rank
+        assert row[4] == pytest.approx(every[row[0]], rel=1e-9)
