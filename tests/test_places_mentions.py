@@ -87,7 +87,11 @@ def test_city_region_and_area_of_a_far_east_story() -> None:
     krai = by_name["Primorsky Krai"]
     assert (krai.kind, krai.country_code, krai.gazetteer_id) == ("region", "RU", "iso3166-2:RU-PRI")
     assert krai.approximate
-    assert krai.latitude == pytest.approx(43.1, abs=1.0)  # its capital's point, approximate
+    # The central point of its towns (GeoNames' own point is 45.0, 135.0), not Vladivostok's.
+    assert krai.latitude == pytest.approx(45.0, abs=0.7)
+    assert krai.longitude == pytest.approx(135.0, abs=0.7)
+    assert krai.admin1 == "59"  # GeoNames' code, under which Vladivostok is filed
+    assert vladivostok.admin1 == "59"
     assert by_name["Russian Far East"].kind == "area"
     assert by_name["Russian Far East"].gazetteer_id == "alias:russian-far-east"
 
