@@ -222,6 +222,24 @@ def test_georgia_the_state_next_to_atlanta() -> None:
     assert ("Atlanta", "city", "US") in result
 
 
+def test_georgia_the_state_in_an_article_of_alabama_towns() -> None:
+    """A reading whose country (and its neighbours) the article never names loses to one
+    in the country whose towns and states it names."""
+    result = found(
+        "The bridge joins Phenix City, Alabama, to its neighbours.",
+        "Drivers cross into Georgia every morning.",
+    )
+    assert ("Georgia", "region", "US") in result
+
+
+def test_georgia_the_country_when_its_neighbour_is_named() -> None:
+    result = found(
+        "Officials in Phenix City, Alabama, followed the war.",
+        "Russia sent tanks into Georgia, and the US protested.",
+    )
+    assert ("Georgia", "country", "GE") in result
+
+
 def test_windsor_follows_the_country_the_article_names() -> None:
     english = find_mentions(["The athlete left Sheffield, England, and now lives in Windsor."])
     assert {m.place.country_code for m in english if m.surface == "Windsor"} == {"GB"}

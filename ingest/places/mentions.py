@@ -25,7 +25,10 @@ most capitalised words that look like place names in news text are not:
 * ambiguous names (Georgia, Windsor, Birmingham) take the reading the rest of the
   article supports: its state or its cities named (Georgia with Atlanta), its country
   named, a famous city over its small namesakes, then the weightier kind (country,
-  then region over a foreign town, a city over its own region), then the bigger city.
+  then region over a foreign town, a city over its own region), then the bigger city;
+  but a reading in a country the article neither names nor borders loses its standing
+  when another lies in a country whose towns or states the article names (Georgia the
+  state, Athens, Texas in local news).
 
 Everything here is a pure function of the paragraphs and the gazetteer.
 """
@@ -325,10 +328,20 @@ def _followed_by_place_of(span: _Span, starts: Mapping[int, _Span], text: str) -
 
 
 def _iso_suffix(place: Place) -> str | None:
-    """'TX' for 'iso3166-2:US-TX': the part GeoNames uses as admin1 for US states."""
+    """A first-level region's GeoNames admin1 code, under which its towns are filed.
+
+    'TX' for 'iso3166-2:US-TX', '08' for Ontario (CA-ON), '59' for Primorsky Krai
+    (RU-PRI): the gazetteer takes the code from GeoNames' data; without it, an
+    alphabetic ISO suffix, which GeoNames uses for US states (JP-13 is not admin1 13).
+    None for the UK's counties, which lie below the first level.
+    """
     gid = place.gazetteer_id or ""
-    suffix = gid.rsplit("-", 1)[-1] if gid.startswith("iso3166-2:") else None
-    return suffix if suffix and suffix.isalpha() else None  # JP-13 is not admin1 13
+    if not gid.startswith("iso3166-2:"):
+        return None
+    if place.admin1:
+        return None if place.admin2 else place.admin1
+    suffix = gid.rsplit("-", 1)[-1]
+    return suffix if suffix.isalpha() else None
 
 
 def _kind_rank(entry: Entry) -> int:
@@ -361,6 +374,7 @@ def _choose(
     support: Counter[str],
     regions: Container[tuple[str, str]],
     gazetteer: Gazetteer,
+    local: Container[str] = frozenset(),
 ) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
@@ -372,6 +386,19 @@ def _choose(
     """
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
+    # Readings far from everything the article names: their country is not named, nor
+    # any country bordering it, while another reading lies in a country whose towns or
+    # regions the article names ('local'; the country's name alone says less: "US
+    # officials flew to Athens" is Greece's).
+    home = {e.place.country_code for e in entries if e.place.country_code in local}
+    remote = {
+        cc
+        for e in entries
+        if home
+        and (cc := e.place.country_code)
+        and cc not in supported
+        and not gazetteer.neighbours.get(cc, frozenset()) & supported
+    }
     city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
     region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
 
@@ -389,6 +416,8 @@ def _choose(
             level = 2
         else:
             level = 0
+        if cc in remote:
+            level = 0  # Georgia the country in an article of Alabama and Atlanta
         minor = kind == "city" and entry.population < MINOR_TOWN
         if minor:
             return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
@@ -485,7 +514,7 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
         if not accepted:
             continue
         regions = _Regions(article.named_regions, span.surface)
-        chosen, because = _choose(accepted, article.support, regions, gazetteer)
+        chosen, because = _choose(accepted, article.support, regions, gazetteer, article.local)
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
         counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
@@ -559,6 +588,8 @@ class _Article:
     people: frozenset[str]
     support: Counter[str]
     named_regions: Mapping[tuple[str, str], set[str]]
+    #: Countries whose towns, states or counties the article names beyond doubt.
+    local: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, kept: Sequence[_Span], people: frozenset[str]) -> _Article:
@@ -569,7 +600,14 @@ class _Article:
             for span in kept
             if not any(_needs_evidence(e, span.surface, people) for e in _major(span.entries))
         ]
-        return cls(people, _country_support(certain), _named_regions(certain))
+        local = frozenset(
+            e.place.country_code or ""
+            for span in certain
+            if len({e.place.country_code for e in _major(span.entries)}) == 1
+            for e in _major(span.entries)[:1]
+            if e.place.kind in ("city", "region")
+        )
+        return cls(people, _country_support(certain), _named_regions(certain), local)
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
