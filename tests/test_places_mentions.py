@@ -240,6 +240,22 @@ def test_georgia_the_country_when_its_neighbour_is_named() -> None:
     assert ("Georgia", "country", "GE") in result
 
 
+def test_a_town_and_a_county_that_lie_together_support_each_other() -> None:
+    """Both names are ambiguous; the readings that lie in one county win together."""
+    mentions = find_mentions(["Deputies from Walker County searched the woods outside Huntsville."])
+    where = {m.surface: (m.place.country_code, m.place.admin1) for m in mentions}
+    assert where == {"Walker County": ("US", "TX"), "Huntsville": ("US", "TX")}
+    assert "in a county the article names" in next(
+        m.why for m in mentions if m.surface == "Huntsville"
+    )
+
+
+def test_a_small_town_in_the_county_named_beats_a_bigger_namesake() -> None:
+    mentions = find_mentions(["The fair in Paris drew crowds from Henry County."])
+    where = {m.surface: (m.place.country_code, m.place.admin1) for m in mentions}
+    assert where == {"Paris": ("US", "TN"), "Henry County": ("US", "TN")}
+
+
 def test_windsor_follows_the_country_the_article_names() -> None:
     english = find_mentions(["The athlete left Sheffield, England, and now lives in Windsor."])
     assert {m.place.country_code for m in english if m.surface == "Windsor"} == {"GB"}

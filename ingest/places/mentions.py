@@ -28,18 +28,23 @@ most capitalised words that look like place names in news text are not:
   then region over a foreign town, a city over its own region), then the bigger city;
   but a reading in a country the article neither names nor borders loses its standing
   when another lies in a country whose towns or states the article names (Georgia the
-  state, Athens, Texas in local news).
+  state, Athens, Texas in local news); a town within ``NEAR_KM`` of a town the article
+  names beyond doubt, or in a county that another name may be or lie in (Huntsville
+  and Walker County, both in Texas), counts as if its state were named, and a small
+  town so placed beats a bigger namesake (Paris, Tennessee beside Henry County).
 
 Everything here is a pure function of the paragraphs and the gazetteer.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ingest.places.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
 
@@ -359,7 +364,7 @@ class _Regions:
     other names name (a name cannot support its own reading). A set's ``in``, without a
     set built for each name, which cost names x regions."""
 
-    named: Mapping[tuple[str, str], set[str]]
+    named: Mapping[Any, set[str]]  # by (country, admin1) or (country, admin1, admin2)
     surface: str
 
     def __contains__(self, key: object) -> bool:
@@ -375,6 +380,8 @@ def _choose(
     regions: Container[tuple[str, str]],
     gazetteer: Gazetteer,
     local: Container[str] = frozenset(),
+    near: Sequence[tuple[float, float]] = (),
+    counties: Container[tuple[str, str, str]] = frozenset(),
 ) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
@@ -402,11 +409,20 @@ def _choose(
     city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
     region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
 
+    def is_close(entry: Entry) -> bool:
+        """Near a town the article names, or in (or being) a county another name may be."""
+        place, kind = entry.place, entry.place.kind
+        county = (place.country_code or "", place.admin1 or "", place.admin2 or "")
+        return (kind == "city" and _close_to(place, near)) or (
+            kind in ("city", "region") and place.admin2 is not None and county in counties
+        )
+
     def key(entry: Entry) -> tuple[int, int, int, int, int]:
         cc = entry.place.country_code or ""
         kind = entry.place.kind
         admin1 = entry.admin1 or _iso_suffix(entry.place)
-        if kind in ("city", "region") and admin1 and (cc, admin1) in regions:
+        close = is_close(entry)
+        if close or (kind in ("city", "region") and admin1 and (cc, admin1) in regions):
             level = 3
         elif (
             kind == "country"
@@ -420,6 +436,8 @@ def _choose(
             level = 0  # Georgia the country in an article of Alabama and Atlanta
         minor = kind == "city" and entry.population < MINOR_TOWN
         if minor:
+            if close:  # a town by the others the article names: over a bigger namesake
+                return (min(level, 2), int(entry.preferred), 2, 0, entry.population)
             return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
@@ -439,8 +457,34 @@ def _choose(
         return ranked[0], "its only reading"
     first, second = key(ranked[0]), key(ranked[1])
     decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
-    reason = _because(decided, ranked[0], ranked[1], first[0], supported)
+    if decided in (0, 2) and is_close(ranked[0]) and not is_close(ranked[1]):
+        reason = "near a town or in a county the article names"
+    else:
+        reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+#: How close (km) a town must be to another place the article names beyond doubt for the
+#: nearness to count as evidence that it is the town meant.
+NEAR_KM = 50.0
+
+
+def _close_to(place: Place, points: Sequence[tuple[float, float]]) -> bool:
+    """Whether ``place`` lies within ``NEAR_KM`` of one of ``points``."""
+    lat, lon = place.latitude, place.longitude
+    if lat is None or lon is None or not points:
+        return False
+    return any(_km(lat, lon, plat, plon) <= NEAR_KM for plat, plon in points)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _because(decided: int, entry: Entry, runner_up: Entry, level: int, supported: set[str]) -> str:
@@ -514,7 +558,11 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
         if not accepted:
             continue
         regions = _Regions(article.named_regions, span.surface)
-        chosen, because = _choose(accepted, article.support, regions, gazetteer, article.local)
+        near = tuple(point for surface, point in article.anchors if surface != span.surface)
+        counties = _Regions(article.counties, span.surface)
+        chosen, because = _choose(
+            accepted, article.support, regions, gazetteer, article.local, near, counties
+        )
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
         counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
@@ -590,6 +638,13 @@ class _Article:
     named_regions: Mapping[tuple[str, str], set[str]]
     #: Countries whose towns, states or counties the article names beyond doubt.
     local: frozenset[str] = frozenset()
+    #: The points of the towns and counties the article names beyond doubt, with their
+    #: names (a name is no evidence for itself).
+    anchors: tuple[tuple[str, tuple[float, float]], ...] = ()
+    #: The counties (country, admin1, admin2) that some reading of a name lies in or is,
+    #: with those names: two names with readings in one county support those readings
+    #: (Huntsville and Walker County are in Texas together).
+    counties: Mapping[tuple[str, str, str], set[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, kept: Sequence[_Span], people: frozenset[str]) -> _Article:
@@ -607,7 +662,30 @@ class _Article:
             for e in _major(span.entries)[:1]
             if e.place.kind in ("city", "region")
         )
-        return cls(people, _country_support(certain), _named_regions(certain), local)
+        anchors = tuple(
+            (span.surface, (place.latitude, place.longitude))
+            for span in certain
+            if len(major := _major(span.entries)) == 1
+            and (place := major[0].place).latitude is not None
+            and place.longitude is not None
+            and (place.kind == "city" or (place.kind == "region" and place.admin2))
+        )
+        counties: dict[tuple[str, str, str], set[str]] = {}
+        for span in kept:
+            for e in span.entries:
+                place = e.place
+                if place.admin2 is None or place.kind not in ("city", "region"):
+                    continue
+                key = (place.country_code or "", place.admin1 or "", place.admin2)
+                counties.setdefault(key, set()).add(span.surface)
+        return cls(
+            people,
+            _country_support(certain),
+            _named_regions(certain),
+            local,
+            anchors,
+            counties,
+        )
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
