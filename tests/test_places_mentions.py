@@ -273,6 +273,26 @@ def test_new_york_the_city() -> None:
     assert found("The studio in New York will close.") == {("New York", "city", "US")}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The patient is a girl from Buffalo, New York.",
+        "Cases were found in Missouri, New York and Virginia.",
+        "The New York state governor declared an emergency.",
+    ],
+)
+def test_new_york_the_state_where_the_words_point_at_it(text: str) -> None:
+    mentions = find_mentions([text])
+    state = next(m for m in mentions if m.surface == "New York")
+    assert (state.place.kind, state.place.gazetteer_id) == ("region", "iso3166-2:US-NY")
+    assert "the region the words point at" in state.why
+
+
+def test_new_york_the_city_in_a_list_of_cities() -> None:
+    result = found("Flights link Atlanta, New York and Boston.")
+    assert ("New York", "city", "US") in result
+
+
 # --- offsets and shape of the result ---------------------------------------------------
 
 

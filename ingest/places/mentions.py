@@ -32,6 +32,9 @@ most capitalised words that look like place names in news text are not:
   names beyond doubt, or in a county that another name may be or lie in (Huntsville
   and Walker County, both in Texas), counts as if its state were named, and a small
   town so placed beats a bigger namesake (Paris, Tennessee beside Henry County).
+* a name that is a city and a region (New York, Washington) is the region where the
+  words point at it: after a town of it and a comma (Buffalo, New York), in a list
+  after another region of its country, before 'state' (``_regions_pointed_at``).
 
 Everything here is a pure function of the paragraphs and the gazetteer.
 """
@@ -551,12 +554,15 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
 
     mentions: list[Mention] = []
     last: dict[int, tuple[int, str | None]] = {}  # a paragraph's last mention: end, country
+    previous: dict[int, tuple[int, Entry]] = {}  # and its reading
     for span in kept:
         text = paragraphs[span.paragraph_index]
         evidence = _evidence(span, text, starts[span.paragraph_index], last)
         accepted = _accepted(span, text, evidence, article)
         if not accepted:
             continue
+        pointed = _regions_pointed_at(span, text, accepted, previous.get(span.paragraph_index))
+        accepted = pointed or accepted
         regions = _Regions(article.named_regions, span.surface)
         near = tuple(point for surface, point in article.anchors if surface != span.surface)
         counties = _Regions(article.counties, span.surface)
@@ -564,6 +570,9 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
             accepted, article.support, regions, gazetteer, article.local, near, counties
         )
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
+        previous[span.paragraph_index] = (span.end, chosen)
+        if pointed:
+            because = f"the region the words point at ({_POINTERS}), {because}"
         counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
             Mention(
@@ -577,6 +586,43 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
             )
         )
     return mentions
+
+
+#: Words after a name that make it a region's ('New York state').
+REGION_WORDS = frozenset({"state", "State"})
+_POINTERS = "'X, <region>' with X in it, a list of regions, or 'state' after it"
+
+
+def _regions_pointed_at(
+    span: _Span, text: str, accepted: Sequence[Entry], previous: tuple[int, Entry] | None
+) -> list[Entry]:
+    """The region readings that the words around a name point at, else none.
+
+    Where a name is both a city and a region (New York, Washington), the region is
+    meant after a place that lies in it and a comma ('Buffalo, New York'), in a list
+    after another region of its country ('Missouri, New York and Virginia'), and
+    before 'state' ('New York state').
+    """
+    regions = [e for e in accepted if e.place.kind == "region" and e.place.admin2 is None]
+    if not regions or len(regions) == len(accepted):
+        return []
+    if span.next_word in REGION_WORDS and not span.next_joined:
+        return regions
+    if previous is None:
+        return []
+    end, before = previous
+    gap = text[end : span.start]
+    place = before.place
+    if gap == ", " and place.kind == "city":
+        admin1 = before.admin1 or place.admin1
+        return [
+            e
+            for e in regions
+            if e.place.country_code == place.country_code and _iso_suffix(e.place) == admin1
+        ]
+    if gap in LIST_GAPS and place.kind == "region" and place.admin2 is None:
+        return [e for e in regions if e.place.country_code == place.country_code]
+    return []
 
 
 def _counted_because(entry: Entry, span: _Span, evidence: _Evidence, article: _Article) -> str:
