@@ -507,8 +507,9 @@ def _add_regions(
     centre of the towns GeoNames files under it (``Division``: by GeoNames' own code for
     the region, which for most countries is not the ISO suffix), else the centre of the
     cities filed under an admin1 code equal to the suffix (``_Cities.centres``), else its
-    anchor city's (``_region_anchor``), else the alias table's. It carries GeoNames'
-    codes, so that the towns of a region the article names are known to lie in it.
+    anchor city's (``_region_anchor``), else the alias table's, else that of a country
+    of its name (``_country_point``). It carries GeoNames' codes, so that the towns of a
+    region the article names are known to lie in it.
     """
     for sub in sources.subdivisions:
         if not _named_like_region(sub):
@@ -526,7 +527,7 @@ def _add_regions(
             point = cities.centres.get((cc, suffix))
         if point is None and anchor is not None:
             point = (anchor.place.latitude or 0.0, anchor.place.longitude or 0.0)
-        point = point or fills.get(gid)
+        point = point or fills.get(gid) or _country_point(draft, names)
         place = Place(
             name=renames.get(gid, names[0] if names else sub.name),
             kind="region",
@@ -546,6 +547,17 @@ def _add_regions(
             for variant in name_variants(name):
                 if _plain_latin(variant):
                     draft.add(variant, Entry(place, nation=nation))
+
+
+def _country_point(draft: _Draft, names: Iterable[str]) -> tuple[float, float] | None:
+    """The point of a country of the region's name: France's overseas regions (Mayotte,
+    Guadeloupe) are countries of their own in ISO 3166-1, which the sources place."""
+    for name in names:
+        for entry in draft.entries.get(name, ()):
+            place = entry.place
+            if place.kind == "country" and place.latitude is not None:
+                return (place.latitude, place.longitude or 0.0)
+    return None
 
 
 def _named_like_region(sub: Subdivision) -> bool:
