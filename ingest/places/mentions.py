@@ -216,8 +216,8 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
     for start, end, surface in gazetteer.find(text):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
-        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            continue
+        if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
+            continue  # ... and 'US$', 'HK$' are currencies
         hits.append((start, end, surface))
     if not hits:
         return []
