@@ -204,7 +204,7 @@ def test_demonyms_are_not_names_but_adjectives_of_their_country() -> None:
 
 
 def test_currencies_are_not_places() -> None:
-    assert found("Libya settled for US$460 million, about HK$3.6 billion.") == set()
+    assert found("They settled for US$460 million, about HK$3.6 billion.") == set()
     assert found("The US paid.") == {("United States", "country", "US")}
 
 
