@@ -396,29 +396,12 @@ def _choose(
     """
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
-    # Readings far from everything the article names: their country is not named, nor
-    # any country bordering it, while another reading lies in a country whose towns or
-    # regions the article names ('local'; the country's name alone says less: "US
-    # officials flew to Athens" is Greece's).
-    home = {e.place.country_code for e in entries if e.place.country_code in local}
-    remote = {
-        cc
-        for e in entries
-        if home
-        and (cc := e.place.country_code)
-        and cc not in supported
-        and not gazetteer.neighbours.get(cc, frozenset()) & supported
-    }
+    remote = _remote(entries, supported, local, gazetteer)
     city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
     region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
 
     def is_close(entry: Entry) -> bool:
-        """Near a town the article names, or in (or being) a county another name may be."""
-        place, kind = entry.place, entry.place.kind
-        county = (place.country_code or "", place.admin1 or "", place.admin2 or "")
-        return (kind == "city" and _close_to(place, near)) or (
-            kind in ("city", "region") and place.admin2 is not None and county in counties
-        )
+        return _is_close(entry, near, counties)
 
     def key(entry: Entry) -> tuple[int, int, int, int, int]:
         cc = entry.place.country_code or ""
@@ -465,6 +448,37 @@ def _choose(
     else:
         reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _remote(
+    entries: Sequence[Entry], supported: set[str], local: Container[str], gazetteer: Gazetteer
+) -> set[str]:
+    """Countries of readings far from everything the article names.
+
+    Their country is not named, nor any country bordering it, while another reading
+    lies in a country whose towns or regions the article names ('local'; the country's
+    name alone says less: "US officials flew to Athens" is Greece's).
+    """
+    if not any(e.place.country_code in local for e in entries):
+        return set()
+    return {
+        cc
+        for e in entries
+        if (cc := e.place.country_code)
+        and cc not in supported
+        and not gazetteer.neighbours.get(cc, frozenset()) & supported
+    }
+
+
+def _is_close(
+    entry: Entry, near: Sequence[tuple[float, float]], counties: Container[tuple[str, str, str]]
+) -> bool:
+    """Near a town the article names, or in (or being) a county another name may be."""
+    place, kind = entry.place, entry.place.kind
+    county = (place.country_code or "", place.admin1 or "", place.admin2 or "")
+    return (kind == "city" and _close_to(place, near)) or (
+        kind in ("city", "region") and place.admin2 is not None and county in counties
+    )
 
 
 #: How close (km) a town must be to another place the article names beyond doubt for the
