@@ -237,6 +237,11 @@ def test_georgia_the_state_in_an_article_of_alabama_towns() -> None:
     assert ("Georgia", "region", "US") in result
 
 
+def test_a_world_city_elsewhere_does_not_make_paris_a_local_town() -> None:
+    result = found("Officials in Paris said delegates from Toronto would come next week.")
+    assert ("Paris", "city", "FR") in result
+
+
 def test_georgia_the_country_when_its_neighbour_is_named() -> None:
     result = found(
         "Officials in Phenix City, Alabama, followed the war.",

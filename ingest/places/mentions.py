@@ -696,7 +696,8 @@ class _Article:
     people: frozenset[str]
     support: Counter[str]
     named_regions: Mapping[tuple[str, str], set[str]]
-    #: Countries whose towns, states or counties the article names beyond doubt.
+    #: Countries whose towns (not world cities), states or counties the article names
+    #: beyond doubt.
     local: frozenset[str] = frozenset()
     #: The points of the towns and counties the article names beyond doubt, with their
     #: names (a name is no evidence for itself).
@@ -720,7 +721,8 @@ class _Article:
             for span in certain
             if len({e.place.country_code for e in _major(span.entries)}) == 1
             for e in _major(span.entries)[:1]
-            if e.place.kind in ("city", "region")
+            # A state or a town, not a world city: "in Paris ... from Toronto" is France's.
+            if e.place.kind == "region" or (e.place.kind == "city" and e.population < FAMOUS_CITY)
         )
         anchors = tuple(
             (span.surface, (place.latitude, place.longitude))
