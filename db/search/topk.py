@@ -18,9 +18,11 @@ module finds the top articles while reading only a few hundred of them:
   exact path run (and then it is cheap).
 
 Filters narrow the candidates before they are ranked. Whatever this module
-cannot answer (OR, NEAR, other kinds of paragraph, an impact list older than
-the last write, too few candidates left after filtering) returns None, and the
-caller runs the exact path.
+cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, more than
+``DELTA_MAX`` matching articles added since they were built, too few candidates
+left after filtering) returns None, and the caller runs the exact path.
+Articles added since the lists were built are found by ``_delta`` and scored
+with the lists' candidates.
 
 Tokens and bm25 are FTS5's, as ``db.search.bm25`` computes them.
 """
