@@ -270,6 +270,22 @@ def test_articles_added_after_the_lists_are_ranked_with_them(
     )
 
 
+def test_only_the_best_new_matches_are_scored_past_delta_best(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest_more(engine, session, tmp_path)
+    (late,) = session.scalars(text("SELECT id FROM articles WHERE title = 'Ferry ferry late'"))
+    covered = impacts.coverage(session)
+    ferry = topk.parse_all(["ferry"])
+    assert covered is not None and ferry is not None
+    assert len(topk._delta(session, covered, ferry) or []) == 2  # both new articles
+    monkeypatch.setattr(topk, "DELTA_BEST", 1)
+    assert topk._delta(session, covered, ferry) == [late]  # the best paragraph, the best title
+    got = _fast(session, "ferry", ArticleFilters(), 3)
+    assert got is not None and got[0][0] == late
+    _same(got, _exact(session, "ferry", ArticleFilters(), 3, "relevance"))
+
+
 def test_too_much_added_after_the_lists_takes_the_exact_path(
     engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

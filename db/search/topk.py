@@ -52,6 +52,8 @@ MAX_CANDIDATES = 400
 # new paragraphs it looks through for older articles rewritten since.
 DELTA_MAX = 2000
 DELTA_PARAGRAPHS = 200_000
+# Of the new articles a term matches, those scored: the best by paragraph and by title.
+DELTA_BEST = 200
 # Newest first: articles read per chunk, and the most read before giving up on the walk.
 WALK_CHUNK = 100
 WALK_MAX = 800
@@ -319,9 +321,11 @@ def _delta(session: Session, covered: impacts.Coverage, terms: list[Term]) -> li
 
     An article added since holds every term in rows added since (its
     paragraphs, its title), so the matches of the term with the fewest of them
-    are a superset of the new matching articles. Older articles rewritten since
-    (``reparse`` keeps an article's id and writes its paragraphs anew) are all
-    taken, and scored like the rest. Each look-up is an FTS5 MATCH with a rowid
+    are a superset of the new matching articles; past ``DELTA_BEST`` of them,
+    only its best are taken (by FTS5's bm25 of their paragraphs, and of their
+    titles), as ``_best_matching`` does for a not so rare term. Older articles
+    rewritten since (``reparse`` keeps an article's id and writes its
+    paragraphs anew) are all taken. Each look-up is an FTS5 MATCH with a rowid
     range, which reads only the rows after the build.
     """
     if covered.paragraphs_now - covered.paragraphs > DELTA_PARAGRAPHS:
@@ -337,7 +341,7 @@ def _delta(session: Session, covered: impacts.Coverage, terms: list[Term]) -> li
             params,
         )
     ]
-    fewest: list[int] | None = None
+    fewest: tuple[Term, list[int]] | None = None
     for term in terms:
         matching = [
             int(a)
@@ -351,10 +355,36 @@ def _delta(session: Session, covered: impacts.Coverage, terms: list[Term]) -> li
                 {**params, "q": term.query},
             )
         ]
-        if fewest is None or len(matching) < len(fewest):
-            fewest = matching
-    found = set(rewritten).union(fewest or [])
-    return None if len(found) > DELTA_MAX else sorted(found)
+        if fewest is None or len(matching) < len(fewest[1]):
+            fewest = (term, matching)
+    if fewest is None:
+        return sorted(rewritten)
+    term, matching = fewest
+    if len(set(rewritten).union(matching)) > DELTA_MAX:
+        return None
+    if len(matching) > DELTA_BEST:
+        matching = _best_new(session, covered, term)
+    return sorted(set(rewritten).union(matching))
+
+
+def _best_new(session: Session, covered: impacts.Coverage, term: Term) -> list[int]:
+    """The ``DELTA_BEST`` new articles with the best body paragraphs for a term, and titles."""
+    params = {"a": covered.articles, "p": covered.paragraphs, "n": DELTA_BEST, "q": term.query}
+    rows = session.execute(
+        text(
+            """WITH m AS MATERIALIZED (
+                   SELECT rowid AS id, bm25(paragraphs_fts) AS rank FROM paragraphs_fts
+                   WHERE paragraphs_fts MATCH :q AND rowid > :p)
+               SELECT article_id FROM (
+                   SELECT p.article_id AS article_id FROM m JOIN paragraphs p ON p.id = m.id
+                   WHERE p.kind = 'body' GROUP BY p.article_id ORDER BY min(m.rank) LIMIT :n)
+               UNION SELECT rowid FROM (
+                   SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q AND rowid > :a
+                   ORDER BY rank LIMIT :n)"""
+        ),
+        params,
+    )
+    return [int(a) for (a,) in rows]
 
 
 def _new_hits(session: Session, covered: impacts.Coverage, word: str) -> int:
