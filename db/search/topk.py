@@ -331,16 +331,6 @@ def _delta(session: Session, covered: impacts.Coverage, terms: list[Term]) -> li
     if covered.paragraphs_now - covered.paragraphs > DELTA_PARAGRAPHS:
         return None
     params = {"a": covered.articles, "p": covered.paragraphs, "n": DELTA_MAX + 1}
-    rewritten = [
-        int(a)
-        for (a,) in session.execute(
-            text(
-                "SELECT DISTINCT article_id FROM paragraphs "
-                "WHERE id > :p AND article_id <= :a LIMIT :n"
-            ),
-            params,
-        )
-    ]
     fewest: tuple[Term, list[int]] | None = None
     for term in terms:
         matching = [
@@ -357,6 +347,18 @@ def _delta(session: Session, covered: impacts.Coverage, terms: list[Term]) -> li
         ]
         if fewest is None or len(matching) < len(fewest[1]):
             fewest = (term, matching)
+    if fewest is not None and len(fewest[1]) > DELTA_MAX:
+        return None  # (before reading the new paragraphs for rewritten articles)
+    rewritten = [
+        int(a)
+        for (a,) in session.execute(
+            text(
+                "SELECT DISTINCT article_id FROM paragraphs "
+                "WHERE id > :p AND article_id <= :a LIMIT :n"
+            ),
+            params,
+        )
+    ]
     if fewest is None:
         return sorted(rewritten)
     term, matching = fewest
