@@ -303,7 +303,7 @@ def test_too_much_added_after_the_lists_takes_the_exact_path(
 
 
 def test_a_rewritten_article_is_scored_as_it_is_now(engine: Engine, session: Session) -> None:
-    """reparse keeps an article's id and writes its paragraphs anew (new ids)."""
+    """reparse keeps an article's id and writes its paragraphs anew (new ids): found by them."""
     (old,) = session.scalars(text("SELECT id FROM articles ORDER BY id LIMIT 1"))
     session.rollback()
     with engine.begin() as connection:
@@ -314,14 +314,14 @@ def test_a_rewritten_article_is_scored_as_it_is_now(engine: Engine, session: Ses
         connection.execute(
             text(
                 "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
-                "VALUES (:a, 1, 'body', 'Nothing of the kind here.', 7)"
+                "VALUES (:a, 1, 'body', 'Tunnel works: a tunnel, then another tunnel.', 7)"
             ),
             {"a": old},
         )
     session.rollback()
     assert not impacts.fresh(session)
     got = _fast(session, "tunnel", ArticleFilters(), 3)
-    assert got is not None and got[0][0] == old  # its title alone matches, as it reads now
+    assert got is not None and got[0][0] == old  # as it reads now
     want = _exact(session, "tunnel", ArticleFilters(), 3, "relevance")
     assert want[0][0] == old
     # The word's paragraph count is the build's plus what was added: the rewrite's removals
