@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Search after an ingest the impact lists do not cover: the fast path with its delta vs exact.
 
-usage: python benchmarks/search_delta.py --db PATH [--added N ...] [--repeat R]
+usage: python benchmarks/search_delta.py --db PATH [--added N ...] [--repeat R] [--delta-max M]
 
 PATH is a database made by ``benchmarks/search_latency.py --db PATH`` with its impact lists
 built (``newsstore --db PATH db reindex``). For each N, in one transaction that is rolled
@@ -93,7 +93,10 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--added", type=int, nargs="+", default=[0, 1000, 5000])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--delta-max", type=int, help="topk.DELTA_MAX to try instead")
     args = parser.parse_args()
+    if args.delta_max is not None:
+        topk.DELTA_MAX = args.delta_max
     engine = make_engine(f"sqlite:///{args.db.resolve()}")
     with Session(engine) as session:
         source = session.scalar(

@@ -50,7 +50,7 @@ MAX_CANDIDATES = 400
 # Written since the impact lists were built: the most articles matching a query that a search
 # takes from them (more, and the exact path runs until ``db optimize`` or ``db reindex``), and
 # the most paragraphs added before the lists count as too old to be patched so.
-DELTA_MAX = 2000
+DELTA_MAX = 10_000
 DELTA_PARAGRAPHS = 200_000
 # Of the new articles a term matches, those scored: the best by paragraph and by title.
 DELTA_BEST = 200
