@@ -6,11 +6,14 @@ What ``newsstore db optimize`` runs, step by step. On SQLite:
 1. each FTS5 index's ``optimize``: ingest appends a segment to the index per
    batch, and FTS5 merges them only now and then; a search reads every segment,
    and one merged b-tree is also smaller.
-2. ``ANALYZE``: the statistics SQLite's planner chooses indexes by (none are kept
+2. search's impact lists (``db.search.impacts``), rebuilt when anything was added
+   since they were built (or they never were): a search then reads only the
+   lists again, not also what was added since (``db.search.topk``).
+3. ``ANALYZE``: the statistics SQLite's planner chooses indexes by (none are kept
    until it runs), then ``PRAGMA optimize``, which keeps them current later.
-3. ``VACUUM``, where it pays: when what it would give back (``reclaimable``) is at
+4. ``VACUUM``, where it pays: when what it would give back (``reclaimable``) is at
    least ``VACUUM_SHARE`` of the file. That is free pages (after the merges of
-   step 1, or a large delete) and pages that rows packed closer would not need
+   steps 1 and 2, or a large delete) and pages that rows packed closer would not need
    (rows that shrank in place: the upgrade that compressed ``documents.raw``
    left a store of page dumps so, with 28% of its file to give back). VACUUM
    writes the whole database again, so it takes as long as copying the file and
@@ -36,9 +39,11 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from db import models  # noqa: F401  (registers the tables on Base.metadata)
 from db.base import Base
+from db.search import impacts
 from db.writers import reading
 
 # VACUUM when it would give back at least this share of the SQLite file: a tenth of the
@@ -162,6 +167,7 @@ def _sqlite_steps(engine: Engine, vacuum: bool | None) -> list[_Step]:
     steps = [
         _Step(f"merge {name}", partial(_merge_fts, engine, name)) for name in fts5_tables(engine)
     ]
+    steps.append(_Step("impact lists", partial(_impact_lists, engine)))
     steps.append(_Step("ANALYZE", partial(_in_transaction, engine, "ANALYZE")))
     steps.append(_Step("PRAGMA optimize", partial(_in_transaction, engine, "PRAGMA optimize")))
     if vacuum is not False:
@@ -174,6 +180,16 @@ def _merge_fts(engine: Engine, name: str) -> str:
     with engine.begin() as connection:
         connection.exec_driver_sql(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
     return "merged"
+
+
+def _impact_lists(engine: Engine) -> str:
+    """Rebuild search's impact lists when anything was added since they were built."""
+    with Session(engine) as session:
+        if impacts.fresh(session):
+            return "up to date"
+        words = impacts.rebuild(session)
+        session.commit()
+    return f"rebuilt: {words:,} common words"
 
 
 def _in_transaction(engine: Engine, statement: str) -> str:

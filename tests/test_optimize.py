@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from db import optimize as upkeep
 from db.optimize import optimize, reclaimable
+from db.search import impacts
 from tests.conftest import write
 from tests.test_reparse import _ingest
 from tests.test_store import page
@@ -48,17 +50,48 @@ def test_optimize_merges_fts_analyzes_and_skips_vacuum_that_would_not_pay(
     assert names == [
         "merge articles_fts",
         "merge paragraphs_fts",
+        "impact lists",
         "ANALYZE",
         "PRAGMA optimize",
         "VACUUM",
     ]
-    assert seen == [(n, 5, name) for n, name in enumerate(names)] + [(5, 5, "done")]
+    assert seen == [(n, 6, name) for n, name in enumerate(names)] + [(6, 6, "done")]
     assert result.steps[-1].outcome.startswith("skipped:")  # a fresh store: little to give back
     assert _search(engine) == found
     with engine.connect() as connection:
         merged = connection.exec_driver_sql("SELECT count(*) FROM paragraphs_fts_data").scalar()
         stats = connection.exec_driver_sql("SELECT count(*) FROM sqlite_stat1").scalar()
     assert merged < segments and stats
+
+
+def _lists(engine: Engine) -> tuple[bool, list[tuple[str, int]]]:
+    with Session(engine) as session:
+        rows = session.execute(
+            text("SELECT term, article_id FROM search_impacts ORDER BY term, article_id")
+        )
+        return impacts.fresh(session), [(str(t), int(a)) for t, a in rows]
+
+
+@pytest.mark.sqlite_only(reason="impact lists are SQLite's")
+def test_optimize_rebuilds_stale_impact_lists(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(impacts, "LISTED_FROM", 2)  # "ferry" and "harbour" get lists
+    _three_ingests(engine, tmp_path)
+    assert _lists(engine) == (False, [])  # never built
+    result = optimize(engine, vacuum=False)
+    assert (result.steps[2].name, result.steps[2].outcome[:9]) == ("impact lists", "rebuilt: ")
+    fresh, built = _lists(engine)
+    assert fresh and ("ferry", 12) in built
+    assert optimize(engine, vacuum=False).steps[2].outcome == "up to date"
+    folder = tmp_path / "later"
+    write(folder / "late.txt", page("Ferry late", ["A harbour ferry came late today."]))
+    _ingest(engine, folder)
+    assert _lists(engine)[0] is False  # stale: an article was added
+    assert optimize(engine, vacuum=False).steps[2].outcome.startswith("rebuilt: ")
+    fresh, rebuilt = _lists(engine)
+    assert fresh and len(rebuilt) > len(built)
+    assert {a for t, a in rebuilt if t == "ferry"} - {a for t, a in built if t == "ferry"}
 
 
 @pytest.mark.sqlite_only(reason="VACUUM and the file's pages are SQLite's")

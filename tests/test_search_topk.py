@@ -212,6 +212,123 @@ def test_writes_after_the_lists_are_found(engine: Engine, session: Session) -> N
     )
 
 
+def _ingest_more(engine: Engine, session: Session, folder: Path) -> None:
+    """Articles added after the lists were built: one made to rank first for "ferry"."""
+    session.rollback()  # its read transaction would hold the writer off (rollback journal)
+    pages = {
+        "late-0.txt": aggregator_page(
+            "Ferry ferry late",
+            ["Ferry ferry ferry ferry.", "A quiet harbour, ferry at dawn."],
+            "Valley Post(Local)",
+            "August 2, 2025 at 09:30AM",
+        ),
+        "late-1.txt": aggregator_page(
+            "Council notes",
+            ["The council met on the budget, then on the ferry timetable."],
+            "Coast Wire(Regional)",
+            "August 3, 2025 at 10:30AM",
+        ),
+    }
+    ingest_pages(engine, folder / "late", pages)
+    session.rollback()
+
+
+def _fast(session: Session, query: str, filters: ArticleFilters, limit: int) -> list | None:  # type: ignore[type-arg]
+    terms, unwanted = fts5.split_terms(query)
+    wanted, excluded = topk.parse_all(terms), topk.parse_all(unwanted)
+    assert wanted is not None and excluded is not None
+    return topk.rank_relevance(session, wanted, excluded, filters, limit)
+
+
+def test_articles_added_after_the_lists_are_ranked_with_them(
+    engine: Engine, session: Session, tmp_path: Path
+) -> None:
+    _ingest_more(engine, session, tmp_path)
+    assert not impacts.fresh(session)
+    (late,) = session.scalars(text("SELECT id FROM articles WHERE title = 'Ferry ferry late'"))
+    for query in ("ferry", "ferry harbour", "fer*"):
+        assert _fast(session, query, ArticleFilters(), 3) is not None, query  # the lists serve
+    for query, filters in (
+        ("ferry", ArticleFilters()),
+        ("ferry", ArticleFilters(source="Valley Post")),
+        ("ferry harbour", ArticleFilters()),
+        ("fer*", ArticleFilters(since=date(2025, 7, 1))),
+    ):
+        want = _exact(session, query, filters, 3, "relevance")
+        got = fts5.rank_articles(session, query, filters, limit=3, sort="relevance")
+        assert want[0][0] == late and got[0][0] == late, query
+        every = {r[0]: r[4] for r in _exact(session, query, filters, 1000, "relevance")}
+        for row in got:  # each one matches the filters and the query, with its exact rank
+            assert row[4] == pytest.approx(every[row[0]], rel=1e-9), query
+    for filters in (ArticleFilters(source="North Desk"), ArticleFilters(until=date(2025, 7, 1))):
+        got = fts5.rank_articles(session, "ferry", filters, limit=2, sort="relevance")
+        assert got and late not in {r[0] for r in got}  # filtered out before ranking
+        _same(got, _exact(session, "ferry", filters, 2, "relevance"))
+    _same(
+        fts5.rank_articles(session, "ferry", ArticleFilters(), limit=3, sort="relevance"),
+        _exact(session, "ferry", ArticleFilters(), 3, "relevance"),
+    )
+
+
+def test_only_the_best_new_matches_are_scored_past_delta_best(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest_more(engine, session, tmp_path)
+    (late,) = session.scalars(text("SELECT id FROM articles WHERE title = 'Ferry ferry late'"))
+    covered = impacts.coverage(session)
+    ferry = topk.parse_all(["ferry"])
+    assert covered is not None and ferry is not None
+    assert len(topk._delta(session, covered, ferry) or []) == 2  # both new articles
+    monkeypatch.setattr(topk, "DELTA_BEST", 1)
+    assert topk._delta(session, covered, ferry) == [late]  # the best paragraph, the best title
+    got = _fast(session, "ferry", ArticleFilters(), 3)
+    assert got is not None and got[0][0] == late
+    _same(got, _exact(session, "ferry", ArticleFilters(), 3, "relevance"))
+
+
+def test_too_much_added_after_the_lists_takes_the_exact_path(
+    engine: Engine, session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _ingest_more(engine, session, tmp_path)
+    assert _fast(session, "ferry", ArticleFilters(), 5) is not None
+    monkeypatch.setattr(topk, "DELTA_MAX", 1)  # "ferry" matches both new articles
+    assert _fast(session, "ferry", ArticleFilters(), 5) is None
+    assert _fast(session, "budget", ArticleFilters(), 5) is not None  # one new match
+    _same(
+        fts5.rank_articles(session, "ferry", ArticleFilters(), limit=5, sort="relevance"),
+        _exact(session, "ferry", ArticleFilters(), 5, "relevance"),
+    )
+    monkeypatch.setattr(topk, "DELTA_PARAGRAPHS", 1)  # more new paragraphs than it looks through
+    assert _fast(session, "budget", ArticleFilters(), 5) is None
+
+
+def test_a_rewritten_article_is_scored_as_it_is_now(engine: Engine, session: Session) -> None:
+    """reparse keeps an article's id and writes its paragraphs anew (new ids): found by them."""
+    (old,) = session.scalars(text("SELECT id FROM articles ORDER BY id LIMIT 1"))
+    session.rollback()
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM paragraphs WHERE article_id = :a"), {"a": old})
+        connection.execute(
+            text("UPDATE articles SET title = 'Tunnel tunnel' WHERE id = :a"), {"a": old}
+        )
+        connection.execute(
+            text(
+                "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                "VALUES (:a, 1, 'body', 'Tunnel works: a tunnel, then another tunnel.', 7)"
+            ),
+            {"a": old},
+        )
+    session.rollback()
+    assert not impacts.fresh(session)
+    got = _fast(session, "tunnel", ArticleFilters(), 3)
+    assert got is not None and got[0][0] == old  # as it reads now
+    want = _exact(session, "tunnel", ArticleFilters(), 3, "relevance")
+    assert want[0][0] == old
+    # The word's paragraph count is the build's plus what was added: the rewrite's removals
+    # are not subtracted, so the other ranks are near the exact ones, not equal.
+    assert [r[4] for r in got] == pytest.approx([r[4] for r in want], rel=0.01)
+
+
 def test_malformed_queries_still_fail_as_before(session: Session) -> None:
     for query in ("Korean-speaking", "ferry *", '"unclosed', "(ferry"):
         with pytest.raises(fts5.SearchError, match="malformed query"):

@@ -7,9 +7,11 @@ their exact rank for that word alone (what ``db.search.fts5.rank_articles_exact`
 computes: the best body paragraph's bm25 plus ``TITLE_WEIGHT`` times the
 title's). ``search_index`` says which articles and paragraphs were there when
 they were built. All three are derived from the FTS5 indexes: ``rebuild`` (or
-``newsstore db reindex``) makes them again from nothing, and searches use them
-only while no article or paragraph has been added since (``fresh``); until then
-search takes the exact path. SQLite only.
+``newsstore db reindex``, or ``newsstore db optimize`` when they are stale)
+makes them again from nothing. Articles and paragraphs added since the build
+(``coverage``) are searched apart by ``db.search.topk`` and scored with the
+listed ones, up to ``topk.DELTA_MAX`` of them; past that search takes the
+exact path. SQLite only.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -32,18 +35,39 @@ LIST_LENGTH = 1000  # articles kept per word
 TABLES = ("search_impacts", "search_terms", "search_index")
 
 
-def fresh(session: Session) -> bool:
-    """Whether the lists were built and nothing was written since (else: the exact path)."""
+@dataclass(frozen=True)
+class Coverage:
+    """What the lists cover: the last article and paragraph ids at the build, and now."""
+
+    articles: int
+    paragraphs: int
+    articles_now: int
+    paragraphs_now: int
+
+    @property
+    def fresh(self) -> bool:
+        """Nothing was added since the build: the lists' ranks are the exact ones."""
+        return self.articles_now == self.articles and self.paragraphs_now == self.paragraphs
+
+
+def coverage(session: Session) -> Coverage | None:
+    """The lists' coverage, or None when they were never built (or the schema is older)."""
     try:
         built = session.execute(text("SELECT articles, paragraphs FROM search_index")).first()
     except OperationalError:  # a database without the tables (older schema)
-        return False
+        return None
     if built is None:
-        return False
+        return None
     now = session.execute(
         text("SELECT (SELECT max(id) FROM articles), (SELECT max(id) FROM paragraphs)")
     ).one()
-    return bool((now[0] or 0) == built[0] and (now[1] or 0) == built[1])
+    return Coverage(int(built[0]), int(built[1]), int(now[0] or 0), int(now[1] or 0))
+
+
+def fresh(session: Session) -> bool:
+    """Whether the lists were built and nothing was added since (``db optimize`` rebuilds them)."""
+    found = coverage(session)
+    return found is not None and found.fresh
 
 
 def listed(session: Session, words: Iterable[str]) -> dict[str, tuple[int, int]]:

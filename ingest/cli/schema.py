@@ -191,8 +191,9 @@ def _mb(size: int) -> str:
 def reindex(ctx: typer.Context) -> None:
     """Rebuild search's impact lists (SQLite), which let a search skip most matches.
 
-    They are derived from the full-text indexes and used only while nothing was
-    written after them: run this after an ingest. PostgreSQL has none to build.
+    They are derived from the full-text indexes. After an ingest a search scores
+    what was added besides them, up to a point: this (or ``db optimize``, which
+    runs it when they are stale) brings them up to date. PostgreSQL has none.
 
     Example: newsstore db reindex
     """
