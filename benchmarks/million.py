@@ -125,10 +125,13 @@ class Pages:
         return size, paragraphs
 
 
-def query_mix(paragraphs: list[str]) -> list[search_latency.Case]:
-    """``search_latency.pick_terms`` over these paragraphs, in a throwaway FTS5 index."""
+def query_mix(paragraphs: list[str], articles: int) -> list[search_latency.Case]:
+    """``search_latency.pick_terms`` over these paragraphs of ``articles`` pages, in a throwaway
+    FTS5 index (``pick_terms`` scales "rare" with the number of articles)."""
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE paragraphs_fts USING fts5(text)")
+    db.execute("CREATE TABLE articles (id INTEGER PRIMARY KEY)")
+    db.executemany("INSERT INTO articles (id) VALUES (?)", ((n,) for n in range(articles)))
     db.executemany("INSERT INTO paragraphs_fts(text) VALUES (?)", ((p,) for p in paragraphs))
     cases = search_latency.pick_terms(db)
     db.close()
@@ -324,7 +327,7 @@ def main() -> int:
         folder = work / "pages"
         size, paragraphs = pages.write(folder, done, count)
         if not cases:
-            cases = query_mix(paragraphs)
+            cases = query_mix(paragraphs, count)
         del paragraphs
         seconds, cpu = run([sys.executable, "-m", "ingest", "--db", url, "ingest", str(folder)])
         shutil.rmtree(folder)

@@ -45,7 +45,7 @@ def test_written_pages_parse_as_the_aggregator_layout_with_their_own_paragraphs(
 def test_the_query_mix_is_search_latency_s_with_rare_words_of_these_paragraphs() -> None:
     made = Pages(3)
     paragraphs = [p for n in range(400) for p in made.page(n)[1]]
-    cases = query_mix(paragraphs)
+    cases = query_mix(paragraphs, 400)
     categories = [c.category for c in cases]
     assert categories.count("common") == 4 and categories.count("rare") == 3
     assert {"AND 2 terms", "phrase", "prefix"} <= set(categories)
