@@ -1,0 +1,169 @@
+"""Stage 3b: the MinHash signature that finds an article's near-copies (``stories``).
+
+A wire story runs on many sites with a new headline, a lead of the site's own
+and a trimmed last paragraph; a site updates its story; an aggregator
+republishes the first paragraphs. Their bodies share most of their word
+3-shingles (three consecutive words, case folded), so the store groups them
+into one story (``ingest.store.stories``). Comparing every pair is out of the
+question, so each article gets a MinHash signature of its shingles, cut into
+``BANDS`` bands of ``ROWS`` rows; two articles that share a band key are
+candidates, as are two that share a body paragraph of ``ANCHOR_WORDS`` words
+or more verbatim (an excerpt shares few bands with its original, but a
+paragraph). Candidates are then verified on their exact shingle sets.
+
+This is pure and runs in the worker processes (``ingest.fingerprint``); only
+the band keys and anchors go to the writer. The settings below are stored in
+the database (``story_settings``): band keys made with other settings cannot
+be compared, so a change regroups the whole store (``ingest.store.stories``).
+Measured choices (README, "Stories"): rensa's ``RMinHash`` over 128
+permutations, 25 bands of 5 rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+
+from rensa import RMinHash
+
+WORD = re.compile(r"\w+")
+SHINGLE_WORDS = 3
+NUM_PERM = 128
+SEED = 1
+BANDS = 25
+ROWS = 5
+# A body of fewer shingles (about a dozen words) is too short to tell a copy from a
+# standing line ("Click to read more."): such an article stays a story of its own.
+MIN_SHINGLES = 10
+# A shared paragraph of this many words or more makes two articles candidates.
+ANCHOR_WORDS = 8
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """What band keys depend on: a change of any field makes stored keys incomparable."""
+
+    library: str
+    algorithm_version: int
+    seed: int
+    num_perm: int
+    shingle_words: int
+    bands: int
+    rows: int
+    min_shingles: int
+    anchor_words: int
+
+
+@cache
+def settings() -> StorySettings:
+    """The settings band keys are made with now (the library's version is kept apart)."""
+    return StorySettings(
+        library="rensa.RMinHash",
+        algorithm_version=int(RMinHash.ALGORITHM_VERSION),
+        seed=SEED,
+        num_perm=NUM_PERM,
+        shingle_words=SHINGLE_WORDS,
+        bands=BANDS,
+        rows=ROWS,
+        min_shingles=MIN_SHINGLES,
+        anchor_words=ANCHOR_WORDS,
+    )
+
+
+def library_version() -> str:
+    """rensa's installed version, stored beside the settings for the record."""
+    return version("rensa")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the writer needs to find an article's near-copies without its text.
+
+    ``bands``: one signed 64-bit key per band (empty for a body too short to
+    group); ``anchors``: hashes (``fingerprint.paragraph_hash``) of the body
+    paragraphs long enough to make a verbatim share meaningful.
+    """
+
+    bands: tuple[int, ...]
+    anchors: tuple[int, ...]
+    shingles: int
+
+
+def words(text: str) -> list[str]:
+    """The case-folded words of a text, as shingles are made of them."""
+    return WORD.findall(text.casefold())
+
+
+def shingles(paragraphs: Iterable[str]) -> frozenset[str]:
+    """The word 3-shingles of a body, read across paragraph breaks.
+
+    Across breaks, so that a copy that joins or splits paragraphs differently
+    keeps its shingles.
+    """
+    tokens = [w for text in paragraphs for w in words(text)]
+    k = SHINGLE_WORDS
+    return frozenset(" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1))
+
+
+def band_keys(shingled: frozenset[str]) -> tuple[int, ...]:
+    """The ``BANDS`` band keys of a shingle set (none below ``MIN_SHINGLES``).
+
+    Each key is a blake2b hash of its band's ``ROWS`` MinHash values, signed so
+    that it fits a BIGINT on PostgreSQL as on SQLite.
+    """
+    if len(shingled) < MIN_SHINGLES:
+        return ()
+    minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash.update(sorted(shingled))
+    values = minhash.digest()
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS]
+        packed = struct.pack(f"<{ROWS}I", *(int(v) & 0xFFFFFFFF for v in chunk))
+        digest = hashlib.blake2b(packed, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return tuple(keys)
+
+
+def is_anchor(text: str) -> bool:
+    """Whether a paragraph is long enough that sharing it verbatim makes two articles candidates."""
+    return len(text.split()) >= ANCHOR_WORDS
+
+
+def sign(body: Iterable[tuple[str, int]]) -> Signature:
+    """The signature of a body, given as (text, paragraph hash) pairs in order."""
+    paragraphs = list(body)
+    shingled = shingles(text for text, _ in paragraphs)
+    keys = band_keys(shingled)
+    anchors = tuple(h for text, h in paragraphs if is_anchor(text)) if keys else ()
+    return Signature(bands=keys, anchors=anchors, shingles=len(shingled))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """|a ∩ b| / |a ∪ b| (0 when both are empty)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def containment(a: frozenset[str], b: frozenset[str]) -> float:
+    """How much of the smaller set lies in the larger: an excerpt in its original is 1."""
+    smaller = min(len(a), len(b))
+    return len(a & b) / smaller if smaller else 0.0
+
+
+# Two bodies are one story when either holds (README, "Stories": the precision/recall
+# curve these were read from, ``benchmarks/stories_pr.py``).
+MIN_JACCARD = 0.30
+MIN_CONTAINMENT = 0.70
+
+
+def same_story(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Whether two bodies are copies of one story: similar as a whole, or one inside the other."""
+    if len(a) < MIN_SHINGLES or len(b) < MIN_SHINGLES:
+        return False
+    return jaccard(a, b) >= MIN_JACCARD or containment(a, b) >= MIN_CONTAINMENT
