@@ -270,9 +270,14 @@ class Store:
         self._rewritten.append(article_id)
 
     def regroup_rewritten(self) -> None:
-        """Group the articles rewritten, and the stories they left, again (``stories.regroup``)."""
+        """Group the articles rewritten, and the stories they left, again (``stories.regroup``).
+
+        Their band keys are made again from the bodies stored by then: while
+        reparse rewrites, a paragraph can be counted twice and pass for
+        boilerplate until ``recount_boilerplate`` corrects it.
+        """
         if self._rewritten:
-            regroup(self.session, self._rewritten, stories=self._left)
+            regroup(self.session, self._rewritten, stories=self._left, bands=True)
         self._rewritten, self._left = [], set()
 
     def recategorise(self, record: ArticleRecord) -> None:
