@@ -1,4 +1,4 @@
-"""ingest.signature: shingles, band keys, anchors and the rule that says two bodies are one story."""
+"""ingest.signature: shingles, band keys, anchors, and the rule that makes two bodies one story."""
 
 from __future__ import annotations
 
