@@ -134,7 +134,7 @@ def _insert_article_rows(session: Session, rows: list[dict[str, object]]) -> lis
         ],
     )
     keys = list(rows[0])
-    executemany(session, table_of(Article), keys, [[r[k] for k in keys] for r in rows])
+    executemany(session, table_of(Article), keys, [tuple(r[k] for k in keys) for r in rows])
     return [cast(int, r["id"]) for r in rows]
 
 
