@@ -9,6 +9,7 @@ database a whole batch per table, through ``executemany`` (``ingest.store.sql``)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
@@ -75,17 +76,22 @@ def insert_articles(session: Session, ids: Ids, jobs: Sequence[Job]) -> list[int
 def _members(
     article_ids: Sequence[int], records: Sequence[ArticleRecord], forms: Sequence[ArticleForm]
 ) -> list[Member]:
-    """The articles as stories see them: the body stored, and the workers' signature of it.
+    """The articles as stories see them: the body stored, and the workers' band keys.
 
-    The workers signed the parser's body; when the store learned one of its
-    paragraphs as the source's boilerplate, the body stored is signed again here.
+    The workers signed the parser's body. When the store has learned one of
+    its paragraphs as the source's boilerplate, the keys are kept all the
+    same (signing again here would cost the writer more than all the rest of
+    grouping): they only choose candidates, which are compared on the bodies
+    stored; the boilerplate paragraph is dropped from the anchors.
     """
     found = []
     for article_id, record, form in zip(article_ids, records, forms, strict=True):
         body = [(text, text_hash) for _, kind, text, text_hash in form.paragraphs if kind == "body"]
-        signed_body = [p.text_hash for p in record.paragraphs if p.kind == "body"]
-        same = signed_body == [text_hash for _, text_hash in body]
-        found.append(member(article_id, body, record.signature if same else None))
+        signed = record.signature
+        if signed is not None:
+            stored = {text_hash for _, text_hash in body}
+            signed = replace(signed, anchors=tuple(a for a in signed.anchors if a in stored))
+        found.append(member(article_id, body, signed))
     return found
 
 
@@ -117,7 +123,8 @@ def _insert_article_rows(session: Session, rows: list[dict[str, object]]) -> lis
     The new rows' ids are taken before they are written, so that each row
     can name its story (``story_id``, not null), made first: its own.
     """
-    fresh = iter(reserve_ids(session, Article, sum("id" not in r for r in rows)))
+    kept = [cast(int, r["id"]) for r in rows if "id" in r]
+    fresh = iter(reserve_ids(session, Article, len(rows) - len(kept)))
     for row in rows:
         if "id" not in row:
             row["id"] = next(fresh)
@@ -132,6 +139,7 @@ def _insert_article_rows(session: Session, rows: list[dict[str, object]]) -> lis
             )
             for r in rows
         ],
+        kept,
     )
     keys = list(rows[0])
     executemany(session, table_of(Article), keys, [tuple(r[k] for k in keys) for r in rows])

@@ -125,14 +125,15 @@ def singleton_rows(
 
 
 def add_singletons(
-    session: Session, rows: Sequence[tuple[int, int | None, datetime | None]]
+    session: Session, rows: Sequence[tuple[int, int | None, datetime | None]], kept: Iterable[int]
 ) -> None:
     """Make each article (id, source id, published at) a story of its own, unless one is stored.
 
     Before its row is written: ``articles.story_id`` points to it. A story of
-    that id is stored already only when reparse rewrites an article under its id.
+    that id can be stored already only for an id ``kept``: reparse rewrites an
+    article under its id (a new id has never named a story).
     """
-    ids = [r[0] for r in rows]
+    ids = sorted(kept)
     stored = {
         int(i) for (i,) in select_in(session, "SELECT id FROM stories WHERE id IN ({marks})", ids)
     }
@@ -155,13 +156,14 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
     evidence = _candidates(session, members)
     if not evidence:
         return
-    ids = {m.id for m in members} | {c for found in evidence.values() for c in found}
+    linked = [m for m in members if m.id in evidence]
+    ids = set(evidence) | {c for found in evidence.values() for c in found}
     story_of = {int(a): int(s) for a, s in select_in(session, _STORY_OF, sorted(ids))}
-    bodies = Bodies(session, {m.id: m.body for m in members})
-    chosen = {m.id: _best(evidence.get(m.id, Counter()), story_of) for m in members}
+    bodies = Bodies(session, {m.id: m.body for m in linked})
+    chosen = {m.id: _best(evidence[m.id], story_of) for m in linked}
     bodies.load(c for found in chosen.values() for c in found)
     stories = _UnionFind()
-    for m in members:
+    for m in linked:
         stories.add(story_of[m.id])
         for candidate in chosen[m.id]:
             if stories.find(story_of[candidate]) == stories.find(story_of[m.id]):
