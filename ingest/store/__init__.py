@@ -12,7 +12,8 @@ same ``Store``.
 The package, by job: ``plan`` (what each document comes to, the stored-file
 look-ups), ``form`` (what is stored for an article, the one definition ingest
 and reparse share), ``rows`` (the article rows, in bulk), ``boilerplate``
-(learned per source), ``ids`` (source and place ids, cached), ``rewrite``
+(learned per source), ``ids`` (source and place ids, cached), ``stories``
+(copies grouped into stories), ``rewrite``
 (what reparse reads and writes besides articles) and ``sql`` (the
 driver-level helpers).
 """
