@@ -422,7 +422,8 @@ def _reset(session: Session, ids: list[int]) -> None:
             Article.id.in_(ids)
         )
     ).all()
-    old = sorted({int(r.story_id) for r in rows} - set(ids))
+    # (No story yet: the migration that adds the column on PostgreSQL, before it is filled.)
+    old = sorted({int(r.story_id) for r in rows if r.story_id is not None} - set(ids))
     stored = {
         int(i) for (i,) in select_in(session, "SELECT id FROM stories WHERE id IN ({marks})", ids)
     }
