@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -86,7 +86,8 @@ class Signature:
 
     ``bands``: one signed 64-bit key per band (empty for a body too short to
     group); ``anchors``: hashes (``fingerprint.paragraph_hash``) of the body
-    paragraphs long enough to make a verbatim share meaningful.
+    paragraphs long enough to make a verbatim share meaningful; ``shingles``:
+    how many the body has, repeats included.
     """
 
     bands: tuple[int, ...]
@@ -99,35 +100,48 @@ def words(text: str) -> list[str]:
     return WORD.findall(text.casefold())
 
 
-def shingles(paragraphs: Iterable[str]) -> frozenset[str]:
-    """The word 3-shingles of a body, read across paragraph breaks.
+def shingle_list(paragraphs: Iterable[str]) -> list[str]:
+    """The word 3-shingles of a body in order, repeats included, read across paragraph breaks.
 
     Across breaks, so that a copy that joins or splits paragraphs differently
-    keeps its shingles.
+    keeps its shingles. (One pass over the joined text, shingles made by
+    ``zip``, no set: this runs for every article ingested.)
     """
-    tokens = [w for text in paragraphs for w in words(text)]
-    k = SHINGLE_WORDS
-    return frozenset(" ".join(tokens[i : i + k]) for i in range(len(tokens) - k + 1))
+    tokens = WORD.findall("\n".join(paragraphs).casefold())
+    return [f"{a} {b} {c}" for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)]
 
 
-def band_keys(shingled: frozenset[str]) -> tuple[int, ...]:
-    """The ``BANDS`` band keys of a shingle set (none below ``MIN_SHINGLES``).
+def shingles(paragraphs: Iterable[str]) -> frozenset[str]:
+    """The set of a body's word 3-shingles: what two bodies are compared by."""
+    return frozenset(shingle_list(paragraphs))
 
-    Each key is a blake2b hash of its band's ``ROWS`` MinHash values, signed so
-    that it fits a BIGINT on PostgreSQL as on SQLite.
+
+def band_keys(shingled: Collection[str]) -> tuple[int, ...]:
+    """The ``BANDS`` band keys of a body's shingles (none below ``MIN_SHINGLES`` distinct).
+
+    Each key is a blake2b hash of its band's ``ROWS`` MinHash values (as
+    little-endian 32-bit words), signed so that it fits a BIGINT on
+    PostgreSQL as on SQLite.
     """
-    if len(shingled) < MIN_SHINGLES:
+    distinct = shingled if isinstance(shingled, frozenset | set) else set(shingled)
+    if len(distinct) < MIN_SHINGLES:
         return ()
     minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update(sorted(shingled))
-    values = minhash.digest()
-    keys = []
-    for band in range(BANDS):
-        chunk = values[band * ROWS : (band + 1) * ROWS]
-        packed = struct.pack(f"<{ROWS}I", *(int(v) & 0xFFFFFFFF for v in chunk))
-        digest = hashlib.blake2b(packed, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))
-    return tuple(keys)
+    # A minimum per permutation: neither the order nor repeats change it.
+    minhash.update(shingled if isinstance(shingled, list) else list(shingled))
+    packed = _PACK.pack(*minhash.digest())  # rensa's values are 32-bit
+    width = 4 * ROWS
+    return tuple(
+        int.from_bytes(
+            hashlib.blake2b(packed[b * width : (b + 1) * width], digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for b in range(BANDS)
+    )
+
+
+_PACK = struct.Struct(f"<{NUM_PERM}I")
 
 
 def is_anchor(text: str) -> bool:
@@ -138,10 +152,10 @@ def is_anchor(text: str) -> bool:
 def sign(body: Iterable[tuple[str, int]]) -> Signature:
     """The signature of a body, given as (text, paragraph hash) pairs in order."""
     paragraphs = list(body)
-    shingled = shingles(text for text, _ in paragraphs)
-    keys = band_keys(shingled)
+    listed = shingle_list(text for text, _ in paragraphs)
+    keys = band_keys(listed)
     anchors = tuple(h for text, h in paragraphs if is_anchor(text)) if keys else ()
-    return Signature(bands=keys, anchors=anchors, shingles=len(shingled))
+    return Signature(bands=keys, anchors=anchors, shingles=len(listed))
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:

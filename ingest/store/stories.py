@@ -178,32 +178,49 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
 
 
 def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counter[int]]:
-    """For each member, the articles sharing band keys or anchors with it, and how many."""
+    """For each member, the articles sharing band keys or anchors with it, and how many.
+
+    A batch of new articles has consecutive ids: the stored rows are looked up
+    without the batch's own (``NOT BETWEEN``), which would be most of what the
+    look-ups return, and the batch's members are matched with each other here.
+    Otherwise (regrouping stored articles) the look-ups find them all.
+    """
     evidence: dict[int, Counter[int]] = defaultdict(Counter)
+    ids = sorted(m.id for m in members)
+    apart = ids[-1] - ids[0] + 1 == len(ids)
+    outside = f" AND article_id NOT BETWEEN {ids[0]} AND {ids[-1]}" if apart else ""
     by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for m in members:
         for band, key in enumerate(m.bands):
             by_band[band][key].append(m.id)
+    anchored: dict[int, list[int]] = defaultdict(list)
+    for m in members:
+        for anchor in set(m.anchors):
+            anchored[anchor].append(m.id)
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     for band, keys in by_band.items():
         for chunk in chunks(sorted(keys)):
             sql = (
                 f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
-                f" AND key IN ({', '.join([mark] * len(chunk))})"
+                f" AND key IN ({', '.join([mark] * len(chunk))}){outside}"
             )
             for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
                 for owner in keys[key]:
                     if owner != article_id:
                         evidence[owner][int(article_id)] += 1
-    anchored: dict[int, list[int]] = defaultdict(list)
-    for m in members:
-        for anchor in set(m.anchors):
-            anchored[anchor].append(m.id)
-    for anchor, article_id in select_in(session, _BY_ANCHOR, sorted(anchored)):
+    for anchor, article_id in select_in(session, _BY_ANCHOR + outside, sorted(anchored)):
         for owner in anchored[anchor]:
             if owner != article_id:
                 evidence[owner][int(article_id)] += 1
+    if apart:
+        shared = [owners for keys in by_band.values() for owners in keys.values()]
+        for owners in (*shared, *anchored.values()):
+            for owner in owners:
+                # Each joined to a few of many sharers: one edge is enough for a story.
+                for other in owners[: PER_STORY * MAX_STORIES]:
+                    if other != owner:
+                        evidence[owner][other] += 1
     return evidence
 
 
@@ -499,10 +516,12 @@ def _stored_members(session: Session, ids: list[int], bands: bool) -> list[Membe
 
 
 def stored_settings(session: Session) -> dict[str, str]:
-    """The settings the stored band keys were made with (``story_settings``)."""
-    return {
-        str(n): str(v) for n, v in session.execute(select(StorySetting.name, StorySetting.value))
-    }
+    """The settings the stored band keys were made with (``story_settings``).
+
+    Read by every batch ingest writes: as driver SQL, which costs nothing to compile.
+    """
+    rows = session.connection().exec_driver_sql("SELECT name, value FROM story_settings")
+    return {str(n): str(v) for n, v in rows}
 
 
 def current_settings() -> dict[str, str]:
