@@ -19,6 +19,8 @@ Copies (one story), made from an original O:
 Different stories on one topic:
   same_topic O and the 3 articles of its topic sharing most words with it
   follow_up  another article of the topic with one of O's later paragraphs pasted in
+  quotes_lead O's first 2 paragraphs (an excerpt) beside another article of the topic that
+             quotes O's first paragraph
 
 It reports (1) precision/recall of Jaccard >= t and of containment >= t on the
 exact shingle sets, (2) the rule newsstore applies (``ingest.signature``:
@@ -54,6 +56,7 @@ from ingest.signature import (
     containment,
     is_anchor,
     jaccard,
+    paragraph_shingles,
     same_story,
     shingles,
     words,
@@ -69,12 +72,13 @@ class Body:
     shingled: frozenset[str]
     bands: tuple[int, ...]
     anchors: frozenset[int]
+    parts: tuple[frozenset[str], ...]
 
     @classmethod
     def of(cls, paragraphs: list[str]) -> Body:
         shingled = shingles(paragraphs)
         anchors = frozenset(paragraph_hash(p) for p in paragraphs if is_anchor(p))
-        return cls(shingled, band_keys(shingled), anchors)
+        return cls(shingled, band_keys(shingled), anchors, paragraph_shingles(paragraphs))
 
 
 def candidates(a: Body, b: Body) -> bool:
@@ -225,6 +229,11 @@ def labelled(articles: dict[str, Article], originals: int, r: random.Random) -> 
             *theirs[len(theirs) // 2 :],
         ]
         pairs.append(Pair("follow_up", 0, body(original), Body.of(pasted), (original, other)))
+        # the excerpt of an original beside another story that quotes the original's lead
+        quoting = [*theirs[: len(theirs) // 2], paragraphs[0], *theirs[len(theirs) // 2 :]]
+        pairs.append(
+            Pair("quotes_lead", 0, Body.of(paragraphs[:2]), Body.of(quoting), (original, other))
+        )
     return pairs
 
 
@@ -239,7 +248,7 @@ def precision_recall(pairs: list[Pair], grouped: Callable[[Pair], bool]) -> tupl
 
 
 def rule(p: Pair) -> bool:
-    return candidates(p.a, p.b) and same_story(p.a.shingled, p.b.shingled)
+    return candidates(p.a, p.b) and same_story(p.a.shingled, p.b.shingled, p.a.parts, p.b.parts)
 
 
 def report(pairs: list[Pair]) -> None:
@@ -279,7 +288,9 @@ def same_headlines(articles: dict[str, Article]) -> None:
             for b in keys[i + 1 :]:
                 ba, bb = Body.of(articles[a][1]), Body.of(articles[b][1])
                 j, c = jaccard(ba.shingled, bb.shingled), containment(ba.shingled, bb.shingled)
-                grouped = candidates(ba, bb) and same_story(ba.shingled, bb.shingled)
+                grouped = candidates(ba, bb) and same_story(
+                    ba.shingled, bb.shingled, ba.parts, bb.parts
+                )
                 rows.append((grouped, a, b, j, c))
     print(
         f"\n{len(rows)} pairs with one headline and different text;"
@@ -366,6 +377,13 @@ def ingest_check(articles: dict[str, Article], originals: int, r: random.Random)
             f"pairs in one story: precision {tp / max(1, tp + fp):.4f},"
             f" recall {tp / max(1, tp + fn):.4f}"
         )
+        mixed: dict[int, set[str]] = defaultdict(set)
+        for name, story in one.items():
+            mixed[story].add(name)
+        for story, names_in in sorted(mixed.items()):
+            labels = {truth[n] for n in names_in}
+            if len(labels) > 1:  # originals grouped together: which files (names only)
+                print(f"  story {story}: " + ", ".join(f"{n}={truth[n]}" for n in sorted(names_in)))
         if not same:
             sys.exit(1)
 

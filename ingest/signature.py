@@ -176,8 +176,39 @@ MIN_JACCARD = 0.30
 MIN_CONTAINMENT = 0.70
 
 
-def same_story(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Whether two bodies are copies of one story: similar as a whole, or one inside the other."""
+def paragraph_shingles(paragraphs: Iterable[str]) -> tuple[frozenset[str], ...]:
+    """Each paragraph's own shingles (the paragraphs too short for any left out)."""
+    found = (shingles([p]) for p in paragraphs)
+    return tuple(part for part in found if part)
+
+
+# An article contained in another must be so by this many of its paragraphs (or all, if it
+# has fewer): one long paragraph quoted elsewhere does not make its short excerpt a copy of
+# the quoting article.
+MIN_CONTAINED_PARAGRAPHS = 2
+
+
+def same_story(
+    a: frozenset[str],
+    b: frozenset[str],
+    a_parts: tuple[frozenset[str], ...] = (),
+    b_parts: tuple[frozenset[str], ...] = (),
+) -> bool:
+    """Whether two bodies are copies of one story: similar as a whole, or one inside the other.
+
+    Inside: the smaller's shingles are in the larger at ``MIN_CONTAINMENT`` or
+    more, and so are half or more of the shingles of at least
+    ``MIN_CONTAINED_PARAGRAPHS`` of its paragraphs (``*_parts``:
+    ``paragraph_shingles``; not checked when they are not given).
+    """
     if len(a) < MIN_SHINGLES or len(b) < MIN_SHINGLES:
         return False
-    return jaccard(a, b) >= MIN_JACCARD or containment(a, b) >= MIN_CONTAINMENT
+    if jaccard(a, b) >= MIN_JACCARD:
+        return True
+    if containment(a, b) < MIN_CONTAINMENT:
+        return False
+    parts, larger = (a_parts, b) if len(a) <= len(b) else (b_parts, a)
+    if not parts:
+        return True
+    inside = sum(1 for part in parts if 2 * len(part & larger) >= len(part))
+    return inside >= min(MIN_CONTAINED_PARAGRAPHS, len(parts))

@@ -10,6 +10,7 @@ from ingest.signature import (
     MIN_SHINGLES,
     containment,
     jaccard,
+    paragraph_shingles,
     same_story,
     settings,
     shingles,
@@ -70,6 +71,19 @@ def test_a_follow_up_that_pastes_one_paragraph_is_another_story() -> None:
     original, follow_up = story_paragraphs(7), story_paragraphs(8)
     pasted = [*follow_up[:3], original[4], *follow_up[3:]]
     assert not same_story(shingles(original), shingles(pasted))
+
+
+def test_an_excerpt_is_not_a_copy_of_a_story_that_quotes_one_of_its_paragraphs() -> None:
+    original, other = story_paragraphs(12, 6, 60), story_paragraphs(13)
+    excerpt = [original[0], " ".join(original[1].split()[:15])]
+    quoting = [*other[:3], original[0], *other[3:]]
+    a, b = shingles(excerpt), shingles(quoting)
+    assert containment(a, b) >= 0.7  # most of the excerpt is the paragraph quoted
+    assert same_story(a, b)  # without the paragraphs, containment alone would say so
+    assert not same_story(a, b, paragraph_shingles(excerpt), paragraph_shingles(quoting))
+    assert same_story(
+        a, shingles(original), paragraph_shingles(excerpt), paragraph_shingles(original)
+    )
 
 
 def test_fingerprint_signs_the_body_paragraphs_only() -> None:

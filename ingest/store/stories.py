@@ -42,6 +42,7 @@ from ingest.signature import (
     is_anchor,
     jaccard,
     library_version,
+    paragraph_shingles,
     same_story,
     settings,
     shingles,
@@ -168,7 +169,12 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
         for candidate in chosen[m.id]:
             if stories.find(story_of[candidate]) == stories.find(story_of[m.id]):
                 continue  # already one story: no need to compare
-            if same_story(bodies.shingles(m.id), bodies.shingles(candidate)):
+            if same_story(
+                bodies.shingles(m.id),
+                bodies.shingles(candidate),
+                bodies.parts(m.id),
+                bodies.parts(candidate),
+            ):
                 stories.union(story_of[m.id], story_of[candidate])
     merged = stories.components()
     if not merged:
@@ -296,6 +302,7 @@ class Bodies:
         self.session = session
         self.texts: dict[int, tuple[str, ...]] = dict(known or {})
         self._shingles: dict[int, frozenset[str]] = {}
+        self._parts: dict[int, tuple[frozenset[str], ...]] = {}
 
     def load(self, ids: Iterable[int]) -> None:
         """Read the stored bodies of the articles not in hand, in one look-up."""
@@ -310,6 +317,13 @@ class Bodies:
             self.load([article_id])
             self._shingles[article_id] = shingles(self.texts[article_id])
         return self._shingles[article_id]
+
+    def parts(self, article_id: int) -> tuple[frozenset[str], ...]:
+        """The shingles of each of the article's body paragraphs (``same_story`` reads them)."""
+        if article_id not in self._parts:
+            self.load([article_id])
+            self._parts[article_id] = paragraph_shingles(self.texts[article_id])
+        return self._parts[article_id]
 
 
 def _first_key(row: Any) -> tuple[bool, datetime, int]:
