@@ -74,6 +74,13 @@ STORY_COLUMNS = (
 _BY_ANCHOR = (
     "SELECT text_hash, article_id FROM paragraphs WHERE kind = 'body' AND text_hash IN ({marks})"
 )
+# The stored articles sharing band keys with a batch of consecutive ids (not one of them).
+_SHARING = (
+    "SELECT n.article_id, s.article_id FROM story_bands n"
+    " JOIN story_bands s ON s.band = n.band AND s.key = n.key"
+    " WHERE n.article_id BETWEEN {low:d} AND {high:d}"
+    " AND s.article_id NOT BETWEEN {low:d} AND {high:d}"
+)
 _STORY_OF = "SELECT id, story_id FROM articles WHERE id IN ({marks})"
 _BODIES = (
     "SELECT article_id, text FROM paragraphs WHERE kind = 'body' AND article_id IN ({marks})"
@@ -188,40 +195,54 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
 
     A batch of new articles has consecutive ids: the stored rows are looked up
     without the batch's own (``NOT BETWEEN``), which would be most of what the
-    look-ups return, and the batch's members are matched with each other here.
+    look-ups return, and the batch's members are matched with each other here;
+    the band keys by one join of the batch's band rows with the stored ones
+    (sending 25 keys per article as parameters cost the writer twice as much).
     Otherwise (regrouping stored articles) the look-ups find them all.
     """
     evidence: dict[int, Counter[int]] = defaultdict(Counter)
     ids = sorted(m.id for m in members)
     apart = ids[-1] - ids[0] + 1 == len(ids)
     outside = f" AND article_id NOT BETWEEN {ids[0]} AND {ids[-1]}" if apart else ""
-    by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for m in members:
-        for band, key in enumerate(m.bands):
-            by_band[band][key].append(m.id)
     anchored: dict[int, list[int]] = defaultdict(list)
     for m in members:
         for anchor in set(m.anchors):
             anchored[anchor].append(m.id)
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    for band, keys in by_band.items():
-        for chunk in chunks(sorted(keys)):
-            sql = (
-                f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
-                f" AND key IN ({', '.join([mark] * len(chunk))}){outside}"
-            )
-            for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
-                for owner in keys[key]:
-                    if owner != article_id:
-                        evidence[owner][int(article_id)] += 1
+    if apart:
+        # The members' band rows are stored (``group`` wrote them, or regrouping read
+        # them): one join finds the stored articles sharing them, with no key sent.
+        pairs = connection.exec_driver_sql(_SHARING.format(low=ids[0], high=ids[-1]))
+        for owner, article_id in pairs:
+            evidence[owner][article_id] += 1
+    else:
+        by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for m in members:
+            for band, key in enumerate(m.bands):
+                by_band[band][key].append(m.id)
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        for band, keys in by_band.items():
+            for chunk in chunks(sorted(keys)):
+                sql = (
+                    f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
+                    f" AND key IN ({', '.join([mark] * len(chunk))})"
+                )
+                for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
+                    for owner in keys[key]:
+                        if owner != article_id:
+                            evidence[owner][int(article_id)] += 1
     for anchor, article_id in select_in(session, _BY_ANCHOR + outside, sorted(anchored)):
         for owner in anchored[anchor]:
             if owner != article_id:
                 evidence[owner][int(article_id)] += 1
     if apart:
-        shared = [owners for keys in by_band.values() for owners in keys.values()]
-        for owners in (*shared, *anchored.values()):
+        sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for m in members:
+            for band_key in enumerate(m.bands):
+                sharers[band_key].append(m.id)
+        for owners in (*sharers.values(), *anchored.values()):
+            if len(owners) < 2:
+                continue
             for owner in owners:
                 # Each joined to a few of many sharers: one edge is enough for a story.
                 for other in owners[: PER_STORY * MAX_STORIES]:
