@@ -29,6 +29,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import bindparam, delete, select, text, update
@@ -236,10 +237,16 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
             if owner != article_id:
                 evidence[owner][int(article_id)] += 1
     if apart:
+        # Most keys are the batch's only one of their value: count them all at C speed
+        # (``Counter``), and group by (band, key) only the members holding a repeated one.
+        counted = Counter(chain.from_iterable(m.bands for m in members))
+        repeated = {k for k, n in counted.items() if n > 1}
         sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
         for m in members:
-            for band_key in enumerate(m.bands):
-                sharers[band_key].append(m.id)
+            if not repeated.isdisjoint(m.bands):
+                for band, key in enumerate(m.bands):
+                    if key in repeated:
+                        sharers[band, key].append(m.id)
         for owners in (*sharers.values(), *anchored.values()):
             if len(owners) < 2:
                 continue
