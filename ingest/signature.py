@@ -159,8 +159,12 @@ _PACK = struct.Struct(f"<{NUM_PERM}I")
 
 
 def is_anchor(text: str) -> bool:
-    """Whether a paragraph is long enough that sharing it verbatim makes two articles candidates."""
-    return len(text.split()) >= ANCHOR_WORDS
+    """Whether a paragraph is long enough that sharing it verbatim makes two articles candidates.
+
+    (Split no further than the words needed: a paragraph is read to its
+    ``ANCHOR_WORDS``-th word, not to its end.)
+    """
+    return len(text.split(None, ANCHOR_WORDS - 1)) >= ANCHOR_WORDS
 
 
 def sign(body: Iterable[tuple[str, int]]) -> Signature:
