@@ -27,6 +27,8 @@ from db.models import (
     Paragraph,
     Source,
     SourceParagraph,
+    Story,
+    StoryBand,
 )
 
 # Parents before children; documents by id, so a duplicate follows its original.
@@ -34,7 +36,9 @@ ORDER: tuple[type[Base], ...] = (
     Document,
     Source,
     Location,
+    Story,
     Article,
+    StoryBand,
     Paragraph,
     ArticleTranslation,
     ArticleLocation,
@@ -42,6 +46,8 @@ ORDER: tuple[type[Base], ...] = (
     SourceParagraph,
 )
 CHUNK = 2000
+# Not copied: ``story_settings``, which the target's migrations wrote (the same code made
+# the source's band keys, both being at the head revision).
 
 
 class CopyError(Exception):

@@ -102,7 +102,38 @@ DESCRIPTIONS: dict[str, Described] = {
             "layout": "the layout module that read it",
             "parser_version": "that module's version",
             "created_at": _WHEN,
+            "story_id": "the story it belongs to (→ `stories`): its copies, republications and "
+            "updated versions; an article with none is a story of its own",
+            "story_similarity": "Jaccard similarity of its body's word 3-shingles with the "
+            "story's first article's (1 for the first itself, so for a story of one)",
         },
+    ),
+    "stories": Described(
+        "Articles that are copies, republications or updated versions of one another, grouped "
+        "by near-duplicate body text.",
+        {
+            "id": "primary key: the id of the article that began the story",
+            "first_article_id": "its earliest article by `published_at`, else the first "
+            "ingested (→ `articles`)",
+            "articles": "how many articles it holds",
+            "sources": "how many distinct sources carried it",
+            "first_published_at": "the earliest `published_at` of its articles",
+            "last_published_at": "the latest `published_at` of its articles",
+        },
+    ),
+    "story_bands": Described(
+        "The MinHash band keys of each article's body: articles sharing a key are candidate "
+        "copies (`ingest.signature`).",
+        {
+            "band": "which band (0 to 24)",
+            "key": "hash of the band's five MinHash values (signed 64-bit)",
+            "article_id": "the article (deleted with it)",
+        },
+    ),
+    "story_settings": Described(
+        "What the band keys were made with (library, seed, shingle size, bands): keys made "
+        "otherwise cannot be compared, so a change regroups every article.",
+        {"name": "the setting", "value": "its value"},
     ),
     "paragraphs": Described(
         "One block of an article's page, in document order, with what it is (`kind`).",

@@ -37,6 +37,7 @@ CSV_COLUMNS = [
     "page_location",
     "url",
     "revision",
+    "story_id",
     "body",
     "locations",
 ]
@@ -55,6 +56,7 @@ class ExportedArticle:
     page_location: str | None
     url: str | None
     revision: int
+    story_id: int  # its story: its copies and updated versions share it (``db.stories``)
     paragraphs: list[str]
     locations: list[dict[str, object]]
 
@@ -121,6 +123,7 @@ def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]
                 Location.name.label("page_location"),
                 Article.url,
                 Article.revision,
+                Article.story_id,
             )
             .outerjoin(Source, Source.id == Article.source_id)
             .outerjoin(Location, Location.id == Article.page_location_id)
@@ -166,6 +169,7 @@ def _export_batch(session: Session, ids: list[int]) -> Iterator[ExportedArticle]
             page_location=row.page_location,
             url=row.url,
             revision=row.revision,
+            story_id=row.story_id,
             paragraphs=body[article_id],
             locations=places[article_id],
         )
@@ -212,6 +216,7 @@ def csv_row(article: ExportedArticle) -> list[object]:
         article.page_location,
         article.url,
         article.revision,
+        article.story_id,
         "\n\n".join(article.paragraphs),
         places,
     ]

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -150,6 +151,11 @@ class Article(Base):
     layout: Mapped[str] = mapped_column(String(32))
     parser_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+    # The story the article is a copy of (``stories``): an article with no copy is its own.
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"), index=True)
+    # Jaccard similarity of its body's word 3-shingles with the story's first article's (1 for
+    # the first itself, so for a story of one).
+    story_similarity: Mapped[float] = mapped_column(Float, server_default=text("1"))
 
     document: Mapped[Document] = relationship(back_populates="articles")
     source: Mapped[Source | None] = relationship(back_populates="articles")
@@ -275,3 +281,46 @@ class SourceParagraph(Base):
     text_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
     articles: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
+
+
+class Story(Base):
+    """Articles that are copies, republications or updated versions of one another.
+
+    Grouped by near-duplicate body text (``ingest.store.stories``); an article
+    with no copy is a story of its own. The id is the id of the article that
+    began the story (a story merged into another is gone); ``first_article_id``
+    is its earliest member by ``published_at``, else the first ingested.
+    """
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_articles", "articles"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # No foreign key: reparse rewrites an article under its id, and the story is derived again.
+    first_article_id: Mapped[int]
+    articles: Mapped[int]
+    sources: Mapped[int]  # distinct sources among its articles
+    first_published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_published_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class StoryBand(Base):
+    """One MinHash band key of an article's body: articles sharing a key are candidate copies."""
+
+    __tablename__ = "story_bands"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class StorySetting(Base):
+    """What the stored band keys were made with: keys made otherwise cannot be compared."""
+
+    __tablename__ = "story_settings"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

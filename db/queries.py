@@ -34,6 +34,7 @@ from db.models import (
 )
 from db.raw import unpack
 from db.search import MAX_LIMIT
+from db.stories import StoryMember, count_stories, story_members
 from db.urls import sqlite_file
 
 
@@ -77,6 +78,9 @@ class ArticleDetail:
     paragraphs: tuple[ParagraphRow, ...]
     fetched_at: datetime | None = None  # a web archive's record: when it was fetched (UTC)
     record_id: str | None = None  # and its WARC-Record-ID
+    story_id: int | None = None  # its story (``db.stories``)
+    # The story's other articles, each related to the story's first ('first', 'update', 'copy').
+    story: tuple[StoryMember, ...] = ()
 
     @property
     def body(self) -> list[str]:
@@ -146,6 +150,10 @@ def article_detail(session: Session, article_id: int) -> ArticleDetail | None:
         paragraphs=paragraphs,
         fetched_at=fetched_at,
         record_id=record_id,
+        story_id=article.story_id,
+        story=tuple(
+            m for m in story_members(session, article.story_id) if m.article_id != article.id
+        ),
     )
 
 
@@ -183,6 +191,7 @@ def boilerplate_evidence(session: Session, article_id: int) -> dict[int, int]:
 @dataclass(frozen=True)
 class Stats:
     articles: int
+    stories: int
     paragraphs: int
     by_source: list[tuple[str, int]]
     by_month: list[tuple[str, int]]
@@ -216,6 +225,7 @@ def stats(session: Session) -> Stats:
     }
     return Stats(
         articles=sum(n for _, n in by_source),
+        stories=count_stories(session),
         paragraphs=int(session.scalar(select(func.count()).select_from(Paragraph)) or 0),
         by_source=by_source,
         by_month=by_month,

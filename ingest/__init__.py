@@ -8,9 +8,11 @@ one that writes:
                            archive is read record by record instead (``ingest.archives``,
                            ``ingest.parse.formats.warc``): each HTML response a document
 2. ``ingest.parse``        bytes -> articles (format, encoding, page layout)
-3. ``ingest.fingerprint``  articles -> records with content and paragraph hashes
+3. ``ingest.fingerprint``  articles -> records with content and paragraph hashes, and
+                           the body's MinHash band keys (``ingest.signature``)
 4. ``ingest.places``       records -> records with their places, resolved offline
-5. ``ingest.store``        records -> rows, in the caller's session
+5. ``ingest.store``        records -> rows, in the caller's session; copies of one
+                           story grouped (``ingest.store.stories``)
 
 ``ingest.prepare`` runs stages 2-4 on one document behind a barrier (whatever
 goes wrong makes that document a failed one); ``ingest.pipeline`` runs it over

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from ingest.normalize import collapse_whitespace
 from ingest.records import ArticleRecord, ParagraphRecord, ParsedArticle
+from ingest.signature import sign
 
 # Kinds that make up the article itself. Page chrome (sidebar lists, footers)
 # changes from capture to capture and must not make a repeat look new.
@@ -41,7 +42,11 @@ def content_hash(title: str, paragraphs: Iterable[tuple[str, str]]) -> str:
 
 
 def fingerprint(article: ParsedArticle) -> ArticleRecord:
-    """Number the paragraphs and hash them and the article: the last pure stage before storing."""
+    """Number the paragraphs and hash them and the article, and sign its body (``signature``).
+
+    The signature is made here, in the worker processes, because shingling a
+    body costs more than anything the writer does with it.
+    """
     paragraphs = tuple(
         ParagraphRecord(
             position=position,
@@ -53,4 +58,7 @@ def fingerprint(article: ParsedArticle) -> ArticleRecord:
         for position, paragraph in enumerate(article.paragraphs, start=1)
     )
     digest = content_hash(article.title, ((p.kind, p.text) for p in article.paragraphs))
-    return ArticleRecord(article=article, content_hash=digest, paragraphs=paragraphs)
+    signature = sign((p.text, p.text_hash) for p in paragraphs if p.kind == "body")
+    return ArticleRecord(
+        article=article, content_hash=digest, paragraphs=paragraphs, signature=signature
+    )

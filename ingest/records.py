@@ -16,6 +16,7 @@ from db.raw import Packed
 
 if TYPE_CHECKING:
     from ingest.places.gazetteer import Place
+    from ingest.signature import Signature
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,9 @@ class ArticleRecord:
     paragraphs: tuple[ParagraphRecord, ...]
     mentions: tuple[PlaceMention, ...] = ()
     page_place: Place | None = None
+    # The body's MinHash band keys and anchors (``ingest.signature``): how the store finds
+    # its near-copies. None for a record made without one (the writer then makes it).
+    signature: Signature | None = None
 
 
 @dataclass(frozen=True)

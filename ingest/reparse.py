@@ -65,6 +65,7 @@ def reparse(engine: Engine) -> ReparseResult:
                 tally["failed"] += 1
         if tally["changed"] or tally["added"]:
             store.recount_boilerplate()
+        store.regroup_rewritten()
     return ReparseResult(
         *(tally[key] for key in ("documents", "changed", "added", "unchanged", "failed"))
     )

@@ -330,3 +330,24 @@ def stored_raw(engine: Engine, where: str = "1 = 1", **params: object) -> bytes 
             text(f"SELECT raw, raw_codec FROM documents WHERE {where} ORDER BY id"), params
         ).first()
     return None if row is None else unpack(row.raw, row.raw_codec)
+
+
+_STORY_WORDS = (
+    "harbour ferry council mayor storm school hospital bridge river market prices trade talks "
+    "election court border workers villagers soldiers reporters minister officials police city "
+    "country report government company shares bank energy water farmers capital week year"
+).split()
+_STORY_GLUE = "the of and to in a is that for on said with was as by at from".split()
+
+
+def story_paragraphs(seed: int, paragraphs: int = 6, words: int = 40) -> list[str]:
+    """Paragraphs of made-up news text, the same for the same seed (fixtures for stories)."""
+    r = random.Random(seed)
+    return [
+        " ".join(
+            r.choice(_STORY_GLUE) if r.random() < 0.4 else r.choice(_STORY_WORDS)
+            for _ in range(words)
+        ).capitalize()
+        + "."
+        for _ in range(paragraphs)
+    ]

@@ -28,6 +28,7 @@ ARTICLE = ExportedArticle(
     page_location="Lisbon",
     url=None,
     revision=1,
+    story_id=5,
     paragraphs=["Crews return.", "Unions said talks went well."],
     locations=[
         dict(
@@ -58,6 +59,7 @@ def test_json_lines_hold_one_article_per_line() -> None:
         page_location="Lisbon",
         url=None,
         revision=1,
+        story_id=5,
         paragraphs=["Crews return.", "Unions said talks went well."],
         locations=[ARTICLE.locations[0]],
     )
@@ -72,6 +74,7 @@ def test_csv_has_a_header_and_a_row_per_article() -> None:
     assert record["body"] == "Crews return.\n\nUnions said talks went well."
     assert record["locations"] == "Porto (city, PT, mention x2)"
     assert record["category"] == "" and record["revision"] == "1"
+    assert record["story_id"] == "5"
 
 
 def test_nothing_to_export_is_a_header_alone_or_nothing() -> None:

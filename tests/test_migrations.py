@@ -360,7 +360,7 @@ def test_rows_sharing_a_gazetteer_record_are_merged_on_upgrade(db_url: str) -> N
 def test_namesakes_are_two_rows_and_merged_on_downgrade(db_url: str) -> None:
     """Washington, DC and Washington, Utah: two rows from this revision on; the old key
     (name, kind, country code) can hold only one, so a downgrade merges them."""
-    migrate.upgrade(db_url)
+    migrate.upgrade(db_url, KEYED_BY_RECORD)  # rows as that revision's code wrote them
     engine = make_engine(db_url)
     try:
         with engine.begin() as connection:
@@ -497,3 +497,58 @@ def test_the_compressing_revision_reads_a_bounded_chunk_at_a_time(
     finally:
         engine.dispose()
     assert chunks == [[1, 2], [3], [4], [5, 6, 7], [8], [9]]
+
+
+def test_upgrading_groups_the_stored_articles_into_stories(db_url: str) -> None:
+    """Revision 5d1e8a7c3b20 groups every article already stored: copies share a story."""
+    from tests.conftest import story_paragraphs
+
+    migrate.upgrade(db_url, KEYED_BY_RECORD)
+    one, two = story_paragraphs(31), story_paragraphs(32)
+    bodies = {1: one, 2: ["A lead of the site's own, for its readers.", *one[:-1]], 3: two}
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                    "VALUES (1, '/a.txt', 'aa', 3, :raw, 'ingested')"
+                ),
+                {"raw": b"abc"},
+            )
+            for article_id, body in bodies.items():
+                connection.execute(
+                    text(
+                        "INSERT INTO articles (id, document_id, title, content_hash, layout, "
+                        "parser_version) VALUES (:i, 1, :t, :h, 'plain', '1')"
+                    ),
+                    dict(i=article_id, t=f"T{article_id}", h=f"h{article_id}"),
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                        "VALUES (:a, :p, 'body', :t, :h)"
+                    ),
+                    [
+                        dict(a=article_id, p=n, t=t, h=paragraph_hash(t))
+                        for n, t in enumerate(body, start=1)
+                    ],
+                )
+        migrate.upgrade(db_url)
+        with engine.connect() as connection:
+            stories = dict(connection.execute(text("SELECT id, story_id FROM articles")).all())
+            sizes = connection.execute(
+                text("SELECT id, first_article_id, articles FROM stories ORDER BY id")
+            ).all()
+            bands = connection.execute(text("SELECT count(*) FROM story_bands")).scalar()
+            settings = dict(
+                connection.execute(text("SELECT name, value FROM story_settings")).all()
+            )
+        migrate.downgrade(db_url, KEYED_BY_RECORD)
+        migrate.upgrade(db_url)
+    finally:
+        engine.dispose()
+    assert stories == {1: 1, 2: 1, 3: 3}
+    assert [tuple(r) for r in sizes] == [(1, 1, 2), (3, 3, 1)]
+    assert bands == 3 * 25
+    assert settings["bands"] == "25" and settings["library"] == "rensa.RMinHash"

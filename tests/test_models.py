@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from db import open_session
-from db.models import Article, ArticleLocation, Document, Location, Paragraph, Source
+from db.models import Article, ArticleLocation, Document, Location, Paragraph, Source, Story
 
 
 def _article(session_url: str) -> int:
@@ -17,7 +17,11 @@ def _article(session_url: str) -> int:
         city = Location(
             name="Delhi", kind="city", country_code="IN", latitude=28.65, longitude=77.23
         )
+        # An article is a story of its own until it has copies; the story is named after it.
+        session.add(Story(id=1, first_article_id=1, articles=1, sources=1))
         article = Article(
+            id=1,
+            story_id=1,
             document=document,
             source=source,
             title="A headline",

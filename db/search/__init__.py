@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from db.errors import describe
 from db.filters import ArticleFilters
 from db.search import fts5, postgres
+from db.search.collapse import one_per_story, stories_of
 from db.search.common import (
     MARK,
     MAX_LIMIT,
@@ -102,14 +103,31 @@ def search(
     limit: int = 20,
     sort: str = "relevance",
     per_article: int = 1,
+    all_copies: bool = False,
 ) -> list[SearchHit]:
     """Articles matching ``query``, best first (or newest first with ``sort='newest'``).
 
-    ``per_article`` > 1 lists up to that many matching paragraphs of each article.
-    Raises ``SearchError`` for a malformed query.
+    One article per story (its best-ranked; ``db.search.collapse``), the
+    story's other matches counted in ``copies``; ``all_copies`` lists every
+    article. ``per_article`` > 1 lists up to that many matching paragraphs of
+    each article. Raises ``SearchError`` for a malformed query.
     """
     filters = filters or ArticleFilters()
-    ranked = rank_articles(session, query, filters, limit=limit, sort=sort)
+    if all_copies:
+        ranked = rank_articles(session, query, filters, limit=limit, sort=sort)
+        story_of = stories_of(session, [r[0] for r in ranked])
+        picked = [(r, story_of.get(r[0]), 0) for r in ranked]
+    else:
+        picked = [
+            (row, story, copies)
+            for row, story, copies in one_per_story(
+                session,
+                lambda n: rank_articles(session, query, filters, limit=n, sort=sort),
+                limit,
+            )
+        ]
+    ranked = [row for row, _, _ in picked]
+    stories = {row[0]: (story, copies) for row, story, copies in picked}
     engine = _engine(session)
     terms, _ = split_terms(query)
     try:
@@ -127,9 +145,18 @@ def search(
         if not found:
             found = [(None, engine.highlight_title(session, terms, article_id))]
         for position, snippet in found[:per_article]:
+            story, copies = stories[article_id]
             hits.append(
                 SearchHit(
-                    article_id, title, source, published_at, round(-rank, 4), snippet, position
+                    article_id,
+                    title,
+                    source,
+                    published_at,
+                    round(-rank, 4),
+                    snippet,
+                    position,
+                    story,
+                    copies,
                 )
             )
     return hits

@@ -35,6 +35,8 @@ class SearchHit:
     score: float
     snippet: str
     paragraph_position: int | None  # None when only the title matched
+    story_id: int | None = None  # the article's story (``db.stories``)
+    copies: int = 0  # other matching articles of its story, left out (0 with ``all_copies``)
 
 
 _TOKEN = re.compile(r'"[^"]*"|\([^)]*\)|NEAR\([^)]*\)|\S+')

@@ -4,7 +4,7 @@ Commands parse their arguments, call one library function, and render the
 result: tables and summaries on stdout, diagnostics on stderr. This module is
 the root app (the ``--db`` option, the error mapping, ``main``); the commands
 live in the modules named after what they do: ``write`` (ingest, reparse),
-``read`` (search, sql, export, stats, places), ``show``, ``schema``
+``read`` (search, sql, export, stats, places), ``show``, ``stories``, ``schema``
 (``newsstore db ...``) and ``serve`` (Datasette); ``database`` opens the
 chosen database for them and ``render`` draws an article.
 
@@ -29,7 +29,7 @@ from db import session as db_session
 from db.errors import describe, exit_status
 from ingest.cli import read as read_cli
 from ingest.cli import schema as db_cli
-from ingest.cli import serve, show, write
+from ingest.cli import serve, show, stories, write
 from ingest.errors import DEBUG_VARIABLE, internal_error
 
 
@@ -120,6 +120,7 @@ app = typer.Typer(
 # In the order of the help's list: a user meets ingest first.
 app.add_typer(write.app)
 app.add_typer(show.app)
+app.add_typer(stories.app)
 app.add_typer(db_cli.app, name="db")
 app.add_typer(read_cli.app)
 app.add_typer(serve.app)

@@ -132,12 +132,19 @@ def search_command(
     per_article: Annotated[
         int, typer.Option(min=1, max=MAX_LIMIT, help="Matching paragraphs to show per article.")
     ] = 1,
+    all_copies: Annotated[
+        bool,
+        typer.Option("--all-copies", help="List every copy of a story, not only its best match."),
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Full-text search of titles and paragraphs, ranked, with highlighted snippets.
 
     All terms must occur in the article (title or any paragraph); OR and NEAR
-    queries match paragraph by paragraph. A malformed query exits with status 2.
+    queries match paragraph by paragraph. A story (an article with its copies
+    and updated versions) is listed once, at its best match, with how many of
+    its other articles matched; --all-copies lists them all. A malformed query
+    exits with status 2.
 
     Example: newsstore search 'defectors Vladivostok' --since 2024-01-01 --sort newest
     """
@@ -145,7 +152,13 @@ def search_command(
     with read_session(ctx) as session:
         try:
             hits = search(
-                session, query, filters, limit=limit, sort=sort.value, per_article=per_article
+                session,
+                query,
+                filters,
+                limit=limit,
+                sort=sort.value,
+                per_article=per_article,
+                all_copies=all_copies,
             )
         except SearchError as exc:
             typer.echo(f"newsstore: {exc}", err=True)
@@ -157,6 +170,8 @@ def search_command(
     table = Table("id", "score", "published", "source", "title / snippet")
     for hit in hits:
         cell = Text(hit.title, style="bold")
+        if hit.copies:
+            cell.append(f" (+{hit.copies} copies in story {hit.story_id})", style="dim")
         cell.append("\n")
         cell.append(_marked(hit.snippet))
         table.add_row(
@@ -342,7 +357,8 @@ def _written(target: Path | None) -> Iterator[TextIO]:
 
 @app.command("stats")
 def stats_command(ctx: typer.Context, as_json: Json = False) -> None:
-    """Counts per source and per month (as a bar chart), documents by status, database size.
+    """Counts of articles and stories, per source and per month (a bar chart), documents by
+    status, database size.
 
     Example: newsstore stats
     """
@@ -354,7 +370,8 @@ def stats_command(ctx: typer.Context, as_json: Json = False) -> None:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     out.print(
-        f"{result.articles} articles, {result.paragraphs} paragraphs; documents: "
+        f"{result.articles} articles in {result.stories} stories, {result.paragraphs} paragraphs;"
+        " documents: "
         + ", ".join(f"{n} {status}" for status, n in sorted(result.documents.items()))
         + (f"; database {size / 1e6:.1f} MB" if size is not None else "")
     )

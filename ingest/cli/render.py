@@ -39,6 +39,12 @@ def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) ->
     if detail.language:
         fields.add_row("language", detail.language)
     fields.add_row("layout", f"{detail.layout} v{detail.parser_version}")
+    if detail.story_id is not None:
+        others = len(detail.story)
+        fields.add_row(
+            "story",
+            f"{detail.story_id} ({others} other articles)" if others else str(detail.story_id),
+        )
     fields.add_row("document", Text(f"{detail.document_id}: {detail.origin}"))
     if detail.record_id or detail.fetched_at:  # a record of a web archive
         fetched = f"{detail.fetched_at} UTC" if detail.fetched_at else "-"
@@ -57,6 +63,31 @@ def article(console: Console, detail: ArticleDetail, reasons: dict[int, str]) ->
         if reasons:
             row.append(Text(reasons.get(paragraph.position, "")))
         table.add_row(*row, style=style)
+    console.print(table)
+    if detail.story:
+        story(console, detail)
+
+
+def story(console: Console, detail: ArticleDetail) -> None:
+    """The other articles of the article's story, each related to the story's first."""
+    table = Table(
+        "id",
+        "relation",
+        "similarity",
+        "published",
+        "source",
+        "title",
+        title=f"story {detail.story_id}",
+    )
+    for member in detail.story:
+        table.add_row(
+            str(member.article_id),
+            member.relation,
+            f"{member.similarity:.2f}",
+            str(member.published_at or "-")[:16],
+            Text(member.source or "-"),
+            Text(member.title),
+        )
     console.print(table)
 
 

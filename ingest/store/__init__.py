@@ -12,7 +12,8 @@ same ``Store``.
 The package, by job: ``plan`` (what each document comes to, the stored-file
 look-ups), ``form`` (what is stored for an article, the one definition ingest
 and reparse share), ``rows`` (the article rows, in bulk), ``boilerplate``
-(learned per source), ``ids`` (source and place ids, cached), ``rewrite``
+(learned per source), ``ids`` (source and place ids, cached), ``stories``
+(copies grouped into stories), ``rewrite``
 (what reparse reads and writes besides articles) and ``sql`` (the
 driver-level helpers).
 """
@@ -54,6 +55,7 @@ from ingest.store.plan import (
 from ingest.store.revisits import link_revisits
 from ingest.store.rewrite import StoredDocument
 from ingest.store.rows import Job, insert_articles
+from ingest.store.stories import check_settings, regroup
 
 __all__ = [
     "BOILERPLATE",
@@ -80,6 +82,10 @@ class Store:
     def __init__(self, session: Session, known: KnownIds | None = None) -> None:
         self.session = session
         self.ids = Ids(session, known)
+        self._settings_checked = False
+        # Articles reparse rewrote, and the stories they were in: grouped again at the end.
+        self._rewritten: list[int] = []
+        self._left: set[int] = set()
 
     @property
     def known(self) -> KnownIds:
@@ -221,6 +227,9 @@ class Store:
         ``repeats`` maps sha256 to the stored document those bytes repeat, when
         the caller has looked that up already (``plan.originals``).
         """
+        if not self._settings_checked:
+            check_settings(self.session)
+            self._settings_checked = True
         plans = plan_batch(self.session, batch, repeats)
         doc_ids = insert_documents(self.session, plans)
         link_revisits(self.session, plans, doc_ids)
@@ -251,9 +260,26 @@ class Store:
         return is_current(self.session, article_id, record)
 
     def replace_article(self, document_id: int, article_id: int, record: ArticleRecord) -> None:
-        """Write ``record`` in place of a stored article, keeping the article's id."""
+        """Write ``record`` in place of a stored article, keeping the article's id.
+
+        Its story is derived again by ``regroup_rewritten``, with those of the
+        others rewritten, once they all are.
+        """
+        self._left.add(rewrite.story_of(self.session, article_id))
         rewrite.delete_article(self.session, article_id)
         self.insert_articles([(document_id, record, article_id)])
+        self._rewritten.append(article_id)
+
+    def regroup_rewritten(self) -> None:
+        """Group the articles rewritten, and the stories they left, again (``stories.regroup``).
+
+        Their band keys are made again from the bodies stored by then: while
+        reparse rewrites, a paragraph can be counted twice and pass for
+        boilerplate until ``recount_boilerplate`` corrects it.
+        """
+        if self._rewritten:
+            regroup(self.session, self._rewritten, stories=self._left, bands=True)
+        self._rewritten, self._left = [], set()
 
     def recategorise(self, record: ArticleRecord) -> None:
         """Give the article's source the category the parser reads now, when it reads one."""

@@ -53,10 +53,20 @@ TRANSLATION_COLUMNS = ("article_id", "language")
 # The columns of an article's row that are not read from the record: where the
 # row is (its id, its document), what stands for something the form names
 # itself (the source and page place ids), how many versions of its URL came
-# before it (``revision``, counted again when it is rewritten), and when it was
-# written. Every other column must be in ``ArticleForm.columns``.
+# before it (``revision``, counted again when it is rewritten), when it was
+# written, and its story (derived from the bodies of others too: ``ingest.store.stories``).
+# Every other column must be in ``ArticleForm.columns``.
 NOT_FROM_THE_RECORD = frozenset(
-    {"id", "document_id", "source_id", "page_location_id", "revision", "created_at"}
+    {
+        "id",
+        "document_id",
+        "source_id",
+        "page_location_id",
+        "revision",
+        "created_at",
+        "story_id",
+        "story_similarity",
+    }
 )
 
 K = TypeVar("K")  # a place, named by its key (in a form) or by its row's id (in rows)

@@ -105,6 +105,11 @@ def article_ids(session: Session, document_id: int) -> list[int]:
     )
 
 
+def story_of(session: Session, article_id: int) -> int:
+    """The story a stored article is in."""
+    return int(session.scalars(select(Article.story_id).where(Article.id == article_id)).one())
+
+
 def delete_article(session: Session, article_id: int) -> None:
     """Delete an article's row; its paragraphs, translations and places go with it (cascade)."""
     articles = table_of(Article)

@@ -9,9 +9,11 @@ database a whole batch per table, through ``executemany`` (``ingest.store.sql``)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 from typing import cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.base import table_of
@@ -30,7 +32,8 @@ from ingest.store.form import (
     relabel,
 )
 from ingest.store.ids import Ids
-from ingest.store.sql import chunks, executemany, insert_returning_ids
+from ingest.store.sql import chunks, executemany, reserve_ids
+from ingest.store.stories import Member, add_singletons, group, member
 
 # What ``insert_articles`` is given: the document, the record, and the id to keep or None.
 Job = tuple[int, ArticleRecord, int | None]
@@ -66,7 +69,30 @@ def insert_articles(session: Session, ids: Ids, jobs: Sequence[Job]) -> list[int
         page_places = [cast(int | None, row["page_location_id"]) for row in rows]
         _insert_contents(session, ids, article_ids, forms, page_places)
         indexed(article_ids)
+    group(session, _members(article_ids, records, forms))
     return article_ids
+
+
+def _members(
+    article_ids: Sequence[int], records: Sequence[ArticleRecord], forms: Sequence[ArticleForm]
+) -> list[Member]:
+    """The articles as stories see them: the body stored, and the workers' band keys.
+
+    The workers signed the parser's body. When the store has learned one of
+    its paragraphs as the source's boilerplate, the keys are kept all the
+    same (signing again here would cost the writer more than all the rest of
+    grouping): they only choose candidates, which are compared on the bodies
+    stored; the boilerplate paragraph is dropped from the anchors.
+    """
+    found = []
+    for article_id, record, form in zip(article_ids, records, forms, strict=True):
+        body = [(text, text_hash) for _, kind, text, text_hash in form.paragraphs if kind == "body"]
+        signed = record.signature
+        if signed is not None:
+            stored = {text_hash for _, text_hash in body}
+            signed = replace(signed, anchors=tuple(a for a in signed.anchors if a in stored))
+        found.append(member(article_id, body, signed))
+    return found
 
 
 def _article_rows(
@@ -92,12 +118,32 @@ def _article_rows(
 
 
 def _insert_article_rows(session: Session, rows: list[dict[str, object]]) -> list[int]:
-    """Insert the article rows; their ids in order, the kept ones and the new ones."""
-    kept = [r for r in rows if "id" in r]
-    fresh_ids = iter(insert_returning_ids(session, Article, [r for r in rows if "id" not in r]))
-    if kept:
-        session.execute(insert(table_of(Article)), kept)
-    return [cast(int, r["id"]) if "id" in r else next(fresh_ids) for r in rows]
+    """Insert the article rows, each a story of its own for now; their ids, in order.
+
+    The new rows' ids are taken before they are written, so that each row
+    can name its story (``story_id``, not null), made first: its own.
+    """
+    kept = [cast(int, r["id"]) for r in rows if "id" in r]
+    fresh = iter(reserve_ids(session, Article, len(rows) - len(kept)))
+    for row in rows:
+        if "id" not in row:
+            row["id"] = next(fresh)
+        row["story_id"], row["story_similarity"] = row["id"], 1.0
+    add_singletons(
+        session,
+        [
+            (
+                cast(int, r["id"]),
+                cast(int | None, r["source_id"]),
+                cast(datetime | None, r["published_at"]),
+            )
+            for r in rows
+        ],
+        kept,
+    )
+    keys = list(rows[0])
+    executemany(session, table_of(Article), keys, [tuple(r[k] for k in keys) for r in rows])
+    return [cast(int, r["id"]) for r in rows]
 
 
 def _insert_contents(

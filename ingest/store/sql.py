@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, func, insert, select
+from sqlalchemy import Insert, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.base import Base, table_of
@@ -99,6 +99,24 @@ def insert_returning_ids(
         return ids
     statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return [int(i) for i in session.execute(statement, rows).scalars()]
+
+
+def reserve_ids(session: Session, model: type[Base], n: int) -> list[int]:
+    """``n`` new ids for rows of ``model`` not written yet, in increasing order.
+
+    For rows that must be named before they are written (an article names
+    its story, which is named after it). On SQLite, one more than the largest
+    id: the transaction began IMMEDIATE (``db.session``), so no other writer
+    can take one meanwhile. On PostgreSQL, from the table's sequence.
+    """
+    if n <= 0:
+        return []
+    table = table_of(model)
+    if session.get_bind().dialect.name == "sqlite":
+        last = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
+        return list(range(last + 1, last + 1 + n))
+    sql = text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)")
+    return sorted(int(i) for i in session.scalars(sql, dict(t=table.name, n=n)))
 
 
 def new_id(session: Session, statement: Insert) -> int:

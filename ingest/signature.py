@@ -1,0 +1,232 @@
+"""Stage 3b: the MinHash signature that finds an article's near-copies (``stories``).
+
+A wire story runs on many sites with a new headline, a lead of the site's own
+and a trimmed last paragraph; a site updates its story; an aggregator
+republishes the first paragraphs. Their bodies share most of their word
+3-shingles (three consecutive words, case folded), so the store groups them
+into one story (``ingest.store.stories``). Comparing every pair is out of the
+question, so each article gets a MinHash signature of its shingles, cut into
+``BANDS`` bands of ``ROWS`` rows; two articles that share a band key are
+candidates, as are two that share a body paragraph of ``ANCHOR_WORDS`` words
+or more verbatim (an excerpt shares few bands with its original, but a
+paragraph). Candidates are then verified on their exact shingle sets.
+
+This is pure and runs in the worker processes (``ingest.fingerprint``); only
+the band keys and anchors go to the writer. The settings below are stored in
+the database (``story_settings``): band keys made with other settings cannot
+be compared, so a change regroups the whole store (``ingest.store.stories``).
+Measured choices (README, "Stories"): rensa's ``RMinHash`` over 128
+permutations, 25 bands of 5 rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
+
+from rensa import RMinHash
+
+WORD = re.compile(r"\w+")
+SHINGLE_WORDS = 3
+NUM_PERM = 128
+SEED = 1
+BANDS = 25
+ROWS = 5
+# A body of fewer shingles (about a dozen words) is too short to tell a copy from a
+# standing line ("Click to read more."): such an article stays a story of its own.
+MIN_SHINGLES = 10
+# A shared paragraph of this many words or more makes two articles candidates.
+ANCHOR_WORDS = 8
+
+
+@dataclass(frozen=True)
+class StorySettings:
+    """What band keys depend on: a change of any field makes stored keys incomparable."""
+
+    library: str
+    algorithm_version: int
+    seed: int
+    num_perm: int
+    shingle_words: int
+    bands: int
+    rows: int
+    min_shingles: int
+    anchor_words: int
+
+
+@cache
+def settings() -> StorySettings:
+    """The settings band keys are made with now (the library's version is kept apart)."""
+    return StorySettings(
+        library="rensa.RMinHash",
+        algorithm_version=int(RMinHash.ALGORITHM_VERSION),
+        seed=SEED,
+        num_perm=NUM_PERM,
+        shingle_words=SHINGLE_WORDS,
+        bands=BANDS,
+        rows=ROWS,
+        min_shingles=MIN_SHINGLES,
+        anchor_words=ANCHOR_WORDS,
+    )
+
+
+def library_version() -> str:
+    """rensa's installed version, stored beside the settings for the record."""
+    return version("rensa")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the writer needs to find an article's near-copies without its text.
+
+    ``bands``: one signed 64-bit key per band (empty for a body too short to
+    group); ``anchors``: hashes (``fingerprint.paragraph_hash``) of the body
+    paragraphs long enough to make a verbatim share meaningful; ``shingles``:
+    how many the body has, repeats included.
+    """
+
+    bands: tuple[int, ...]
+    anchors: tuple[int, ...]
+    shingles: int
+
+
+def words(text: str) -> list[str]:
+    """The case-folded words of a text, as shingles are made of them."""
+    return WORD.findall(text.casefold())
+
+
+def shingle_list(paragraphs: Iterable[str]) -> list[str]:
+    """The word 3-shingles of a body in order, repeats included, read across paragraph breaks.
+
+    Across breaks, so that a copy that joins or splits paragraphs differently
+    keeps its shingles. (One pass over the joined text, shingles made by
+    ``zip`` and joined by ``map``, a third cheaper than a formatted string
+    each, no set: this runs for every article ingested.)
+    """
+    tokens = WORD.findall("\n".join(paragraphs).casefold())
+    return list(map(" ".join, zip(tokens, tokens[1:], tokens[2:], strict=False)))
+
+
+def _distinct_at_least(items: Iterable[str], wanted: int) -> bool:
+    """Whether ``items`` hold ``wanted`` distinct values: read only until they do.
+
+    A body's first few shingles are nearly always distinct, so this costs a
+    dozen set insertions where a set of all the body's shingles cost 450.
+    """
+    seen: set[str] = set()
+    for item in items:
+        seen.add(item)
+        if len(seen) >= wanted:
+            return True
+    return False
+
+
+def shingles(paragraphs: Iterable[str]) -> frozenset[str]:
+    """The set of a body's word 3-shingles: what two bodies are compared by."""
+    return frozenset(shingle_list(paragraphs))
+
+
+def band_keys(shingled: Collection[str]) -> tuple[int, ...]:
+    """The ``BANDS`` band keys of a body's shingles (none below ``MIN_SHINGLES`` distinct).
+
+    Each key is a blake2b hash of its band's ``ROWS`` MinHash values (as
+    little-endian 32-bit words), signed so that it fits a BIGINT on
+    PostgreSQL as on SQLite.
+    """
+    if not _distinct_at_least(shingled, MIN_SHINGLES):
+        return ()
+    minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
+    # A minimum per permutation: neither the order nor repeats change it.
+    minhash.update(shingled if isinstance(shingled, list) else list(shingled))
+    packed = _PACK.pack(*minhash.digest())  # rensa's values are 32-bit
+    width = 4 * ROWS
+    return tuple(
+        int.from_bytes(
+            hashlib.blake2b(packed[b * width : (b + 1) * width], digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for b in range(BANDS)
+    )
+
+
+_PACK = struct.Struct(f"<{NUM_PERM}I")
+
+
+def is_anchor(text: str) -> bool:
+    """Whether a paragraph is long enough that sharing it verbatim makes two articles candidates.
+
+    (Split no further than the words needed: a paragraph is read to its
+    ``ANCHOR_WORDS``-th word, not to its end.)
+    """
+    return len(text.split(None, ANCHOR_WORDS - 1)) >= ANCHOR_WORDS
+
+
+def sign(body: Iterable[tuple[str, int]]) -> Signature:
+    """The signature of a body, given as (text, paragraph hash) pairs in order."""
+    paragraphs = list(body)
+    listed = shingle_list(text for text, _ in paragraphs)
+    keys = band_keys(listed)
+    anchors = tuple(h for text, h in paragraphs if is_anchor(text)) if keys else ()
+    return Signature(bands=keys, anchors=anchors, shingles=len(listed))
+
+
+def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    """|a ∩ b| / |a ∪ b| (0 when both are empty)."""
+    union = len(a | b)
+    return len(a & b) / union if union else 0.0
+
+
+def containment(a: frozenset[str], b: frozenset[str]) -> float:
+    """How much of the smaller set lies in the larger: an excerpt in its original is 1."""
+    smaller = min(len(a), len(b))
+    return len(a & b) / smaller if smaller else 0.0
+
+
+# Two bodies are one story when either holds (README, "Stories": the precision/recall
+# curve these were read from, ``benchmarks/stories_pr.py``).
+MIN_JACCARD = 0.30
+MIN_CONTAINMENT = 0.70
+
+
+def paragraph_shingles(paragraphs: Iterable[str]) -> tuple[frozenset[str], ...]:
+    """Each paragraph's own shingles (the paragraphs too short for any left out)."""
+    found = (shingles([p]) for p in paragraphs)
+    return tuple(part for part in found if part)
+
+
+# An article contained in another must be so by this many of its paragraphs (or all, if it
+# has fewer): one long paragraph quoted elsewhere does not make its short excerpt a copy of
+# the quoting article.
+MIN_CONTAINED_PARAGRAPHS = 2
+
+
+def same_story(
+    a: frozenset[str],
+    b: frozenset[str],
+    a_parts: tuple[frozenset[str], ...] = (),
+    b_parts: tuple[frozenset[str], ...] = (),
+) -> bool:
+    """Whether two bodies are copies of one story: similar as a whole, or one inside the other.
+
+    Inside: the smaller's shingles are in the larger at ``MIN_CONTAINMENT`` or
+    more, and so are half or more of the shingles of at least
+    ``MIN_CONTAINED_PARAGRAPHS`` of its paragraphs (``*_parts``:
+    ``paragraph_shingles``; not checked when they are not given).
+    """
+    if len(a) < MIN_SHINGLES or len(b) < MIN_SHINGLES:
+        return False
+    if jaccard(a, b) >= MIN_JACCARD:
+        return True
+    if containment(a, b) < MIN_CONTAINMENT:
+        return False
+    parts, larger = (a_parts, b) if len(a) <= len(b) else (b_parts, a)
+    if not parts:
+        return True
+    inside = sum(1 for part in parts if 2 * len(part & larger) >= len(part))
+    return inside >= min(MIN_CONTAINED_PARAGRAPHS, len(parts))

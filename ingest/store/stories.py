@@ -1,0 +1,601 @@
+"""Stories: articles grouped with their copies, republications and updated versions.
+
+Every article belongs to a story (``articles.story_id``); one with no copy is
+a story of its own, whose id is the article's. When a batch is written, each
+new article's band keys (``ingest.signature``, made in the workers) go to
+``story_bands``; the articles sharing a band key or a long body paragraph
+with it are its candidates, looked up by index (never all pairs, never the
+whole index in memory); a candidate whose body is similar as a whole
+(Jaccard) or holds it, or is held by it (containment), is a copy, checked on
+the exact shingle sets. Matches are edges and stories are their connected
+components: an article that matches two stories merges them. So the grouping
+does not depend on the order articles come in or on the batches they come
+in: a copy ingested a year later joins its story, and ingesting a set in two
+runs groups it as one run does.
+
+Each story knows its first article (earliest ``published_at``, else first
+ingested) and each member its similarity to that first article; both are
+derived again whenever a story gains members.
+
+``regroup`` derives the stories of some articles, or of all, again: after
+``reparse`` changed their bodies, in the migration that brought stories, and
+when the signature settings changed (``check_settings``), since band keys made
+otherwise cannot be compared.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import chain
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy.orm import Session
+
+from db.base import table_of
+from db.models import Article, Paragraph, Story, StoryBand, StorySetting
+from ingest.signature import (
+    Signature,
+    containment,
+    is_anchor,
+    jaccard,
+    library_version,
+    paragraph_shingles,
+    same_story,
+    settings,
+    shingles,
+    sign,
+)
+from ingest.store.sql import chunks, executemany, select_in
+
+# A story is joined through at most this many of its members per new article (the ones
+# sharing most with it), and an article is compared with at most this many stories:
+# a story of a thousand copies costs a few comparisons, not a thousand.
+PER_STORY = 3
+MAX_STORIES = 30
+# Articles regrouped at once by ``regroup``: their bodies are held meanwhile.
+REGROUP_BATCH = 500
+
+_BANDS = table_of(StoryBand)
+_STORIES = table_of(Story)
+_ARTICLES = table_of(Article)
+BAND_COLUMNS = ("band", "key", "article_id")
+STORY_COLUMNS = (
+    "id",
+    "first_article_id",
+    "articles",
+    "sources",
+    "first_published_at",
+    "last_published_at",
+)
+
+_BY_ANCHOR = (
+    "SELECT text_hash, article_id FROM paragraphs WHERE kind = 'body' AND text_hash IN ({marks})"
+)
+# The stored articles sharing band keys with a batch of consecutive ids (not one of them).
+_SHARING = (
+    "SELECT n.article_id, s.article_id FROM story_bands n"
+    " JOIN story_bands s ON s.band = n.band AND s.key = n.key"
+    " WHERE n.article_id BETWEEN {low:d} AND {high:d}"
+    " AND s.article_id NOT BETWEEN {low:d} AND {high:d}"
+)
+_STORY_OF = "SELECT id, story_id FROM articles WHERE id IN ({marks})"
+_BODIES = (
+    "SELECT article_id, text FROM paragraphs WHERE kind = 'body' AND article_id IN ({marks})"
+    " ORDER BY article_id, position"
+)
+_MOVE = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.story_id == bindparam("old"))
+    .values(story_id=bindparam("new"))
+)
+_SIMILARITY = (
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("a"))
+    .values(story_similarity=bindparam("s"))
+)
+
+
+@dataclass(frozen=True)
+class Member:
+    """An article being grouped: its body as stored, and what finds its candidates."""
+
+    id: int
+    body: tuple[str, ...]
+    bands: tuple[int, ...]
+    anchors: tuple[int, ...]
+
+
+def member(
+    article_id: int, body: Sequence[tuple[str, int]], signed: Signature | None = None
+) -> Member:
+    """A member from its body paragraphs, (text, hash) in order, and its signature if made.
+
+    ``signed``: the workers' signature of this very body; None makes it here
+    (the body stored is not the one signed when a paragraph was learned as
+    the source's boilerplate).
+    """
+    if signed is None:
+        signed = sign(body)
+    return Member(article_id, tuple(t for t, _ in body), signed.bands, signed.anchors)
+
+
+def singleton_rows(
+    rows: Iterable[tuple[int, int | None, datetime | None]],
+) -> list[tuple[object, ...]]:
+    """``stories`` rows for articles (id, source id, published at) that are stories of their own."""
+    return [
+        (article_id, article_id, 1, 0 if source_id is None else 1, published, published)
+        for article_id, source_id, published in rows
+    ]
+
+
+def add_singletons(
+    session: Session, rows: Sequence[tuple[int, int | None, datetime | None]], kept: Iterable[int]
+) -> None:
+    """Make each article (id, source id, published at) a story of its own, unless one is stored.
+
+    Before its row is written: ``articles.story_id`` points to it. A story of
+    that id can be stored already only for an id ``kept``: reparse rewrites an
+    article under its id (a new id has never named a story).
+    """
+    ids = sorted(kept)
+    stored = {
+        int(i) for (i,) in select_in(session, "SELECT id FROM stories WHERE id IN ({marks})", ids)
+    }
+    executemany(
+        session, _STORIES, STORY_COLUMNS, singleton_rows(r for r in rows if r[0] not in stored)
+    )
+
+
+def group(session: Session, members: Sequence[Member], *, write_bands: bool = True) -> None:
+    """Join each member to the stories of its copies, merging stories a member links.
+
+    The members' rows are written, each in a story (its own, until now);
+    ``write_bands``: their band keys are not stored yet.
+    """
+    if not members:
+        return
+    if write_bands:
+        band_rows = sorted((b, k, m.id) for m in members for b, k in enumerate(m.bands))
+        executemany(session, _BANDS, BAND_COLUMNS, band_rows)
+    evidence = _candidates(session, members)
+    if not evidence:
+        return
+    linked = [m for m in members if m.id in evidence]
+    ids = set(evidence) | {c for found in evidence.values() for c in found}
+    story_of = {int(a): int(s) for a, s in select_in(session, _STORY_OF, sorted(ids))}
+    bodies = Bodies(session, {m.id: m.body for m in linked})
+    chosen = {m.id: _best(evidence[m.id], story_of) for m in linked}
+    bodies.load(c for found in chosen.values() for c in found)
+    stories = _UnionFind()
+    for m in linked:
+        stories.add(story_of[m.id])
+        for candidate in chosen[m.id]:
+            if stories.find(story_of[candidate]) == stories.find(story_of[m.id]):
+                continue  # already one story: no need to compare
+            if same_story(
+                bodies.shingles(m.id),
+                bodies.shingles(candidate),
+                bodies.parts(m.id),
+                bodies.parts(candidate),
+            ):
+                stories.union(story_of[m.id], story_of[candidate])
+    merged = stories.components()
+    if not merged:
+        return
+    moved = _merge(session, merged)
+    refresh(session, sorted(merged), bodies, moved)
+
+
+def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counter[int]]:
+    """For each member, the articles sharing band keys or anchors with it, and how many.
+
+    A batch of new articles has consecutive ids: the stored rows are looked up
+    without the batch's own (``NOT BETWEEN``), which would be most of what the
+    look-ups return, and the batch's members are matched with each other here;
+    the band keys by one join of the batch's band rows with the stored ones
+    (sending 25 keys per article as parameters cost the writer twice as much).
+    Otherwise (regrouping stored articles) the look-ups find them all.
+    """
+    evidence: dict[int, Counter[int]] = defaultdict(Counter)
+    ids = sorted(m.id for m in members)
+    apart = ids[-1] - ids[0] + 1 == len(ids)
+    outside = f" AND article_id NOT BETWEEN {ids[0]} AND {ids[-1]}" if apart else ""
+    anchored: dict[int, list[int]] = defaultdict(list)
+    for m in members:
+        for anchor in set(m.anchors):
+            anchored[anchor].append(m.id)
+    connection = session.connection()
+    if apart:
+        # The members' band rows are stored (``group`` wrote them, or regrouping read
+        # them): one join finds the stored articles sharing them, with no key sent.
+        pairs = connection.exec_driver_sql(_SHARING.format(low=ids[0], high=ids[-1]))
+        for owner, article_id in pairs:
+            evidence[owner][article_id] += 1
+    else:
+        by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for m in members:
+            for band, key in enumerate(m.bands):
+                by_band[band][key].append(m.id)
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        for band, keys in by_band.items():
+            for chunk in chunks(sorted(keys)):
+                sql = (
+                    f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
+                    f" AND key IN ({', '.join([mark] * len(chunk))})"
+                )
+                for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
+                    for owner in keys[key]:
+                        if owner != article_id:
+                            evidence[owner][int(article_id)] += 1
+    for anchor, article_id in select_in(session, _BY_ANCHOR + outside, sorted(anchored)):
+        for owner in anchored[anchor]:
+            if owner != article_id:
+                evidence[owner][int(article_id)] += 1
+    if apart:
+        # Most keys are the batch's only one of their value: count them all at C speed
+        # (``Counter``), and group by (band, key) only the members holding a repeated one.
+        counted = Counter(chain.from_iterable(m.bands for m in members))
+        repeated = {k for k, n in counted.items() if n > 1}
+        sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
+        for m in members:
+            if not repeated.isdisjoint(m.bands):
+                for band, key in enumerate(m.bands):
+                    if key in repeated:
+                        sharers[band, key].append(m.id)
+        for owners in (*sharers.values(), *anchored.values()):
+            if len(owners) < 2:
+                continue
+            for owner in owners:
+                # Each joined to a few of many sharers: one edge is enough for a story.
+                for other in owners[: PER_STORY * MAX_STORIES]:
+                    if other != owner:
+                        evidence[owner][other] += 1
+    return evidence
+
+
+def _best(found: Counter[int], story_of: dict[int, int]) -> list[int]:
+    """The candidates worth comparing: per story the few sharing most, for the first stories.
+
+    Ties go to the older article, so the choice does not depend on batches.
+    """
+    per_story: dict[int, list[int]] = defaultdict(list)
+    for candidate, _ in sorted(found.items(), key=lambda item: (-item[1], item[0])):
+        story = story_of.get(candidate)
+        if story is None:
+            continue
+        if len(per_story[story]) < PER_STORY and (
+            story in per_story or len(per_story) < MAX_STORIES
+        ):
+            per_story[story].append(candidate)
+    return [c for chosen in per_story.values() for c in chosen]
+
+
+class _UnionFind:
+    """Stories as sets; the smallest id names each merged set (the oldest story survives)."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def add(self, item: int) -> None:
+        self.parent.setdefault(item, item)
+
+    def find(self, item: int) -> int:
+        self.add(item)
+        root = item
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[item] != root:
+            self.parent[item], item = root, self.parent[item]
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+    def components(self) -> dict[int, list[int]]:
+        """Each merged set's surviving story and the stories merged into it (not sets of one)."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for item in self.parent:
+            root = self.find(item)
+            if root != item:
+                found[root].append(item)
+        return dict(found)
+
+
+def _merge(session: Session, merged: dict[int, list[int]]) -> set[int]:
+    """Move the articles of merged stories into the surviving ones; the ids of those moved."""
+    gone = sorted(s for absorbed in merged.values() for s in absorbed)
+    moved = {
+        int(a)
+        for (a,) in select_in(session, "SELECT id FROM articles WHERE story_id IN ({marks})", gone)
+    }
+    session.execute(
+        _MOVE, [dict(old=s, new=root) for root, absorbed in merged.items() for s in absorbed]
+    )
+    for chunk in chunks(gone):
+        session.execute(delete(_STORIES).where(_STORIES.c.id.in_(chunk)))
+    return moved
+
+
+class Bodies:
+    """Article bodies and their shingle sets: those in hand, and stored ones read on demand."""
+
+    def __init__(self, session: Session, known: dict[int, tuple[str, ...]] | None = None) -> None:
+        self.session = session
+        self.texts: dict[int, tuple[str, ...]] = dict(known or {})
+        self._shingles: dict[int, frozenset[str]] = {}
+        self._parts: dict[int, tuple[frozenset[str], ...]] = {}
+
+    def load(self, ids: Iterable[int]) -> None:
+        """Read the stored bodies of the articles not in hand, in one look-up."""
+        wanted = sorted({i for i in ids if i not in self.texts})
+        found: dict[int, list[str]] = {i: [] for i in wanted}
+        for article_id, body in select_in(self.session, _BODIES, wanted):
+            found[int(article_id)].append(body)
+        self.texts.update({i: tuple(t) for i, t in found.items()})
+
+    def shingles(self, article_id: int) -> frozenset[str]:
+        if article_id not in self._shingles:
+            self.load([article_id])
+            self._shingles[article_id] = shingles(self.texts[article_id])
+        return self._shingles[article_id]
+
+    def parts(self, article_id: int) -> tuple[frozenset[str], ...]:
+        """The shingles of each of the article's body paragraphs (``same_story`` reads them)."""
+        if article_id not in self._parts:
+            self.load([article_id])
+            self._parts[article_id] = paragraph_shingles(self.texts[article_id])
+        return self._parts[article_id]
+
+
+def _first_key(row: Any) -> tuple[bool, datetime, int]:
+    """Orders a story's articles: earliest ``published_at`` first, then those without, by id."""
+    return (row.published_at is None, row.published_at or datetime.min, row.id)
+
+
+def refresh(
+    session: Session, story_ids: Sequence[int], bodies: Bodies, moved: set[int] | None = None
+) -> None:
+    """Derive the stories' first article, counts and times, and members' similarity, again.
+
+    Similarity is computed for the members in ``moved`` (those that joined),
+    and for every member of a story whose first article changed; ``None``: all.
+    """
+    for chunk in chunks(list(story_ids)):
+        rows = session.execute(
+            select(Article.id, Article.story_id, Article.published_at, Article.source_id)
+            .where(Article.story_id.in_(chunk))
+            .order_by(Article.id)
+        ).all()
+        # (Not ``dict(result)``: a Result has ``keys()``, so dict() takes it for a mapping.)
+        firsts = {
+            int(i): int(f)
+            for i, f in session.execute(
+                select(Story.id, Story.first_article_id).where(Story.id.in_(chunk))
+            )
+        }
+        by_story: dict[int, list[Any]] = defaultdict(list)
+        for row in rows:
+            by_story[row.story_id].append(row)
+        updates, similarities = [], []
+        for story_id, members in by_story.items():
+            first = min(members, key=_first_key)
+            times = [m.published_at for m in members if m.published_at is not None]
+            updates.append(
+                dict(
+                    i=story_id,
+                    f=first.id,
+                    n=len(members),
+                    s=len({m.source_id for m in members if m.source_id is not None}),
+                    t0=min(times, default=None),
+                    t1=max(times, default=None),
+                )
+            )
+            again = moved is None or firsts.get(story_id) != first.id
+            todo = [m.id for m in members if again or m.id in (moved or set())]
+            bodies.load([*todo, first.id])
+            for article_id in todo:
+                value = 1.0 if article_id == first.id else _similarity(bodies, article_id, first.id)
+                similarities.append(dict(a=article_id, s=value))
+        if updates:
+            session.execute(
+                update(_STORIES)
+                .where(_STORIES.c.id == bindparam("i"))
+                .values(
+                    first_article_id=bindparam("f"),
+                    articles=bindparam("n"),
+                    sources=bindparam("s"),
+                    first_published_at=bindparam("t0"),
+                    last_published_at=bindparam("t1"),
+                ),
+                updates,
+            )
+        if similarities:
+            session.execute(_SIMILARITY, similarities)
+
+
+def _similarity(bodies: Bodies, article_id: int, first_id: int) -> float:
+    """Jaccard similarity of two articles' shingles, rounded for reading."""
+    return round(jaccard(bodies.shingles(article_id), bodies.shingles(first_id)), 4)
+
+
+def relation(a_shingles: frozenset[str], b_shingles: frozenset[str]) -> tuple[float, float]:
+    """(Jaccard, containment) of two bodies' shingle sets: what ``same_story`` reads."""
+    return jaccard(a_shingles, b_shingles), containment(a_shingles, b_shingles)
+
+
+# --- regrouping -----------------------------------------------------------------------
+
+
+def regroup(
+    session: Session,
+    article_ids: Iterable[int] | None = None,
+    *,
+    stories: Iterable[int] = (),
+    bands: bool = False,
+) -> int:
+    """Derive the stories of these articles (None: every article) again; how many were grouped.
+
+    Every article of a story one of them is in (or of ``stories``: where
+    rewritten articles were before) is made a story of its own,
+    then they are grouped again, a batch at a time, as ingest groups new
+    articles (their copies elsewhere are found again by the same look-ups).
+    ``bands``: their band keys are made again too (from the stored bodies),
+    for the migration and a change of settings.
+    """
+    if article_ids is None:
+        ids = list(session.scalars(select(Article.id).order_by(Article.id)))
+    else:
+        given = sorted(set(article_ids))
+        touched = sorted({int(s) for _, s in select_in(session, _STORY_OF, given)} | set(stories))
+        ids = sorted(
+            set(given)
+            | {
+                int(a)
+                for (a,) in select_in(
+                    session, "SELECT id FROM articles WHERE story_id IN ({marks})", touched
+                )
+            }
+        )
+    for chunk in chunks(ids):
+        _reset(session, chunk)
+    if bands:
+        for chunk in chunks(ids):
+            session.execute(delete(_BANDS).where(_BANDS.c.article_id.in_(chunk)))
+    for start in range(0, len(ids), REGROUP_BATCH):
+        batch = ids[start : start + REGROUP_BATCH]
+        group(session, _stored_members(session, batch, bands), write_bands=bands)
+    return len(ids)
+
+
+def _reset(session: Session, ids: list[int]) -> None:
+    """Make each article a story of its own (its stories row made or made so), similarity 1."""
+    rows = session.execute(
+        select(Article.id, Article.source_id, Article.published_at, Article.story_id).where(
+            Article.id.in_(ids)
+        )
+    ).all()
+    # (No story yet: the migration that adds the column on PostgreSQL, before it is filled.)
+    old = sorted({int(r.story_id) for r in rows if r.story_id is not None} - set(ids))
+    stored = {
+        int(i) for (i,) in select_in(session, "SELECT id FROM stories WHERE id IN ({marks})", ids)
+    }
+    fresh = [(r.id, r.source_id, r.published_at) for r in rows]
+    executemany(
+        session, _STORIES, STORY_COLUMNS, singleton_rows(r for r in fresh if r[0] not in stored)
+    )
+    if stored:
+        session.execute(
+            update(_STORIES)
+            .where(_STORIES.c.id == bindparam("i"))
+            .values(
+                first_article_id=bindparam("i"),
+                articles=1,
+                sources=bindparam("s"),
+                first_published_at=bindparam("t"),
+                last_published_at=bindparam("t"),
+            ),
+            [dict(i=i, s=0 if s is None else 1, t=t) for i, s, t in fresh if i in stored],
+        )
+    session.execute(
+        update(_ARTICLES)
+        .where(_ARTICLES.c.id == bindparam("i"))
+        .values(story_id=bindparam("i"), story_similarity=1.0),
+        [dict(i=r.id) for r in rows],
+    )
+    if old:
+        # Stories whose articles all moved to their own: gone (those that keep some stay).
+        session.execute(
+            delete(_STORIES).where(
+                _STORIES.c.id.in_(old),
+                ~_STORIES.c.id.in_(
+                    select(_ARTICLES.c.story_id).where(_ARTICLES.c.story_id.in_(old))
+                ),
+            )
+        )
+        leftover = list(session.scalars(select(Story.id).where(Story.id.in_(old))))
+        if leftover:
+            refresh(session, leftover, Bodies(session), None)
+
+
+def _stored_members(session: Session, ids: list[int], bands: bool) -> list[Member]:
+    """Members for stored articles: their body paragraphs, and their band keys (made or read)."""
+    body: dict[int, list[tuple[str, int]]] = {i: [] for i in ids}
+    rows = session.execute(
+        select(Paragraph.article_id, Paragraph.text, Paragraph.text_hash)
+        .where(Paragraph.article_id.in_(ids), Paragraph.kind == "body")
+        .order_by(Paragraph.article_id, Paragraph.position)
+    )
+    for article_id, paragraph, text_hash in rows:
+        body[article_id].append((paragraph, text_hash))
+    if bands:
+        return [member(i, body[i]) for i in ids]
+    keys: dict[int, list[int]] = defaultdict(list)
+    for _band, key, article_id in session.execute(
+        select(StoryBand.band, StoryBand.key, StoryBand.article_id)
+        .where(StoryBand.article_id.in_(ids))
+        .order_by(StoryBand.article_id, StoryBand.band)
+    ):
+        keys[article_id].append(key)
+    return [
+        Member(
+            i,
+            tuple(t for t, _ in body[i]),
+            tuple(keys[i]),
+            tuple(h for t, h in body[i] if is_anchor(t)) if keys[i] else (),
+        )
+        for i in ids
+    ]
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+def stored_settings(session: Session) -> dict[str, str]:
+    """The settings the stored band keys were made with (``story_settings``).
+
+    Read by every batch ingest writes: as driver SQL, which costs nothing to compile.
+    """
+    rows = session.connection().exec_driver_sql("SELECT name, value FROM story_settings")
+    return {str(n): str(v) for n, v in rows}
+
+
+def current_settings() -> dict[str, str]:
+    """The settings band keys are made with now, as ``story_settings`` rows hold them."""
+    return {name: str(value) for name, value in vars(settings()).items()}
+
+
+def write_settings(session: Session) -> None:
+    """Record the current settings (and the library's version, for the record)."""
+    session.execute(delete(StorySetting))
+    values = {**current_settings(), "library_version": library_version()}
+    session.execute(
+        StorySetting.__table__.insert(),  # type: ignore[attr-defined]
+        [dict(name=n, value=v) for n, v in sorted(values.items())],
+    )
+
+
+def check_settings(session: Session) -> bool:
+    """Regroup every article when the band keys were made with other settings; whether it did.
+
+    The library's version alone does not count: rensa's ``ALGORITHM_VERSION``
+    says when its hashing changed.
+    """
+    stored = stored_settings(session)
+    stored.pop("library_version", None)
+    if stored == current_settings():
+        return False
+    regroup(session, None, bands=True)
+    write_settings(session)
+    return True
+
+
+def count(session: Session) -> int:
+    """How many stories are stored."""
+    return int(session.execute(text("SELECT count(*) FROM stories")).scalar_one())

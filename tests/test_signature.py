@@ -1,0 +1,107 @@
+"""ingest.signature: shingles, band keys, anchors, and the rule that makes two bodies one story."""
+
+from __future__ import annotations
+
+from ingest.fingerprint import fingerprint, paragraph_hash
+from ingest.records import ParsedArticle, ParsedParagraph
+from ingest.signature import (
+    ANCHOR_WORDS,
+    BANDS,
+    MIN_SHINGLES,
+    containment,
+    jaccard,
+    paragraph_shingles,
+    same_story,
+    settings,
+    shingles,
+    sign,
+)
+from tests.conftest import story_paragraphs
+
+
+def _body(paragraphs: list[str]) -> list[tuple[str, int]]:
+    return [(p, paragraph_hash(p)) for p in paragraphs]
+
+
+def test_shingles_are_three_case_folded_words_read_across_paragraphs() -> None:
+    assert shingles(["The Ferry sailed.", "It SANK"]) == frozenset(
+        {"the ferry sailed", "ferry sailed it", "sailed it sank"}
+    )
+    assert shingles(["Two words"]) == frozenset()
+
+
+def test_band_keys_are_the_same_for_the_same_body_and_differ_for_another() -> None:
+    one = sign(_body(story_paragraphs(1)))
+    again = sign(_body(story_paragraphs(1)))
+    other = sign(_body(story_paragraphs(2)))
+    assert len(one.bands) == BANDS and one.bands == again.bands
+    assert not set(one.bands) & set(other.bands)
+    assert all(-(2**63) <= key < 2**63 for key in one.bands)  # a BIGINT on PostgreSQL
+
+
+def test_a_body_too_short_has_no_band_keys_and_no_anchors() -> None:
+    short = sign(_body(["A ferry sank near the harbour today."]))
+    assert short.bands == () and short.anchors == () and short.shingles < MIN_SHINGLES
+    same = shingles(["A ferry sank near the harbour today."])
+    assert not same_story(same, same)  # too little text to tell a copy from a standing line
+
+
+def test_anchors_are_the_long_paragraphs_only() -> None:
+    long = " ".join(["word"] * ANCHOR_WORDS)
+    body = _body([long, "Too short a line.", *story_paragraphs(3, 2)])
+    signed = sign(body)
+    assert paragraph_hash(long) in signed.anchors
+    assert paragraph_hash("Too short a line.") not in signed.anchors
+
+
+def test_a_copy_an_excerpt_and_an_update_are_one_story_and_another_story_is_not() -> None:
+    original = story_paragraphs(4)
+    whole = shingles(original)
+    wire = shingles(["A lead of the site's own, written for its readers today.", *original[:-1]])
+    excerpt = shingles(original[:2])
+    update = shingles([*original, *story_paragraphs(5, 1)])
+    other = shingles(story_paragraphs(6))
+    assert same_story(whole, wire) and same_story(whole, update)
+    assert jaccard(whole, excerpt) < 0.4 and containment(whole, excerpt) == 1.0
+    assert same_story(whole, excerpt)  # contained, though not similar as a whole
+    assert not same_story(whole, other)
+
+
+def test_a_follow_up_that_pastes_one_paragraph_is_another_story() -> None:
+    original, follow_up = story_paragraphs(7), story_paragraphs(8)
+    pasted = [*follow_up[:3], original[4], *follow_up[3:]]
+    assert not same_story(shingles(original), shingles(pasted))
+
+
+def test_an_excerpt_is_not_a_copy_of_a_story_that_quotes_one_of_its_paragraphs() -> None:
+    original, other = story_paragraphs(12, 6, 60), story_paragraphs(13)
+    excerpt = [original[0], " ".join(original[1].split()[:15])]
+    quoting = [*other[:3], original[0], *other[3:]]
+    a, b = shingles(excerpt), shingles(quoting)
+    assert containment(a, b) >= 0.7  # most of the excerpt is the paragraph quoted
+    assert same_story(a, b)  # without the paragraphs, containment alone would say so
+    assert not same_story(a, b, paragraph_shingles(excerpt), paragraph_shingles(quoting))
+    assert same_story(
+        a, shingles(original), paragraph_shingles(excerpt), paragraph_shingles(original)
+    )
+
+
+def test_fingerprint_signs_the_body_paragraphs_only() -> None:
+    body = story_paragraphs(9)
+    parsed = ParsedArticle(
+        title="T",
+        paragraphs=(
+            *(ParsedParagraph(p) for p in body),
+            ParsedParagraph("Subscribe to our newsletter for more stories like this one", "footer"),
+        ),
+        layout="plain",
+        parser_version="1",
+    )
+    record = fingerprint(parsed)
+    assert record.signature == sign(_body(body))
+
+
+def test_settings_name_what_the_keys_depend_on() -> None:
+    current = settings()
+    assert (current.bands, current.rows, current.shingle_words) == (25, 5, 3)
+    assert current.library == "rensa.RMinHash" and current.algorithm_version >= 1
