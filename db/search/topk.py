@@ -236,6 +236,24 @@ def _best(rows: list[Row], limit: int) -> list[Row]:
     return sorted(rows, key=lambda r: r[4])[:limit]
 
 
+Counts = dict[str, tuple[int, int]]  # word -> (paragraphs, articles) it matched at the build
+
+
+def _listed_terms(session: Session, terms: list[Term]) -> tuple[Counts, dict[str, Counts]]:
+    """The query's words that have an impact list, and each prefix term's listed words."""
+    words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
+    expansions = {t.query: impacts.listed_prefix(session, t.words[0]) for t in terms if t.prefix}
+    return words, expansions
+
+
+def _known(words: Counts, expansions: dict[str, Counts]) -> Counts:
+    """Every listed word of the query, its prefixes' included."""
+    known = dict(words)
+    for found in expansions.values():
+        known.update(found)
+    return known
+
+
 def rank_relevance(
     session: Session,
     terms: list[Term],
@@ -247,16 +265,13 @@ def rank_relevance(
     covered = impacts.coverage(session) if filters.kind == "body" else None
     if covered is None:
         return None
-    words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
+    words, expansions = _listed_terms(session, terms)
     if not covered.fresh:  # the words' paragraph counts now, for bm25's idf
         words = {w: (p + _new_hits(session, covered, w), a) for w, (p, a) in words.items()}
-    expansions = {t.query: impacts.listed_prefix(session, t.words[0]) for t in terms if t.prefix}
     only = terms[0].word if len(terms) == 1 and not unwanted else None
     if only is not None and only in words and covered.fresh:
         return _from_list(session, only, words[only][1], filters, limit)
-    known = dict(words)
-    for found in expansions.values():
-        known.update(found)
+    known = _known(words, expansions)
     scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
     rare = [
         t
@@ -454,8 +469,7 @@ def rank_newest(
     limit: int,
 ) -> list[Row] | None:
     """The newest matching articles, reading filtered articles newest first; None: too rare."""
-    words = impacts.listed(session, [w for t in terms for w in t.words if not t.prefix])
-    expansions = {t.query: impacts.listed_prefix(session, t.words[0]) for t in terms if t.prefix}
+    words, expansions = _listed_terms(session, terms)
     paragraphs = index_stats(session, "paragraphs_fts")
     articles = int(session.scalar(text("SELECT max(id) FROM articles")) or 0)
     if not articles or not paragraphs.rows:
@@ -471,9 +485,7 @@ def rank_newest(
             hits = [fts_hits(session, "paragraphs_fts", t.query)]
         rate = min(1.0, (sum(hits) if t.prefix else min(hits)) / paragraphs.rows)
         share *= 1 - (1 - rate) ** per_article
-    known = dict(words)
-    for found in expansions.values():
-        known.update(found)
+    known = _known(words, expansions)
     if rare is not None:
         if len(terms) == 1 and not unwanted:
             return None  # one rare term: the exact path reads as little
