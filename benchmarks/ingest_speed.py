@@ -104,7 +104,7 @@ def run_cli(db: Path, folder: Path) -> tuple[float, int, float]:
     # Python caches compiled modules unless told not to; some sandboxes tell it not to,
     # which would add compiling newsstore's modules to every run, unlike a user's.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    cpu = _children_cpu()
+    cpu = children_cpu()
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest", "--db", str(db), "ingest", str(folder)],
@@ -118,10 +118,10 @@ def run_cli(db: Path, folder: Path) -> tuple[float, int, float]:
     seconds = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"ingest failed with exit code {process.returncode}")
-    return seconds, peak, _children_cpu() - cpu
+    return seconds, peak, children_cpu() - cpu
 
 
-def _children_cpu() -> float:
+def children_cpu() -> float:
     """User and system CPU seconds of the finished child processes (their workers included)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime

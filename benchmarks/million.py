@@ -40,7 +40,6 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -59,6 +58,7 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import search_latency  # noqa: E402  (a sibling script: its query mix and its text)
+from ingest_speed import children_cpu  # noqa: E402
 
 from db.migrate import upgrade  # noqa: E402
 from db.session import make_engine  # noqa: E402
@@ -171,19 +171,14 @@ class Step:
 def run(command: list[str], output: Path | None = None) -> tuple[float, float]:
     """Seconds and CPU seconds one CLI process takes (with its workers); output to ``output``."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    cpu = _children_cpu()
+    cpu = children_cpu()
     start = time.perf_counter()
     with open(output or os.devnull, "wb") as sink:
         done = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, env=env)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]!r}")
-    return seconds, _children_cpu() - cpu
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return seconds, children_cpu() - cpu
 
 
 def database_bytes(url: str, connection: Connection) -> int:
