@@ -19,6 +19,7 @@ from db import migrate
 from db.base import Base
 from db.session import make_engine
 from ingest.fingerprint import paragraph_hash
+from ingest.signature import BANDS
 
 TABLES = {
     "documents",
@@ -550,5 +551,5 @@ def test_upgrading_groups_the_stored_articles_into_stories(db_url: str) -> None:
         engine.dispose()
     assert stories == {1: 1, 2: 1, 3: 3}
     assert [tuple(r) for r in sizes] == [(1, 1, 2), (3, 3, 1)]
-    assert bands == 3 * 25
-    assert settings["bands"] == "25" and settings["library"] == "rensa.RMinHash"
+    assert bands == 3 * BANDS
+    assert settings["bands"] == str(BANDS) and settings["library"] == "rensa.RMinHash"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ingest.fingerprint import fingerprint, paragraph_hash
 from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.signature import (
@@ -15,6 +17,7 @@ from ingest.signature import (
     settings,
     shingles,
     sign,
+    words,
 )
 from tests.conftest import story_paragraphs
 
@@ -25,9 +28,25 @@ def _body(paragraphs: list[str]) -> list[tuple[str, int]]:
 
 def test_shingles_are_three_case_folded_words_read_across_paragraphs() -> None:
     assert shingles(["The Ferry sailed.", "It SANK"]) == frozenset(
-        {"the ferry sailed", "ferry sailed it", "sailed it sank"}
+        {b"the ferry sailed", b"ferry sailed it", b"sailed it sank"}
     )
     assert shingles(["Two words"]) == frozenset()
+
+
+def test_words_are_the_runs_of_word_characters_a_regular_expression_finds() -> None:
+    # The fast path must find exactly what re.findall(r"\w+") does, in any script and
+    # around any punctuation, spacing or combining mark.
+    texts = [
+        "\u201cIt\u2019s over,\u201d she said \u2014 at 9:30\u00a0a.m. in Z\u00fcrich\u2026",
+        "na\u00efve r\u00e9sum\u00e9 \u6771\u4eac\u3001\u5927\u962a \u0663\u0664 foo_bar x\u0301y",
+        "\u041c\u043e\u0441\u043a\u0432\u0430\u00bb \u00abquoted\u00bb",
+        "\u00b2\u00bd \u2009thin\u200bzero",
+        "Stra\u00dfe \ufb01ne \u0130stanbul \U0001f600 emoji\ttab\r\nline",
+        "",
+        "   ",
+    ]
+    for text in texts:
+        assert words(text) == [w.encode() for w in re.findall(r"\w+", text.casefold())]
 
 
 def test_band_keys_are_the_same_for_the_same_body_and_differ_for_another() -> None:
@@ -103,5 +122,5 @@ def test_fingerprint_signs_the_body_paragraphs_only() -> None:
 
 def test_settings_name_what_the_keys_depend_on() -> None:
     current = settings()
-    assert (current.bands, current.rows, current.shingle_words) == (25, 5, 3)
+    assert (current.bands, current.rows, current.shingle_words) == (12, 3, 3)
     assert current.library == "rensa.RMinHash" and current.algorithm_version >= 1

@@ -11,6 +11,7 @@ from db.models import StorySetting
 from ingest.fingerprint import fingerprint
 from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.reparse import reparse
+from ingest.signature import BANDS
 from ingest.store import Store
 from ingest.store.stories import check_settings, regroup, stored_settings
 from tests.conftest import aggregator_page, ingest_pages, story_paragraphs
@@ -69,7 +70,7 @@ def test_copies_excerpts_and_updates_join_one_story(engine: Engine, tmp_path: Pa
     assert tuple(story) == (4, 3, "Original")  # the earliest published is the first
     assert similarity["Original"] == 1.0 and similarity["Other"] == 1.0
     assert 0.5 < similarity["Copy"] < 1.0 and similarity["Excerpt"] < similarity["Copy"]
-    assert bands == 25 * 6
+    assert bands == BANDS * 6
 
 
 def test_a_copy_ingested_later_joins_its_story(engine: Engine, tmp_path: Path) -> None:
@@ -191,8 +192,8 @@ def test_changed_settings_regroup_the_store(engine: Engine, tmp_path: Path) -> N
         session.execute(text("DELETE FROM story_bands"))
     with Session(engine) as session, session.begin():
         assert check_settings(session) is True
-        assert stored_settings(session)["bands"] == "25"
+        assert stored_settings(session)["bands"] == str(BANDS)
         assert check_settings(session) is False
     assert _partition(engine) == before
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM story_bands")).scalar() == 25 * 6
+        assert connection.execute(text("SELECT count(*) FROM story_bands")).scalar() == BANDS * 6

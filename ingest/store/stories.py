@@ -329,8 +329,8 @@ class Bodies:
     def __init__(self, session: Session, known: dict[int, tuple[str, ...]] | None = None) -> None:
         self.session = session
         self.texts: dict[int, tuple[str, ...]] = dict(known or {})
-        self._shingles: dict[int, frozenset[str]] = {}
-        self._parts: dict[int, tuple[frozenset[str], ...]] = {}
+        self._shingles: dict[int, frozenset[bytes]] = {}
+        self._parts: dict[int, tuple[frozenset[bytes], ...]] = {}
 
     def load(self, ids: Iterable[int]) -> None:
         """Read the stored bodies of the articles not in hand, in one look-up."""
@@ -340,13 +340,13 @@ class Bodies:
             found[int(article_id)].append(body)
         self.texts.update({i: tuple(t) for i, t in found.items()})
 
-    def shingles(self, article_id: int) -> frozenset[str]:
+    def shingles(self, article_id: int) -> frozenset[bytes]:
         if article_id not in self._shingles:
             self.load([article_id])
             self._shingles[article_id] = shingles(self.texts[article_id])
         return self._shingles[article_id]
 
-    def parts(self, article_id: int) -> tuple[frozenset[str], ...]:
+    def parts(self, article_id: int) -> tuple[frozenset[bytes], ...]:
         """The shingles of each of the article's body paragraphs (``same_story`` reads them)."""
         if article_id not in self._parts:
             self.load([article_id])
@@ -425,7 +425,7 @@ def _similarity(bodies: Bodies, article_id: int, first_id: int) -> float:
     return round(jaccard(bodies.shingles(article_id), bodies.shingles(first_id)), 4)
 
 
-def relation(a_shingles: frozenset[str], b_shingles: frozenset[str]) -> tuple[float, float]:
+def relation(a_shingles: frozenset[bytes], b_shingles: frozenset[bytes]) -> tuple[float, float]:
     """(Jaccard, containment) of two bodies' shingle sets: what ``same_story`` reads."""
     return jaccard(a_shingles, b_shingles), containment(a_shingles, b_shingles)
 
