@@ -29,6 +29,8 @@ from db.models import (
     SourceParagraph,
     Story,
     StoryBand,
+    StorySetting,
+    StorySignature,
 )
 
 # Parents before children; documents by id, so a duplicate follows its original.
@@ -39,15 +41,15 @@ ORDER: tuple[type[Base], ...] = (
     Story,
     Article,
     StoryBand,
+    StorySignature,
     Paragraph,
     ArticleTranslation,
     ArticleLocation,
     LocationMention,
     SourceParagraph,
+    StorySetting,
 )
 CHUNK = 2000
-# Not copied: ``story_settings``, which the target's migrations wrote (the same code made
-# the source's band keys, both being at the head revision).
 
 
 class CopyError(Exception):

@@ -123,11 +123,20 @@ DESCRIPTIONS: dict[str, Described] = {
     ),
     "story_bands": Described(
         "The MinHash band keys of each article's body: articles sharing a key are candidate "
-        "copies (`ingest.signature`).",
+        "copies (`ingest.signature`). Looked up by key only; a derived index, rebuilt by "
+        "regrouping.",
         {
-            "band": "which band (0 to 24)",
-            "key": "hash of the band's five MinHash values (signed 64-bit)",
+            "band": "which band (0 to 11)",
+            "key": "the band's three MinHash values in one signed 64-bit number",
+            "article_id": "the article (its rows are deleted with it, by `story_signatures`)",
+        },
+    ),
+    "story_signatures": Described(
+        "Each article's band keys in one row, so that its `story_bands` rows can be found and "
+        "deleted without an index by article.",
+        {
             "article_id": "the article (deleted with it)",
+            "bands": "its band keys in band order, 8 bytes each (big-endian, signed)",
         },
     ),
     "story_settings": Described(

@@ -293,7 +293,16 @@ class Story(Base):
     """
 
     __tablename__ = "stories"
-    __table_args__ = (Index("ix_stories_articles", "articles"),)
+    # Only the stories of two articles or more are listed by size (``db.stories``): most
+    # stories are single articles, which the index need neither hold nor be written for.
+    __table_args__ = (
+        Index(
+            "ix_stories_articles",
+            "articles",
+            sqlite_where=text("articles > 1"),
+            postgresql_where=text("articles > 1"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     # No foreign key: reparse rewrites an article under its id, and the story is derived again.
@@ -305,16 +314,31 @@ class Story(Base):
 
 
 class StoryBand(Base):
-    """One MinHash band key of an article's body: articles sharing a key are candidate copies."""
+    """One MinHash band key of an article's body: articles sharing a key are candidate copies.
+
+    Looked up by key only. No index by article and no foreign key (whose
+    cascade would scan the table without one): an article's keys are kept in
+    ``story_signatures``, and the store deletes its rows by them.
+    """
 
     __tablename__ = "story_bands"
     __table_args__ = {"sqlite_with_rowid": False}
 
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(primary_key=True)
+
+
+class StorySignature(Base):
+    """An article's band keys in one row: how its ``story_bands`` rows are found to delete."""
+
+    __tablename__ = "story_signatures"
+
     article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, index=True
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
+    # The keys in band order, 8 bytes each, big-endian and signed (``ingest.store.stories``).
+    bands: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class StorySetting(Base):

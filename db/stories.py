@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, true
 from sqlalchemy.orm import Session
 
 from db.models import Article, Source, Story
@@ -90,6 +90,8 @@ def biggest_stories(
         select(Story, first.c.title)
         .join(first, first.c.id == Story.first_article_id)
         .where(Story.articles >= min_articles)
+        # Spelled as the partial index's own condition, so that the index is used.
+        .where(text("stories.articles > 1") if min_articles >= 2 else true())
         .order_by(Story.articles.desc(), Story.sources.desc(), Story.id)
         .limit(limit)
     ).all()

@@ -500,8 +500,16 @@ def test_the_compressing_revision_reads_a_bounded_chunk_at_a_time(
     assert chunks == [[1, 2], [3], [4], [5, 6, 7], [8], [9]]
 
 
-def test_upgrading_groups_the_stored_articles_into_stories(db_url: str) -> None:
-    """Revision 5d1e8a7c3b20 groups every article already stored: copies share a story."""
+def test_upgrading_makes_stories_that_the_next_ingest_groups(db_url: str) -> None:
+    """Every article already stored gets a story of its own; the next ingest groups them.
+
+    (Revision 5d1e8a7c3b20 grouped them itself, with the ingest code of the day;
+    13eb189a973d leaves it to the next ingest, ``check_settings``, so that no
+    revision runs ingest code that may since expect a newer schema.)
+    """
+    from sqlalchemy.orm import Session
+
+    from ingest.store.stories import check_settings
     from tests.conftest import story_paragraphs
 
     migrate.upgrade(db_url, KEYED_BY_RECORD)
@@ -537,6 +545,11 @@ def test_upgrading_groups_the_stored_articles_into_stories(db_url: str) -> None:
                 )
         migrate.upgrade(db_url)
         with engine.connect() as connection:
+            alone = dict(connection.execute(text("SELECT id, story_id FROM articles")).all())
+            unset = connection.execute(text("SELECT count(*) FROM story_settings")).scalar()
+        with Session(engine) as session, session.begin():
+            assert check_settings(session) is True
+        with engine.connect() as connection:
             stories = dict(connection.execute(text("SELECT id, story_id FROM articles")).all())
             sizes = connection.execute(
                 text("SELECT id, first_article_id, articles FROM stories ORDER BY id")
@@ -549,6 +562,7 @@ def test_upgrading_groups_the_stored_articles_into_stories(db_url: str) -> None:
         migrate.upgrade(db_url)
     finally:
         engine.dispose()
+    assert alone == {1: 1, 2: 2, 3: 3} and unset == 0
     assert stories == {1: 1, 2: 1, 3: 3}
     assert [tuple(r) for r in sizes] == [(1, 1, 2), (3, 3, 1)]
     assert bands == 3 * BANDS

@@ -22,6 +22,7 @@ from db.models import Article, Document, Source
 from db.raw import RawCodecError, unpack
 from ingest.records import ArchiveRecord, ArticleRecord, RawDocument
 from ingest.store.plan import RECORD_COLUMNS
+from ingest.store.stories import delete_keys
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,11 @@ def story_of(session: Session, article_id: int) -> int:
 
 
 def delete_article(session: Session, article_id: int) -> None:
-    """Delete an article's row; its paragraphs, translations and places go with it (cascade)."""
+    """Delete an article's row; its paragraphs, translations and places go with it (cascade).
+
+    Its band keys first: ``story_bands`` has no index by article to cascade by.
+    """
+    delete_keys(session, [article_id])
     articles = table_of(Article)
     session.execute(delete(articles).where(articles.c.id == article_id))
 

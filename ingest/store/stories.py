@@ -25,6 +25,7 @@ otherwise cannot be compared.
 
 from __future__ import annotations
 
+import struct
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,11 +33,11 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, text, update
+from sqlalchemy import bindparam, delete, inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from db.base import table_of
-from db.models import Article, Paragraph, Story, StoryBand, StorySetting
+from db.models import Article, Paragraph, Story, StoryBand, StorySetting, StorySignature
 from ingest.signature import (
     Signature,
     containment,
@@ -60,6 +61,7 @@ MAX_STORIES = 30
 REGROUP_BATCH = 500
 
 _BANDS = table_of(StoryBand)
+_SIGNATURES = table_of(StorySignature)
 _STORIES = table_of(Story)
 _ARTICLES = table_of(Article)
 BAND_COLUMNS = ("band", "key", "article_id")
@@ -75,13 +77,7 @@ STORY_COLUMNS = (
 _BY_ANCHOR = (
     "SELECT text_hash, article_id FROM paragraphs WHERE kind = 'body' AND text_hash IN ({marks})"
 )
-# The stored articles sharing band keys with a batch of consecutive ids (not one of them).
-_SHARING = (
-    "SELECT n.article_id, s.article_id FROM story_bands n"
-    " JOIN story_bands s ON s.band = n.band AND s.key = n.key"
-    " WHERE n.article_id BETWEEN {low:d} AND {high:d}"
-    " AND s.article_id NOT BETWEEN {low:d} AND {high:d}"
-)
+_SIGNATURES_OF = "SELECT article_id, bands FROM story_signatures WHERE article_id IN ({marks})"
 _STORY_OF = "SELECT id, story_id FROM articles WHERE id IN ({marks})"
 _BODIES = (
     "SELECT article_id, text FROM paragraphs WHERE kind = 'body' AND article_id IN ({marks})"
@@ -155,14 +151,14 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
     """Join each member to the stories of its copies, merging stories a member links.
 
     The members' rows are written, each in a story (its own, until now);
-    ``write_bands``: their band keys are not stored yet.
+    ``write_bands``: their band keys are not stored yet (they are, after the
+    look-ups, which so find only the stored articles).
     """
     if not members:
         return
-    if write_bands:
-        band_rows = sorted((b, k, m.id) for m in members for b, k in enumerate(m.bands))
-        executemany(session, _BANDS, BAND_COLUMNS, band_rows)
     evidence = _candidates(session, members)
+    if write_bands:
+        write_keys(session, members)
     if not evidence:
         return
     linked = [m for m in members if m.id in evidence]
@@ -194,68 +190,101 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
 def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counter[int]]:
     """For each member, the articles sharing band keys or anchors with it, and how many.
 
-    A batch of new articles has consecutive ids: the stored rows are looked up
-    without the batch's own (``NOT BETWEEN``), which would be most of what the
-    look-ups return, and the batch's members are matched with each other here;
-    the band keys by one join of the batch's band rows with the stored ones
-    (sending 25 keys per article as parameters cost the writer twice as much).
-    Otherwise (regrouping stored articles) the look-ups find them all.
+    The stored articles are found by index, a band's keys at a time (an IN
+    list per band: no index by article is kept to find the batch's own rows
+    for a join); the members themselves are left out of what the look-ups
+    return (by ``NOT BETWEEN`` when their ids are consecutive, as a batch of
+    new articles' are) and matched with each other here, in memory.
     """
     evidence: dict[int, Counter[int]] = defaultdict(Counter)
     ids = sorted(m.id for m in members)
+    own = set(ids)
     apart = ids[-1] - ids[0] + 1 == len(ids)
     outside = f" AND article_id NOT BETWEEN {ids[0]} AND {ids[-1]}" if apart else ""
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for m in members:
+        for band, key in enumerate(m.bands):
+            by_band[band][key].append(m.id)
+    for band, keys in sorted(by_band.items()):
+        for chunk in chunks(sorted(keys)):
+            sql = (
+                f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
+                f" AND key IN ({', '.join([mark] * len(chunk))}){outside}"
+            )
+            for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
+                if article_id not in own:
+                    for owner in keys[key]:
+                        evidence[owner][int(article_id)] += 1
     anchored: dict[int, list[int]] = defaultdict(list)
     for m in members:
         for anchor in set(m.anchors):
             anchored[anchor].append(m.id)
-    connection = session.connection()
-    if apart:
-        # The members' band rows are stored (``group`` wrote them, or regrouping read
-        # them): one join finds the stored articles sharing them, with no key sent.
-        pairs = connection.exec_driver_sql(_SHARING.format(low=ids[0], high=ids[-1]))
-        for owner, article_id in pairs:
-            evidence[owner][article_id] += 1
-    else:
-        by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for m in members:
-            for band, key in enumerate(m.bands):
-                by_band[band][key].append(m.id)
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        for band, keys in by_band.items():
-            for chunk in chunks(sorted(keys)):
-                sql = (
-                    f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
-                    f" AND key IN ({', '.join([mark] * len(chunk))})"
-                )
-                for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
-                    for owner in keys[key]:
-                        if owner != article_id:
-                            evidence[owner][int(article_id)] += 1
     for anchor, article_id in select_in(session, _BY_ANCHOR + outside, sorted(anchored)):
-        for owner in anchored[anchor]:
-            if owner != article_id:
+        if article_id not in own:
+            for owner in anchored[anchor]:
                 evidence[owner][int(article_id)] += 1
-    if apart:
-        # Most keys are the batch's only one of their value: count them all at C speed
-        # (``Counter``), and group by (band, key) only the members holding a repeated one.
-        counted = Counter(chain.from_iterable(m.bands for m in members))
-        repeated = {k for k, n in counted.items() if n > 1}
-        sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
+    # The members with each other: most keys are the batch's only one of their value, so
+    # they are counted all at once at C speed (``Counter``), and only the members holding
+    # a repeated one are grouped by (band, key).
+    counted = Counter(chain.from_iterable(m.bands for m in members))
+    repeated = {k for k, n in counted.items() if n > 1}
+    sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
+    if repeated:
         for m in members:
             if not repeated.isdisjoint(m.bands):
                 for band, key in enumerate(m.bands):
                     if key in repeated:
                         sharers[band, key].append(m.id)
-        for owners in (*sharers.values(), *anchored.values()):
-            if len(owners) < 2:
-                continue
-            for owner in owners:
-                # Each joined to a few of many sharers: one edge is enough for a story.
-                for other in owners[: PER_STORY * MAX_STORIES]:
-                    if other != owner:
-                        evidence[owner][other] += 1
+    for owners in (*sharers.values(), *anchored.values()):
+        if len(owners) < 2:
+            continue
+        for owner in owners:
+            # Each joined to a few of many sharers: one edge is enough for a story.
+            for other in owners[: PER_STORY * MAX_STORIES]:
+                if other != owner:
+                    evidence[owner][other] += 1
     return evidence
+
+
+def pack_keys(keys: Sequence[int]) -> bytes:
+    """An article's band keys as ``story_signatures.bands`` holds them."""
+    return struct.pack(f">{len(keys)}q", *keys)
+
+
+def unpack_keys(packed: bytes) -> tuple[int, ...]:
+    """The band keys ``pack_keys`` packed."""
+    return struct.unpack(f">{len(packed) // 8}q", packed)
+
+
+def write_keys(session: Session, members: Sequence[Member]) -> None:
+    """Store the members' band keys: a row per band to look up, one per article to delete by."""
+    signed = [m for m in members if m.bands]
+    rows = [(b, k, m.id) for m in signed for b, k in enumerate(m.bands)]
+    executemany(session, _BANDS, BAND_COLUMNS, rows)
+    executemany(
+        session, _SIGNATURES, ("article_id", "bands"), [(m.id, pack_keys(m.bands)) for m in signed]
+    )
+
+
+def delete_keys(session: Session, article_ids: Iterable[int]) -> None:
+    """Delete the articles' band keys (by the keys their signatures name: no index by article)."""
+    ids = sorted(set(article_ids))
+    rows = [
+        (band, key, int(article_id))
+        for article_id, packed in select_in(session, _SIGNATURES_OF, ids)
+        for band, key in enumerate(unpack_keys(bytes(packed)))
+    ]
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    if rows:
+        connection.exec_driver_sql(
+            f"DELETE FROM story_bands WHERE band = {mark} AND key = {mark} AND article_id = {mark}",
+            rows,
+        )
+    for chunk in chunks(ids):
+        session.execute(delete(_SIGNATURES).where(_SIGNATURES.c.article_id.in_(chunk)))
 
 
 def _best(found: Counter[int], story_of: dict[int, int]) -> list[int]:
@@ -463,15 +492,29 @@ def regroup(
                 )
             }
         )
+    if bands and not _has_signatures(session):
+        # Run by the revision that brought stories, before the one that keeps signatures:
+        # each article a story of its own; that revision has the next ingest group them.
+        for chunk in chunks(ids):
+            _reset(session, chunk)
+        return 0
     for chunk in chunks(ids):
         _reset(session, chunk)
     if bands:
-        for chunk in chunks(ids):
-            session.execute(delete(_BANDS).where(_BANDS.c.article_id.in_(chunk)))
+        if article_ids is None:
+            session.execute(delete(_BANDS))
+            session.execute(delete(_SIGNATURES))
+        else:
+            delete_keys(session, ids)
     for start in range(0, len(ids), REGROUP_BATCH):
         batch = ids[start : start + REGROUP_BATCH]
         group(session, _stored_members(session, batch, bands), write_bands=bands)
     return len(ids)
+
+
+def _has_signatures(session: Session) -> bool:
+    """Whether the database keeps ``story_signatures`` (every one at the current revision)."""
+    return inspect(session.connection()).has_table(StorySignature.__tablename__)
 
 
 def _reset(session: Session, ids: list[int]) -> None:
@@ -536,19 +579,16 @@ def _stored_members(session: Session, ids: list[int], bands: bool) -> list[Membe
         body[article_id].append((paragraph, text_hash))
     if bands:
         return [member(i, body[i]) for i in ids]
-    keys: dict[int, list[int]] = defaultdict(list)
-    for _band, key, article_id in session.execute(
-        select(StoryBand.band, StoryBand.key, StoryBand.article_id)
-        .where(StoryBand.article_id.in_(ids))
-        .order_by(StoryBand.article_id, StoryBand.band)
-    ):
-        keys[article_id].append(key)
+    keys = {
+        int(article_id): unpack_keys(bytes(packed))
+        for article_id, packed in select_in(session, _SIGNATURES_OF, ids)
+    }
     return [
         Member(
             i,
             tuple(t for t, _ in body[i]),
-            tuple(keys[i]),
-            tuple(h for t, h in body[i] if is_anchor(t)) if keys[i] else (),
+            keys.get(i, ()),
+            tuple(h for t, h in body[i] if is_anchor(t)) if i in keys else (),
         )
         for i in ids
     ]
