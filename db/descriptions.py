@@ -256,6 +256,7 @@ DESCRIPTIONS: dict[str, Described] = {
             "places": "the places the text names, most named first",
             "first_paragraph": "the first body paragraph",
             "url": "the article's URL, where the input gives one",
+            "story_id": "the article's story (`stories`; its own id when it has no copy)",
         },
         view=True,
     ),

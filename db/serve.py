@@ -141,6 +141,37 @@ LEFT JOIN sources s ON s.id = a.source_id
 GROUP BY s.name ORDER BY articles DESC, source
 """,
     },
+    "biggest_stories": {
+        "title": "The stories carried most",
+        "description": "Stories of two articles or more (copies, republications, updated "
+        "versions), most articles first, with their first article's title.",
+        "sql": """
+SELECT st.id AS story_id, st.articles, st.sources, st.first_published_at,
+       st.last_published_at, a.title
+FROM stories st JOIN articles a ON a.id = st.first_article_id
+WHERE st.articles > 1
+ORDER BY st.articles DESC, st.sources DESC, st.id LIMIT 100
+""",
+    },
+    "story_articles": {
+        "title": "Who carried a story, and when",
+        "description": "The articles of one story, given the id of any of them (a story's id "
+        "is one of its articles'): the first, updated versions (same source or URL) and "
+        "copies, with their Jaccard similarity to the first, earliest first.",
+        "sql": """
+SELECT a.id AS article_id, a.title, s.name AS source, a.published_at, a.url,
+       CASE WHEN a.id = st.first_article_id THEN 'first'
+            WHEN a.source_id = f.source_id OR a.url = f.url THEN 'update'
+            ELSE 'copy' END AS relation,
+       a.story_similarity AS similarity
+FROM stories st
+JOIN articles f ON f.id = st.first_article_id
+JOIN articles a ON a.story_id = st.id
+LEFT JOIN sources s ON s.id = a.source_id
+WHERE st.id = (SELECT story_id FROM articles WHERE id = :id)
+ORDER BY a.published_at IS NULL, a.published_at, a.id
+""",
+    },
     "document_raw": {
         "title": "A stored document's exact bytes",
         "description": "The bytes of one document (by id) as ingest read them: documents.raw "

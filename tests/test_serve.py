@@ -17,9 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from db.descriptions import DESCRIPTIONS, MACHINERY
+from db.engine import make_engine
 from db.errors import NoDatabase, SchemaError
+from db.migrate import ensure_current
 from db.serve import (
     PLACE_LICENCE,
     QUERIES,
@@ -30,7 +33,7 @@ from db.serve import (
     metadata,
     served_file,
 )
-from tests.conftest import NEWS_PAGES
+from tests.conftest import NEWS_PAGES, aggregator_page, ingest_pages, story_paragraphs
 
 pytest.importorskip("datasette", reason="the serve extra is not installed")
 
@@ -148,6 +151,61 @@ def test_canned_queries_answer_the_questions(app: Any) -> None:
     raw = document["raw"]
     raw = base64.b64decode(raw["encoded"]) if isinstance(raw, dict) else raw.encode("utf-8")
     assert len(raw) == document["size"] and hashlib.sha256(raw).hexdigest() == document["sha256"]
+
+
+def test_the_story_queries_list_a_story_and_who_carried_it(tmp_path: Path) -> None:
+    lead = "A lead paragraph of the site's own, written for its readers this very morning."
+    one = story_paragraphs(41)
+    path = tmp_path / "stories.db"
+    engine = make_engine(str(path))
+    try:
+        ensure_current(engine)
+        ingest_pages(
+            engine,
+            tmp_path / "pages",
+            {
+                "a.txt": aggregator_page(
+                    "Original", one, "Wire A(World)", "March 2, 2025 at 9:00AM"
+                ),
+                "b.txt": aggregator_page(
+                    "Copy", [lead, *one[:-1]], "Site B(World)", "March 3, 2025 at 9:00AM"
+                ),
+                "c.txt": aggregator_page(
+                    "Update",
+                    [*one, *story_paragraphs(42, 1)],
+                    "Wire A(World)",
+                    "March 4, 2025 at 9:00AM",
+                ),
+                "d.txt": aggregator_page(
+                    "Other", story_paragraphs(43), "Site B(World)", "March 5, 2025 at 9:00AM"
+                ),
+            },
+        )
+        with engine.connect() as connection:
+            ids = dict(connection.execute(text("SELECT title, id FROM articles")).all())
+    finally:
+        engine.dispose()
+    served = datasette(served_file(str(path)))
+    asyncio.run(served.invoke_startup())
+    try:
+        (story,) = get(served, "/stories/biggest_stories.json?_shape=objects").json()["rows"]
+        assert (story["articles"], story["sources"], story["title"]) == (3, 2, "Original")
+        rows = get(served, f"/stories/story_articles.json?id={ids['Copy']}&_shape=objects").json()[
+            "rows"
+        ]
+        listed = get(served, "/stories/article_list.json?_shape=objects").json()["rows"]
+    finally:
+        for database in served.databases.values():
+            database.close()
+    assert [(r["title"], r["relation"]) for r in rows] == [
+        ("Original", "first"),
+        ("Copy", "copy"),
+        ("Update", "update"),
+    ]
+    assert rows[0]["similarity"] == 1.0 and 0 < rows[1]["similarity"] < 1
+    story_of = {r["title"]: r["story_id"] for r in listed}
+    assert story_of["Copy"] == story_of["Update"] == story_of["Original"] == story["story_id"]
+    assert story_of["Other"] != story["story_id"]
 
 
 def test_writes_are_refused(app: Any, news_db: Path) -> None:

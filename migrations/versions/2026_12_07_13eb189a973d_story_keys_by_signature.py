@@ -1,4 +1,4 @@
-"""Story band keys without an index by article; a partial index of the stories listed by size.
+"""Story band keys without an index by article; stories in ``article_list``; a partial index.
 
 Revision ID: 13eb189a973d
 Revises: 5d1e8a7c3b20
@@ -10,7 +10,8 @@ and took as many bytes. Its rows are now found by ``story_signatures`` (one
 row per article holding its keys), so ``story_bands`` keeps its key only and
 loses its foreign key (whose cascade would scan it on every article deleted).
 ``ix_stories_articles`` holds only the stories of two articles or more, the
-ones ``newsstore stories`` lists by size.
+ones ``newsstore stories`` lists by size. The ``article_list`` view gains
+``story_id`` (last, so that the columns before keep their places).
 
 The band keys are not made here: ``story_settings`` is emptied, so the next
 ingest regroups the store with the code of its day (``ingest.store.stories.
@@ -29,7 +30,46 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+# ``article_list`` as revision 9c4e1f7a2b35 made it, with or without ``story_id`` at the end.
+MONTH = {
+    "sqlite": "substr(a.published_at, 1, 7)",
+    "postgresql": "to_char(a.published_at, 'YYYY-MM')",
+}
+PLACES = {
+    "sqlite": """(SELECT group_concat(name, ', ') FROM (
+            SELECT l.name FROM article_locations al JOIN locations l ON l.id = al.location_id
+            WHERE al.article_id = a.id AND al.role = 'mention'
+            ORDER BY al.mentions DESC, l.name))""",
+    "postgresql": """(SELECT string_agg(l.name, ', ' ORDER BY al.mentions DESC, l.name)
+            FROM article_locations al JOIN locations l ON l.id = al.location_id
+            WHERE al.article_id = a.id AND al.role = 'mention')""",
+}
+ARTICLE_LIST = """
+    CREATE VIEW article_list AS
+    SELECT a.id AS article_id, a.title, s.name AS source, s.category,
+           {month} AS month, a.published_at, a.page_date,
+           {places} AS places,
+           (SELECT p.text FROM paragraphs p
+            WHERE p.article_id = a.id AND p.kind = 'body'
+            ORDER BY p.position LIMIT 1) AS first_paragraph,
+           a.url{story}
+    FROM articles a
+    LEFT JOIN sources s ON s.id = a.source_id
+"""
+
+
+def _article_list(story: bool) -> None:
+    dialect = op.get_bind().dialect.name
+    op.execute("DROP VIEW article_list")
+    op.execute(
+        ARTICLE_LIST.format(
+            month=MONTH[dialect], places=PLACES[dialect], story=", a.story_id" if story else ""
+        )
+    )
+
+
 def upgrade() -> None:
+    _article_list(story=True)
     op.drop_index(op.f("ix_story_bands_article_id"), table_name="story_bands")
     op.drop_table("story_bands")
     op.create_table(
@@ -65,6 +105,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _article_list(story=False)
     op.drop_index("ix_stories_articles", table_name="stories")
     op.create_index("ix_stories_articles", "stories", ["articles"], unique=False)
     op.drop_table("story_signatures")
