@@ -273,9 +273,9 @@ class Store:
     def regroup_rewritten(self) -> None:
         """Group the articles rewritten, and the stories they left, again (``stories.regroup``).
 
-        Their band keys are made again from the bodies stored by then: while
-        reparse rewrites, a paragraph can be counted twice and pass for
-        boilerplate until ``recount_boilerplate`` corrects it.
+        Their band keys are made again from the bodies stored by then, after
+        ``recount_boilerplate``: a paragraph learned as boilerplate meanwhile
+        (from articles rewritten after them) is out of their bodies by then.
         """
         if self._rewritten:
             regroup(self.session, self._rewritten, stories=self._left, bands=True)

@@ -108,6 +108,38 @@ def count_paragraphs(
     return boilerplate
 
 
+def uncount_article(session: Session, article_id: int) -> None:
+    """Take a stored article out of its source's paragraph counts, before it is deleted.
+
+    ``reparse`` rewrites an article by deleting it and storing it again, which
+    counts its paragraphs again: without this, two articles of a source that
+    share a paragraph would count it three times, and it would pass for the
+    source's boilerplate.
+    """
+    kinds = ", ".join(f"'{kind}'" for kind in sorted(CONTENT_KINDS))
+    pairs = (
+        session.connection()
+        .exec_driver_sql(
+            "SELECT DISTINCT a.source_id, p.text_hash FROM paragraphs AS p"
+            " JOIN articles AS a ON a.id = p.article_id"
+            f" WHERE p.article_id = {int(article_id)} AND a.source_id IS NOT NULL"
+            f" AND p.kind IN ({kinds})"
+        )
+        .all()
+    )
+    if not pairs:
+        return
+    keys = [dict(s=s, h=h) for s, h in pairs]
+    session.execute(
+        update(_COUNTS)
+        .where(_COUNTS.c.source_id == bindparam("s"), _COUNTS.c.text_hash == bindparam("h"))
+        .values(articles=_COUNTS.c.articles - 1),
+        keys,
+    )
+    # Counts of one are not kept (``count_paragraphs``): those are read from the paragraphs.
+    session.execute(_FORGET_COUNT.where(_COUNTS.c.articles < 2), keys)
+
+
 def _stored_counts(session: Session, keys: list[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """For (source id, paragraph hash) pairs: in how many stored articles of the source.
 

@@ -21,6 +21,7 @@ from db.base import table_of
 from db.models import Article, Document, Source
 from db.raw import RawCodecError, unpack
 from ingest.records import ArchiveRecord, ArticleRecord, RawDocument
+from ingest.store.boilerplate import uncount_article
 from ingest.store.plan import RECORD_COLUMNS
 from ingest.store.stories import delete_keys
 
@@ -114,9 +115,11 @@ def story_of(session: Session, article_id: int) -> int:
 def delete_article(session: Session, article_id: int) -> None:
     """Delete an article's row; its paragraphs, translations and places go with it (cascade).
 
-    Its band keys first: ``story_bands`` has no index by article to cascade by.
+    Its band keys first: ``story_bands`` has no index by article to cascade by;
+    and its paragraphs leave its source's counts, which storing it again counts.
     """
     delete_keys(session, [article_id])
+    uncount_article(session, article_id)
     articles = table_of(Article)
     session.execute(delete(articles).where(articles.c.id == article_id))
 
