@@ -377,23 +377,53 @@ class _Regions:
         return len(surfaces) > 1 or self.surface not in surfaces
 
 
-def _choose(
-    entries: Sequence[Entry],
-    support: Counter[str],
-    regions: Container[tuple[str, str]],
-    gazetteer: Gazetteer,
-    local: Container[str] = frozenset(),
-    near: Sequence[tuple[float, float]] = (),
-    counties: Container[tuple[str, str, str]] = frozenset(),
-) -> tuple[Entry, str]:
+def _weigh(
+    span: _Span,
+    text: str,
+    evidence: _Evidence,
+    article: _Article,
+    previous: tuple[int, Entry] | None,
+) -> tuple[Entry, str] | None:
+    """Every reading of one name weighed in one place: whether the name is a place at all,
+    and which place; None when no reading counts.
+
+    The readings are those the words around the name leave (``_candidates``); each
+    counts as a place on its evidence (``_counts``) or drops out; of those that count,
+    the region the words point at wins (``_regions_pointed_at``), else the one the
+    article supports best (``_choose``). Returned with why, for ``show --explain``:
+    why the name counts, then why it is this place.
+    """
+    readings = [
+        (entry, why)
+        for entry in _candidates(span, text, evidence.contained_in)
+        if (why := _counts(entry, span.surface, evidence, article)) is not None
+    ]
+    if not readings:
+        return None
+    counting = [entry for entry, _ in readings]
+    pointed = _regions_pointed_at(span, text, counting, previous)
+    chosen, because = _choose(pointed or counting, article, span.surface)
+    if pointed:
+        because = f"the region the words point at ({_POINTERS}), {because}"
+    counted = next(why for entry, why in readings if entry is chosen)
+    return chosen, f"{counted}; {because}"
+
+
+def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
     Support, strongest first: the city's own state or province is named, or the
-    region's cities are (Athens with Georgia, Georgia with Atlanta); it is a country,
-    its country is named, or it is a big city everyone means by the name (Athens,
-    Greece over Athens, Ohio in an article that names the US). Returned with the reason
-    the winner beat the next reading, for ``show --explain``.
+    region's cities are (Athens with Georgia, Georgia with Atlanta), or it lies near a
+    town or in a county the article names (another name's: a name is no evidence for
+    itself); it is a country, its country is named, or it is a big city everyone means
+    by the name (Athens, Greece over Athens, Ohio in an article that names the US).
+    Returned with the reason the winner beat the next reading, for ``show --explain``.
     """
+    gazetteer = load_gazetteer()
+    support, local = article.support, article.local
+    regions = _Regions(article.named_regions, surface)
+    near = tuple(point for name, point in article.anchors if name != surface)
+    counties = _Regions(article.counties, surface)
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
     remote = _remote(entries, supported, local, gazetteer)
@@ -557,8 +587,8 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     state) and whether a small town or a surname counts depend on which countries
     the other, unambiguous names belong to. Four passes: the automaton's hits, those
     that stand alone as names (``_standalone``), what the names beyond doubt say about
-    the article (``_Article``), then each name judged on its evidence (``_accepted``)
-    and given a reading (``_choose``).
+    the article (``_Article``), then each name's readings weighed on their evidence,
+    whether it is a place and which (``_weigh``).
     """
     gazetteer = load_gazetteer()
     per_paragraph = [_raw_spans(gazetteer, i, text) for i, text in enumerate(paragraphs)]
@@ -572,22 +602,12 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     for span in kept:
         text = paragraphs[span.paragraph_index]
         evidence = _evidence(span, text, starts[span.paragraph_index], last)
-        accepted = _accepted(span, text, evidence, article)
-        if not accepted:
+        weighed = _weigh(span, text, evidence, article, previous.get(span.paragraph_index))
+        if weighed is None:
             continue
-        pointed = _regions_pointed_at(span, text, accepted, previous.get(span.paragraph_index))
-        accepted = pointed or accepted
-        regions = _Regions(article.named_regions, span.surface)
-        near = tuple(point for surface, point in article.anchors if surface != span.surface)
-        counties = _Regions(article.counties, span.surface)
-        chosen, because = _choose(
-            accepted, article.support, regions, gazetteer, article.local, near, counties
-        )
+        chosen, why = weighed
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
         previous[span.paragraph_index] = (span.end, chosen)
-        if pointed:
-            because = f"the region the words point at ({_POINTERS}), {because}"
-        counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
             Mention(
                 place=chosen.place,
@@ -595,7 +615,7 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
                 start=span.start,
                 end=span.end,
                 surface=span.surface,
-                why=f"{counted}; {because}",
+                why=why,
                 form="adjective" if chosen.adjective else "name",
             )
         )
@@ -637,23 +657,6 @@ def _regions_pointed_at(
     if gap in LIST_GAPS and place.kind == "region" and place.admin2 is None:
         return [e for e in regions if e.place.country_code == place.country_code]
     return []
-
-
-def _counted_because(entry: Entry, span: _Span, evidence: _Evidence, article: _Article) -> str:
-    """Why a name counts as a place: it needs no evidence, or which evidence it had."""
-    if not _needs_evidence(entry, span.surface, article.people):
-        return "a place name that needs no evidence"
-    cc = entry.place.country_code
-    if evidence.contained:
-        return "followed by its region or country"
-    if evidence.in_list and cc == evidence.previous_country:
-        return f"in a list with another place of {cc}"
-    admin1 = entry.admin1 or _iso_suffix(entry.place)
-    if admin1 and (cc or "", admin1) in _Regions(article.named_regions, span.surface):
-        return f"its state or province ({cc}-{admin1}) is named in the article"
-    if evidence.strongly_located or evidence.located or evidence.after_to:
-        return f"after '{span.prev_word}'"
-    return f"a town of {entry.population:,} in a country the article names ({cc})"
 
 
 def _standalone(
@@ -806,6 +809,7 @@ class _Evidence:
     contained: bool  # some reading lies in one of those
     in_list: bool  # only a list gap since the paragraph's last mention
     previous_country: str | None  # that mention's country
+    prev_word: str | None = None  # the word before it, for ``show --explain``
 
 
 def _evidence(
@@ -832,6 +836,7 @@ def _evidence(
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
+        prev_word=span.prev_word,
     )
 
 
@@ -850,43 +855,45 @@ def _candidates(span: _Span, text: str, contained_in: Container[str | None]) -> 
     return candidates
 
 
-def _accepted(span: _Span, text: str, evidence: _Evidence, article: _Article) -> list[Entry]:
-    """The readings of ``span`` that the words around it leave and that need no evidence
-    or have it."""
-    return [
-        entry
-        for entry in _candidates(span, text, evidence.contained_in)
-        if not _needs_evidence(entry, span.surface, article.people)
-        or _has_evidence(entry, span.surface, evidence, article)
-    ]
+def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) -> str | None:
+    """Why the name counts as a place in this reading, or None when nothing says it does.
 
-
-def _has_evidence(entry: Entry, surface: str, evidence: _Evidence, article: _Article) -> bool:
-    """Whether a name that needs evidence (``_needs_evidence``) has it for this reading.
-
-    Any such name counts when contained, listed with others of its country or in a
-    region the article names; else by what the name is: a surname (``_surname_located``),
-    a common word (``_common_word_located``) or a small town (``_town_located``).
+    Countries and names that need no evidence (``_needs_evidence``) always count. Any
+    other counts when contained, listed with others of its country or in a region the
+    article names; else by what the name is: a minor town (``_minor_town_located``), a
+    surname (``_surname_located``), a common word (``_common_word_located``) or a small
+    town (``_town_located``). The reason is what ``show --explain`` says.
     """
+    if not _needs_evidence(entry, surface, article.people):
+        return "a place name that needs no evidence"
     cc = entry.place.country_code or ""
-    listed = evidence.in_list and cc == evidence.previous_country
     admin1 = entry.admin1 or _iso_suffix(entry.place)
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
     minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
+    after = f"after '{evidence.prev_word}'"
+    named = f"its state or province ({cc}-{admin1}) is named in the article"
     if evidence.contained:
-        return True  # 'Canadian, Texas' is the town
-    if listed:
-        return not (minor and _demonym_like(surface))  # 'Texas, Canadian troops' is not
+        return "followed by its region or country"  # 'Canadian, Texas' is the town
+    if evidence.in_list and cc == evidence.previous_country:
+        if minor and _demonym_like(surface):
+            return None  # 'Texas, Canadian troops' is not
+        return f"in a list with another place of {cc}"
     if minor:
-        return _minor_town_located(evidence, regional, surface, article)
+        if not _minor_town_located(evidence, regional, surface, article):
+            return None
+        return named if regional else after
     if regional:
-        return True
+        return named
     if surface in PERSON_NAMES or surface in article.people:
-        return _surname_located(evidence)
+        return after if _surname_located(evidence) else None
     if surface in COMMON_WORDS:
-        return _common_word_located(evidence)
-    return _town_located(evidence, entry, article.support)
+        return after if _common_word_located(evidence) else None
+    if evidence.located:
+        return after
+    if article.support[cc] > 0 and entry.population >= SUPPORTED_TOWN:
+        return f"a town of {entry.population:,} in a country the article names ({cc})"
+    return None
 
 
 def _minor_town_located(
@@ -944,13 +951,6 @@ def _surname_located(evidence: _Evidence) -> bool:
 def _common_word_located(evidence: _Evidence) -> bool:
     """A common word (Reading, Nice) is a place after a strong locative word or 'to'."""
     return evidence.strongly_located or evidence.after_to
-
-
-def _town_located(evidence: _Evidence, entry: Entry, support: Counter[str]) -> bool:
-    """A small town is a place after any locative word, or when it is a not-so-small
-    town of a country the article names."""
-    cc = entry.place.country_code or ""
-    return evidence.located or (support[cc] > 0 and entry.population >= SUPPORTED_TOWN)
 
 
 @lru_cache(maxsize=1)
