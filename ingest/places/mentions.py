@@ -50,6 +50,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.places.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
+from ingest.places.homes import Home
 
 __all__ = ["Mention", "Place", "find_mentions", "resolve_place"]
 
@@ -433,17 +434,19 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
     def is_close(entry: Entry) -> bool:
         return _is_close(entry, near, counties)
 
-    def key(entry: Entry) -> tuple[int, int, int, int, int]:
+    def key(entry: Entry) -> tuple[int, int, int, int, int, int]:
         cc = entry.place.country_code or ""
         kind = entry.place.kind
         admin1 = entry.admin1 or _iso_suffix(entry.place)
         close = is_close(entry)
+        home = _at_home(entry, article.home)
         if close or (kind in ("city", "region") and admin1 and (cc, admin1) in regions):
             level = 3
         elif (
             kind == "country"
             or cc in supported
             or (kind == "city" and entry.population >= FAMOUS_CITY)
+            or home == 2  # in the source's home region: as if its country were named
         ):
             level = 2
         else:
@@ -451,10 +454,10 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
         if cc in remote:
             level = 0  # Georgia the country in an article of Alabama and Atlanta
         minor = kind == "city" and entry.population < MINOR_TOWN
-        if minor:
+        if minor:  # a hamlet gains nothing from the source's home
             if close:  # a town by the others the article names: over a bigger namesake
-                return (min(level, 2), int(entry.preferred), 2, 0, entry.population)
-            return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
+                return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
+            return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
         if kind == "city":
@@ -466,18 +469,45 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
         rank = _kind_rank(entry)
         if kind == "city" and cc in region_codes:
             rank = 2  # Galway the town, not County Galway, whatever the town's size
-        return (level, int(entry.preferred), rank, tiebreak, entry.population)
+        return (level, home, int(entry.preferred), rank, tiebreak, entry.population)
 
     ranked = sorted(entries, key=key, reverse=True)
     if len(ranked) == 1:
         return ranked[0], "its only reading"
     first, second = key(ranked[0]), key(ranked[1])
-    decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
-    if decided in (0, 2) and is_close(ranked[0]) and not is_close(ranked[1]):
+    decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 5)
+    if decided in (0, 3) and is_close(ranked[0]) and not is_close(ranked[1]):
         reason = "near a town or in a county the article names"
+    elif article.home is not None and (
+        decided == 1 or (decided == 0 and first[0] == 2 and _home_only(ranked[0], supported))
+    ):
+        where = "region" if first[1] == 2 else "country"
+        reason = f"in the publishing source's home {where} ({article.home})"
     else:
         reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _home_only(entry: Entry, supported: Container[str]) -> bool:
+    """Whether only the source's home gives a reading its standing (not its kind, its
+    country named, or its size)."""
+    place = entry.place
+    return not (
+        place.kind == "country"
+        or place.country_code in supported
+        or (place.kind == "city" and entry.population >= FAMOUS_CITY)
+    )
+
+
+def _at_home(entry: Entry, home: Home | None) -> int:
+    """2 for a town or region in the source's home region, 1 for a place in its home
+    country, else 0 (and 0 for all without a home)."""
+    if home is None or entry.place.country_code != home.country_code:
+        return 0
+    admin1 = entry.admin1 or _iso_suffix(entry.place)
+    if home.admin1 and entry.place.kind in ("city", "region") and admin1 == home.admin1:
+        return 2
+    return 1
 
 
 def _remote(
@@ -548,13 +578,13 @@ def _because(decided: int, entry: Entry, runner_up: Entry, level: int, supported
         return f"a city everyone means by the name ({entry.population:,} people)"
     if decided == 0:
         return "a small town of a state the article names"
-    if decided == 1:
-        return "the reading our alias table gives"
-    if decided == 2 and place.kind == runner_up.place.kind:
-        return f"a city of {entry.population:,} over smaller towns"
     if decided == 2:
-        return f"the weightier kind ({place.kind} over {runner_up.place.kind})"
+        return "the reading our alias table gives"
+    if decided == 3 and place.kind == runner_up.place.kind:
+        return f"a city of {entry.population:,} over smaller towns"
     if decided == 3:
+        return f"the weightier kind ({place.kind} over {runner_up.place.kind})"
+    if decided == 4:
         return "a city over its own region, a region over a foreign town"
     return f"the most populous ({entry.population:,})"
 
@@ -580,7 +610,7 @@ def _needs_evidence(entry: Entry, surface: str, people: Container[str]) -> bool:
     return entry.place.kind == "city" and entry.population < SMALL_CITY
 
 
-def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
+def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[Mention]:
     """Places named in the body paragraphs of one article, in document order.
 
     Context is the whole article: a name's reading (Georgia the country or the US
@@ -593,7 +623,7 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     gazetteer = load_gazetteer()
     per_paragraph = [_raw_spans(gazetteer, i, text) for i, text in enumerate(paragraphs)]
     kept, people = _standalone(per_paragraph, paragraphs, gazetteer)
-    article = _Article.of(kept, people)
+    article = _Article.of(kept, people, home)
     starts = [{s.start: s for s in spans} for spans in per_paragraph]
 
     mentions: list[Mention] = []
@@ -709,9 +739,14 @@ class _Article:
     #: with those names: two names with readings in one county support those readings
     #: (Huntsville and Walker County are in Texas together).
     counties: Mapping[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    #: The publishing source's home (``ingest.places.homes``), kept only when the article
+    #: names no other country: what the article says comes first.
+    home: Home | None = None
 
     @classmethod
-    def of(cls, kept: Sequence[_Span], people: frozenset[str]) -> _Article:
+    def of(
+        cls, kept: Sequence[_Span], people: frozenset[str], home: Home | None = None
+    ) -> _Article:
         """The article's context from its standalone names: only those that need no
         evidence count (Davis (Cup) says nothing about California)."""
         certain = [
@@ -743,14 +778,10 @@ class _Article:
                     continue
                 key = (place.country_code or "", place.admin1 or "", place.admin2)
                 counties.setdefault(key, set()).add(span.surface)
-        return cls(
-            people,
-            _country_support(certain),
-            _named_regions(certain),
-            local,
-            anchors,
-            counties,
-        )
+        if home is not None and _countries_named(certain) - {home.country_code}:
+            home = None  # the article names places of another country: it says where it is
+        support = _country_support(certain)
+        return cls(people, support, _named_regions(certain), local, anchors, counties, home)
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
@@ -772,6 +803,21 @@ def _country_support(certain: Sequence[_Span]) -> Counter[str]:
             ):
                 support[biggest.place.country_code or ""] += 1
     return support
+
+
+def _countries_named(certain: Sequence[_Span]) -> set[str]:
+    """The countries of the names beyond doubt whose readings all lie in one country.
+
+    Not a big city's over its namesakes ('London' is no word against an Ontario
+    paper's home): only a name that can be read in no other country says where the
+    article is.
+    """
+    named: set[str] = set()
+    for span in certain:
+        codes = {e.place.country_code for e in _major(span.entries)}
+        if len(codes) == 1 and None not in codes:
+            named.add(next(iter(codes)) or "")
+    return named
 
 
 def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
@@ -885,12 +931,17 @@ def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) 
         return named if regional else after
     if regional:
         return named
+    at_home = _at_home(entry, article.home) == 2
+    if at_home and entry.place.kind == "region":
+        return f"the publishing source's home region ({article.home})"  # Georgia, Atlanta's
     if surface in PERSON_NAMES or surface in article.people:
         return after if _surname_located(evidence) else None
     if surface in COMMON_WORDS:
         return after if _common_word_located(evidence) else None
     if evidence.located:
         return after
+    if at_home:
+        return f"a town of the publishing source's home region ({article.home})"
     if article.support[cc] > 0 and entry.population >= SUPPORTED_TOWN:
         return f"a town of {entry.population:,} in a country the article names ({cc})"
     return None
