@@ -391,16 +391,27 @@ def _weigh(
     The readings are those the words around the name leave (``_candidates``); each
     counts as a place on its evidence (``_counts``) or drops out; of those that count,
     the region the words point at wins (``_regions_pointed_at``), else the one the
-    article supports best (``_choose``). Returned with why, for ``show --explain``:
-    why the name counts, then why it is this place.
+    article supports best (``_choose``). A name some reading of which counts has its
+    namesakes in the publishing source's home region among its readings too
+    (``ingest.places.homes``). Returned with why, for ``show --explain``: why the name
+    counts, then why it is this place.
     """
-    readings = [
-        (entry, why)
-        for entry in _candidates(span, text, evidence.contained_in)
-        if (why := _counts(entry, span.surface, evidence, article)) is not None
-    ]
-    if not readings:
+    candidates = _candidates(span, text, evidence.contained_in)
+    counts = [_counts(entry, span.surface, evidence, article) for entry in candidates]
+    if all(why is None for why in counts):
         return None
+    if article.home is not None:
+        # The name is a place: its namesakes in the source's home region are readings too
+        # (Dublin, Ohio beside Dublin, which needs no evidence). The home never makes a
+        # name a place (a team sheet's Chorley in an English paper).
+        home = f"a place name, and this its namesake in the source's home region ({article.home})"
+        counts = [
+            why
+            if why is not None or _at_home(entry, article.home) < 2 or _is_minor(entry)
+            else home
+            for entry, why in zip(candidates, counts, strict=True)
+        ]
+    readings = [(entry, why) for entry, why in zip(candidates, counts, strict=True) if why]
     counting = [entry for entry, _ in readings]
     pointed = _regions_pointed_at(span, text, counting, previous)
     chosen, because = _choose(pointed or counting, article, span.surface)
@@ -497,6 +508,11 @@ def _home_only(entry: Entry, supported: Container[str]) -> bool:
         or place.country_code in supported
         or (place.kind == "city" and entry.population >= FAMOUS_CITY)
     )
+
+
+def _is_minor(entry: Entry) -> bool:
+    """A town under ``MINOR_TOWN`` people."""
+    return entry.place.kind == "city" and entry.population < MINOR_TOWN
 
 
 def _at_home(entry: Entry, home: Home | None) -> int:
@@ -931,17 +947,12 @@ def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) 
         return named if regional else after
     if regional:
         return named
-    at_home = _at_home(entry, article.home) == 2
-    if at_home and entry.place.kind == "region":
-        return f"the publishing source's home region ({article.home})"  # Georgia, Atlanta's
     if surface in PERSON_NAMES or surface in article.people:
         return after if _surname_located(evidence) else None
     if surface in COMMON_WORDS:
         return after if _common_word_located(evidence) else None
     if evidence.located:
         return after
-    if at_home:
-        return f"a town of the publishing source's home region ({article.home})"
     if article.support[cc] > 0 and entry.population >= SUPPORTED_TOWN:
         return f"a town of {entry.population:,} in a country the article names ({cc})"
     return None
