@@ -638,8 +638,8 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
     """
     gazetteer = load_gazetteer()
     per_paragraph = [_raw_spans(gazetteer, i, text) for i, text in enumerate(paragraphs)]
-    kept, people = _standalone(per_paragraph, paragraphs, gazetteer)
-    article = _Article.of(kept, people, home)
+    kept, people, inside = _standalone(per_paragraph, paragraphs, gazetteer)
+    article = _Article.of(kept, people, home, inside)
     starts = [{s.start: s for s in spans} for spans in per_paragraph]
 
     mentions: list[Mention] = []
@@ -707,14 +707,19 @@ def _regions_pointed_at(
 
 def _standalone(
     per_paragraph: Sequence[Sequence[_Span]], paragraphs: Sequence[str], gazetteer: Gazetteer
-) -> tuple[list[_Span], frozenset[str]]:
-    """The hits that stand alone as names, and the surfaces seen as the end of a person's.
+) -> tuple[list[_Span], frozenset[str], list[_Span]]:
+    """The hits that stand alone as names, the surfaces seen as the end of a person's, and
+    the regions named inside an organisation's name.
 
     Dropped: words that are never places (``NEVER``), parts of a longer proper name
     (``_longer_name``) and, unless a reading is a country, the items of a comma list
-    of names that are not places (``_in_list_of_names``, a team sheet).
+    of names that are not places (``_in_list_of_names``, a team sheet). A region with
+    one reading inside an organisation's name ("Rapides Parish Fire District", "Ohio
+    State University") is no mention, but it says where the article is: it is kept
+    apart for that (``_Article``).
     """
     kept: list[_Span] = []
+    inside: list[_Span] = []
     people: set[str] = set()  # surfaces seen as the end of a person's name
     for spans in per_paragraph:
         for span in spans:
@@ -724,13 +729,20 @@ def _standalone(
             reason = _longer_name(span, text, gazetteer)
             if reason == "person" and not (span.next_word or "")[:1].isupper():
                 people.add(span.surface)
+            if reason in ("organisation", "name") and _one_region(span):
+                inside.append(span)
             if reason is not None:
                 continue
             countryish = any(e.place.kind == "country" for e in span.entries)
             if not countryish and _in_list_of_names(span, text, gazetteer):
                 continue
             kept.append(span)
-    return kept, frozenset(people)
+    return kept, frozenset(people), inside
+
+
+def _one_region(span: _Span) -> bool:
+    """A name whose only reading is a region (a state, a county): no namesake to doubt."""
+    return len(span.entries) == 1 and span.entries[0].place.kind == "region"
 
 
 @dataclass(frozen=True)
@@ -761,10 +773,15 @@ class _Article:
 
     @classmethod
     def of(
-        cls, kept: Sequence[_Span], people: frozenset[str], home: Home | None = None
+        cls,
+        kept: Sequence[_Span],
+        people: frozenset[str],
+        home: Home | None = None,
+        inside: Sequence[_Span] = (),
     ) -> _Article:
         """The article's context from its standalone names: only those that need no
-        evidence count (Davis (Cup) says nothing about California)."""
+        evidence count (Davis (Cup) says nothing about California). The regions named
+        inside organisations' names (``inside``) name their state and county too."""
         certain = [
             span
             for span in kept
@@ -787,7 +804,7 @@ class _Article:
             and (place.kind == "city" or (place.kind == "region" and place.admin2))
         )
         counties: dict[tuple[str, str, str], set[str]] = {}
-        for span in kept:
+        for span in (*kept, *inside):
             for e in span.entries:
                 place = e.place
                 if place.admin2 is None or place.kind not in ("city", "region"):
@@ -797,7 +814,8 @@ class _Article:
         if home is not None and _countries_named(certain) - {home.country_code}:
             home = None  # the article names places of another country: it says where it is
         support = _country_support(certain)
-        return cls(people, support, _named_regions(certain), local, anchors, counties, home)
+        regions = _named_regions([*certain, *inside])
+        return cls(people, support, regions, local, anchors, counties, home)
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
