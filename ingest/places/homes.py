@@ -12,8 +12,8 @@ a place at all.
 What makes it deterministic: ingest learns every source's home once, when a run starts
 (``learn_homes``), and every document of the run is located with those homes, whichever
 worker process locates it and in whatever order; a store that grows teaches later runs
-more. The cost is one query over the store's articles (a window over ``articles``, then
-the places of at most ``RECENT`` articles a source), not one a document.
+more. The cost is one small query a source (the places of its ``RECENT`` latest articles,
+through an index), not one a document.
 
 ``ingest.places.mentions`` uses a home only where the article says nothing of its own:
 see ``find_mentions``.
@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Article, ArticleLocation, Location, Source
@@ -101,40 +101,43 @@ def _region_code(
 
 
 def learn_homes(session: Session) -> dict[str, Home]:
-    """Every source's home, by the source's name, from its latest ``RECENT`` articles."""
-    latest = (
-        select(
-            Article.id.label("article_id"),
-            Article.source_id.label("source_id"),
-            func.row_number()
-            .over(partition_by=Article.source_id, order_by=Article.id.desc())
-            .label("n"),
+    """Every source's home, by the source's name, from its latest ``RECENT`` articles.
+
+    One query a source, each reading ``RECENT`` articles through the index on
+    (``source_id``, ``published_at``), whatever the store's size ("latest" is by
+    publication time, then by id, as that index orders them).
+    """
+    homes: dict[str, Home] = {}
+    sources = session.execute(select(Source.id, Source.name).order_by(Source.name)).all()
+    for source_id, name in sources:
+        latest = (
+            select(Article.id)
+            .where(Article.source_id == source_id)
+            .order_by(Article.published_at.desc(), Article.id.desc())
+            .limit(RECENT)
+            .scalar_subquery()
         )
-        .where(Article.source_id.is_not(None))
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Source.name,
-            latest.c.article_id,
-            Location.kind,
-            Location.country_code,
-            Location.admin1,
-            Location.admin2,
-            Location.gazetteer_id,
+        rows = session.execute(
+            select(
+                ArticleLocation.article_id,
+                Location.kind,
+                Location.country_code,
+                Location.admin1,
+                Location.admin2,
+                Location.gazetteer_id,
+            )
+            .join(Location, Location.id == ArticleLocation.location_id)
+            .where(ArticleLocation.article_id.in_(latest), ArticleLocation.role == "mention")
+            .where(Location.country_code.is_not(None))
         )
-        .join(Source, Source.id == latest.c.source_id)
-        .join(ArticleLocation, ArticleLocation.article_id == latest.c.article_id)
-        .join(Location, Location.id == ArticleLocation.location_id)
-        .where(latest.c.n <= RECENT, ArticleLocation.role == "mention")
-        .where(Location.country_code.is_not(None))
-    )
-    by_source: dict[str, dict[int, list[Named]]] = {}
-    for name, article_id, kind, cc, admin1, admin2, gid in rows:
-        region = _region_code(kind, admin1, admin2, gid or "")
-        by_source.setdefault(name, {}).setdefault(article_id, []).append((cc, region))
-    homes = {name: home_of(articles.values()) for name, articles in sorted(by_source.items())}
-    return {name: home for name, home in homes.items() if home is not None}
+        articles: dict[int, list[Named]] = {}
+        for article_id, kind, cc, admin1, admin2, gid in rows:
+            region = _region_code(kind, admin1, admin2, gid or "")
+            articles.setdefault(article_id, []).append((cc or "", region))
+        home = home_of(articles.values())
+        if home is not None:
+            homes[name] = home
+    return homes
 
 
 def home_for(homes: Mapping[str, Home] | None, source_name: str | None) -> Home | None:
