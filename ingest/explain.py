@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import Article, Document, Location, LocationMention
 from db.queries import ArticleDetail, boilerplate_evidence
 from db.raw import unpack
+from ingest.places.homes import learn_homes
 from ingest.prepare import prepare
 from ingest.records import ArticleRecord, RawDocument
 from ingest.store import BOILERPLATE, BOILERPLATE_MIN_ARTICLES
@@ -72,7 +73,8 @@ def _reparsed(session: Session, detail: ArticleDetail) -> ArticleRecord | None:
     raw = RawDocument(
         origin=doc.origin, raw=unpack(doc.raw, doc.raw_codec, doc.size), sha256=doc.sha256
     )
-    prepared = prepare(raw)
+    # The sources' homes as the store holds them now (``ingest.places.homes``).
+    prepared = prepare(raw, homes=learn_homes(session))
     index = siblings.index(detail.id)
     return prepared.articles[index] if index < len(prepared.articles) else None
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from db.raw import pack
@@ -29,24 +29,28 @@ from ingest.errors import IngestError, ReadError, internal_error
 from ingest.fingerprint import fingerprint
 from ingest.parse.document import parse_document
 from ingest.parse.formats.warc import failed_record, read_part
+from ingest.places.homes import Home
 from ingest.places.locate import locate
 from ingest.read import MAX_SIZE, STDIN, origin_text, read_document
 from ingest.records import ArchivePart, PreparedDocument, RawDocument
 
 
-def prepare(raw: RawDocument, max_size: int = MAX_SIZE) -> PreparedDocument:
+def prepare(
+    raw: RawDocument, max_size: int = MAX_SIZE, homes: Mapping[str, Home] | None = None
+) -> PreparedDocument:
     """Parse, fingerprint and locate one document; any failure becomes a failed document.
 
     Its bytes are compressed for storing here too (``db.raw.pack``): in ingest's
     worker processes, on every core, rather than in the write that holds the database.
+    ``homes``: the sources' homes the places stage leans on (``ingest.places.homes``).
     """
-    return replace(_parsed(raw, max_size), packed=pack(raw.raw))
+    return replace(_parsed(raw, max_size, homes), packed=pack(raw.raw))
 
 
-def _parsed(raw: RawDocument, max_size: int) -> PreparedDocument:
+def _parsed(raw: RawDocument, max_size: int, homes: Mapping[str, Home] | None) -> PreparedDocument:
     try:
         parsed = parse_document(raw, max_size)
-        articles = tuple(locate(fingerprint(article)) for article in parsed.articles)
+        articles = tuple(locate(fingerprint(article), homes) for article in parsed.articles)
     except IngestError as exc:
         return PreparedDocument(raw=raw, encoding=None, error=exc.detail, reason=exc.reason)
     except Exception as exc:  # the barrier: see the module docstring
@@ -69,7 +73,9 @@ def unreadable(origin: str, error: str, reason: str) -> PreparedDocument:
     return PreparedDocument(raw=raw, encoding=None, error=error, reason=reason)
 
 
-def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
+def read_and_prepare(
+    origin: str, max_size: int = MAX_SIZE, homes: Mapping[str, Home] | None = None
+) -> PreparedDocument:
     """Read one file and prepare it."""
     try:
         raw = read_document(origin, max_size)
@@ -77,11 +83,14 @@ def read_and_prepare(origin: str, max_size: int = MAX_SIZE) -> PreparedDocument:
         return unreadable(origin, exc.detail, exc.reason)
     except Exception as exc:  # the barrier, for reading too
         return unreadable(origin, internal_error(exc, origin_text(origin)), "internal error")
-    return prepare(raw, max_size)
+    return prepare(raw, max_size, homes)
 
 
 def prepare_part(
-    part: ArchivePart, max_size: int, skipped: Counter[str]
+    part: ArchivePart,
+    max_size: int,
+    skipped: Counter[str],
+    homes: Mapping[str, Home] | None = None,
 ) -> Iterator[PreparedDocument]:
     """Read and prepare the records of a part of a web archive, one at a time.
 
@@ -91,7 +100,7 @@ def prepare_part(
     """
     try:
         for found in read_part(part, max_size, skipped):
-            yield found if isinstance(found, PreparedDocument) else prepare(found, max_size)
+            yield found if isinstance(found, PreparedDocument) else prepare(found, max_size, homes)
     except Exception as exc:  # the barrier, for reading an archive too (it vanished, say)
         yield failed_record(part, internal_error(exc, part.path), "internal error")
 

@@ -16,11 +16,14 @@ from __future__ import annotations
 from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from ingest.isolated import prepare_isolated
+from ingest.places.homes import learn_homes
+from ingest.prepare import prepare
 from ingest.records import PreparedDocument, RawDocument
 from ingest.store import Store, StoredDocument, whole_database
 
@@ -50,7 +53,9 @@ def reparse(engine: Engine) -> ReparseResult:
                 handed.append(document)
                 yield document.raw
 
-        for prepared in prepare_isolated(raws()):
+        # The sources' homes as the store holds them before the reparse, for every document.
+        preparer = partial(prepare, homes=learn_homes(session))
+        for prepared in prepare_isolated(raws(), preparer=preparer):
             document = handed.popleft()
             tally["documents"] += 1
             if prepared.error is not None:

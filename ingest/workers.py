@@ -19,7 +19,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -27,7 +27,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from types import ModuleType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -37,6 +37,9 @@ from ingest.errors import IngestError
 from ingest.read import STDIN, origin_text, read_document
 from ingest.records import ArchivePart, PreparedDocument, RawDocument
 from ingest.store import KnownIds, Outcome, Store
+
+if TYPE_CHECKING:
+    from ingest.places.homes import Home
 
 # A writer writes what it has prepared once that holds this many bytes (files and texts),
 # even in the middle of a batch: a batch's bytes on disk say little of what its files
@@ -70,18 +73,28 @@ class Done:
 # What a batch is handed besides its paths: standard input, read by the process that owns
 # it, as its bytes (or as the failed document reading it made).
 Given = dict[Item, RawDocument | PreparedDocument]
+# The sources' homes by name (``ingest.places.homes.Home``), as locating leans on them.
+Homes = Mapping[str, "Home"]
 
 
 class Writer:
     """Reads, parses and writes batches with one engine, remembering sources and places."""
 
     def __init__(
-        self, engine: Engine, max_size: int, watch: Watch | None = None, slot: int = 0
+        self,
+        engine: Engine,
+        max_size: int,
+        watch: Watch | None = None,
+        slot: int = 0,
+        homes: Homes | None = None,
     ) -> None:
         self.engine = engine
         self.max_size = max_size
         self.known = KnownIds()
         self.watch, self.slot = watch, slot
+        # The sources' homes, learned once a run (``Writers.learn_homes``): every
+        # document of the run is located with the same ones, whoever locates it.
+        self.homes = homes
 
     def run(
         self,
@@ -149,7 +162,7 @@ class Writer:
             yield self._prepare(stages, item, handed, turn, index)
             return
         skipped: Counter[str] = Counter()
-        records = stages.prepare_part(item, self.max_size, skipped)
+        records = stages.prepare_part(item, self.max_size, skipped, self.homes)
         while True:
             if self.watch is not None:  # each record has the time a document has
                 self.watch.begin(self.slot, turn, index)
@@ -178,8 +191,8 @@ class Writer:
             self.watch.begin(self.slot, turn, index)
         try:
             if handed is not None:
-                return stages.prepare(handed, self.max_size)  # type: ignore[no-any-return]
-            return stages.read_and_prepare(origin, self.max_size)  # type: ignore[no-any-return]
+                return stages.prepare(handed, self.max_size, self.homes)  # type: ignore[no-any-return]
+            return stages.read_and_prepare(origin, self.max_size, self.homes)  # type: ignore[no-any-return]
         finally:
             if self.watch is not None:
                 self.watch.end(self.slot)
@@ -346,6 +359,18 @@ class Writers:
         self.stopping = False
         self.overdue: set[tuple[int, int]] = set()  # (batch, index) of documents stopped
         self.stored_before: int | None = None  # the largest document id when the first pool began
+        self.homes: Homes | None = None  # the sources' homes, learned with the first batch
+
+    def learn_homes(self) -> None:
+        """Learn the sources' homes from the store, once a run, before anything is located
+        (``ingest.places.homes``): deterministic whatever the order documents are written in."""
+        if self.homes is not None:
+            return
+        from ingest.places.homes import learn_homes  # with the parsing stack: when used
+
+        with Session(db_session.reading(self.engine)) as session:
+            self.homes = learn_homes(session)
+        self.here.homes = self.homes
 
     def stop(self) -> None:
         """Write no batch that is not being written already."""
@@ -373,6 +398,7 @@ class Writers:
     def submit(self, todo: list[Item]) -> Result:
         if not todo:
             return Done([])
+        self.learn_homes()
         if self.workers <= 0:
             return Done(self.here.run(todo))
         # Standard input belongs to this process: read here, parsed in a worker.
@@ -457,7 +483,7 @@ class Writers:
             return outcomes + self._salvaged(todo[start:], given, set())
         if not todo:
             return []
-        written = _alone(self.engine, self.max_size, todo, given, self.limit)
+        written = _alone(self.engine, self.max_size, todo, given, self.limit, self.homes)
         if isinstance(written, list):
             return written
         status, stopped_on = written
@@ -527,7 +553,7 @@ class Writers:
             self.workers,
             mp_context=_FORK,
             initializer=_start_worker,
-            initargs=(self.engine, self.max_size, turns, watch),
+            initargs=(self.engine, self.max_size, turns, watch, self.homes),
         )
         return pool, turns, watch
 
@@ -575,7 +601,12 @@ def terminate_pool(pool: ProcessPoolExecutor) -> None:
 
 
 def _alone(
-    engine: Engine, max_size: int, todo: list[Item], given: Given, limit: float
+    engine: Engine,
+    max_size: int,
+    todo: list[Item],
+    given: Given,
+    limit: float,
+    homes: Homes | None = None,
 ) -> Outcomes | tuple[int, int | None]:
     """Write ``todo`` in a new process: its outcomes, or how it ended if it died.
 
@@ -587,7 +618,7 @@ def _alone(
     watch = Watch.make(1, limit)
     process = _FORK.Process(
         target=_write_alone,
-        args=(engine, max_size, todo, given, watch, writer),
+        args=(engine, max_size, todo, given, watch, writer, homes),
         daemon=True,
     )
     process.start()
@@ -615,11 +646,12 @@ def _write_alone(
     given: Given,
     watch: Watch,
     answer: Connection,
+    homes: Homes | None = None,
 ) -> None:
     """In a process of its own: write a batch, and send its outcomes back."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _forget_inherited(engine)
-    writer = Writer(engine, max_size, watch, watch.join())
+    writer = Writer(engine, max_size, watch, watch.join(), homes)
     answer.send(writer.run(todo, given=given))
     answer.close()
 
@@ -690,13 +722,15 @@ _worker: Writer | None = None
 _turns: Turns | None = None
 
 
-def _start_worker(engine: Engine, max_size: int, turns: Turns, watch: Watch) -> None:
+def _start_worker(
+    engine: Engine, max_size: int, turns: Turns, watch: Watch, homes: Homes | None = None
+) -> None:
     """Set up a forked worker: its own database connections, and Ctrl-C left to the parent."""
     global _worker, _turns
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops between batches
     threading.Thread(target=exit_with_parent, args=(os.getppid(),), daemon=True).start()
     _forget_inherited(engine)
-    _worker, _turns = Writer(engine, max_size, watch, watch.join()), turns
+    _worker, _turns = Writer(engine, max_size, watch, watch.join(), homes), turns
     _stop_waiting_when(turns)
     # A batch is a large graph of objects, alive until it is written, with no reference
     # cycles to free: automatic collections walked it again and again, about 0.7 s of

@@ -609,3 +609,15 @@ def test_state_abbreviations_as_news_agencies_write_them() -> None:
     assert where["W.Va."] == ("region", "iso3166-2:US-WV")
     assert where["Ga."] == ("region", "iso3166-2:US-GA")
     assert where["Athens"][0] == "city" and where["Georgia"] == ("region", "iso3166-2:US-GA")
+
+
+def test_a_region_inside_an_organisation_name_says_where_the_article_is() -> None:
+    # Not a mention itself (an organisation's name), but its parish is Alexandria's.
+    fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
+    assert found(fire) == {("Alexandria", "city", "US")}
+    assert found("A woman of Alexandria was charged after the fire.") == {
+        ("Alexandria", "city", "EG")
+    }
+    campus = "Officials at Ohio State University said a student from Dublin was hurt."
+    (dublin,) = find_mentions([campus])
+    assert (dublin.place.country_code, dublin.place.admin1) == ("US", "OH")

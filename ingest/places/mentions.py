@@ -50,6 +50,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.places.gazetteer import Entry, Gazetteer, Place, fold, load_gazetteer
+from ingest.places.homes import Home
 
 __all__ = ["Mention", "Place", "find_mentions", "resolve_place"]
 
@@ -377,23 +378,64 @@ class _Regions:
         return len(surfaces) > 1 or self.surface not in surfaces
 
 
-def _choose(
-    entries: Sequence[Entry],
-    support: Counter[str],
-    regions: Container[tuple[str, str]],
-    gazetteer: Gazetteer,
-    local: Container[str] = frozenset(),
-    near: Sequence[tuple[float, float]] = (),
-    counties: Container[tuple[str, str, str]] = frozenset(),
-) -> tuple[Entry, str]:
+def _weigh(
+    span: _Span,
+    text: str,
+    evidence: _Evidence,
+    article: _Article,
+    previous: tuple[int, Entry] | None,
+) -> tuple[Entry, str] | None:
+    """Every reading of one name weighed in one place: whether the name is a place at all,
+    and which place; None when no reading counts.
+
+    The readings are those the words around the name leave (``_candidates``); each
+    counts as a place on its evidence (``_counts``) or drops out; of those that count,
+    the region the words point at wins (``_regions_pointed_at``), else the one the
+    article supports best (``_choose``). A name some reading of which counts has its
+    namesakes in the publishing source's home region among its readings too
+    (``ingest.places.homes``). Returned with why, for ``show --explain``: why the name
+    counts, then why it is this place.
+    """
+    candidates = _candidates(span, text, evidence.contained_in)
+    counts = [_counts(entry, span.surface, evidence, article) for entry in candidates]
+    if all(why is None for why in counts):
+        return None
+    if article.home is not None:
+        # The name is a place: its namesakes in the source's home region are readings too
+        # (Dublin, Ohio beside Dublin, which needs no evidence). The home never makes a
+        # name a place (a team sheet's Chorley in an English paper).
+        home = f"a place name, and this its namesake in the source's home region ({article.home})"
+        counts = [
+            why
+            if why is not None or _at_home(entry, article.home) < 2 or _is_minor(entry)
+            else home
+            for entry, why in zip(candidates, counts, strict=True)
+        ]
+    readings = [(entry, why) for entry, why in zip(candidates, counts, strict=True) if why]
+    counting = [entry for entry, _ in readings]
+    pointed = _regions_pointed_at(span, text, counting, previous)
+    chosen, because = _choose(pointed or counting, article, span.surface)
+    if pointed:
+        because = f"the region the words point at ({_POINTERS}), {because}"
+    counted = next(why for entry, why in readings if entry is chosen)
+    return chosen, f"{counted}; {because}"
+
+
+def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[Entry, str]:
     """The reading the article supports, then the weightier kind, then the bigger city.
 
     Support, strongest first: the city's own state or province is named, or the
-    region's cities are (Athens with Georgia, Georgia with Atlanta); it is a country,
-    its country is named, or it is a big city everyone means by the name (Athens,
-    Greece over Athens, Ohio in an article that names the US). Returned with the reason
-    the winner beat the next reading, for ``show --explain``.
+    region's cities are (Athens with Georgia, Georgia with Atlanta), or it lies near a
+    town or in a county the article names (another name's: a name is no evidence for
+    itself); it is a country, its country is named, or it is a big city everyone means
+    by the name (Athens, Greece over Athens, Ohio in an article that names the US).
+    Returned with the reason the winner beat the next reading, for ``show --explain``.
     """
+    gazetteer = load_gazetteer()
+    support, local = article.support, article.local
+    regions = _Regions(article.named_regions, surface)
+    near = tuple(point for name, point in article.anchors if name != surface)
+    counties = _Regions(article.counties, surface)
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
     remote = _remote(entries, supported, local, gazetteer)
@@ -403,17 +445,19 @@ def _choose(
     def is_close(entry: Entry) -> bool:
         return _is_close(entry, near, counties)
 
-    def key(entry: Entry) -> tuple[int, int, int, int, int]:
+    def key(entry: Entry) -> tuple[int, int, int, int, int, int]:
         cc = entry.place.country_code or ""
         kind = entry.place.kind
         admin1 = entry.admin1 or _iso_suffix(entry.place)
         close = is_close(entry)
+        home = _at_home(entry, article.home)
         if close or (kind in ("city", "region") and admin1 and (cc, admin1) in regions):
             level = 3
         elif (
             kind == "country"
             or cc in supported
             or (kind == "city" and entry.population >= FAMOUS_CITY)
+            or home == 2  # in the source's home region: as if its country were named
         ):
             level = 2
         else:
@@ -421,10 +465,10 @@ def _choose(
         if cc in remote:
             level = 0  # Georgia the country in an article of Alabama and Atlanta
         minor = kind == "city" and entry.population < MINOR_TOWN
-        if minor:
+        if minor:  # a hamlet gains nothing from the source's home
             if close:  # a town by the others the article names: over a bigger namesake
-                return (min(level, 2), int(entry.preferred), 2, 0, entry.population)
-            return (min(level, 1), int(entry.preferred), 0, 0, entry.population)
+                return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
+            return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
         if kind == "city":
@@ -436,18 +480,50 @@ def _choose(
         rank = _kind_rank(entry)
         if kind == "city" and cc in region_codes:
             rank = 2  # Galway the town, not County Galway, whatever the town's size
-        return (level, int(entry.preferred), rank, tiebreak, entry.population)
+        return (level, home, int(entry.preferred), rank, tiebreak, entry.population)
 
     ranked = sorted(entries, key=key, reverse=True)
     if len(ranked) == 1:
         return ranked[0], "its only reading"
     first, second = key(ranked[0]), key(ranked[1])
-    decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 4)
-    if decided in (0, 2) and is_close(ranked[0]) and not is_close(ranked[1]):
+    decided = next((i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b), 5)
+    if decided in (0, 3) and is_close(ranked[0]) and not is_close(ranked[1]):
         reason = "near a town or in a county the article names"
+    elif article.home is not None and (
+        decided == 1 or (decided == 0 and first[0] == 2 and _home_only(ranked[0], supported))
+    ):
+        where = "region" if first[1] == 2 else "country"
+        reason = f"in the publishing source's home {where} ({article.home})"
     else:
         reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _home_only(entry: Entry, supported: Container[str]) -> bool:
+    """Whether only the source's home gives a reading its standing (not its kind, its
+    country named, or its size)."""
+    place = entry.place
+    return not (
+        place.kind == "country"
+        or place.country_code in supported
+        or (place.kind == "city" and entry.population >= FAMOUS_CITY)
+    )
+
+
+def _is_minor(entry: Entry) -> bool:
+    """A town under ``MINOR_TOWN`` people."""
+    return entry.place.kind == "city" and entry.population < MINOR_TOWN
+
+
+def _at_home(entry: Entry, home: Home | None) -> int:
+    """2 for a town or region in the source's home region, 1 for a place in its home
+    country, else 0 (and 0 for all without a home)."""
+    if home is None or entry.place.country_code != home.country_code:
+        return 0
+    admin1 = entry.admin1 or _iso_suffix(entry.place)
+    if home.admin1 and entry.place.kind in ("city", "region") and admin1 == home.admin1:
+        return 2
+    return 1
 
 
 def _remote(
@@ -518,13 +594,13 @@ def _because(decided: int, entry: Entry, runner_up: Entry, level: int, supported
         return f"a city everyone means by the name ({entry.population:,} people)"
     if decided == 0:
         return "a small town of a state the article names"
-    if decided == 1:
-        return "the reading our alias table gives"
-    if decided == 2 and place.kind == runner_up.place.kind:
-        return f"a city of {entry.population:,} over smaller towns"
     if decided == 2:
-        return f"the weightier kind ({place.kind} over {runner_up.place.kind})"
+        return "the reading our alias table gives"
+    if decided == 3 and place.kind == runner_up.place.kind:
+        return f"a city of {entry.population:,} over smaller towns"
     if decided == 3:
+        return f"the weightier kind ({place.kind} over {runner_up.place.kind})"
+    if decided == 4:
         return "a city over its own region, a region over a foreign town"
     return f"the most populous ({entry.population:,})"
 
@@ -550,20 +626,20 @@ def _needs_evidence(entry: Entry, surface: str, people: Container[str]) -> bool:
     return entry.place.kind == "city" and entry.population < SMALL_CITY
 
 
-def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
+def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[Mention]:
     """Places named in the body paragraphs of one article, in document order.
 
     Context is the whole article: a name's reading (Georgia the country or the US
     state) and whether a small town or a surname counts depend on which countries
     the other, unambiguous names belong to. Four passes: the automaton's hits, those
     that stand alone as names (``_standalone``), what the names beyond doubt say about
-    the article (``_Article``), then each name judged on its evidence (``_accepted``)
-    and given a reading (``_choose``).
+    the article (``_Article``), then each name's readings weighed on their evidence,
+    whether it is a place and which (``_weigh``).
     """
     gazetteer = load_gazetteer()
     per_paragraph = [_raw_spans(gazetteer, i, text) for i, text in enumerate(paragraphs)]
-    kept, people = _standalone(per_paragraph, paragraphs, gazetteer)
-    article = _Article.of(kept, people)
+    kept, people, inside = _standalone(per_paragraph, paragraphs, gazetteer)
+    article = _Article.of(kept, people, home, inside)
     starts = [{s.start: s for s in spans} for spans in per_paragraph]
 
     mentions: list[Mention] = []
@@ -572,22 +648,12 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
     for span in kept:
         text = paragraphs[span.paragraph_index]
         evidence = _evidence(span, text, starts[span.paragraph_index], last)
-        accepted = _accepted(span, text, evidence, article)
-        if not accepted:
+        weighed = _weigh(span, text, evidence, article, previous.get(span.paragraph_index))
+        if weighed is None:
             continue
-        pointed = _regions_pointed_at(span, text, accepted, previous.get(span.paragraph_index))
-        accepted = pointed or accepted
-        regions = _Regions(article.named_regions, span.surface)
-        near = tuple(point for surface, point in article.anchors if surface != span.surface)
-        counties = _Regions(article.counties, span.surface)
-        chosen, because = _choose(
-            accepted, article.support, regions, gazetteer, article.local, near, counties
-        )
+        chosen, why = weighed
         last[span.paragraph_index] = (span.end, chosen.place.country_code)
         previous[span.paragraph_index] = (span.end, chosen)
-        if pointed:
-            because = f"the region the words point at ({_POINTERS}), {because}"
-        counted = _counted_because(chosen, span, evidence, article)
         mentions.append(
             Mention(
                 place=chosen.place,
@@ -595,7 +661,7 @@ def find_mentions(paragraphs: Sequence[str]) -> list[Mention]:
                 start=span.start,
                 end=span.end,
                 surface=span.surface,
-                why=f"{counted}; {because}",
+                why=why,
                 form="adjective" if chosen.adjective else "name",
             )
         )
@@ -639,33 +705,21 @@ def _regions_pointed_at(
     return []
 
 
-def _counted_because(entry: Entry, span: _Span, evidence: _Evidence, article: _Article) -> str:
-    """Why a name counts as a place: it needs no evidence, or which evidence it had."""
-    if not _needs_evidence(entry, span.surface, article.people):
-        return "a place name that needs no evidence"
-    cc = entry.place.country_code
-    if evidence.contained:
-        return "followed by its region or country"
-    if evidence.in_list and cc == evidence.previous_country:
-        return f"in a list with another place of {cc}"
-    admin1 = entry.admin1 or _iso_suffix(entry.place)
-    if admin1 and (cc or "", admin1) in _Regions(article.named_regions, span.surface):
-        return f"its state or province ({cc}-{admin1}) is named in the article"
-    if evidence.strongly_located or evidence.located or evidence.after_to:
-        return f"after '{span.prev_word}'"
-    return f"a town of {entry.population:,} in a country the article names ({cc})"
-
-
 def _standalone(
     per_paragraph: Sequence[Sequence[_Span]], paragraphs: Sequence[str], gazetteer: Gazetteer
-) -> tuple[list[_Span], frozenset[str]]:
-    """The hits that stand alone as names, and the surfaces seen as the end of a person's.
+) -> tuple[list[_Span], frozenset[str], list[_Span]]:
+    """The hits that stand alone as names, the surfaces seen as the end of a person's, and
+    the regions named inside an organisation's name.
 
     Dropped: words that are never places (``NEVER``), parts of a longer proper name
     (``_longer_name``) and, unless a reading is a country, the items of a comma list
-    of names that are not places (``_in_list_of_names``, a team sheet).
+    of names that are not places (``_in_list_of_names``, a team sheet). A region with
+    one reading inside an organisation's name ("Rapides Parish Fire District", "Ohio
+    State University") is no mention, but it says where the article is: it is kept
+    apart for that (``_Article``).
     """
     kept: list[_Span] = []
+    inside: list[_Span] = []
     people: set[str] = set()  # surfaces seen as the end of a person's name
     for spans in per_paragraph:
         for span in spans:
@@ -675,13 +729,20 @@ def _standalone(
             reason = _longer_name(span, text, gazetteer)
             if reason == "person" and not (span.next_word or "")[:1].isupper():
                 people.add(span.surface)
+            if reason in ("organisation", "name") and _one_region(span):
+                inside.append(span)
             if reason is not None:
                 continue
             countryish = any(e.place.kind == "country" for e in span.entries)
             if not countryish and _in_list_of_names(span, text, gazetteer):
                 continue
             kept.append(span)
-    return kept, frozenset(people)
+    return kept, frozenset(people), inside
+
+
+def _one_region(span: _Span) -> bool:
+    """A name whose only reading is a region (a state, a county): no namesake to doubt."""
+    return len(span.entries) == 1 and span.entries[0].place.kind == "region"
 
 
 @dataclass(frozen=True)
@@ -706,11 +767,21 @@ class _Article:
     #: with those names: two names with readings in one county support those readings
     #: (Huntsville and Walker County are in Texas together).
     counties: Mapping[tuple[str, str, str], set[str]] = field(default_factory=dict)
+    #: The publishing source's home (``ingest.places.homes``), kept only when the article
+    #: names no other country: what the article says comes first.
+    home: Home | None = None
 
     @classmethod
-    def of(cls, kept: Sequence[_Span], people: frozenset[str]) -> _Article:
+    def of(
+        cls,
+        kept: Sequence[_Span],
+        people: frozenset[str],
+        home: Home | None = None,
+        inside: Sequence[_Span] = (),
+    ) -> _Article:
         """The article's context from its standalone names: only those that need no
-        evidence count (Davis (Cup) says nothing about California)."""
+        evidence count (Davis (Cup) says nothing about California). The regions named
+        inside organisations' names (``inside``) name their state and county too."""
         certain = [
             span
             for span in kept
@@ -733,21 +804,18 @@ class _Article:
             and (place.kind == "city" or (place.kind == "region" and place.admin2))
         )
         counties: dict[tuple[str, str, str], set[str]] = {}
-        for span in kept:
+        for span in (*kept, *inside):
             for e in span.entries:
                 place = e.place
                 if place.admin2 is None or place.kind not in ("city", "region"):
                     continue
                 key = (place.country_code or "", place.admin1 or "", place.admin2)
                 counties.setdefault(key, set()).add(span.surface)
-        return cls(
-            people,
-            _country_support(certain),
-            _named_regions(certain),
-            local,
-            anchors,
-            counties,
-        )
+        if home is not None and _countries_named(certain) - {home.country_code}:
+            home = None  # the article names places of another country: it says where it is
+        support = _country_support(certain)
+        regions = _named_regions([*certain, *inside])
+        return cls(people, support, regions, local, anchors, counties, home)
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
@@ -769,6 +837,21 @@ def _country_support(certain: Sequence[_Span]) -> Counter[str]:
             ):
                 support[biggest.place.country_code or ""] += 1
     return support
+
+
+def _countries_named(certain: Sequence[_Span]) -> set[str]:
+    """The countries of the names beyond doubt whose readings all lie in one country.
+
+    Not a big city's over its namesakes ('London' is no word against an Ontario
+    paper's home): only a name that can be read in no other country says where the
+    article is.
+    """
+    named: set[str] = set()
+    for span in certain:
+        codes = {e.place.country_code for e in _major(span.entries)}
+        if len(codes) == 1 and None not in codes:
+            named.add(next(iter(codes)) or "")
+    return named
 
 
 def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
@@ -806,6 +889,7 @@ class _Evidence:
     contained: bool  # some reading lies in one of those
     in_list: bool  # only a list gap since the paragraph's last mention
     previous_country: str | None  # that mention's country
+    prev_word: str | None = None  # the word before it, for ``show --explain``
 
 
 def _evidence(
@@ -832,6 +916,7 @@ def _evidence(
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
+        prev_word=span.prev_word,
     )
 
 
@@ -850,43 +935,45 @@ def _candidates(span: _Span, text: str, contained_in: Container[str | None]) -> 
     return candidates
 
 
-def _accepted(span: _Span, text: str, evidence: _Evidence, article: _Article) -> list[Entry]:
-    """The readings of ``span`` that the words around it leave and that need no evidence
-    or have it."""
-    return [
-        entry
-        for entry in _candidates(span, text, evidence.contained_in)
-        if not _needs_evidence(entry, span.surface, article.people)
-        or _has_evidence(entry, span.surface, evidence, article)
-    ]
+def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) -> str | None:
+    """Why the name counts as a place in this reading, or None when nothing says it does.
 
-
-def _has_evidence(entry: Entry, surface: str, evidence: _Evidence, article: _Article) -> bool:
-    """Whether a name that needs evidence (``_needs_evidence``) has it for this reading.
-
-    Any such name counts when contained, listed with others of its country or in a
-    region the article names; else by what the name is: a surname (``_surname_located``),
-    a common word (``_common_word_located``) or a small town (``_town_located``).
+    Countries and names that need no evidence (``_needs_evidence``) always count. Any
+    other counts when contained, listed with others of its country or in a region the
+    article names; else by what the name is: a minor town (``_minor_town_located``), a
+    surname (``_surname_located``), a common word (``_common_word_located``) or a small
+    town (``_town_located``). The reason is what ``show --explain`` says.
     """
+    if not _needs_evidence(entry, surface, article.people):
+        return "a place name that needs no evidence"
     cc = entry.place.country_code or ""
-    listed = evidence.in_list and cc == evidence.previous_country
     admin1 = entry.admin1 or _iso_suffix(entry.place)
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
     minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
+    after = f"after '{evidence.prev_word}'"
+    named = f"its state or province ({cc}-{admin1}) is named in the article"
     if evidence.contained:
-        return True  # 'Canadian, Texas' is the town
-    if listed:
-        return not (minor and _demonym_like(surface))  # 'Texas, Canadian troops' is not
+        return "followed by its region or country"  # 'Canadian, Texas' is the town
+    if evidence.in_list and cc == evidence.previous_country:
+        if minor and _demonym_like(surface):
+            return None  # 'Texas, Canadian troops' is not
+        return f"in a list with another place of {cc}"
     if minor:
-        return _minor_town_located(evidence, regional, surface, article)
+        if not _minor_town_located(evidence, regional, surface, article):
+            return None
+        return named if regional else after
     if regional:
-        return True
+        return named
     if surface in PERSON_NAMES or surface in article.people:
-        return _surname_located(evidence)
+        return after if _surname_located(evidence) else None
     if surface in COMMON_WORDS:
-        return _common_word_located(evidence)
-    return _town_located(evidence, entry, article.support)
+        return after if _common_word_located(evidence) else None
+    if evidence.located:
+        return after
+    if article.support[cc] > 0 and entry.population >= SUPPORTED_TOWN:
+        return f"a town of {entry.population:,} in a country the article names ({cc})"
+    return None
 
 
 def _minor_town_located(
@@ -944,13 +1031,6 @@ def _surname_located(evidence: _Evidence) -> bool:
 def _common_word_located(evidence: _Evidence) -> bool:
     """A common word (Reading, Nice) is a place after a strong locative word or 'to'."""
     return evidence.strongly_located or evidence.after_to
-
-
-def _town_located(evidence: _Evidence, entry: Entry, support: Counter[str]) -> bool:
-    """A small town is a place after any locative word, or when it is a not-so-small
-    town of a country the article names."""
-    cc = entry.place.country_code or ""
-    return evidence.located or (support[cc] > 0 and entry.population >= SUPPORTED_TOWN)
 
 
 @lru_cache(maxsize=1)
