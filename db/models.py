@@ -324,3 +324,19 @@ class StorySetting(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class Count(Base):
+    """A count ``newsstore stats`` prints, kept as rows are written (``db.counts``).
+
+    Counting articles per source and per month, documents per status, and
+    paragraphs, over the rows themselves reads every row: seconds at a few
+    hundred thousand articles. The store stage adds each write's change here
+    in the same transaction; ``db optimize`` counts them all again.
+    """
+
+    __tablename__ = "counts"
+
+    what: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,51 @@
+"""Counts for stats: articles per source and per month, documents per status, paragraphs.
+
+Revision ID: 1452c62bb6f1
+Revises: 5d1e8a7c3b20
+Create Date: 2026-12-07 19:30:00
+
+``counts`` holds what ``newsstore stats`` prints, kept by the store as it writes
+(``db.counts``), so that ``stats`` reads a few hundred rows instead of counting
+every article, document and paragraph. It is filled here from the rows
+already stored, by the same statements ``db.counts.recount`` runs (written out
+here, as a released revision must not change with the code).
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "1452c62bb6f1"
+down_revision: str | Sequence[str] | None = "5d1e8a7c3b20"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+MONTH = "substr(CAST(published_at AS VARCHAR(32)), 1, 7)"
+FILL = (
+    """INSERT INTO counts (what, key, n)
+        SELECT 'source', COALESCE(CAST(source_id AS VARCHAR(20)), ''), count(*)
+        FROM articles GROUP BY source_id""",
+    f"""INSERT INTO counts (what, key, n)
+        SELECT 'month', COALESCE({MONTH}, ''), count(*) FROM articles GROUP BY {MONTH}""",
+    """INSERT INTO counts (what, key, n)
+        SELECT 'status', status, count(*) FROM documents GROUP BY status""",
+    """INSERT INTO counts (what, key, n)
+        SELECT 'paragraphs', '', count(*) FROM paragraphs HAVING count(*) > 0""",
+)
+
+
+def upgrade() -> None:
+    op.create_table(
+        "counts",
+        sa.Column("what", sa.String(length=16), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("what", "key", name=op.f("pk_counts")),
+    )
+    for statement in FILL:
+        op.execute(statement)
+
+
+def downgrade() -> None:
+    op.drop_table("counts")
