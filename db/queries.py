@@ -23,7 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from db.counts import read_counts
-from db.filters import ArticleFilters
+from db.filters import EVERYTHING, ArticleFilters
 from db.models import (
     Article,
     ArticleLocation,
@@ -262,9 +262,23 @@ def top_places(
     code); ``role`` counts the places the articles mention, or the cities
     of their pages (``"page"``).
     """
-    params: dict[str, Any] = {}
-    where = [(filters or ArticleFilters()).where(params), "al.role = :role"]
-    params.update(role=role, limit=min(limit, MAX_LIMIT))
+    params: dict[str, Any] = dict(role=role, limit=min(limit, MAX_LIMIT))
+    chosen = (filters or ArticleFilters()).where(params)
+    if chosen == EVERYTHING:
+        # Every article: the links alone are counted, by place, and no article row is read.
+        # (An article links to a place in one role once: the primary key.)
+        counted = """SELECT al.location_id, count(*) AS articles, sum(al.mentions) AS mentions
+                     FROM article_locations al WHERE al.role = :role
+                     GROUP BY al.location_id"""
+    else:
+        counted = f"""SELECT al.location_id, count(DISTINCT a.id) AS articles,
+                             sum(al.mentions) AS mentions
+                      FROM article_locations al
+                      JOIN articles a ON a.id = al.article_id
+                      LEFT JOIN sources s ON s.id = a.source_id
+                      WHERE {chosen} AND al.role = :role
+                      GROUP BY al.location_id"""
+    where = []
     if kind:
         where.append("l.kind = :kind")
         params["kind"] = kind
@@ -274,14 +288,11 @@ def top_places(
     rows = session.execute(
         text(
             f"""SELECT l.name, l.kind, l.country_code, l.latitude, l.longitude,
-                       count(DISTINCT a.id) AS articles, sum(al.mentions) AS mentions
-                FROM article_locations al
-                JOIN locations l ON l.id = al.location_id
-                JOIN articles a ON a.id = al.article_id
-                LEFT JOIN sources s ON s.id = a.source_id
-                WHERE {" AND ".join(where)}
-                GROUP BY l.id
-                ORDER BY articles DESC, mentions DESC, l.name
+                       t.articles, t.mentions
+                FROM ({counted}) t
+                JOIN locations l ON l.id = t.location_id
+                WHERE {" AND ".join(where) or EVERYTHING}
+                ORDER BY t.articles DESC, t.mentions DESC, l.name
                 LIMIT :limit"""
         ),
         params,
