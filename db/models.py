@@ -223,14 +223,17 @@ class ArticleLocation(Base):
     or one it names only by an adjective ('adjective': "Russian forces")."""
 
     __tablename__ = "article_locations"
-    __table_args__ = (CheckConstraint(_in("role", LOCATION_ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(_in("role", LOCATION_ROLES), name="role"),
+        # A place's links (a place's articles, ``place_counts``) and, covering role and
+        # mentions, ``places`` over every article read from this index alone.
+        Index("ix_article_locations_location_id_role_mentions", "location_id", "role", "mentions"),
+    )
 
     article_id: Mapped[int] = mapped_column(
         ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
     )
-    location_id: Mapped[int] = mapped_column(
-        ForeignKey("locations.id"), primary_key=True, index=True
-    )
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
     mentions: Mapped[int] = mapped_column(default=1)
 

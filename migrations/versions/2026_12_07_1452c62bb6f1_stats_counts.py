@@ -1,4 +1,4 @@
-"""Counts for stats: articles per source and per month, documents per status, paragraphs.
+"""Counts for stats (articles per source and month, documents, paragraphs); places' index.
 
 Revision ID: 1452c62bb6f1
 Revises: 5d1e8a7c3b20
@@ -9,6 +9,10 @@ Create Date: 2026-12-07 19:30:00
 every article, document and paragraph. It is filled here from the rows
 already stored, by the same statements ``db.counts.recount`` runs (written out
 here, as a released revision must not change with the code).
+
+The index of ``article_locations`` on ``location_id`` becomes one on
+``(location_id, role, mentions)``: the same look-ups by place, and ``places``
+over every article counted from the index alone.
 """
 
 from collections.abc import Sequence
@@ -45,7 +49,23 @@ def upgrade() -> None:
     )
     for statement in FILL:
         op.execute(statement)
+    # ``places`` over every article counts links by place: covering role and mentions, the
+    # index on location_id alone answers it without reading the table.
+    op.create_index(
+        "ix_article_locations_location_id_role_mentions",
+        "article_locations",
+        ["location_id", "role", "mentions"],
+        unique=False,
+    )
+    op.drop_index(op.f("ix_article_locations_location_id"), table_name="article_locations")
 
 
 def downgrade() -> None:
+    op.create_index(
+        op.f("ix_article_locations_location_id"),
+        "article_locations",
+        ["location_id"],
+        unique=False,
+    )
+    op.drop_index("ix_article_locations_location_id_role_mentions", table_name="article_locations")
     op.drop_table("counts")
