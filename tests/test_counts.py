@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from db import counts, migrate
+from db.copy import copy_database
 from db.counts import check, read_counts, recount, stored
 from db.optimize import optimize
 from db.queries import stats
@@ -212,3 +213,17 @@ def test_the_upgrade_fills_counts_from_the_rows_already_stored(db_url: str, tmp_
             assert len(before) == 4 + 4 + 1 + 1
     finally:
         engine.dispose()
+
+
+def test_a_copied_database_has_its_counts(engine: Engine, tmp_path: Path) -> None:
+    _pages(tmp_path / "pages", 0, 5)
+    _ingest(engine, tmp_path / "pages")
+    target = f"sqlite:///{tmp_path / 'copy.db'}"
+    copy_database(engine.url, target)
+    copied = make_engine(target)
+    try:
+        with Session(engine) as session, Session(copied) as other:
+            assert stored(other) == stored(session)
+            assert check(other) == {}
+    finally:
+        copied.dispose()
