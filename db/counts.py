@@ -62,6 +62,7 @@ Key = tuple[str, str]
 
 
 def source_key(source_id: int | None) -> Key:
+    """The count of a source's articles (``NONE``: those without a source)."""
     return (SOURCE, NONE if source_id is None else str(source_id))
 
 
@@ -90,8 +91,8 @@ def add(session: Session, change: Counter[Key] | dict[Key, int]) -> None:
     rows: list[dict[str, object]] = [dict(what=w, key=k, n=n) for (w, k), n in change.items() if n]
     if not rows:
         return
-    # Each engine's own upsert; imported here, as reading never needs it (the PostgreSQL
-    # dialect's package brings asyncio with it: 40 ms more for every read command).
+    # Each engine's own upsert; imported here, as reading never needs it (importing the
+    # PostgreSQL dialect's package took 40 ms of every read command's start-up).
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session.get_bind().dialect.name
