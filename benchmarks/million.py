@@ -19,8 +19,9 @@ One database grows step by step. Each step:
    every query with every filter, sorted by relevance and by newest, one warm-up and
    ``--repeat`` timed runs each; median and 95th percentile;
 5. times every read command as a user runs it, a whole CLI process each: ``stats``,
-   ``places``, ``export`` of one month to a file, ``show ID`` and ``search QUERY``
-   (target: each under 1 s).
+   ``places``, ``export`` of one month to a file in each format, ``show ID``, ``stories``
+   and ``search QUERY`` (target: each under 1 s; ``read_commands.py`` times them several
+   times over on any database).
 
 The rare terms of the query mix are picked once, from the first step's paragraphs (made-up
 words in 20 to 100 of them, as ``pick_terms`` does), and kept for every step, so each step
@@ -168,13 +169,18 @@ class Step:
     commands_cpu_s: dict[str, float] = field(default_factory=dict)
 
 
-def run(command: list[str], output: Path | None = None) -> tuple[float, float]:
+def run(
+    command: list[str],
+    output: Path | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> tuple[float, float]:
     """Seconds and CPU seconds one CLI process takes (with its workers); output to ``output``."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in (env or os.environ).items() if k != "PYTHONDONTWRITEBYTECODE"}
     cpu = children_cpu()
     start = time.perf_counter()
     with open(output or os.devnull, "wb") as sink:
-        done = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, env=env)
+        done = subprocess.run(command, stdout=sink, stderr=subprocess.PIPE, env=env, cwd=cwd)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]!r}")
@@ -218,23 +224,21 @@ def measure_search(
 def measure_commands(
     url: str, work: Path, cases: list[search_latency.Case]
 ) -> dict[str, tuple[float, float]]:
-    """Seconds and CPU seconds of each read command, a whole CLI process each."""
+    """Seconds and CPU seconds of each read command, a whole CLI process each: the commands
+    of ``read_commands.py`` (which times them several times over), ``search`` with the
+    mix's first AND of two terms."""
+    from read_commands import commands  # the one list of read commands timed
+
     cli = [sys.executable, "-m", "ingest", "--db", url]
     engine = make_engine(url, readonly=True)
     with engine.connect() as connection:
         low, high = connection.execute(text("SELECT min(id), max(id) FROM articles")).one()
     engine.dispose()
-    since, until = EXPORT_MONTH
-    query = next(c.query for c in cases if c.category == "AND 2 terms")
-    out = work / "export.jsonl"
-    times = {
-        "stats": run([*cli, "stats"]),
-        "places": run([*cli, "places"]),
-        "export month": run([*cli, "export", "--since", since, "--until", until, "-o", str(out)]),
-        "show ID": run([*cli, "show", str((low + high) // 2)]),
-        "search": run([*cli, "search", query]),
-    }
-    out.unlink(missing_ok=True)
+    todo = commands(url, work, (low + high) // 2)
+    todo["search"] = ["search", next(c.query for c in cases if c.category == "AND 2 terms")]
+    times = {name: run([*cli, *args]) for name, args in todo.items()}
+    for name in ("month.jsonl", "month.csv"):
+        (work / name).unlink(missing_ok=True)
     return times
 
 

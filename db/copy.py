@@ -15,6 +15,7 @@ from collections.abc import Callable
 from sqlalchemy import URL, func, insert, select, text
 
 from db.base import Base, table_of
+from db.counts import recount
 from db.engine import make_engine
 from db.migrate import ensure_current
 from db.models import (
@@ -108,6 +109,7 @@ def copy_database(
                                 f"coalesce(max(id), 1), max(id) IS NOT NULL) FROM {table.name}"
                             )
                         )
+            recount(writing)  # stats' counts, from the rows copied
     finally:
         source.dispose()
         target.dispose()

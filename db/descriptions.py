@@ -217,6 +217,17 @@ DESCRIPTIONS: dict[str, Described] = {
             "text": "one copy of the paragraph",
         },
     ),
+    "counts": Described(
+        "What `newsstore stats` prints, kept by the store as it writes (`db.counts`); "
+        "`newsstore db optimize` counts them again from the rows.",
+        {
+            "what": "`source` (articles per source), `month` (articles per month of "
+            "`published_at`), `status` (documents per status) or `paragraphs` (all of them)",
+            "key": "the source's id, the month as `YYYY-MM`, the status; empty for articles "
+            "without a source or a date, and for `paragraphs`",
+            "n": "how many (a row that would be 0 is deleted)",
+        },
+    ),
     "article_texts": Described(
         "One row per article with its source and its body text.",
         {

@@ -9,9 +9,11 @@ What ``newsstore db optimize`` runs, step by step. On SQLite:
 2. search's impact lists (``db.search.impacts``), rebuilt when anything was added
    since they were built (or they never were): a search then reads only the
    lists again, not also what was added since (``db.search.topk``).
-3. ``ANALYZE``: the statistics SQLite's planner chooses indexes by (none are kept
+3. the counts ``stats`` prints (``db.counts``), counted again from the rows: the
+   store keeps them as it writes, and this puts right any that drifted.
+4. ``ANALYZE``: the statistics SQLite's planner chooses indexes by (none are kept
    until it runs), then ``PRAGMA optimize``, which keeps them current later.
-4. ``VACUUM``, where it pays: when what it would give back (``reclaimable``) is at
+5. ``VACUUM``, where it pays: when what it would give back (``reclaimable``) is at
    least ``VACUUM_SHARE`` of the file. That is free pages (after the merges of
    steps 1 and 2, or a large delete) and pages that rows packed closer would not need
    (rows that shrank in place: the upgrade that compressed ``documents.raw``
@@ -19,8 +21,8 @@ What ``newsstore db optimize`` runs, step by step. On SQLite:
    writes the whole database again, so it takes as long as copying the file and
    needs as much free disk; below that share it is skipped.
 
-On PostgreSQL: ``VACUUM ANALYZE`` of each of newsstore's tables (the server merges
-its GIN indexes' pending entries then too).
+On PostgreSQL: the counts (step 3), then ``VACUUM ANALYZE`` of each of newsstore's tables
+(the server merges its GIN indexes' pending entries then too).
 
 The steps are known before they run, so a caller can show a progress bar of them
 (``optimize``'s ``progress``). Each takes the write lock as ingest does
@@ -41,7 +43,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from db import models  # noqa: F401  (registers the tables on Base.metadata)
+from db import counts, models  # noqa: F401  (registers the tables on Base.metadata)
 from db.base import Base
 from db.search import impacts
 from db.writers import reading
@@ -168,6 +170,7 @@ def _sqlite_steps(engine: Engine, vacuum: bool | None) -> list[_Step]:
         _Step(f"merge {name}", partial(_merge_fts, engine, name)) for name in fts5_tables(engine)
     ]
     steps.append(_Step("impact lists", partial(_impact_lists, engine)))
+    steps.append(_Step("counts", partial(_recount, engine)))
     steps.append(_Step("ANALYZE", partial(_in_transaction, engine, "ANALYZE")))
     steps.append(_Step("PRAGMA optimize", partial(_in_transaction, engine, "PRAGMA optimize")))
     if vacuum is not False:
@@ -190,6 +193,16 @@ def _impact_lists(engine: Engine) -> str:
         words = impacts.rebuild(session)
         session.commit()
     return f"rebuilt: {words:,} common words"
+
+
+def _recount(engine: Engine) -> str:
+    """Count what ``stats`` prints again from the rows (``db.counts``), fixing any drift."""
+    with Session(engine) as session:
+        drift = counts.check(session)
+        kept = counts.recount(session)
+        session.commit()
+    fixed = f", {len(drift)} were off" if drift else ""
+    return f"{kept:,} counts{fixed}"
 
 
 def _in_transaction(engine: Engine, statement: str) -> str:
@@ -216,7 +229,10 @@ def _vacuum(engine: Engine, *, always: bool) -> str:
 
 def _postgresql_steps(engine: Engine) -> list[_Step]:
     tables = sorted(Base.metadata.tables)
-    return [_Step(f"VACUUM ANALYZE {t}", partial(_vacuum_analyze, engine, t)) for t in tables]
+    steps = [_Step("counts", partial(_recount, engine))]
+    return steps + [
+        _Step(f"VACUUM ANALYZE {t}", partial(_vacuum_analyze, engine, t)) for t in tables
+    ]
 
 
 def _vacuum_analyze(engine: Engine, table: str) -> str:

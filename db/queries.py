@@ -19,10 +19,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from db.filters import ArticleFilters
+from db.counts import read_counts
+from db.filters import EVERYTHING, ArticleFilters
 from db.models import (
     Article,
     ArticleLocation,
@@ -199,37 +200,20 @@ class Stats:
 
 
 def stats(session: Session) -> Stats:
-    """Counts for ``newsstore stats``: per source, per month of publication, per status."""
-    by_source = [
-        (name or "(no source)", n)
-        for name, n in session.execute(
-            select(Source.name, func.count(Article.id))
-            .select_from(Article)
-            .outerjoin(Source, Source.id == Article.source_id)
-            .group_by(Source.name)
-            .order_by(func.count(Article.id).desc())
-        )
-    ]
-    month = func.substr(func.cast(Article.published_at, String), 1, 7)
-    by_month = [
-        (m or "(undated)", n)
-        for m, n in session.execute(
-            select(month, func.count()).select_from(Article).group_by(month).order_by(month)
-        )
-    ]
-    documents = {
-        status: n
-        for status, n in session.execute(
-            select(Document.status, func.count()).group_by(Document.status)
-        )
-    }
+    """Counts for ``newsstore stats``: per source, per month of publication, per status.
+
+    Read from the counts the store keeps as it writes (``db.counts``), not
+    counted over every article, document and paragraph: a few hundred rows,
+    whatever the size of the store.
+    """
+    kept = read_counts(session)
     return Stats(
-        articles=sum(n for _, n in by_source),
+        articles=kept.articles,
         stories=count_stories(session),
-        paragraphs=int(session.scalar(select(func.count()).select_from(Paragraph)) or 0),
-        by_source=by_source,
-        by_month=by_month,
-        documents=documents,
+        paragraphs=kept.paragraphs,
+        by_source=kept.by_source,
+        by_month=kept.by_month,
+        documents=kept.documents,
     )
 
 
@@ -278,9 +262,23 @@ def top_places(
     code); ``role`` counts the places the articles mention, or the cities
     of their pages (``"page"``).
     """
-    params: dict[str, Any] = {}
-    where = [(filters or ArticleFilters()).where(params), "al.role = :role"]
-    params.update(role=role, limit=min(limit, MAX_LIMIT))
+    params: dict[str, Any] = dict(role=role, limit=min(limit, MAX_LIMIT))
+    chosen = (filters or ArticleFilters()).where(params)
+    if chosen == EVERYTHING:
+        # Every article: the links alone are counted, by place, and no article row is read.
+        # (An article links to a place in one role once: the primary key.)
+        counted = """SELECT al.location_id, count(*) AS articles, sum(al.mentions) AS mentions
+                     FROM article_locations al WHERE al.role = :role
+                     GROUP BY al.location_id"""
+    else:
+        counted = f"""SELECT al.location_id, count(DISTINCT a.id) AS articles,
+                             sum(al.mentions) AS mentions
+                      FROM article_locations al
+                      JOIN articles a ON a.id = al.article_id
+                      LEFT JOIN sources s ON s.id = a.source_id
+                      WHERE {chosen} AND al.role = :role
+                      GROUP BY al.location_id"""
+    where = []
     if kind:
         where.append("l.kind = :kind")
         params["kind"] = kind
@@ -290,14 +288,11 @@ def top_places(
     rows = session.execute(
         text(
             f"""SELECT l.name, l.kind, l.country_code, l.latitude, l.longitude,
-                       count(DISTINCT a.id) AS articles, sum(al.mentions) AS mentions
-                FROM article_locations al
-                JOIN locations l ON l.id = al.location_id
-                JOIN articles a ON a.id = al.article_id
-                LEFT JOIN sources s ON s.id = a.source_id
-                WHERE {" AND ".join(where)}
-                GROUP BY l.id
-                ORDER BY articles DESC, mentions DESC, l.name
+                       t.articles, t.mentions
+                FROM ({counted}) t
+                JOIN locations l ON l.id = t.location_id
+                WHERE {" AND ".join(where) or EVERYTHING}
+                ORDER BY t.articles DESC, t.mentions DESC, l.name
                 LIMIT :limit"""
         ),
         params,

@@ -51,11 +51,12 @@ def test_optimize_merges_fts_analyzes_and_skips_vacuum_that_would_not_pay(
         "merge articles_fts",
         "merge paragraphs_fts",
         "impact lists",
+        "counts",
         "ANALYZE",
         "PRAGMA optimize",
         "VACUUM",
     ]
-    assert seen == [(n, 6, name) for n, name in enumerate(names)] + [(6, 6, "done")]
+    assert seen == [(n, 7, name) for n, name in enumerate(names)] + [(7, 7, "done")]
     assert result.steps[-1].outcome.startswith("skipped:")  # a fresh store: little to give back
     assert _search(engine) == found
     with engine.connect() as connection:

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -30,10 +30,11 @@ from rich.progress import (
 
 from db import session as db_session
 from db.errors import shown
-from ingest import pipeline
 from ingest.cli.database import writable
 from ingest.read import iter_paths
-from ingest.store import Outcome
+
+if TYPE_CHECKING:
+    from ingest.store import Outcome
 
 app = typer.Typer()
 err = Console(stderr=True)
@@ -82,6 +83,10 @@ def ingest(
 
     Example: newsstore ingest seeds/ ~/crawl/2025-02-09/
     """
+    # The parsing and storing stack, imported by the command that needs it: every read
+    # command would pay for it otherwise (see ingest.prepare).
+    from ingest import pipeline
+
     limit = _size(max_size)
     origins = list(iter_paths(paths))
     report = _Report()

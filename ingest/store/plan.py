@@ -8,6 +8,7 @@ indexed statement over a list of values (the SQL below).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from db import counts
 from db.base import table_of
 from db.models import Document
 from db.raw import pack
@@ -229,6 +231,7 @@ def insert_documents(session: Session, plans: list[Plan]) -> list[int]:
             )
         )
     ids = insert_returning_ids(session, Document, rows)
+    counts.add(session, Counter((counts.STATUS, str(row["status"])) for row in rows))
     for planned, doc_id in zip(plans, ids, strict=True):
         if planned.status != "failed" and planned.prepared.raw.size:
             first_id.setdefault(planned.prepared.raw.sha256, doc_id)

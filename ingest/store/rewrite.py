@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from db import counts
 from db.base import table_of
-from db.models import Article, Document, Source
+from db.models import Article, Document, Paragraph, Source
 from db.raw import RawCodecError, unpack
 from ingest.records import ArchiveRecord, ArticleRecord, RawDocument
 from ingest.store.boilerplate import uncount_article
@@ -115,20 +116,44 @@ def story_of(session: Session, article_id: int) -> int:
 def delete_article(session: Session, article_id: int) -> None:
     """Delete an article's row; its paragraphs, translations and places go with it (cascade).
 
-    Its band keys first: ``story_bands`` has no index by article to cascade by;
-    and its paragraphs leave its source's counts, which storing it again counts.
+    What it counted in (``db.counts``: its source, its month, its paragraphs) is taken away,
+    its month read as ``db.counts.MONTH_SQL`` reads it when counting everything again. Its
+    band keys go first (``story_bands`` has no index by article to cascade by), and its
+    paragraphs leave its source's paragraph counts, which storing it again counts.
     """
     delete_keys(session, [article_id])
     uncount_article(session, article_id)
     articles = table_of(Article)
+    row = session.execute(
+        select(
+            articles.c.source_id,
+            text(counts.MONTH_SQL.format(column="articles.published_at")),
+            select(func.count())
+            .select_from(Paragraph)
+            .where(Paragraph.article_id == article_id)
+            .scalar_subquery(),
+        ).where(articles.c.id == article_id)
+    ).first()
+    if row is None:
+        return
+    source_id, month, paragraphs = row
+    change = {
+        counts.source_key(source_id): -1,
+        (counts.MONTH, month or counts.NONE): -1,
+        (counts.PARAGRAPHS, counts.NONE): -int(paragraphs),
+    }
     session.execute(delete(articles).where(articles.c.id == article_id))
+    counts.add(session, change)
 
 
 def set_ingested(session: Session, document_id: int) -> None:
     """Record a document that failed before as ingested, its error gone."""
+    before = session.scalar(select(Document.status).where(Document.id == document_id))
     session.execute(
         update(Document).where(Document.id == document_id).values(status="ingested", error=None)
     )
+    if before is not None and before != "ingested":
+        counts.add(session, {(counts.STATUS, before): -1, (counts.STATUS, "ingested"): 1})
 
 
 def recategorise(session: Session, record: ArticleRecord) -> None:

@@ -16,6 +16,7 @@ from typing import cast
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db import counts
 from db.base import table_of
 from db.fts import bulk_indexing
 from db.models import Article, ArticleLocation, ArticleTranslation, LocationMention, Paragraph
@@ -143,6 +144,13 @@ def _insert_article_rows(session: Session, rows: list[dict[str, object]]) -> lis
     )
     keys = list(rows[0])
     executemany(session, table_of(Article), keys, [tuple(r[k] for k in keys) for r in rows])
+    counts.add(
+        session,
+        counts.article_keys(
+            (cast(int | None, r["source_id"]), cast(datetime | None, r["published_at"]))
+            for r in rows
+        ),
+    )
     return [cast(int, r["id"]) for r in rows]
 
 
@@ -173,6 +181,7 @@ def _insert_contents(
         (LocationMention, MENTION_COLUMNS, mentions),
     ):
         executemany(session, table_of(model), columns, tuples)
+    counts.add(session, {(counts.PARAGRAPHS, counts.NONE): len(paragraphs)})
 
 
 class _Revisions:
