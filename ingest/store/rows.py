@@ -9,7 +9,6 @@ database a whole batch per table, through ``executemany`` (``ingest.store.sql``)
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
@@ -87,12 +86,20 @@ def _members(
     """
     found = []
     for article_id, record, form in zip(article_ids, records, forms, strict=True):
-        body = [(text, text_hash) for _, kind, text, text_hash in form.paragraphs if kind == "body"]
         signed = record.signature
-        if signed is not None:
-            stored = {text_hash for _, text_hash in body}
-            signed = replace(signed, anchors=tuple(a for a in signed.anchors if a in stored))
-        found.append(member(article_id, body, signed))
+        if signed is None:
+            body = [(text, h) for _, kind, text, h in form.paragraphs if kind == "body"]
+            found.append(member(article_id, body))
+            continue
+        texts, hashes = [], set()
+        for _, kind, text, text_hash in form.paragraphs:
+            if kind == "body":
+                texts.append(text)
+                hashes.add(text_hash)
+        anchors = signed.anchors
+        if not hashes.issuperset(anchors):
+            anchors = tuple(a for a in anchors if a in hashes)
+        found.append(Member(article_id, tuple(texts), signed.bands, anchors))
     return found
 
 

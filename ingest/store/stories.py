@@ -203,40 +203,42 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
     outside = f" AND article_id NOT BETWEEN {ids[0]} AND {ids[-1]}" if apart else ""
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    by_band: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for m in members:
-        for band, key in enumerate(m.bands):
-            by_band[band][key].append(m.id)
-    for band, keys in sorted(by_band.items()):
-        for chunk in chunks(sorted(keys)):
+    signed = [m for m in members if m.bands]
+    # Most keys are the batch's only one of their value: counted all at once at C speed
+    # (``Counter``), they map to their one owner by a plain dict per band; only the members
+    # holding a repeated one are grouped by (band, key), and matched with each other below.
+    counted = Counter(chain.from_iterable(m.bands for m in signed))
+    repeated = {k for k, n in counted.items() if n > 1}
+    sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
+    if repeated:
+        for m in signed:
+            if not repeated.isdisjoint(m.bands):
+                for band, key in enumerate(m.bands):
+                    if key in repeated:
+                        sharers[band, key].append(m.id)
+    signed_ids = [m.id for m in signed]
+    for band in range(max((len(m.bands) for m in signed), default=0)):
+        keys = [m.bands[band] for m in signed]
+        holder_of = dict(zip(keys, signed_ids, strict=True))
+        for chunk in chunks(list(holder_of)):
             sql = (
-                f"SELECT key, article_id FROM story_bands WHERE band = {int(band)}"
+                f"SELECT key, article_id FROM story_bands WHERE band = {band}"
                 f" AND key IN ({', '.join([mark] * len(chunk))}){outside}"
             )
             for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
-                if article_id not in own:
-                    for owner in keys[key]:
-                        evidence[owner][int(article_id)] += 1
+                if article_id in own:
+                    continue
+                for holder in sharers[band, key] if key in repeated else (holder_of[key],):
+                    evidence[holder][int(article_id)] += 1
     anchored: dict[int, list[int]] = defaultdict(list)
     for m in members:
         for anchor in set(m.anchors):
             anchored[anchor].append(m.id)
     for anchor, article_id in select_in(session, _BY_ANCHOR + outside, sorted(anchored)):
         if article_id not in own:
-            for owner in anchored[anchor]:
-                evidence[owner][int(article_id)] += 1
-    # The members with each other: most keys are the batch's only one of their value, so
-    # they are counted all at once at C speed (``Counter``), and only the members holding
-    # a repeated one are grouped by (band, key).
-    counted = Counter(chain.from_iterable(m.bands for m in members))
-    repeated = {k for k, n in counted.items() if n > 1}
-    sharers: dict[tuple[int, int], list[int]] = defaultdict(list)
-    if repeated:
-        for m in members:
-            if not repeated.isdisjoint(m.bands):
-                for band, key in enumerate(m.bands):
-                    if key in repeated:
-                        sharers[band, key].append(m.id)
+            for holder in anchored[anchor]:
+                evidence[holder][int(article_id)] += 1
+    # The members with each other.
     for owners in (*sharers.values(), *anchored.values()):
         if len(owners) < 2:
             continue
