@@ -4,8 +4,8 @@
 usage: python benchmarks/stories_cost.py --before DIR [--pages 20000] [--runs 3]
 
 ``DIR`` is a checkout of the code before stories (``git worktree add --detach DIR
-fae56c8``). The pages are ``benchmarks/ingest_speed.py``'s (the same seed); each
-run ingests them with ``python -m ingest`` into a fresh SQLite database, once
+358ebe9``, main just before stories). The pages are ``benchmarks/ingest_speed.py``'s
+(the same seed); each run ingests them with ``python -m ingest`` into a fresh SQLite database, once
 with the code before and once with this checkout, alternating, and reports
 wall seconds and the CPU seconds of the ingest and its workers (user + system,
 from ``getrusage``): on a machine shared with other work, CPU time says more
