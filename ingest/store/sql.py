@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, func, insert, select, text
+from sqlalchemy import Connection, Insert, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.base import Base, table_of
@@ -54,10 +54,15 @@ def executemany(
                     values[i] = f(values[i])
             converted.append(tuple(values))
         rows = converted
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(connection)
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
     connection.exec_driver_sql(sql, list(rows))
+
+
+def placeholder(connection: Connection) -> str:
+    """The driver's mark for a bound value: sqlite3's ``?``, psycopg's ``%s``."""
+    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
 
 def select_in(session: Session, sql: str, values: Iterable[object]) -> Iterator[Any]:
@@ -67,7 +72,7 @@ def select_in(session: Session, sql: str, values: Iterable[object]) -> Iterator[
     this say why they are driver SQL (``ingest.store.plan``).
     """
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(connection)
     for chunk in chunks(list(values)):
         marks = ", ".join([mark] * len(chunk))
         yield from connection.exec_driver_sql(sql.format(marks=marks), tuple(chunk))

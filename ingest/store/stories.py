@@ -50,7 +50,7 @@ from ingest.signature import (
     shingles,
     sign,
 )
-from ingest.store.sql import chunks, executemany, select_in
+from ingest.store.sql import chunks, executemany, placeholder, select_in
 
 # A story is joined through at most this many of its members per new article (the ones
 # sharing most with it), and an article is compared with at most this many stories:
@@ -77,6 +77,7 @@ STORY_COLUMNS = (
 _BY_ANCHOR = (
     "SELECT text_hash, article_id FROM paragraphs WHERE kind = 'body' AND text_hash IN ({marks})"
 )
+_BY_BAND = "SELECT key, article_id FROM story_bands WHERE band = {band:d} AND key IN ({marks})"
 _SIGNATURES_OF = "SELECT article_id, bands FROM story_signatures WHERE article_id IN ({marks})"
 _STORY_OF = "SELECT id, story_id FROM articles WHERE id IN ({marks})"
 _BODIES = (
@@ -201,8 +202,6 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
     own = set(ids)
     apart = ids[-1] - ids[0] + 1 == len(ids)
     outside = f" AND article_id NOT BETWEEN {ids[0]} AND {ids[-1]}" if apart else ""
-    connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     signed = [m for m in members if m.bands]
     # Most keys are the batch's only one of their value: counted all at once at C speed
     # (``Counter``), they map to their one owner by a plain dict per band; only the members
@@ -220,16 +219,12 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
     for band in range(max((len(m.bands) for m in signed), default=0)):
         keys = [m.bands[band] for m in signed]
         holder_of = dict(zip(keys, signed_ids, strict=True))
-        for chunk in chunks(list(holder_of)):
-            sql = (
-                f"SELECT key, article_id FROM story_bands WHERE band = {band}"
-                f" AND key IN ({', '.join([mark] * len(chunk))}){outside}"
-            )
-            for key, article_id in connection.exec_driver_sql(sql, tuple(chunk)):
-                if article_id in own:
-                    continue
-                for holder in sharers[band, key] if key in repeated else (holder_of[key],):
-                    evidence[holder][int(article_id)] += 1
+        sql = _BY_BAND.format(band=band, marks="{marks}") + outside
+        for key, article_id in select_in(session, sql, holder_of):
+            if article_id in own:
+                continue
+            for holder in sharers[band, key] if key in repeated else (holder_of[key],):
+                evidence[holder][int(article_id)] += 1
     anchored: dict[int, list[int]] = defaultdict(list)
     for m in members:
         for anchor in set(m.anchors):
@@ -279,7 +274,7 @@ def delete_keys(session: Session, article_ids: Iterable[int]) -> None:
         for band, key in enumerate(unpack_keys(bytes(packed)))
     ]
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(connection)
     if rows:
         connection.exec_driver_sql(
             f"DELETE FROM story_bands WHERE band = {mark} AND key = {mark} AND article_id = {mark}",
