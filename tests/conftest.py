@@ -22,7 +22,7 @@ import os
 import random
 import signal
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -338,6 +338,23 @@ _STORY_WORDS = (
     "country report government company shares bank energy water farmers capital week year"
 ).split()
 _STORY_GLUE = "the of and to in a is that for on said with was as by at from".split()
+
+
+def older_parser_refuses(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Make the plain-text layout fail as an older parser would; returns what undoes it.
+
+    For the tests of a document that failed once and parses now (reparse, counts).
+    """
+    from ingest.errors import ParseError
+    from ingest.parse.layouts import generic
+
+    real = generic.parse
+
+    def refuse(text: str) -> object:
+        raise ParseError("an older parser that could not read this")
+
+    monkeypatch.setattr(generic, "parse", refuse)
+    return lambda: monkeypatch.setattr(generic, "parse", real)
 
 
 def story_paragraphs(seed: int, paragraphs: int = 6, words: int = 40) -> list[str]:

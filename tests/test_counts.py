@@ -15,12 +15,11 @@ from db.optimize import optimize
 from db.queries import stats
 from db.session import make_engine
 from ingest import pipeline
-from ingest.errors import ParseError
 from ingest.parse.layouts import generic as body
 from ingest.read import iter_paths
 from ingest.reparse import reparse
 from ingest.store import rewrite
-from tests.conftest import aggregator_page, write
+from tests.conftest import aggregator_page, older_parser_refuses, write
 
 
 def _pages(folder: Path, first: int, n: int) -> None:
@@ -102,16 +101,11 @@ def test_counts_stay_exact_when_reparse_rewrites_and_adds(
 ) -> None:
     _pages(tmp_path, 0, 5)
     write(tmp_path / "plain.txt", "A headline\n\nAnd its only paragraph.\n")
-    real_parse = body.parse
-
-    def refuse(text: str) -> object:
-        raise ParseError("an older parser that could not read this")
-
-    monkeypatch.setattr(body, "parse", refuse)
+    parses_again = older_parser_refuses(monkeypatch)
     _ingest(engine, tmp_path)
     with Session(engine) as session:
         assert read_counts(session).documents == {"ingested": 5, "failed": 1}
-    monkeypatch.setattr(body, "parse", real_parse)
+    parses_again()
     monkeypatch.setattr(body, "VERSION", f"{body.VERSION}+1")
     result = reparse(engine)
     assert result.added == 1

@@ -16,7 +16,7 @@ from ingest.read import iter_paths
 from ingest.records import RawDocument
 from ingest.reparse import reparse
 from ingest.store import rewrite
-from tests.conftest import SEED, stored_raw, write
+from tests.conftest import SEED, older_parser_refuses, stored_raw, write
 from tests.test_store import STANDING, page
 
 
@@ -85,16 +85,9 @@ def test_reparse_gives_a_failed_document_its_article_once_it_parses(
     engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path / "a.txt", "A headline\n\nAnd its only paragraph.\n")
-    from ingest.errors import ParseError
-
-    real_parse = body.parse
-
-    def refuse(text: str) -> object:
-        raise ParseError("an older parser that could not read this")
-
-    monkeypatch.setattr(body, "parse", refuse)
+    parses_again = older_parser_refuses(monkeypatch)
     _ingest(engine, tmp_path)
-    monkeypatch.setattr(body, "parse", real_parse)
+    parses_again()
     result = reparse(engine)
     assert result.added == 1
     with engine.connect() as connection:
