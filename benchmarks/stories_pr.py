@@ -52,6 +52,7 @@ from ingest.fingerprint import paragraph_hash
 from ingest.signature import (
     MIN_CONTAINMENT,
     MIN_JACCARD,
+    anchors,
     band_keys,
     containment,
     is_anchor,
@@ -71,20 +72,34 @@ class Body:
 
     shingled: frozenset[str]
     bands: tuple[int, ...]
+    # The hashes of every paragraph long enough to anchor (what a stored article offers to
+    # look-ups), and of the first ones the article looks up itself (``signature.anchors``).
     anchors: frozenset[int]
+    looked_up: frozenset[int]
     parts: tuple[frozenset[str], ...]
 
     @classmethod
     def of(cls, paragraphs: list[str]) -> Body:
         shingled = shingles(paragraphs)
-        anchors = frozenset(paragraph_hash(p) for p in paragraphs if is_anchor(p))
-        return cls(shingled, band_keys(shingled), anchors, paragraph_shingles(paragraphs))
+        hashed = [(p, paragraph_hash(p)) for p in paragraphs]
+        return cls(
+            shingled,
+            band_keys(shingled),
+            frozenset(h for p, h in hashed if is_anchor(p)),
+            frozenset(anchors(hashed)),
+            paragraph_shingles(paragraphs),
+        )
 
 
 def candidates(a: Body, b: Body) -> bool:
-    """Whether newsstore would compare the two: a shared band key or a shared long paragraph."""
+    """Whether newsstore would compare the two: a shared band key or a shared long paragraph.
+
+    The article stored second looks up its first anchors among the first's
+    paragraphs. Which comes second is not known here, so a pair is counted
+    only when the look-up finds the other either way (the worse case).
+    """
     shared = any(x == y for x, y in zip(a.bands, b.bands, strict=False))
-    return shared or bool(a.anchors & b.anchors)
+    return shared or bool(a.looked_up & b.anchors and b.looked_up & a.anchors)
 
 
 # --- originals ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ all turned down by the exact check (``benchmarks/stories_pr.py``).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -41,8 +41,10 @@ ROWS = 3
 # A body of fewer shingles (about a dozen words) is too short to tell a copy from a
 # standing line ("Click to read more."): such an article stays a story of its own.
 MIN_SHINGLES = 10
-# A shared paragraph of this many words or more makes two articles candidates.
+# A shared paragraph of this many words or more makes two articles candidates; an
+# article's first MAX_ANCHORS such paragraphs are looked up (``anchors``).
 ANCHOR_WORDS = 8
+MAX_ANCHORS = 4
 
 
 @dataclass(frozen=True)
@@ -125,12 +127,19 @@ def shingle_list(paragraphs: Iterable[str]) -> list[bytes]:
     """The word 3-shingles of a body in order, repeats included, read across paragraph breaks.
 
     Across breaks, so that a copy that joins or splits paragraphs differently
-    keeps its shingles. (One pass over the joined text, shingles made by
-    ``zip`` and joined by ``map``, a third cheaper than a formatted string
-    each, no set: this runs for every article ingested.)
+    keeps its shingles.
     """
-    tokens = words("\n".join(paragraphs))
-    return list(map(b" ".join, zip(tokens, tokens[1:], tokens[2:], strict=False)))
+    return list(_shingled(words("\n".join(paragraphs))))
+
+
+def _shingled(tokens: list[bytes]) -> Iterator[bytes]:
+    """The 3-shingles of words in order, made as they are read.
+
+    Made by ``zip`` and joined by ``map``, a third cheaper than a formatted
+    string each, and never held all at once: this runs for every article
+    ingested, and MinHash reads each shingle once.
+    """
+    return map(b" ".join, zip(tokens, tokens[1:], tokens[2:], strict=False))
 
 
 def _distinct_at_least(items: Iterable[bytes], wanted: int) -> bool:
@@ -153,7 +162,14 @@ def shingles(paragraphs: Iterable[str]) -> frozenset[bytes]:
 
 
 def band_keys(shingled: Collection[bytes]) -> tuple[int, ...]:
-    """The ``BANDS`` band keys of a body's shingles (none below ``MIN_SHINGLES`` distinct).
+    """The ``BANDS`` band keys of a body's shingles (none below ``MIN_SHINGLES`` distinct)."""
+    if not _distinct_at_least(shingled, MIN_SHINGLES):
+        return ()
+    return _keys(shingled if isinstance(shingled, list) else list(shingled))
+
+
+def _keys(shingled: Iterable[bytes]) -> tuple[int, ...]:
+    """The band keys of shingles (a minimum per permutation: neither order nor repeats count).
 
     A band's key is its ``ROWS`` (three) 32-bit MinHash values in one 64-bit
     number: the first two side by side, the third spread over all 64 bits
@@ -163,11 +179,8 @@ def band_keys(shingled: Collection[bytes]) -> tuple[int, ...]:
     an article against 14.) Signed, so that it fits a BIGINT on PostgreSQL as
     on SQLite.
     """
-    if not _distinct_at_least(shingled, MIN_SHINGLES):
-        return ()
     minhash = RMinHash(num_perm=NUM_PERM, seed=SEED)
-    # A minimum per permutation: neither the order nor repeats change it.
-    minhash.update(shingled if isinstance(shingled, list) else list(shingled))
+    minhash.update(shingled)
     v = minhash.digest()  # rensa's values are 32-bit
     keys = (
         ((v[i] << 32 | v[i + 1]) ^ (v[i + 2] * _SPREAD)) & _MASK for i in range(0, NUM_PERM, ROWS)
@@ -192,13 +205,34 @@ def is_anchor(text: str) -> bool:
     return len(text.split(None, ANCHOR_WORDS - 1)) >= ANCHOR_WORDS
 
 
+def anchors(body: Iterable[tuple[str, int]]) -> tuple[int, ...]:
+    """The hashes of a body's first ``MAX_ANCHORS`` distinct paragraphs long enough to anchor.
+
+    The first ones, because they are what an excerpt keeps and what an
+    update keeps too; a copy found by no band key is nearly always one of
+    those (README, "Stories": the pairs benchmark with each cap). Each is a
+    look-up in the writer for every article stored, so not every paragraph.
+    """
+    found: list[int] = []
+    for text, text_hash in body:
+        if text_hash not in found and is_anchor(text):
+            found.append(text_hash)
+            if len(found) == MAX_ANCHORS:
+                break
+    return tuple(found)
+
+
 def sign(body: Iterable[tuple[str, int]]) -> Signature:
     """The signature of a body, given as (text, paragraph hash) pairs in order."""
     paragraphs = list(body)
-    listed = shingle_list(text for text, _ in paragraphs)
-    keys = band_keys(listed)
-    anchors = tuple(h for text, h in paragraphs if is_anchor(text)) if keys else ()
-    return Signature(bands=keys, anchors=anchors, shingles=len(listed))
+    tokens = words("\n".join(text for text, _ in paragraphs))
+    # (The shingles are made twice, the first time only a dozen: a list of all of them
+    # would cost more than making them again.)
+    enough = _distinct_at_least(_shingled(tokens), MIN_SHINGLES)
+    keys = _keys(_shingled(tokens)) if enough else ()
+    return Signature(
+        bands=keys, anchors=anchors(paragraphs) if keys else (), shingles=max(len(tokens) - 2, 0)
+    )
 
 
 def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:

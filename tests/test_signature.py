@@ -9,6 +9,7 @@ from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.signature import (
     ANCHOR_WORDS,
     BANDS,
+    MAX_ANCHORS,
     MIN_SHINGLES,
     containment,
     jaccard,
@@ -71,6 +72,22 @@ def test_anchors_are_the_long_paragraphs_only() -> None:
     signed = sign(body)
     assert paragraph_hash(long) in signed.anchors
     assert paragraph_hash("Too short a line.") not in signed.anchors
+
+
+def test_the_anchors_looked_up_are_the_first_long_paragraphs_each_once() -> None:
+    paragraphs = story_paragraphs(5, MAX_ANCHORS + 3)
+    body = _body([paragraphs[0], "Too short a line.", paragraphs[0], *paragraphs[1:]])
+    assert sign(body).anchors == tuple(paragraph_hash(p) for p in paragraphs[:MAX_ANCHORS])
+
+
+def test_the_signature_counts_shingles_with_repeats_and_a_repetitive_body_has_no_keys() -> None:
+    # Eighteen words, sixteen shingles, only three of them distinct: too few to group by.
+    repeated = sign(_body(["one two three " * 6]))
+    assert repeated.shingles == 16 and repeated.bands == ()
+    assert (
+        sign(_body(story_paragraphs(6, 2))).shingles
+        == len([w for p in story_paragraphs(6, 2) for w in re.findall(r"\w+", p)]) - 2
+    )
 
 
 def test_a_copy_an_excerpt_and_an_update_are_one_story_and_another_story_is_not() -> None:

@@ -40,8 +40,8 @@ from db.base import table_of
 from db.models import Article, Paragraph, Story, StoryBand, StorySetting, StorySignature
 from ingest.signature import (
     Signature,
+    anchors,
     containment,
-    is_anchor,
     jaccard,
     library_version,
     paragraph_shingles,
@@ -585,7 +585,7 @@ def _stored_members(session: Session, ids: list[int], bands: bool) -> list[Membe
             i,
             tuple(t for t, _ in body[i]),
             keys.get(i, ()),
-            tuple(h for t, h in body[i] if is_anchor(t)) if i in keys else (),
+            anchors(body[i]) if i in keys else (),
         )
         for i in ids
     ]
