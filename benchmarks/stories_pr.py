@@ -2,6 +2,7 @@
 """Stories: precision and recall of the grouping rule on labelled pairs, and the threshold curve.
 
 usage: python benchmarks/stories_pr.py [--corpus DIR] [--originals 800] [--seed 21]
+                                      [--max-anchors N]
        python benchmarks/stories_pr.py --ingest [--originals 150]
 
 Builds a labelled set of pairs from original articles: generated text by
@@ -48,6 +49,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest import signature
 from ingest.fingerprint import paragraph_hash
 from ingest.signature import (
     MIN_CONTAINMENT,
@@ -416,7 +418,14 @@ def main() -> None:
     parser.add_argument("--originals", type=int, default=800)
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--ingest", action="store_true", help="check grouping through ingest")
+    parser.add_argument(
+        "--max-anchors",
+        type=int,
+        help="paragraphs an article looks up (signature.MAX_ANCHORS; 0: all), for the pairs",
+    )
     args = parser.parse_args()
+    if args.max_anchors is not None:
+        signature.MAX_ANCHORS = args.max_anchors  # read by signature.anchors at each call
     r = random.Random(args.seed)
     articles = read_corpus(args.corpus) if args.corpus else generated(1600, r)
     if args.ingest:
