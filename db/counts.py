@@ -35,6 +35,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from db.base import table_of
+from db.in_lists import chunks
 from db.models import Count, Source
 
 COUNTS = table_of(Count)
@@ -157,8 +158,7 @@ def read_counts(session: Session) -> Counts:
     have = stored(session)
     ids = [int(k) for (w, k) in have if w == SOURCE and k != NONE]
     names: dict[int, str] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    for chunk in chunks(ids):
         rows = session.execute(select(Source.id, Source.name).where(Source.id.in_(chunk)))
         names.update((int(i), name) for i, name in rows)
     per_source: Counter[str] = Counter()

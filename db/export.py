@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.base import table_of
 from db.filters import ArticleFilters
+from db.in_lists import placeholder
 from db.models import Article, Location, Source
 from db.search import rank_articles
 
@@ -191,7 +192,7 @@ def _driver_rows(session: Session, sql: str, ids: list[int]) -> list[Any]:
     they are read through the driver's cursor, on the session's own connection.
     """
     connection = session.connection()
-    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    mark = placeholder(connection)
     cursor = connection.connection.cursor()  # the driver's own: plain tuples
     try:
         cursor.execute(sql.format(ids=", ".join([mark] * len(ids))), tuple(ids))

@@ -20,8 +20,7 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_CHUNK = 900
-
+from db.in_lists import chunks
 
 _INSERT_TRIGGERS = ("paragraphs_ai", "articles_ai")
 
@@ -40,8 +39,8 @@ def bulk_indexing(session: Session) -> Iterator[Callable[[list[int]], None]]:
     for name, _ in triggers:
         session.execute(text(f'DROP TRIGGER "{name}"'))
     yield written.extend
-    for start in range(0, len(written), _CHUNK):
-        ids = ", ".join(str(int(i)) for i in written[start : start + _CHUNK])
+    for chunk in chunks(written):
+        ids = ", ".join(str(int(i)) for i in chunk)
         session.execute(
             text(
                 "INSERT INTO articles_fts (rowid, title) SELECT id, title FROM articles "

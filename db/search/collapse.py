@@ -14,20 +14,18 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.in_lists import chunks
 from db.models import Article
 
 Row = TypeVar("Row", bound=Sequence[Any])
 # Ranked articles asked for per story wanted, at first: most stories have one article.
 OVERFETCH = 3
-_CHUNK = 900
 
 
 def stories_of(session: Session, article_ids: Sequence[int]) -> dict[int, int]:
     """article id -> story id, for these articles."""
     found: dict[int, int] = {}
-    ids = list(article_ids)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in chunks(list(article_ids)):
         found.update(
             {
                 int(a): int(s)

@@ -8,22 +8,24 @@ writes, not how the driver is fed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy import Connection, Insert, Table, func, insert, select, text
+from sqlalchemy import Insert, Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from db.base import Base, table_of
+from db.in_lists import IN_CHUNK, chunks, placeholder
 
-T = TypeVar("T")
-# SQLite allows 32,766 bound parameters per statement; IN lists stay well below.
-IN_CHUNK = 900
-
-
-def chunks(values: list[T]) -> Iterable[list[T]]:
-    """``values`` in lists of ``IN_CHUNK``, short enough for one IN list each."""
-    for start in range(0, len(values), IN_CHUNK):
-        yield values[start : start + IN_CHUNK]
+__all__ = [
+    "IN_CHUNK",
+    "chunks",
+    "executemany",
+    "insert_returning_ids",
+    "new_id",
+    "placeholder",
+    "reserve_ids",
+    "select_in",
+]
 
 
 def executemany(
@@ -58,11 +60,6 @@ def executemany(
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'INSERT INTO "{table.name}" ({names}) VALUES ({", ".join([mark] * len(columns))})'
     connection.exec_driver_sql(sql, list(rows))
-
-
-def placeholder(connection: Connection) -> str:
-    """The driver's mark for a bound value: sqlite3's ``?``, psycopg's ``%s``."""
-    return "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
 
 def select_in(session: Session, sql: str, values: Iterable[object]) -> Iterator[Any]:
