@@ -11,7 +11,7 @@ from db.models import StorySetting
 from ingest.fingerprint import fingerprint
 from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.reparse import reparse
-from ingest.signature import BANDS
+from ingest.signature import BANDS, MAX_ANCHORS
 from ingest.store import Store
 from ingest.store.stories import check_settings, regroup, stored_settings, unpack_keys
 from tests.conftest import aggregator_page, ingest_pages, story_paragraphs
@@ -119,7 +119,10 @@ def test_two_runs_group_as_one_run_does(engine: Engine, tmp_path: Path) -> None:
 
 
 def test_an_article_matching_two_stories_merges_them(engine: Engine, tmp_path: Path) -> None:
-    one, two = story_paragraphs(11), story_paragraphs(12)
+    # Two paragraphs each, so that the roundup's first long paragraphs, which it looks up
+    # (``signature.MAX_ANCHORS``), hold both stories: found whatever the band keys say.
+    one, two = story_paragraphs(11, 2), story_paragraphs(12, 2)
+    assert 2 * len(one) <= MAX_ANCHORS
     ingest_pages(
         engine,
         tmp_path / "first",
