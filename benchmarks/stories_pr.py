@@ -57,7 +57,6 @@ from ingest.signature import (
     anchors,
     band_keys,
     containment,
-    is_anchor,
     jaccard,
     paragraph_shingles,
     same_story,
@@ -74,34 +73,22 @@ class Body:
 
     shingled: frozenset[str]
     bands: tuple[int, ...]
-    # The hashes of every paragraph long enough to anchor (what a stored article offers to
-    # look-ups), and of the first ones the article looks up itself (``signature.anchors``).
-    anchors: frozenset[int]
-    looked_up: frozenset[int]
+    anchors: frozenset[int]  # its first long paragraphs (``signature.anchors``)
     parts: tuple[frozenset[str], ...]
 
     @classmethod
     def of(cls, paragraphs: list[str]) -> Body:
         shingled = shingles(paragraphs)
         hashed = [(p, paragraph_hash(p)) for p in paragraphs]
-        return cls(
-            shingled,
-            band_keys(shingled),
-            frozenset(h for p, h in hashed if is_anchor(p)),
-            frozenset(anchors(hashed)),
-            paragraph_shingles(paragraphs),
-        )
+        looked_up = frozenset(anchors(hashed))
+        return cls(shingled, band_keys(shingled), looked_up, paragraph_shingles(paragraphs))
 
 
 def candidates(a: Body, b: Body) -> bool:
-    """Whether newsstore would compare the two: a shared band key or a shared long paragraph.
-
-    The article stored second looks up its first anchors among the first's
-    paragraphs. Which comes second is not known here, so a pair is counted
-    only when the look-up finds the other either way (the worse case).
-    """
+    """Whether newsstore would compare the two: a shared band key, or a paragraph among both's
+    first long ones (``ingest.store.stories._candidates``)."""
     shared = any(x == y for x, y in zip(a.bands, b.bands, strict=False))
-    return shared or bool(a.looked_up & b.anchors and b.looked_up & a.anchors)
+    return shared or bool(a.anchors & b.anchors)
 
 
 # --- originals ----------------------------------------------------------------------------

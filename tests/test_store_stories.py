@@ -8,10 +8,17 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from db.models import StorySetting
-from ingest.fingerprint import fingerprint
+from ingest.fingerprint import fingerprint, paragraph_hash
 from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.reparse import reparse
-from ingest.signature import BANDS, MAX_ANCHORS
+from ingest.signature import (
+    BANDS,
+    MAX_ANCHORS,
+    paragraph_shingles,
+    same_story,
+    shingles,
+    sign,
+)
 from ingest.store import Store
 from ingest.store.stories import check_settings, regroup, stored_settings, unpack_keys
 from tests.conftest import aggregator_page, ingest_pages, story_paragraphs
@@ -223,3 +230,37 @@ def test_changed_settings_regroup_the_store(engine: Engine, tmp_path: Path) -> N
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM story_bands")).scalar() == BANDS * 6
     assert _keys_agree(engine) == 6
+
+
+def test_a_paragraph_beyond_an_articles_first_anchors_groups_it_in_neither_order(
+    engine: Engine, tmp_path: Path
+) -> None:
+    # A short article made of two late paragraphs of a long one: contained in it, but its
+    # paragraphs are not among the long one's first anchors, and they share no band key.
+    # Each article looks up only its own first anchors, so whichever comes first, the two
+    # are not compared: the grouping does not depend on the order they are stored in.
+    long = story_paragraphs(31, MAX_ANCHORS + 4)
+    late = long[MAX_ANCHORS + 1 : MAX_ANCHORS + 3]
+    signed = [sign([(p, paragraph_hash(p)) for p in body]) for body in (long, late)]
+    assert not any(a == b for a, b in zip(signed[0].bands, signed[1].bands, strict=True))
+    assert same_story(
+        shingles(long), shingles(late), paragraph_shingles(long), paragraph_shingles(late)
+    )
+    pages = {
+        "long.txt": aggregator_page("Long", long, "Wire A(World)"),
+        "late.txt": aggregator_page("Late", late, "Site B(World)"),
+    }
+    groupings = []
+    for first, second in (("long.txt", "late.txt"), ("late.txt", "long.txt")):
+        folder = tmp_path / first
+        with engine.begin() as connection:
+            for table in ("story_bands", "story_signatures", "location_mentions"):
+                connection.execute(text(f"DELETE FROM {table}"))
+            for table in ("article_locations", "paragraphs", "articles", "stories"):
+                connection.execute(text(f"DELETE FROM {table}"))
+            for table in ("source_paragraphs", "documents", "counts"):
+                connection.execute(text(f"DELETE FROM {table}"))
+        ingest_pages(engine, folder / "one", {first: pages[first]})
+        ingest_pages(engine, folder / "two", {second: pages[second]})
+        groupings.append(_partition(engine))
+    assert groupings[0] == groupings[1] == {frozenset({"Long"}), frozenset({"Late"})}

@@ -81,8 +81,8 @@ _BY_BAND = "SELECT key, article_id FROM story_bands WHERE band = {band:d} AND ke
 _SIGNATURES_OF = "SELECT article_id, bands FROM story_signatures WHERE article_id IN ({marks})"
 _STORY_OF = "SELECT id, story_id FROM articles WHERE id IN ({marks})"
 _BODIES = (
-    "SELECT article_id, text FROM paragraphs WHERE kind = 'body' AND article_id IN ({marks})"
-    " ORDER BY article_id, position"
+    "SELECT article_id, text, text_hash FROM paragraphs"
+    " WHERE kind = 'body' AND article_id IN ({marks}) ORDER BY article_id, position"
 )
 _MOVE = (
     update(_ARTICLES)
@@ -157,7 +157,7 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
     """
     if not members:
         return
-    evidence = _candidates(session, members)
+    evidence, by_paragraph = _candidates(session, members)
     if write_bands:
         write_keys(session, members)
     if not evidence:
@@ -174,6 +174,8 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
         for candidate in chosen[m.id]:
             if stories.find(story_of[candidate]) == stories.find(story_of[m.id]):
                 continue  # already one story: no need to compare
+            if candidate in by_paragraph[m.id] and not bodies.anchors(candidate) & set(m.anchors):
+                continue  # the paragraph is not among the candidate's own first: see _candidates
             if same_story(
                 bodies.shingles(m.id),
                 bodies.shingles(candidate),
@@ -188,8 +190,17 @@ def group(session: Session, members: Sequence[Member], *, write_bands: bool = Tr
     refresh(session, sorted(merged), bodies, moved)
 
 
-def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counter[int]]:
+def _candidates(
+    session: Session, members: Sequence[Member]
+) -> tuple[dict[int, Counter[int]], dict[int, set[int]]]:
     """For each member, the articles sharing band keys or anchors with it, and how many.
+
+    Also, for each member, the stored articles found by a shared paragraph
+    alone. A member looks up its own first anchors (``signature.anchors``)
+    among every body paragraph stored; such a candidate is a candidate only
+    if the paragraph is among *its* first anchors too (``group`` checks, on
+    the bodies it reads anyway). So two articles are candidates whichever is
+    stored first, and ingesting a set in two runs groups it as one run does.
 
     The stored articles are found by index, a band's keys at a time (an IN
     list per band: no index by article is kept to find the batch's own rows
@@ -198,6 +209,8 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
     new articles' are) and matched with each other here, in memory.
     """
     evidence: dict[int, Counter[int]] = defaultdict(Counter)
+    banded: set[tuple[int, int]] = set()
+    by_paragraph: dict[int, set[int]] = defaultdict(set)
     ids = sorted(m.id for m in members)
     own = set(ids)
     apart = ids[-1] - ids[0] + 1 == len(ids)
@@ -225,6 +238,7 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
                 continue
             for holder in sharers[band, key] if key in repeated else (holder_of[key],):
                 evidence[holder][int(article_id)] += 1
+                banded.add((holder, int(article_id)))
     anchored: dict[int, list[int]] = defaultdict(list)
     for m in members:
         for anchor in set(m.anchors):
@@ -233,6 +247,8 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
         if article_id not in own:
             for holder in anchored[anchor]:
                 evidence[holder][int(article_id)] += 1
+                if (holder, int(article_id)) not in banded:
+                    by_paragraph[holder].add(int(article_id))
     # The members with each other.
     for owners in (*sharers.values(), *anchored.values()):
         if len(owners) < 2:
@@ -242,7 +258,7 @@ def _candidates(session: Session, members: Sequence[Member]) -> dict[int, Counte
             for other in owners[: PER_STORY * MAX_STORIES]:
                 if other != owner:
                     evidence[owner][other] += 1
-    return evidence
+    return evidence, by_paragraph
 
 
 def pack_keys(keys: Sequence[int]) -> bytes:
@@ -355,16 +371,24 @@ class Bodies:
     def __init__(self, session: Session, known: dict[int, tuple[str, ...]] | None = None) -> None:
         self.session = session
         self.texts: dict[int, tuple[str, ...]] = dict(known or {})
+        self._anchors: dict[int, frozenset[int]] = {}
         self._shingles: dict[int, frozenset[bytes]] = {}
         self._parts: dict[int, tuple[frozenset[bytes], ...]] = {}
 
     def load(self, ids: Iterable[int]) -> None:
         """Read the stored bodies of the articles not in hand, in one look-up."""
         wanted = sorted({i for i in ids if i not in self.texts})
-        found: dict[int, list[str]] = {i: [] for i in wanted}
-        for article_id, body in select_in(self.session, _BODIES, wanted):
-            found[int(article_id)].append(body)
-        self.texts.update({i: tuple(t) for i, t in found.items()})
+        found: dict[int, list[tuple[str, int]]] = {i: [] for i in wanted}
+        for article_id, body, text_hash in select_in(self.session, _BODIES, wanted):
+            found[int(article_id)].append((body, int(text_hash)))
+        for i, body in found.items():
+            self.texts[i] = tuple(t for t, _ in body)
+            self._anchors[i] = frozenset(anchors(body))
+
+    def anchors(self, article_id: int) -> frozenset[int]:
+        """A stored article's first anchors, as it looked them up (``signature.anchors``)."""
+        self.load([article_id])
+        return self._anchors.get(article_id, frozenset())
 
     def shingles(self, article_id: int) -> frozenset[bytes]:
         if article_id not in self._shingles:
