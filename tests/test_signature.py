@@ -43,6 +43,8 @@ def test_words_are_the_runs_of_word_characters_a_regular_expression_finds() -> N
         "\u041c\u043e\u0441\u043a\u0432\u0430\u00bb \u00abquoted\u00bb",
         "\u00b2\u00bd \u2009thin\u200bzero",
         "Stra\u00dfe \ufb01ne \u0130stanbul \U0001f600 emoji\ttab\r\nline",
+        "The FERRY sailed: 9:30 a.m., O'Brien_Said! (Tab)\there {ALL} [caps] ~end~",
+        "".join(chr(c) for c in range(128)),
         "",
         "   ",
     ]
