@@ -45,7 +45,7 @@ from db.search.common import TITLE_WEIGHT
 
 _WORD = re.compile(r"[^\W_]+")
 # Candidates read from each impact list, deeper when filters leave too few.
-DEPTHS = (100, 1000)
+DEPTHS = (100, 300, 1000)
 # The most articles a rare term may bring as candidates before the exact path is cheaper.
 MAX_CANDIDATES = 400
 # Written since the impact lists were built: the most articles matching a query that a search
@@ -63,6 +63,8 @@ WALK_MAX = 800
 # too few (the answer is then exact).
 SQL_WALK_MAX = 50_000
 SCORE_MAX = 400
+# ... tried only when the terms are expected in at most this many articles unfiltered.
+SPARSE = 25 * SCORE_MAX
 # Relevance from the lists: the best titles holding a term, taken as candidates too.
 TITLE_BEST = 100
 # Extra rows read newest first, for articles published in the same second as the last one.
@@ -304,10 +306,14 @@ def rank_relevance(
         ranks = score(session, scorer, sorted(set(matching)), filters.kind)
         rows = _article_rows(session, ranks, filters)
         return _best([(*r, ranks[r[0]]) for r in rows], limit)
-    if filters.where({}) != EVERYTHING:
+    if (
+        filters.where({}) != EVERYTHING
+        and _expected(terms, known, expansions, covered.articles) <= SPARSE
+    ):
         # Filtered: the lists hold few of the filtered articles. All filtered matches when
         # they are few enough to score (the answer is then exact, new articles included),
-        # else the lists after all.
+        # else the lists after all. Not tried when the terms are in too many articles
+        # together for any filter to leave that few: reading each term's rows costs.
         matching = _all_matching(session, terms, unwanted, filters, SCORE_MAX + 1)
         if len(matching) <= SCORE_MAX:
             ranks = score(session, scorer, matching, filters.kind)
@@ -335,6 +341,23 @@ def rank_relevance(
         if len(ranked) >= limit or complete:
             return _best(ranked, limit)
     return None
+
+
+def _expected(terms: list[Term], known: Counts, expansions: dict[str, Counts], total: int) -> float:
+    """About how many of ``total`` articles hold every term, were the terms independent.
+
+    From the lists' counts of articles per word (a term without them counts as rare).
+    """
+    if total <= 0:
+        return 0.0
+    share = 1.0
+    for term in terms:
+        if term.prefix:
+            found = sum(a for _, a in expansions[term.query].values())
+        else:
+            found = min((known[w][1] for w in term.words if w in known), default=0)
+        share *= min(1.0, found / total)
+    return share * total
 
 
 def _title_best(session: Session, terms: list[Term], filters: ArticleFilters) -> list[int]:
@@ -569,8 +592,9 @@ def _holds(name: str, kind_sql: str) -> str:
     """
     return (
         f"(a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :{name}) "
-        f"OR EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id AND {kind_sql} "
-        f"AND p.id IN (SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH :{name})))"
+        f"OR EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id "
+        f"AND p.id IN (SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH :{name}) "
+        f"AND {kind_sql}))"
     )
 
 
