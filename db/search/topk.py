@@ -11,11 +11,16 @@ module finds the top articles while reading only a few hundred of them:
   query of plain words, "phrases" and prefix* gets its candidates from a rare
   term's matches (rarest first) or else from the lists of its words, and scores
   them here with FTS5's own bm25 formula (a rare term matching more than
-  ``MAX_CANDIDATES`` articles brings its best ones, with the other words' lists);
+  ``MAX_CANDIDATES`` articles brings its best ones, with the other words' lists),
+  with the best titles for the query beside the lists' articles (``_title_best``);
   that answer is approximate (the benchmark measures its overlap with the exact one).
+  With filters and terms that are not too common together, SQLite first lists the
+  filtered articles holding every term (``_all_matching``); when they are few
+  (``SCORE_MAX``) all are scored and the answer is exact.
 - **newest first**: filtered articles are read newest first, a chunk at a time,
-  until enough of them match; only when the terms are too rare for that does the
-  exact path run (and then it is cheap).
+  until enough of them match; when matches are sparser, SQLite walks the articles
+  by date testing each for every term (``_all_matching``); only when the terms are
+  rarer still does the exact path run (and then it is cheap).
 
 Filters narrow the candidates before they are ranked. Whatever this module
 cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, more than
