@@ -487,3 +487,11 @@ def test_ranking_within_the_filtered_articles_is_the_same(session: Session) -> N
                 _same(got, want)
                 compared += bool(want)
     assert compared >= 18
+
+
+def test_a_malformed_query_with_filters_fails_as_before(session: Session) -> None:
+    filters = ArticleFilters(source="Coast Wire")
+    for query in ("Korean-speaking", "ferry *", '"unclosed', "(ferry"):
+        for sort in ("relevance", "newest"):
+            with pytest.raises(fts5.SearchError, match="malformed query"):
+                search(session, query, filters, sort=sort)

@@ -54,7 +54,7 @@ def rank_articles(
             raise query_error(exc) from None
         if found is not None:
             return found
-    narrow = _filtered_few(session, filters)
+    narrow = bool(terms) and _within_pays(session, terms, filters)
     return rank_articles_exact(session, query, filters, limit=limit, sort=sort, within=narrow)
 
 
@@ -62,20 +62,35 @@ def rank_articles(
 FILTERED_FEW = 40_000
 
 
-def _filtered_few(session: Session, filters: ArticleFilters) -> bool:
-    """Whether the filters leave few enough articles that matching within them is cheaper."""
+def _within_pays(session: Session, terms: list[str], filters: ArticleFilters) -> bool:
+    """Whether reading the filtered articles' paragraphs costs less than every term's matches.
+
+    True when the filters leave at most ``FILTERED_FEW`` articles, holding fewer
+    paragraphs than the rarest term matches: a rare term is cheaper read whole.
+    """
     params: dict[str, Any] = {"n": FILTERED_FEW + 1}
     where = filters.where(params)
     if where == EVERYTHING or filters.place:  # a place is tested article by article
         return False
-    found = session.scalar(
-        text(
-            "SELECT count(*) FROM (SELECT 1 FROM articles a "
-            f"LEFT JOIN sources s ON s.id = a.source_id WHERE {where} LIMIT :n)"
-        ),
-        params,
+    found = int(
+        session.scalar(
+            text(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {where} LIMIT :n)"),
+            params,
+        )
+        or 0
     )
-    return int(found or 0) <= FILTERED_FEW
+    if found > FILTERED_FEW:
+        return False
+    stats = bm25.index_stats(session, "paragraphs_fts")
+    articles = int(session.scalar(text("SELECT max(id) FROM articles")) or 0)
+    per_article = stats.rows / articles if articles else 0.0
+    try:
+        rarest = min(topk.fts_hits(session, "paragraphs_fts", term) for term in terms)
+    except OperationalError as exc:
+        if describe(exc) is not None:  # the database itself failed, not the query
+            raise
+        return False  # a malformed query: the exact path says so
+    return rarest > found * per_article
 
 
 def rank_articles_exact(
