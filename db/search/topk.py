@@ -66,10 +66,11 @@ WALK_MAX = 800
 # Newest first in SQL (``_all_matching``): the most articles it may expect to read; past that
 # the exact path runs. Relevance: the most filtered matches it scores when the lists leave
 # too few (the answer is then exact).
-SQL_WALK_MAX = 50_000
+SQL_WALK_MAX = 10_000
 SCORE_MAX = 400
-# ... tried only when the terms are expected in at most this many articles unfiltered.
-SPARSE = 25 * SCORE_MAX
+# ... tried only when it reads at most this many filtered articles (expected): each costs
+# tens of microseconds, and the lists answer the rest, or the exact path.
+WALK_READS = 6_000
 # Relevance from the lists: the best titles holding a term, taken as candidates too.
 TITLE_BEST = 100
 # Extra rows read newest first, for articles published in the same second as the last one.
@@ -311,14 +312,12 @@ def rank_relevance(
         ranks = score(session, scorer, sorted(set(matching)), filters.kind)
         rows = _article_rows(session, ranks, filters)
         return _best([(*r, ranks[r[0]]) for r in rows], limit)
-    if (
-        filters.where({}) != EVERYTHING
-        and _expected(terms, known, expansions, covered.articles) <= SPARSE
+    if filters.where({}) != EVERYTHING and _walk_pays(
+        session, filters, _expected(terms, known, expansions, covered.articles), covered.articles
     ):
         # Filtered: the lists hold few of the filtered articles. All filtered matches when
         # they are few enough to score (the answer is then exact, new articles included),
-        # else the lists after all. Not tried when the terms are in too many articles
-        # together for any filter to leave that few: reading each term's rows costs.
+        # else the lists after all.
         matching = _all_matching(session, terms, unwanted, filters, SCORE_MAX + 1)
         if len(matching) <= SCORE_MAX:
             ranks = score(session, scorer, matching, filters.kind)
@@ -363,6 +362,28 @@ def _expected(terms: list[Term], known: Counts, expansions: dict[str, Counts], t
             found = min((known[w][1] for w in term.words if w in known), default=0)
         share *= min(1.0, found / total)
     return share * total
+
+
+def _walk_pays(session: Session, filters: ArticleFilters, expected: float, total: int) -> bool:
+    """Whether ``_all_matching`` may list the filtered matches reading few enough articles.
+
+    It reads the filtered articles until it has found ``SCORE_MAX`` + 1 matches,
+    so about that many over the terms' share of articles, or all the filtered
+    ones if fewer (counted here, but for a place: tested article by article).
+    """
+    if expected <= 0 or total <= 0:
+        return True
+    reads = (SCORE_MAX + 1) * total / expected
+    if reads <= WALK_READS:
+        return True
+    if filters.place:
+        return False
+    params: dict[str, Any] = {"n": WALK_READS + 1}
+    where = filters.where(params)
+    found = session.scalar(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {where} LIMIT :n)"), params
+    )
+    return int(found or 0) <= WALK_READS
 
 
 def _title_best(session: Session, terms: list[Term], filters: ArticleFilters) -> list[int]:
