@@ -71,6 +71,9 @@ SCORE_MAX = 400
 # ... tried only when it reads at most this many filtered articles (expected): each costs
 # tens of microseconds, and the lists answer the rest, or the exact path.
 WALK_READS = 6_000
+# ... and only when the terms are expected in at most this many articles unfiltered: else no
+# filter of the mix leaves few enough, and reading a common term's rows once costs too.
+SPARSE = 25 * SCORE_MAX
 # Relevance from the lists: the best titles holding a term, taken as candidates too.
 TITLE_BEST = 100
 # Extra rows read newest first, for articles published in the same second as the last one.
@@ -312,8 +315,11 @@ def rank_relevance(
         ranks = score(session, scorer, sorted(set(matching)), filters.kind)
         rows = _article_rows(session, ranks, filters)
         return _best([(*r, ranks[r[0]]) for r in rows], limit)
-    if filters.where({}) != EVERYTHING and _walk_pays(
-        session, filters, _expected(terms, known, expansions, covered.articles), covered.articles
+    expected = _expected(terms, known, expansions, covered.articles)
+    if (
+        filters.where({}) != EVERYTHING
+        and expected <= SPARSE
+        and _walk_pays(session, filters, expected, covered.articles)
     ):
         # Filtered: the lists hold few of the filtered articles. All filtered matches when
         # they are few enough to score (the answer is then exact, new articles included),
