@@ -22,8 +22,9 @@ published_at is spread over three years. The FTS triggers are dropped for the lo
 recreated from their own SQL, and both FTS indexes rebuilt ('rebuild'), which gives the same
 database as inserting through the triggers, faster; the schema (sqlite_master) is compared
 before and after and FTS5's integrity-check is run. source_paragraphs and location_mentions are
-left empty: search does not read them. ``--db PATH`` keeps the database; an existing one is
-reused as it is, without generating.
+left empty: search does not read them. Each article is a story of its own (a database made
+before that was so is mended when reused). ``--db PATH`` keeps the database; an existing one
+is reused as it is, without generating.
 
 ``--module PATH`` measures another copy of the ``db/search/`` folder (e.g. a proposed change)
 instead, loaded in the place of ``db.search``; or a single module defining ``search()`` with the
@@ -280,8 +281,28 @@ def generate(path: Path, articles: int, seed: int = SEED) -> None:
         db.execute("BEGIN")
         print(f"\r  {min(first + BATCH - 1, articles):,} articles", end="", file=sys.stderr)
     print(file=sys.stderr)
+    own_stories(db)
     index(db, triggers, before)
     db.close()
+
+
+def own_stories(db: sqlite3.Connection) -> None:
+    """Make each article a story of its own, as ingest does for an article with no copy.
+
+    ``articles.story_id`` defaults to 0: left so, every article would be one story and
+    search (one hit per story) would list a single article and rank every match to
+    find more. Databases generated before this step are mended when reused. The caller
+    commits.
+    """
+    (unset,) = db.execute("SELECT count(*) FROM articles WHERE story_id = 0").fetchone()
+    if not unset:
+        return
+    db.execute("UPDATE articles SET story_id = id WHERE story_id = 0")
+    db.execute(
+        "INSERT OR IGNORE INTO stories (id, first_article_id, articles, sources, "
+        "first_published_at, last_published_at) "
+        "SELECT id, id, 1, 1, published_at, published_at FROM articles"
+    )
 
 
 def drop_triggers(db: sqlite3.Connection) -> dict[str, str]:
@@ -686,6 +707,12 @@ def main() -> int:
                     leftover.unlink(missing_ok=True)
                 raise
             seconds = time.perf_counter() - start
+        else:
+            mend = sqlite3.connect(path, isolation_level=None)
+            mend.execute("BEGIN")
+            own_stories(mend)
+            mend.execute("COMMIT")
+            mend.close()
         build_impacts(path)
         describe(path, seconds)
         measure(path, module, args.repeat)

@@ -368,3 +368,130 @@ def test_a_not_so_rare_word_brings_its_best_matches(
     assert found and len(every) > 2
     for row in found:  # each one matches, with its exact rank
         assert row[4] == pytest.approx(every[row[0]], rel=1e-9)
+
+
+def test_newest_first_in_sql_is_exact(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past WALK_MAX articles expected, SQLite walks the articles by date and tests each."""
+    monkeypatch.setattr(topk, "WALK_MAX", 1)
+    walked: list[int] = []
+    real = topk._all_matching
+
+    def spy(*args: object, **kwargs: object) -> list[int]:
+        found = real(*args, **kwargs)  # type: ignore[arg-type]
+        walked.append(len(found))
+        return found
+
+    monkeypatch.setattr(topk, "_all_matching", spy)
+    queries = ("police court", '"city council" ferry', "rail* market", "storm NOT river")
+    settings = (
+        ArticleFilters(),
+        ArticleFilters(source="Coast Wire"),
+        ArticleFilters(place="Porto"),
+    )
+    for query in queries:
+        for filters in settings:
+            for limit in (1, 4, 50):
+                want = _exact(session, query, filters, limit, "newest")
+                got = fts5.rank_articles(session, query, filters, limit=limit, sort="newest")
+                _same(got, want)
+    assert walked and max(walked) > 4
+
+
+def test_filtered_matches_are_all_scored_when_few(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With filters, every filtered match is scored when there are at most SCORE_MAX: exact."""
+    monkeypatch.setattr(topk, "SCORE_MAX", 1000)
+    settings = (
+        ArticleFilters(source="Valley Post"),
+        ArticleFilters(since=date(2025, 7, 1)),
+        ArticleFilters(place="Lisbon"),
+    )
+    for query in ("police court", "harbour market NOT storm", "rail* school", '"city council"'):
+        for filters in settings:
+            terms, unwanted = fts5.split_terms(query)
+            wanted, excluded = topk.parse_all(terms), topk.parse_all(unwanted)
+            assert wanted is not None and excluded is not None
+            found = topk.rank_relevance(session, wanted, excluded, filters, 5)
+            assert found is not None, query
+            _same(found, _exact(session, query, filters, 5, "relevance"))
+    # Past SCORE_MAX the lists are read as before (approximate, each rank still exact).
+    monkeypatch.setattr(topk, "SCORE_MAX", 0)
+    wanted = topk.parse_all(["police", "court"])
+    assert wanted is not None
+    found = topk.rank_relevance(session, wanted, [], ArticleFilters(source="Valley Post"), 3)
+    every = {
+        r[0]: r[4] for r in _exact(session, "police court", ArticleFilters(), 100, "relevance")
+    }
+    assert found
+    assert all(row[4] == pytest.approx(every[row[0]], rel=1e-9) for row in found)
+
+
+def test_the_best_titles_are_candidates(session: Session) -> None:
+    """Unfiltered, titles holding every term, best first; filtered, those holding any."""
+    titles = {
+        int(a): set(topk.tokens(t))
+        for a, t in session.execute(text("SELECT id, title FROM articles"))
+    }
+    pair = next(
+        (a, b)
+        for a in WORDS
+        for b in WORDS
+        if a < b and sum({a, b} <= found for found in titles.values()) >= 2
+    )
+    wanted = topk.parse_all(list(pair))
+    assert wanted is not None
+    both = topk._title_best(session, wanted, ArticleFilters())
+    assert len(both) >= 2 and all(set(pair) <= titles[a] for a in both)
+    want = [
+        int(a)
+        for (a,) in session.execute(
+            text(
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rank LIMIT :n"
+            ),
+            {"q": f"{pair[0]} AND {pair[1]}", "n": topk.TITLE_BEST},
+        )
+    ]
+    assert both == want
+    filters = ArticleFilters(source="Valley Post")
+    either = topk._title_best(session, wanted, filters)
+    valley = {
+        int(a)
+        for (a,) in session.execute(
+            text(
+                "SELECT a.id FROM articles a JOIN sources s ON s.id = a.source_id "
+                "WHERE s.name LIKE 'Valley Post%'"
+            )
+        )
+    }
+    assert either and set(either) <= valley
+    assert all(set(pair) & titles[a] for a in either)
+    assert any(not set(pair) <= titles[a] for a in either)
+
+
+def test_ranking_within_the_filtered_articles_is_the_same(session: Session) -> None:
+    """``within`` reads each term's matches among the filtered articles only: same answer."""
+    settings = (
+        ArticleFilters(source="North Desk"),
+        ArticleFilters(since=date(2025, 5, 1), until=date(2025, 7, 31)),
+        ArticleFilters(place="Madrid"),
+    )
+    compared = 0
+    for query in ("ferry", "police court", "rail* OR tunnel", '"city council" NOT storm'):
+        for filters in settings:
+            for sort in ("relevance", "newest"):
+                want = _exact(session, query, filters, 6, sort)
+                got = fts5.rank_articles_exact(
+                    session, query, filters, limit=6, sort=sort, within=True
+                )
+                _same(got, want)
+                compared += bool(want)
+    assert compared >= 18
+
+
+def test_a_malformed_query_with_filters_fails_as_before(session: Session) -> None:
+    filters = ArticleFilters(source="Coast Wire")
+    for query in ("Korean-speaking", "ferry *", '"unclosed', "(ferry"):
+        for sort in ("relevance", "newest"):
+            with pytest.raises(fts5.SearchError, match="malformed query"):
+                search(session, query, filters, sort=sort)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.errors import describe
-from db.filters import ArticleFilters
+from db.filters import EVERYTHING, ArticleFilters
 from db.search import bm25, impacts, topk
 from db.search.common import MARK, MAX_LIMIT, TITLE_WEIGHT, SearchError, query_error, split_terms
 
@@ -54,7 +54,43 @@ def rank_articles(
             raise query_error(exc) from None
         if found is not None:
             return found
-    return rank_articles_exact(session, query, filters, limit=limit, sort=sort)
+    narrow = bool(terms) and _within_pays(session, terms, filters)
+    return rank_articles_exact(session, query, filters, limit=limit, sort=sort, within=narrow)
+
+
+# Filters that leave at most this many articles rank within them (``within`` below).
+FILTERED_FEW = 40_000
+
+
+def _within_pays(session: Session, terms: list[str], filters: ArticleFilters) -> bool:
+    """Whether reading the filtered articles' paragraphs costs less than every term's matches.
+
+    True when the filters leave at most ``FILTERED_FEW`` articles, holding fewer
+    paragraphs than the rarest term matches: a rare term is cheaper read whole.
+    """
+    params: dict[str, Any] = {"n": FILTERED_FEW + 1}
+    where = filters.where(params)
+    if where == EVERYTHING or filters.place:  # a place is tested article by article
+        return False
+    found = int(
+        session.scalar(
+            text(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {where} LIMIT :n)"),
+            params,
+        )
+        or 0
+    )
+    if found > FILTERED_FEW:
+        return False
+    stats = bm25.index_stats(session, "paragraphs_fts")
+    articles = int(session.scalar(text("SELECT max(id) FROM articles")) or 0)
+    per_article = stats.rows / articles if articles else 0.0
+    try:
+        rarest = min(topk.fts_hits(session, "paragraphs_fts", term) for term in terms)
+    except OperationalError as exc:
+        if describe(exc) is not None:  # the database itself failed, not the query
+            raise
+        return False  # a malformed query: the exact path says so
+    return rarest > found * per_article
 
 
 def rank_articles_exact(
@@ -64,10 +100,14 @@ def rank_articles_exact(
     *,
     limit: int | None,
     sort: str,
+    within: bool = False,
 ) -> list[tuple[int, str, str | None, str | None, float]]:
     """Every matching article scored with bm25, then the best (or newest) ``limit`` of them.
 
     The reference the fast path is measured against (benchmarks/search_latency.py).
+    ``within``: each term's matches are read only among the filtered articles'
+    paragraphs (the same answer; cheaper when the filters leave few articles,
+    since a common word's matches elsewhere are then neither scored nor looked up).
     """
     terms, unwanted = split_terms(query)
     if not terms:
@@ -78,7 +118,13 @@ def rank_articles_exact(
     # Newest first needs no relevance to choose the articles: bm25 is then computed
     # for the chosen ones only, which spares scoring every match of a common word.
     scored = sort != "newest"
-    ctes = _term_ctes(len(terms), kind_sql, scored=scored)
+    narrowed = None
+    if within:
+        narrowed = (
+            "SELECT a.id FROM articles a LEFT JOIN sources s ON s.id = a.source_id "
+            f"WHERE {filters.where(params)}"
+        )
+    ctes = _term_ctes(len(terms), kind_sql, scored=scored, within=narrowed)
     excluded = []
     for j, term in enumerate(unwanted):
         params[f"n{j}"] = term
@@ -117,7 +163,8 @@ def rank_articles_exact(
 def _term_ctes(count: int, kind_sql: str, *, scored: bool, within: str | None = None) -> str:
     """CTEs t0..tN: per query term, each matching article and its bm25 rank for that term.
 
-    ``within``: a comma-separated list of article ids to score instead of all matches.
+    ``within``: a comma-separated list of article ids (or a query giving them) to score
+    instead of all matches.
     """
     paragraph_rank = "bm25(paragraphs_fts)" if scored else "0"
     title_rank = "bm25(articles_fts)" if scored else "0"

@@ -11,11 +11,16 @@ module finds the top articles while reading only a few hundred of them:
   query of plain words, "phrases" and prefix* gets its candidates from a rare
   term's matches (rarest first) or else from the lists of its words, and scores
   them here with FTS5's own bm25 formula (a rare term matching more than
-  ``MAX_CANDIDATES`` articles brings its best ones, with the other words' lists);
+  ``MAX_CANDIDATES`` articles brings its best ones, with the other words' lists),
+  with the best titles for the query beside the lists' articles (``_title_best``);
   that answer is approximate (the benchmark measures its overlap with the exact one).
+  With filters and terms that are not too common together, SQLite first lists the
+  filtered articles holding every term (``_all_matching``); when they are few
+  (``SCORE_MAX``) all are scored and the answer is exact.
 - **newest first**: filtered articles are read newest first, a chunk at a time,
-  until enough of them match; only when the terms are too rare for that does the
-  exact path run (and then it is cheap).
+  until enough of them match; when matches are sparser, SQLite walks the articles
+  by date testing each for every term (``_all_matching``); only when the terms are
+  rarer still does the exact path run (and then it is cheap).
 
 Filters narrow the candidates before they are ranked. Whatever this module
 cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, more than
@@ -32,19 +37,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from db.filters import ArticleFilters
+from db.filters import EVERYTHING, ArticleFilters
 from db.search import impacts
 from db.search.bm25 import Stats, index_stats, tokens
 from db.search.common import TITLE_WEIGHT
 
 _WORD = re.compile(r"[^\W_]+")
 # Candidates read from each impact list, deeper when filters leave too few.
-DEPTHS = (200, 1000)
+DEPTHS = (100, 300, 1000)
 # The most articles a rare term may bring as candidates before the exact path is cheaper.
 MAX_CANDIDATES = 400
 # Written since the impact lists were built: the most articles matching a query that a search
@@ -57,6 +63,21 @@ DELTA_BEST = 200
 # Newest first: articles read per chunk, and the most read before giving up on the walk.
 WALK_CHUNK = 100
 WALK_MAX = 800
+# Newest first in SQL (``_all_matching``): the most articles it may expect to read; past that
+# the exact path runs. Relevance: the most filtered matches it scores when the lists leave
+# too few (the answer is then exact).
+SQL_WALK_MAX = 10_000
+SCORE_MAX = 400
+# ... tried only when it reads at most this many filtered articles (expected): each costs
+# tens of microseconds, and the lists answer the rest, or the exact path.
+WALK_READS = 6_000
+# ... and only when the terms are expected in at most this many articles unfiltered: else no
+# filter of the mix leaves few enough, and reading a common term's rows once costs too.
+SPARSE = 25 * SCORE_MAX
+# Relevance from the lists: the best titles holding a term, taken as candidates too.
+TITLE_BEST = 100
+# Extra rows read newest first, for articles published in the same second as the last one.
+TIES = 10
 
 Row = tuple[int, str, str | None, str | None, float]
 
@@ -133,10 +154,11 @@ class Scorer:
         Per term: its best paragraph's bm25 plus ``TITLE_WEIGHT`` times the title's.
         """
         best: list[float | None] = [None] * len(self.terms)
+        needle = self._needle
         for value in texts:
             lowered = value.lower()
-            if not any(t.maybe_in(lowered) for t in [*self.terms, *self.unwanted]):
-                continue
+            if lowered.isascii() and not needle.search(lowered):
+                continue  # holds no term: most paragraphs, skipped by one regex search
             found = tokens(value)
             if any(u.count(found) for u in self.unwanted):
                 return None
@@ -156,6 +178,12 @@ class Scorer:
                 return None
             total += (best[i] or 0.0) + TITLE_WEIGHT * (title_rank or 0.0)
         return total
+
+    @cached_property
+    def _needle(self) -> re.Pattern[str]:
+        """A pattern found in any text that holds a term (wanted or not): its longest word."""
+        words = {max(t.words, key=len) for t in [*self.terms, *self.unwanted]}
+        return re.compile("|".join(re.escape(w) for w in sorted(words)))
 
     def paragraph(self, found: Sequence[str]) -> float:
         """A paragraph's bm25 for all the terms at once (as for ``a OR b``): for snippets."""
@@ -287,6 +315,20 @@ def rank_relevance(
         ranks = score(session, scorer, sorted(set(matching)), filters.kind)
         rows = _article_rows(session, ranks, filters)
         return _best([(*r, ranks[r[0]]) for r in rows], limit)
+    expected = _expected(terms, known, expansions, covered.articles)
+    if (
+        filters.where({}) != EVERYTHING
+        and expected <= SPARSE
+        and _walk_pays(session, filters, expected, covered.articles)
+    ):
+        # Filtered: the lists hold few of the filtered articles. All filtered matches when
+        # they are few enough to score (the answer is then exact, new articles included),
+        # else the lists after all.
+        matching = _all_matching(session, terms, unwanted, filters, SCORE_MAX + 1)
+        if len(matching) <= SCORE_MAX:
+            ranks = score(session, scorer, matching, filters.kind)
+            rows = _article_rows(session, ranks, filters)
+            return _best([(*r, ranks[r[0]]) for r in rows], limit)
     sources: set[str] = set()
     for t in terms:
         sources.update(expansions[t.query] if t.prefix else t.words)
@@ -297,8 +339,10 @@ def rank_relevance(
         if delta is None:
             return None
         added = delta
+    # Articles good for the terms together, which each word's list may rank too low.
+    together = _title_best(session, terms, filters)
     for depth in DEPTHS:
-        ids: set[int] = set(added)
+        ids: set[int] = set(added) | set(together)
         for word in sorted(sources):
             ids.update(_listed(session, word, depth))
         rows = _article_rows(session, ids, filters)
@@ -307,6 +351,71 @@ def rank_relevance(
         if len(ranked) >= limit or complete:
             return _best(ranked, limit)
     return None
+
+
+def _expected(terms: list[Term], known: Counts, expansions: dict[str, Counts], total: int) -> float:
+    """About how many of ``total`` articles hold every term, were the terms independent.
+
+    From the lists' counts of articles per word (a term without them counts as rare).
+    """
+    if total <= 0:
+        return 0.0
+    share = 1.0
+    for term in terms:
+        if term.prefix:
+            found = sum(a for _, a in expansions[term.query].values())
+        else:
+            found = min((known[w][1] for w in term.words if w in known), default=0)
+        share *= min(1.0, found / total)
+    return share * total
+
+
+def _walk_pays(session: Session, filters: ArticleFilters, expected: float, total: int) -> bool:
+    """Whether ``_all_matching`` may list the filtered matches reading few enough articles.
+
+    It reads the filtered articles until it has found ``SCORE_MAX`` + 1 matches,
+    so about that many over the terms' share of articles, or all the filtered
+    ones if fewer (counted here, but for a place: tested article by article).
+    """
+    if expected <= 0 or total <= 0:
+        return True
+    reads = (SCORE_MAX + 1) * total / expected
+    if reads <= WALK_READS:
+        return True
+    if filters.place:
+        return False
+    params: dict[str, Any] = {"n": WALK_READS + 1}
+    where = filters.where(params)
+    found = session.scalar(
+        text(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE {where} LIMIT :n)"), params
+    )
+    return int(found or 0) <= WALK_READS
+
+
+def _title_best(session: Session, terms: list[Term], filters: ArticleFilters) -> list[int]:
+    """The ``TITLE_BEST`` filtered articles with the best titles for the terms.
+
+    A title hit weighs ``TITLE_WEIGHT`` times a paragraph's, so the best articles for
+    several words (or for a prefix's several words) are often those whose titles hold
+    them all, or one of them when filters leave few such: each word's own list ranks
+    such an article among all that hold that word, often too low.
+    """
+    params: dict[str, Any] = {"n": TITLE_BEST}
+    where = filters.where(params)
+    # Unfiltered, titles holding every term (few, cheap to rank); filtered, those holding
+    # any, since few of the former pass the filters.
+    params["q"] = (" AND " if where == EVERYTHING else " OR ").join(t.query for t in terms)
+    rows = session.execute(
+        text(
+            f"""WITH m AS MATERIALIZED (
+                    SELECT rowid AS id, rank FROM articles_fts WHERE articles_fts MATCH :q)
+                SELECT a.id FROM m JOIN articles a ON a.id = m.id
+                LEFT JOIN sources s ON s.id = a.source_id
+                WHERE {where} ORDER BY m.rank LIMIT :n"""
+        ),
+        params,
+    )
+    return [int(a) for (a,) in rows]
 
 
 def _from_list(
@@ -495,10 +604,63 @@ def rank_newest(
             ranks = score(session, scorer, matching, filters.kind)
             rows = [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
             return _newest(rows)[:limit]
-    if share <= 0 or 2 * limit / share > WALK_MAX:  # twice: words come in clusters
+    if share <= 0 or 2 * limit / share > SQL_WALK_MAX:  # twice: words come in clusters
         return None
     scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
-    return _walk(session, scorer, filters, limit)
+    if 2 * limit / share <= WALK_MAX:
+        return _walk(session, scorer, filters, limit)
+    # Too many articles to score one by one: SQLite tells which hold every term.
+    matching = _all_matching(session, terms, unwanted, filters, limit + TIES, newest=True)
+    ranks = score(session, scorer, matching, filters.kind)
+    rows = [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
+    return _newest(rows)[:limit]
+
+
+def _holds(name: str, kind_sql: str) -> str:
+    """SQL: article ``a`` holds the term bound to ``:name``, in its title or a paragraph.
+
+    Each term's matching rows are read from FTS5 once (the IN lists are not
+    correlated); an article's paragraphs are found by its index.
+    """
+    return (
+        f"(a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH :{name}) "
+        f"OR EXISTS (SELECT 1 FROM paragraphs p WHERE p.article_id = a.id "
+        f"AND p.id IN (SELECT rowid FROM paragraphs_fts WHERE paragraphs_fts MATCH :{name}) "
+        f"AND {kind_sql}))"
+    )
+
+
+def _all_matching(
+    session: Session,
+    terms: list[Term],
+    unwanted: list[Term],
+    filters: ArticleFilters,
+    limit: int,
+    *,
+    newest: bool = False,
+) -> list[int]:
+    """Up to ``limit`` filtered articles holding every term and no unwanted one.
+
+    Newest first with ``newest``: SQLite walks the articles by date (or by
+    source and date) and stops at ``limit``, which is cheap while matches are
+    not too sparse (``SQL_WALK_MAX``). Without it, in no order: the caller
+    asks for one more than it can score, to know whether there are too many.
+    """
+    params: dict[str, Any] = {"n": limit}
+    kind_sql = filters.paragraph_where(params)
+    clauses = [filters.where(params)]
+    for i, term in enumerate(terms):
+        params[f"t{i}"] = term.query
+        clauses.append(_holds(f"t{i}", kind_sql))
+    for j, term in enumerate(unwanted):
+        params[f"n{j}"] = term.query
+        clauses.append(f"NOT {_holds(f'n{j}', kind_sql)}")
+    order = "ORDER BY a.published_at DESC, a.id" if newest else ""
+    rows = session.execute(
+        text(f"SELECT a.id FROM articles a WHERE {' AND '.join(clauses)} {order} LIMIT :n"),
+        params,
+    )
+    return [int(a) for (a,) in rows]
 
 
 def _walk(
