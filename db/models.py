@@ -81,6 +81,26 @@ class Document(Base):
     original: Mapped[Document | None] = relationship(remote_side=[id])
 
 
+class RawDictionary(Base):
+    """A zstd dictionary that documents of one format are compressed with (``db.raw``).
+
+    Written once, never changed or deleted: every frame made with it names its
+    id, and needs it to be read back. ``data`` is NULL where training one did
+    not pay (a marker, so that it is not tried again).
+    """
+
+    __tablename__ = "raw_dictionaries"
+
+    # The zstd Dictionary_ID its frames carry (32768 and up: zstd's range for private ones).
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    format: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    documents: Mapped[int]  # how many documents it was made from (trained on four fifths)
+    # What it saved over plain zstd on the fifth held back: 0.35 for 35% fewer bytes.
+    saving: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
 class Source(Base):
     """Who published an article, as the page names it ("by DailyNK(North Korean Media)")."""
 
