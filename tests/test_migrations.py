@@ -610,7 +610,10 @@ def test_raw_dictionaries_are_trained_on_upgrade_and_undone_on_downgrade(db_url:
                         format=formats[n],
                     ),
                 )
+        assert "IS NOT NULL" not in _index_sql(engine, "ix_articles_url")
         migrate.upgrade(db_url, RAW_DICTIONARIES)
+        for name, *_ in revision.PARTIAL:
+            assert "IS NOT NULL" in _index_sql(engine, name)
         with engine.connect() as connection:
             stored = connection.exec_driver_sql(
                 "SELECT id, format, data, documents FROM raw_dictionaries"
@@ -624,6 +627,8 @@ def test_raw_dictionaries_are_trained_on_upgrade_and_undone_on_downgrade(db_url:
         for row in rows:
             assert unpack(bytes(row.raw), row.raw_codec, None, dictionary.get) == documents[row.id]
         migrate.downgrade(db_url, revision.down_revision)
+        for name, *_ in revision.PARTIAL:
+            assert "IS NOT NULL" not in _index_sql(engine, name)
         with engine.connect() as connection:
             assert "raw_dictionaries" not in inspect(connection).get_table_names()
             back = connection.exec_driver_sql("SELECT id, raw, raw_codec FROM documents").all()
@@ -631,3 +636,13 @@ def test_raw_dictionaries_are_trained_on_upgrade_and_undone_on_downgrade(db_url:
         assert {row.id: unpack(bytes(row.raw), row.raw_codec) for row in back} == documents
     finally:
         engine.dispose()
+
+
+def _index_sql(engine: Any, name: str) -> str:
+    """How the database says an index is made (its CREATE INDEX), on either backend."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT sql FROM sqlite_master WHERE name = :name"
+        else:
+            query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+        return str(connection.execute(text(query), {"name": name}).scalar_one())
