@@ -15,7 +15,7 @@ row without data: that format is not tried again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 import zstandard
@@ -32,6 +32,24 @@ FIRST_ID: Final = 32768
 SIZE: Final = 64 * 1024
 TRAIN_MIN: Final = 256  # documents of a format in one written batch before one is trained
 TRAIN_MAX: Final = 1000  # of those, the most it is trained on (0.1-0.4 s of CPU)
+# ... and at most this many of their bytes: a batch may hold 32 MiB of documents, and
+# training costs time and memory in proportion to its samples.
+TRAIN_BYTES: Final = 8 * 1024 * 1024
+
+
+def samples(documents: Iterable[bytes]) -> list[bytes]:
+    """What a dictionary is trained on: the first documents, up to ``TRAIN_MAX`` and
+    ``TRAIN_BYTES`` (always at least one)."""
+    chosen: list[bytes] = []
+    total = 0
+    for document in documents:
+        if chosen and (len(chosen) >= TRAIN_MAX or total + len(document) > TRAIN_BYTES):
+            break
+        chosen.append(document)
+        total += len(document)
+    return chosen
+
+
 # A dictionary is used only if it saves at least this share over plain zstd: below that it
 # is not worth what it costs to read back (and to keep).
 MIN_SAVING: Final = 0.10

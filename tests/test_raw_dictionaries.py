@@ -147,3 +147,12 @@ def test_two_dictionaries_with_one_id_never_meet_in_one_process() -> None:
     for made in (first, second, first):
         packed = pack(data, made)
         assert unpack(packed.data, ZSTD, len(data), {made.id: made.data}.get) == data
+
+
+def test_training_takes_the_first_documents_up_to_a_count_and_a_size() -> None:
+    small = [b"x" * 100] * (raw_dictionaries.TRAIN_MAX + 5)
+    assert len(raw_dictionaries.samples(small)) == raw_dictionaries.TRAIN_MAX
+    large = [b"y" * (raw_dictionaries.TRAIN_BYTES // 3)] * 5
+    assert len(raw_dictionaries.samples(large)) == 3
+    huge = [b"z" * (raw_dictionaries.TRAIN_BYTES + 1), b"w"]
+    assert raw_dictionaries.samples(iter(huge)) == huge[:1]  # one at least

@@ -66,7 +66,7 @@ def settle(
         for fmt in untried:
             if fmt in before:
                 continue
-            samples = [p.raw.raw for p in plain[fmt][: raw_dictionaries.TRAIN_MAX]]
+            samples = raw_dictionaries.samples(p.raw.raw for p in plain[fmt])
             made, saving = raw_dictionaries.train(fmt, samples, raw_dictionaries.next_id(session))
             used = raw_dictionaries.add(session, made, len(samples), saving)
             if used is not None:

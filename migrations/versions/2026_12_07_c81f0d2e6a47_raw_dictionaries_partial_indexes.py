@@ -12,7 +12,8 @@ stay ``raw_codec`` 'zstd'.
 
 Existing data is upgraded here: for each format with at least ``TRAIN_MIN``
 documents compressed with plain zstd, a dictionary is trained on its first
-``TRAIN_MAX`` of them (as ``db.raw_dictionaries`` trains one from a batch), and
+``TRAIN_MAX`` of them, at most ``TRAIN_BYTES`` (as ``db.raw_dictionaries`` trains
+one from a batch), and
 if it saves at least ``MIN_SAVING`` every such document of the format is
 compressed again with it, a chunk at a time (at most ``CHUNK_BYTES`` of
 documents in memory). A format whose dictionary does not pay gets a row
@@ -48,6 +49,7 @@ FIRST_ID = 32768
 SIZE = 64 * 1024
 TRAIN_MIN = 256
 TRAIN_MAX = 1000
+TRAIN_BYTES = 8 * 1024 * 1024  # of documents as read: what training costs grows with it
 MIN_SAVING = 0.10
 CHUNK_BYTES = 16 * 1024 * 1024
 CHUNK_ROWS = 500
@@ -127,12 +129,24 @@ def _train(
     plain = zstandard.ZstdDecompressor()
     rows = bind.execute(
         sa.text(
-            f"SELECT raw FROM documents WHERE raw_codec = '{ZSTD}' AND format = :format"
+            f"SELECT id, size FROM documents WHERE raw_codec = '{ZSTD}' AND format = :format"
             f" ORDER BY id LIMIT {TRAIN_MAX}"
         ),
         {"format": fmt},
     ).all()
-    samples = [plain.decompress(bytes(raw)) for (raw,) in rows]
+    chosen, total = [], 0
+    for row_id, size in rows:
+        if chosen and total + size > TRAIN_BYTES:
+            break
+        chosen.append(row_id)
+        total += size
+    raws = bind.execute(
+        sa.text("SELECT raw FROM documents WHERE id IN :ids ORDER BY id").bindparams(
+            sa.bindparam("ids", expanding=True)
+        ),
+        {"ids": chosen},
+    ).all()
+    samples = [plain.decompress(bytes(raw)) for (raw,) in raws]
     saving = 0.0
     dictionary = None
     held = max(1, len(samples) // 5)  # measured on documents it was not trained on
