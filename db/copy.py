@@ -26,6 +26,7 @@ from db.models import (
     Location,
     LocationMention,
     Paragraph,
+    RawDictionary,
     Source,
     SourceParagraph,
     Story,
@@ -36,6 +37,7 @@ from db.models import (
 
 # Parents before children; documents by id, so a duplicate follows its original.
 ORDER: tuple[type[Base], ...] = (
+    RawDictionary,  # before the documents compressed with them
     Document,
     Source,
     Location,

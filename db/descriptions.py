@@ -53,7 +53,8 @@ DESCRIPTIONS: dict[str, Described] = {
             "raw": "the exact bytes of the file (of a web archive's record: its HTTP payload), "
             "compressed as `raw_codec` says: read them with `raw_bytes(raw, raw_codec)` "
             "(README, Raw documents)",
-            "raw_codec": "how `raw` is stored: `zstd`, or null for the bytes as they are",
+            "raw_codec": "how `raw` is stored: `zstd` (with the dictionary of `raw_dictionaries` "
+            "its frame names, if it names one), or null for the bytes as they are",
             "status": "`ingested`, `duplicate` or `failed`",
             "error": "why a failed document failed (or the notes of one read with repairs)",
             "duplicate_of": "for a duplicate: the earlier document whose content it repeats",
@@ -69,6 +70,20 @@ DESCRIPTIONS: dict[str, Described] = {
             "payload_digest": "its `WARC-Payload-Digest`, as written (indexed: how a revisit "
             "finds it)",
             "ingested_at": "when the row was written (UTC)",
+        },
+    ),
+    "raw_dictionaries": Described(
+        "A zstd dictionary that documents of one format are compressed with; kept for ever, "
+        "since every row compressed with it needs it (README, Raw documents).",
+        {
+            "id": "the zstd Dictionary_ID its frames carry in their header (32768 and up)",
+            "format": "the documents' `format` it was trained on and is used for",
+            "data": "the dictionary (zstd's format: `zstd -d -D FILE` reads a row with it); "
+            "null where training one did not pay, so it is not tried again",
+            "documents": "how many documents it was made from: trained on four fifths of them",
+            "saving": "what it saved over plain zstd on the fifth held back (0.35: 35% fewer "
+            "bytes)",
+            "created_at": _WHEN,
         },
     ),
     "sources": Described(

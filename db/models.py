@@ -39,6 +39,18 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _where_given(name: str, *columns: str) -> Index:
+    """An index of the rows whose first column is not null: the only ones looked up by it.
+
+    These columns are null for most stores' rows (a web archive's record columns for
+    every file; ``url`` and ``guid`` for every page dump), and an index of nulls that no
+    query reads took 50 bytes an article. SQLite and PostgreSQL use such an index for
+    ``=`` and ``IN`` on the column, which imply it is not null.
+    """
+    where = text(f"{columns[0]} IS NOT NULL")
+    return Index(name, *columns, sqlite_where=where, postgresql_where=where)
+
+
 class Document(Base):
     """One input file (or standard input), with its exact bytes: nothing is ever lost."""
 
@@ -47,7 +59,9 @@ class Document(Base):
         UniqueConstraint("origin", "sha256"),
         CheckConstraint(_in("status", DOCUMENT_STATUSES), name="status"),
         # The last record stored from a WARC, found without reading its other records.
-        Index("ix_documents_archive_record_offset", "archive", "record_offset"),
+        _where_given("ix_documents_archive_record_offset", "archive", "record_offset"),
+        _where_given("ix_documents_record_id", "record_id"),  # how a revisit finds its capture
+        _where_given("ix_documents_payload_digest", "payload_digest"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,16 +83,36 @@ class Document(Base):
     # The WARC it lies in (a path, or "WACZ!member"): a re-ingest resumes after its records.
     archive: Mapped[str | None] = mapped_column(Text)
     record_offset: Mapped[int | None] = mapped_column(BigInteger)  # its byte offset there
-    record_id: Mapped[str | None] = mapped_column(String(200), index=True)  # WARC-Record-ID
+    record_id: Mapped[str | None] = mapped_column(String(200))  # WARC-Record-ID
     url: Mapped[str | None] = mapped_column(Text)  # WARC-Target-URI: where it was fetched from
     fetched_at: Mapped[datetime | None] = mapped_column(DateTime)  # WARC-Date, in UTC
     content_type: Mapped[str | None] = mapped_column(String(200))  # the HTTP Content-Type
     # WARC-Payload-Digest: how a revisit record finds the capture it repeats.
-    payload_digest: Mapped[str | None] = mapped_column(String(200), index=True)
+    payload_digest: Mapped[str | None] = mapped_column(String(200))
     ingested_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
     articles: Mapped[list[Article]] = relationship(back_populates="document")
     original: Mapped[Document | None] = relationship(remote_side=[id])
+
+
+class RawDictionary(Base):
+    """A zstd dictionary that documents of one format are compressed with (``db.raw``).
+
+    Written once, never changed or deleted: every frame made with it names its
+    id, and needs it to be read back. ``data`` is NULL where training one did
+    not pay (a marker, so that it is not tried again).
+    """
+
+    __tablename__ = "raw_dictionaries"
+
+    # The zstd Dictionary_ID its frames carry (32768 and up: zstd's range for private ones).
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    format: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    documents: Mapped[int]  # how many documents it was made from (trained on four fifths)
+    # What it saved over plain zstd on the fifth held back: 0.35 for 35% fewer bytes.
+    saving: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
 
 
 class Source(Base):
@@ -130,7 +164,12 @@ class Article(Base):
     """One article read from a document (a feed file yields many)."""
 
     __tablename__ = "articles"
-    __table_args__ = (Index("ix_articles_source_id_published_at", "source_id", "published_at"),)
+    __table_args__ = (
+        Index("ix_articles_source_id_published_at", "source_id", "published_at"),
+        # The latest revision of a URL, or of a feed item's guid (ingest).
+        _where_given("ix_articles_url", "url"),
+        _where_given("ix_articles_guid", "guid"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
@@ -142,8 +181,8 @@ class Article(Base):
     page_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     page_temperature_c: Mapped[float | None] = mapped_column(Float)
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    url: Mapped[str | None] = mapped_column(Text, index=True)
-    guid: Mapped[str | None] = mapped_column(Text, index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    guid: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(300))
     language: Mapped[str | None] = mapped_column(String(35))
     # 1 for the first text seen at a URL (or feed guid), 2 for the next different text, ...

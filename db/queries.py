@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from db import raw_dictionaries
 from db.counts import read_counts
 from db.filters import EVERYTHING, ArticleFilters
 from db.models import (
@@ -168,7 +169,9 @@ def article_raw(session: Session, article_id: int) -> bytes | None:
         .join(Article, Article.document_id == Document.id)
         .where(Article.id == article_id)
     ).first()
-    return None if row is None else unpack(row.raw, row.raw_codec, row.size)
+    if row is None:
+        return None
+    return unpack(row.raw, row.raw_codec, row.size, raw_dictionaries.lookup(session))
 
 
 def boilerplate_evidence(session: Session, article_id: int) -> dict[int, int]:

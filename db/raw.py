@@ -14,15 +14,19 @@ SQLite connection newsstore opens (the CLI's, ``newsstore sql``'s and
 ``newsstore serve``'s). The sha256 of a document is of its bytes as read,
 never of what is stored.
 
-A dictionary trained per format compresses the page dumps further (690 bytes
-instead of 1,056) but would make every row need its dictionary, and SQL
-readers with it; not done (see README, "Raw documents").
+A dictionary trained per format (``raw_dictionaries``, ``db.raw_dictionaries``)
+makes a page dump 690 bytes instead of 1,056. Its zstd Dictionary_ID is the
+row's id, and every frame made with it carries that id in its header: so a
+row still says ``zstd`` and needs nothing beside it but the dictionary, which
+is kept in the same database for ever (never changed, never deleted).
+``unpack`` and SQL's ``raw_bytes`` find it by the id the frame names.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
@@ -44,18 +48,52 @@ MAX_UNPACKED: Final = 500 * 1024 * 1024
 _local = threading.local()
 
 
-def _compressor() -> zstandard.ZstdCompressor:
-    if not hasattr(_local, "compressor"):
-        _local.compressor = zstandard.ZstdCompressor(level=LEVEL)
-    compressor: zstandard.ZstdCompressor = _local.compressor
+def _compressor(dictionary: Dictionary | None = None) -> zstandard.ZstdCompressor:
+    if not hasattr(_local, "compressors"):
+        _local.compressors = {}
+    # By the dictionary itself, bytes and all, not by its id: two databases may each have
+    # a dictionary 32768, and one process may write to both (a test run, a Python program).
+    compressor: zstandard.ZstdCompressor | None = _local.compressors.get(dictionary)
+    if compressor is None:
+        if dictionary is None:
+            compressor = zstandard.ZstdCompressor(level=LEVEL)
+        else:  # its tables made once (0.4 ms), not for every document
+            data = zstandard.ZstdCompressionDict(dictionary.data)
+            data.precompute_compress(level=LEVEL)
+            compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=data)
+        _local.compressors[dictionary] = compressor
     return compressor
 
 
-def _decompressor() -> zstandard.ZstdDecompressor:
-    if not hasattr(_local, "decompressor"):
-        _local.decompressor = zstandard.ZstdDecompressor()
-    decompressor: zstandard.ZstdDecompressor = _local.decompressor
+def _decompressor(dictionary: bytes | None = None) -> zstandard.ZstdDecompressor:
+    if not hasattr(_local, "decompressors"):
+        _local.decompressors = {}
+    # By the dictionary's bytes (see ``_compressor``): making one costs as much as reading
+    # a page dump with it (about 10 µs), which reparse would pay for every document.
+    decompressor: zstandard.ZstdDecompressor | None = _local.decompressors.get(dictionary)
+    if decompressor is None:
+        if dictionary is None:
+            decompressor = zstandard.ZstdDecompressor()
+        else:
+            decompressor = zstandard.ZstdDecompressor(
+                dict_data=zstandard.ZstdCompressionDict(dictionary)
+            )
+        _local.decompressors[dictionary] = decompressor
     return decompressor
+
+
+@dataclass(frozen=True)
+class Dictionary:
+    """A zstd dictionary as stored in ``raw_dictionaries``: its id (the frames' Dictionary_ID),
+    the format it was trained on, and its bytes."""
+
+    id: int
+    format: str
+    data: bytes
+
+
+# How a reader finds a dictionary by the id a frame names: its bytes, or None if unknown.
+Lookup = Callable[[int], "bytes | None"]
 
 
 class RawCodecError(Exception):
@@ -68,28 +106,42 @@ class Packed:
 
     data: bytes
     codec: str | None
+    dictionary: int | None = None  # the id of the dictionary it was made with
 
     @property
     def size(self) -> int:
         return len(self.data)
 
 
-def pack(raw: bytes) -> Packed:
-    """``raw`` compressed with zstd, or as is where that is not smaller (empty, or compressed)."""
+def pack(raw: bytes, dictionary: Dictionary | None = None) -> Packed:
+    """``raw`` compressed with zstd (with ``dictionary`` if given), or as is where that is not
+    smaller (empty, or compressed already)."""
     if not raw:
         return Packed(raw, None)
-    data = _compressor().compress(raw)
+    data = _compressor(dictionary).compress(raw)
     if len(data) >= len(raw):
         return Packed(raw, None)
-    return Packed(data, ZSTD)
+    return Packed(data, ZSTD, dictionary.id if dictionary is not None else None)
 
 
-def unpack(data: bytes, codec: str | None, size: int | None = None) -> bytes:
+def dictionary_id(data: bytes) -> int:
+    """The Dictionary_ID a stored zstd frame names (0: made without one; or not a frame)."""
+    try:
+        return int(zstandard.get_frame_parameters(bytes(data)).dict_id)
+    except zstandard.ZstdError:
+        return 0
+
+
+def unpack(
+    data: bytes, codec: str | None, size: int | None = None, dictionaries: Lookup | None = None
+) -> bytes:
     """The document's exact bytes from a stored row's ``raw``, ``raw_codec`` and ``size``.
 
     ``size`` (``documents.size``) is what the frame must say it holds: a damaged
     or forged row that claims gigabytes is refused before anything is allocated.
-    Without it, a frame may claim at most ``MAX_UNPACKED``.
+    Without it, a frame may claim at most ``MAX_UNPACKED``. A frame made with a
+    dictionary is read with the one ``dictionaries`` finds by its id
+    (``db.raw_dictionaries.lookup``).
     """
     if codec is None:
         return bytes(data)
@@ -105,13 +157,24 @@ def unpack(data: bytes, codec: str | None, size: int | None = None) -> bytes:
     if (size is not None and claimed != size) or (size is None and claimed > MAX_UNPACKED):
         expected = f"{size:,}" if size is not None else f"at most {MAX_UNPACKED:,}"
         raise RawCodecError(f"damaged zstd data (it claims {claimed:,} bytes, not {expected})")
+    dictionary = None
+    wanted = dictionary_id(data)
+    if wanted:
+        dictionary = dictionaries(wanted) if dictionaries is not None else None
+        if dictionary is None:
+            raise RawCodecError(f"needs zstd dictionary {wanted}, not in raw_dictionaries")
     try:
-        return _decompressor().decompress(data)
+        return _decompressor(dictionary).decompress(data)
     except zstandard.ZstdError as exc:
         raise RawCodecError(f"damaged zstd data ({exc})") from None
 
 
-def raw_bytes(data: bytes | None, codec: str | None, size: int | None = None) -> bytes | None:
+def raw_bytes(
+    data: bytes | None,
+    codec: str | None,
+    size: int | None = None,
+    dictionaries: Lookup | None = None,
+) -> bytes | None:
     """SQL's ``raw_bytes(raw, raw_codec[, size])``: the exact bytes, or NULL for a NULL or
     damaged row.
 
@@ -121,13 +184,53 @@ def raw_bytes(data: bytes | None, codec: str | None, size: int | None = None) ->
     if data is None:
         return None
     try:
-        return unpack(data, codec, size)
+        return unpack(data, codec, size, dictionaries)
     except RawCodecError:
         return None
 
 
+# A connection's dictionaries by id, read from its own database the first time a frame names one.
+_DICTIONARY = "SELECT data FROM raw_dictionaries WHERE id = ?"
+
+
+class _ConnectionDictionaries:
+    """The dictionaries of one SQLite connection's database, read through that connection.
+
+    They never change once written, so each is read once per connection. It holds
+    the connection (and the connection holds it, through the SQL function):
+    ``close()`` breaks that loop, as every pool and CLI does.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.known: dict[int, bytes] = {}
+
+    def __call__(self, wanted: int) -> bytes | None:
+        if wanted not in self.known:
+            try:
+                row = self.connection.execute(_DICTIONARY, (wanted,)).fetchone()
+            except sqlite3.Error:  # no such table (an old database), or no longer readable
+                return None
+            if row is None or row[0] is None:
+                return None
+            self.known[wanted] = bytes(row[0])
+        return self.known[wanted]
+
+
 def register(connection: sqlite3.Connection) -> None:
     """Add ``raw_bytes(raw, raw_codec)`` and ``raw_bytes(raw, raw_codec, size)`` to a SQLite
-    connection (deterministic: usable in views and indexes' expressions)."""
-    connection.create_function(SQL_FUNCTION, 2, raw_bytes, deterministic=True)
-    connection.create_function(SQL_FUNCTION, 3, raw_bytes, deterministic=True)
+    connection (deterministic: usable in views and indexes' expressions).
+
+    A frame made with a dictionary is read with the one its database holds under
+    the frame's Dictionary_ID (table ``raw_dictionaries``).
+    """
+    lookup = _ConnectionDictionaries(connection)
+
+    def two(data: bytes | None, codec: str | None) -> bytes | None:
+        return raw_bytes(data, codec, None, lookup)
+
+    def three(data: bytes | None, codec: str | None, size: int | None) -> bytes | None:
+        return raw_bytes(data, codec, size, lookup)
+
+    connection.create_function(SQL_FUNCTION, 2, two, deterministic=True)
+    connection.create_function(SQL_FUNCTION, 3, three, deterministic=True)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.models import Article, Document, Location, LocationMention
 from db.queries import ArticleDetail, boilerplate_evidence
 from db.raw import unpack
+from db.raw_dictionaries import lookup
 from ingest.places.homes import learn_homes
 from ingest.prepare import prepare
 from ingest.records import ArticleRecord, RawDocument
@@ -71,7 +72,9 @@ def _reparsed(session: Session, detail: ArticleDetail) -> ArticleRecord | None:
         )
     )
     raw = RawDocument(
-        origin=doc.origin, raw=unpack(doc.raw, doc.raw_codec, doc.size), sha256=doc.sha256
+        origin=doc.origin,
+        raw=unpack(doc.raw, doc.raw_codec, doc.size, lookup(session)),
+        sha256=doc.sha256,
     )
     # The sources' homes as the store holds them now (``ingest.places.homes``).
     prepared = prepare(raw, homes=learn_homes(session))

@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from db.raw import pack
+from db.raw import Dictionary, pack
 from ingest.errors import IngestError, ReadError, internal_error
 from ingest.fingerprint import fingerprint
 from ingest.parse.document import parse_document
@@ -36,15 +36,21 @@ from ingest.records import ArchivePart, PreparedDocument, RawDocument
 
 
 def prepare(
-    raw: RawDocument, max_size: int = MAX_SIZE, homes: Mapping[str, Home] | None = None
+    raw: RawDocument,
+    max_size: int = MAX_SIZE,
+    homes: Mapping[str, Home] | None = None,
+    dictionaries: Mapping[str, Dictionary] | None = None,
 ) -> PreparedDocument:
     """Parse, fingerprint and locate one document; any failure becomes a failed document.
 
     Its bytes are compressed for storing here too (``db.raw.pack``): in ingest's
-    worker processes, on every core, rather than in the write that holds the database.
+    worker processes, on every core, rather than in the write that holds the database;
+    with its format's zstd dictionary among ``dictionaries``, if there is one.
     ``homes``: the sources' homes the places stage leans on (``ingest.places.homes``).
     """
-    return replace(_parsed(raw, max_size, homes), packed=pack(raw.raw))
+    parsed = _parsed(raw, max_size, homes)
+    dictionary = (dictionaries or {}).get(parsed.format or "")
+    return replace(parsed, packed=pack(raw.raw, dictionary))
 
 
 def _parsed(raw: RawDocument, max_size: int, homes: Mapping[str, Home] | None) -> PreparedDocument:
@@ -74,7 +80,10 @@ def unreadable(origin: str, error: str, reason: str) -> PreparedDocument:
 
 
 def read_and_prepare(
-    origin: str, max_size: int = MAX_SIZE, homes: Mapping[str, Home] | None = None
+    origin: str,
+    max_size: int = MAX_SIZE,
+    homes: Mapping[str, Home] | None = None,
+    dictionaries: Mapping[str, Dictionary] | None = None,
 ) -> PreparedDocument:
     """Read one file and prepare it."""
     try:
@@ -83,7 +92,7 @@ def read_and_prepare(
         return unreadable(origin, exc.detail, exc.reason)
     except Exception as exc:  # the barrier, for reading too
         return unreadable(origin, internal_error(exc, origin_text(origin)), "internal error")
-    return prepare(raw, max_size, homes)
+    return prepare(raw, max_size, homes, dictionaries)
 
 
 def prepare_part(
@@ -91,6 +100,7 @@ def prepare_part(
     max_size: int,
     skipped: Counter[str],
     homes: Mapping[str, Home] | None = None,
+    dictionaries: Mapping[str, Dictionary] | None = None,
 ) -> Iterator[PreparedDocument]:
     """Read and prepare the records of a part of a web archive, one at a time.
 
@@ -100,7 +110,10 @@ def prepare_part(
     """
     try:
         for found in read_part(part, max_size, skipped):
-            yield found if isinstance(found, PreparedDocument) else prepare(found, max_size, homes)
+            if isinstance(found, PreparedDocument):
+                yield found
+            else:
+                yield prepare(found, max_size, homes, dictionaries)
     except Exception as exc:  # the barrier, for reading an archive too (it vanished, say)
         yield failed_record(part, internal_error(exc, part.path), "internal error")
 

@@ -39,6 +39,9 @@ from ingest.records import ArchivePart, PreparedDocument, RawDocument
 from ingest.store import KnownIds, Outcome, Store
 
 if TYPE_CHECKING:
+    from db.raw import Dictionary
+
+if TYPE_CHECKING:
     from ingest.places.homes import Home
 
 # A writer writes what it has prepared once that holds this many bytes (files and texts),
@@ -95,6 +98,8 @@ class Writer:
         # The sources' homes, learned once a run (``Writers.learn_homes``): every
         # document of the run is located with the same ones, whoever locates it.
         self.homes = homes
+        # Each format's zstd dictionary as of this writer's last write: what it packs with.
+        self.dictionaries: dict[str, Dictionary] = {}
 
     def run(
         self,
@@ -162,7 +167,7 @@ class Writer:
             yield self._prepare(stages, item, handed, turn, index)
             return
         skipped: Counter[str] = Counter()
-        records = stages.prepare_part(item, self.max_size, skipped, self.homes)
+        records = stages.prepare_part(item, self.max_size, skipped, self.homes, self.dictionaries)
         while True:
             if self.watch is not None:  # each record has the time a document has
                 self.watch.begin(self.slot, turn, index)
@@ -191,8 +196,12 @@ class Writer:
             self.watch.begin(self.slot, turn, index)
         try:
             if handed is not None:
-                return stages.prepare(handed, self.max_size, self.homes)  # type: ignore[no-any-return]
-            return stages.read_and_prepare(origin, self.max_size, self.homes)  # type: ignore[no-any-return]
+                prepared = stages.prepare(handed, self.max_size, self.homes, self.dictionaries)
+            else:
+                prepared = stages.read_and_prepare(
+                    origin, self.max_size, self.homes, self.dictionaries
+                )
+            return prepared  # type: ignore[no-any-return]
         finally:
             if self.watch is not None:
                 self.watch.end(self.slot)
@@ -202,9 +211,10 @@ class Writer:
         if not prepared:
             return []
         with Session(self.engine) as session, session.begin():
-            store = Store(session, self.known)
+            store = Store(session, self.known, self.dictionaries)
             outcomes = store.add_batch(prepared)
         self.known = store.known  # the transaction committed: its new ids exist
+        self.dictionaries = store.dictionaries
         return outcomes
 
 

@@ -323,13 +323,16 @@ def news_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def stored_raw(engine: Engine, where: str = "1 = 1", **params: object) -> bytes | None:
     """The bytes of the first stored document ``where`` selects, as read (``documents.raw`` is
     stored compressed: ``db.raw.unpack``); None when it selects none."""
-    from db.raw import unpack  # beside the one helper that needs it
+    from sqlalchemy.orm import Session
 
-    with engine.connect() as connection:
-        row = connection.execute(
+    from db.raw import unpack  # beside the one helper that needs it
+    from db.raw_dictionaries import lookup
+
+    with Session(engine) as session:
+        row = session.execute(
             text(f"SELECT raw, raw_codec FROM documents WHERE {where} ORDER BY id"), params
         ).first()
-    return None if row is None else unpack(row.raw, row.raw_codec)
+        return None if row is None else unpack(row.raw, row.raw_codec, None, lookup(session))
 
 
 _STORY_WORDS = (

@@ -238,11 +238,13 @@ def test_a_record_that_kills_its_worker_fails_alone(
 
     real = prepare.prepare
 
-    def killing(raw: object, max_size: int = 0, homes: object = None) -> object:
+    def killing(
+        raw: object, max_size: int = 0, homes: object = None, dictionaries: object = None
+    ) -> object:
         record = getattr(raw, "record", None)
         if record is not None and record.url == PAGES[7].url:
             os._exit(9)
-        return real(raw, max_size, homes)  # type: ignore[arg-type]
+        return real(raw, max_size, homes, dictionaries)  # type: ignore[arg-type]
 
     monkeypatch.setattr(prepare, "prepare", killing)
     archive = write(tmp_path / "crawl.warc.gz", CRAWL)

@@ -321,12 +321,12 @@ from ingest.cli import main
 victim, once = sys.argv.pop(1), sys.argv.pop(1)
 real = prepare.read_and_prepare
 
-def dying(origin, max_size, homes=None):
+def dying(origin, max_size, homes=None, dictionaries=None):
     if origin.endswith(victim) and not (once and Path(once).exists()):
         if once:
             Path(once).touch()
         os.kill(os.getpid(), signal.SIGKILL)
-    return real(origin, max_size, homes)
+    return real(origin, max_size, homes, dictionaries)
 
 prepare.read_and_prepare = dying
 sys.argv[0] = "newsstore"

@@ -567,3 +567,82 @@ def test_upgrading_makes_stories_that_the_next_ingest_groups(db_url: str) -> Non
     assert [tuple(r) for r in sizes] == [(1, 1, 2), (3, 3, 1)]
     assert bands == 3 * BANDS
     assert settings["bands"] == str(BANDS) and settings["library"] == "rensa.RMinHash"
+
+
+RAW_DICTIONARIES = "c81f0d2e6a47"
+
+
+def test_raw_dictionaries_are_trained_on_upgrade_and_undone_on_downgrade(db_url: str) -> None:
+    """A format with enough documents gets a dictionary and its rows are packed with it; one
+    with too few is left as it was; every row reads back the same; downgrading leaves plain
+    zstd frames and no table."""
+    from db.raw import dictionary_id, pack, unpack
+    from db.raw_dictionaries import FIRST_ID
+
+    rng = random.Random(4)
+    words = "harbour ferry council mayor storm school bridge river market".split()
+    documents = {
+        n: (
+            f"18.0 C\nLisbon\n\nStory {n}\n\n" + " ".join(rng.choice(words) for _ in range(80))
+        ).encode()
+        for n in range(1, 301)
+    }
+    formats = {n: "text" if n <= 280 else "html" for n in documents}
+    revision = _revision_module(RAW_DICTIONARIES)
+    migrate.upgrade(db_url, revision.down_revision)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            for n, data in documents.items():
+                packed = pack(data)
+                connection.execute(
+                    text(
+                        "INSERT INTO documents (id, origin, sha256, size, raw, raw_codec, format,"
+                        " status) VALUES (:id, :origin, 'x', :size, :raw, :codec, :format,"
+                        " 'ingested')"
+                    ),
+                    dict(
+                        id=n,
+                        origin=f"/d/{n}",
+                        size=len(data),
+                        raw=packed.data,
+                        codec=packed.codec,
+                        format=formats[n],
+                    ),
+                )
+        assert "IS NOT NULL" not in _index_sql(engine, "ix_articles_url")
+        migrate.upgrade(db_url, RAW_DICTIONARIES)
+        for name, *_ in revision.PARTIAL:
+            assert "IS NOT NULL" in _index_sql(engine, name)
+        with engine.connect() as connection:
+            stored = connection.exec_driver_sql(
+                "SELECT id, format, data, documents FROM raw_dictionaries"
+            ).all()
+            rows = connection.exec_driver_sql("SELECT id, raw, raw_codec FROM documents").all()
+        assert [(r.id, r.format, r.documents) for r in stored] == [(FIRST_ID, "text", 280)]
+        dictionary = {FIRST_ID: bytes(stored[0].data)}
+        made_with = {row.id: dictionary_id(bytes(row.raw)) for row in rows}
+        assert {made_with[n] for n in documents if formats[n] == "text"} == {FIRST_ID}
+        assert {made_with[n] for n in documents if formats[n] == "html"} == {0}
+        for row in rows:
+            assert unpack(bytes(row.raw), row.raw_codec, None, dictionary.get) == documents[row.id]
+        migrate.downgrade(db_url, revision.down_revision)
+        for name, *_ in revision.PARTIAL:
+            assert "IS NOT NULL" not in _index_sql(engine, name)
+        with engine.connect() as connection:
+            assert "raw_dictionaries" not in inspect(connection).get_table_names()
+            back = connection.exec_driver_sql("SELECT id, raw, raw_codec FROM documents").all()
+        assert {dictionary_id(bytes(row.raw)) for row in back} == {0}
+        assert {row.id: unpack(bytes(row.raw), row.raw_codec) for row in back} == documents
+    finally:
+        engine.dispose()
+
+
+def _index_sql(engine: Any, name: str) -> str:
+    """How the database says an index is made (its CREATE INDEX), on either backend."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            query = "SELECT sql FROM sqlite_master WHERE name = :name"
+        else:
+            query = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+        return str(connection.execute(text(query), {"name": name}).scalar_one())

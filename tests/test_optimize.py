@@ -9,6 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from db import optimize as upkeep
+from db.engine import PAGE_SIZE
 from db.optimize import optimize, reclaimable
 from db.search import impacts
 from tests.conftest import write
@@ -102,8 +103,11 @@ def test_optimize_vacuums_when_rows_shrank_and_gives_the_room_back(
     """Documents made smaller in place (as the compressing upgrade does) leave room in their
     pages that only VACUUM gives back: it runs by itself then, and the file shrinks."""
     _three_ingests(engine, tmp_path)
+    # Rows of more than half a page, a page each (the database's twelve documents; its other
+    # b-trees take a page each, whatever the page size).
+    big = b"x" * (PAGE_SIZE * 3 // 5)
     with engine.begin() as connection:
-        connection.execute(text("UPDATE documents SET raw = :big"), {"big": b"x" * 3000})
+        connection.execute(text("UPDATE documents SET raw = :big"), {"big": big})
     optimize(engine, vacuum=True)
     before = upkeep.file_bytes(engine)
     with engine.begin() as connection:

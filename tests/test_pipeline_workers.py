@@ -111,12 +111,14 @@ def _killing(monkeypatch: pytest.MonkeyPatch, victim: str, once: Path | None = N
     """
     real = prepare.read_and_prepare
 
-    def dying(origin: str, max_size: int, homes: Homes | None = None) -> object:
+    def dying(
+        origin: str, max_size: int, homes: Homes | None = None, dictionaries: object = None
+    ) -> object:
         if origin.endswith(victim) and (once is None or not once.exists()):
             if once is not None:
                 once.touch()
             os.kill(os.getpid(), signal.SIGKILL)
-        return real(origin, max_size, homes)
+        return real(origin, max_size, homes, dictionaries)  # type: ignore[arg-type]
 
     monkeypatch.setattr(prepare, "read_and_prepare", dying)
 
@@ -219,11 +221,13 @@ def test_a_document_that_never_finishes_parsing_is_stopped_and_fails_alone(
     _stories(folder, 12)
     real = prepare.read_and_prepare
 
-    def stuck(origin: str, max_size: int, homes: Homes | None = None) -> object:
+    def stuck(
+        origin: str, max_size: int, homes: Homes | None = None, dictionaries: object = None
+    ) -> object:
         if origin.endswith("05.txt"):
             while True:  # never returns, whatever the machine's speed
                 pass
-        return real(origin, max_size, homes)
+        return real(origin, max_size, homes, dictionaries)  # type: ignore[arg-type]
 
     monkeypatch.setattr(prepare, "read_and_prepare", stuck)
     # Five seconds for a page of a few lines: a thousand times what it takes.
@@ -254,13 +258,15 @@ def test_a_lost_batch_written_again_is_watched_too(
     _stories(folder, 8)
     real = prepare.read_and_prepare
 
-    def hostile(origin: str, max_size: int, homes: Homes | None = None) -> object:
+    def hostile(
+        origin: str, max_size: int, homes: Homes | None = None, dictionaries: object = None
+    ) -> object:
         if origin.endswith("02.txt"):
             os.kill(os.getpid(), signal.SIGKILL)
         if origin.endswith("05.txt"):
             while True:
                 pass
-        return real(origin, max_size, homes)
+        return real(origin, max_size, homes, dictionaries)  # type: ignore[arg-type]
 
     monkeypatch.setattr(prepare, "read_and_prepare", hostile)
     monkeypatch.setattr(workers, "TIME_BASE", 5.0)

@@ -409,3 +409,32 @@ def test_a_postgresql_writer_says_it_waits_for_the_advisory_lock(postgres_url: s
             writer.dispose()
     holder.dispose()
     assert len(waits) == 1 and waits[0].startswith("postgresql+psycopg://")
+
+
+def test_a_new_file_gets_larger_pages_and_an_old_file_keeps_its_own(tmp_path: Path) -> None:
+    """PAGE_SIZE for a file newsstore makes; SQLite's 4 KiB kept for one made before; the
+    WAL folded in at CHECKPOINT_BYTES either way (SQLite counts it in pages)."""
+    from db.engine import CHECKPOINT_BYTES, PAGE_SIZE
+    from db.migrate import ensure_current
+
+    def pages(path: Path) -> tuple[int, int]:
+        engine = make_engine(str(path))
+        try:
+            ensure_current(engine)
+            with engine.connect() as connection:
+                size = connection.exec_driver_sql("PRAGMA page_size").scalar_one()
+                fold = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+        finally:
+            engine.dispose()
+        return int(size), int(fold)
+
+    assert PAGE_SIZE > 4096
+    assert pages(tmp_path / "new.db") == (PAGE_SIZE, CHECKPOINT_BYTES // PAGE_SIZE)
+    old = tmp_path / "old.db"
+    made = sqlite3.connect(old)
+    made.execute("CREATE TABLE t (x)")  # a file with a page in it: its page size is set
+    made.close()
+    made = sqlite3.connect(old)
+    made.execute("DROP TABLE t")  # empty of tables again, as a file newsstore would take
+    made.close()
+    assert pages(old) == (4096, CHECKPOINT_BYTES // 4096)

@@ -14,7 +14,7 @@ from db.raw import unpack
 from ingest import pipeline, store
 from ingest.read import iter_paths
 from ingest.records import ArticleRecord
-from ingest.store import boilerplate, plan
+from ingest.store import boilerplate, plan, revisits
 from ingest.store.form import ArticleForm, article_form
 from tests.conftest import aggregator_page, write
 
@@ -298,3 +298,40 @@ def _russia(engine: Engine) -> Row[tuple[int, float | None, float | None]]:
                 Location.gazetteer_id == "iso3166-1:RU"
             )
         ).one()
+
+
+@pytest.mark.sqlite_only(reason="reads SQLite's query plans")
+@pytest.mark.parametrize(
+    "statement, index",
+    [
+        (revisits._BY_RECORD_ID.format(marks="?, ?"), "ix_documents_record_id"),
+        (revisits._BY_DIGEST.format(marks="?, ?"), "ix_documents_payload_digest"),
+        (
+            "SELECT url, max(revision) FROM articles WHERE url IN (?, ?) GROUP BY url",
+            "ix_articles_url",
+        ),
+        (
+            "SELECT guid, max(revision) FROM articles WHERE guid IN (?, ?) GROUP BY guid",
+            "ix_articles_guid",
+        ),
+        (
+            "SELECT record_offset, record_id FROM documents WHERE archive = ?"
+            " AND record_offset IS NOT NULL ORDER BY record_offset DESC LIMIT 1",
+            "ix_documents_archive_record_offset",
+        ),
+    ],
+)
+def test_look_ups_by_a_column_mostly_null_use_its_partial_index(
+    engine: Engine, statement: str, index: str
+) -> None:
+    """Those indexes hold only the rows where the column is given (revision c81f0d2e6a47);
+    every look-up by the column is by = or IN, which SQLite knows imply it."""
+    with engine.connect() as connection:
+        made = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE name = ?", (index,)
+        ).scalar_one()
+        values = ("a", "b")[: statement.count("?")]
+        steps = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", values)
+        plan = " ".join(step[-1] for step in steps)
+    assert "IS NOT NULL" in made
+    assert f"INDEX {index}" in plan, plan

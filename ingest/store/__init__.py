@@ -29,6 +29,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, Operation
 from sqlalchemy.orm import Session
 
 from db.models import Document
+from db.raw import Dictionary
 from ingest.errors import internal_error
 from ingest.records import ArticleRecord, PreparedDocument
 from ingest.store import rewrite
@@ -39,6 +40,7 @@ from ingest.store.boilerplate import (
     recount_boilerplate,
     recount_mentions,
 )
+from ingest.store.dictionaries import settle
 from ingest.store.form import ArticleForm, article_form, article_values, is_current, read_form
 from ingest.store.ids import Ids, KnownIds
 from ingest.store.plan import (
@@ -79,9 +81,16 @@ __all__ = [
 class Store:
     """Writes prepared documents into the caller's session, caching sources and places."""
 
-    def __init__(self, session: Session, known: KnownIds | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        known: KnownIds | None = None,
+        dictionaries: dict[str, Dictionary] | None = None,
+    ) -> None:
         self.session = session
         self.ids = Ids(session, known)
+        # The zstd dictionary of each format (``ingest.store.dictionaries``), as far as known.
+        self.dictionaries = dictionaries if dictionaries is not None else {}
         self._settings_checked = False
         # Articles reparse rewrote, and the stories they were in: grouped again at the end.
         self._rewritten: list[int] = []
@@ -141,8 +150,10 @@ class Store:
         A file stored before (the same origin and bytes) is not stored again:
         it is reported unchanged, or failed again if it failed (it still
         does); so is a file given twice in the batch, the second time. Of the
-        others, one that cannot be written fails alone.
+        others, one that cannot be written fails alone. Each document is stored
+        with its format's zstd dictionary, if it has one (``dictionaries.settle``).
         """
+        batch, self.dictionaries = settle(self.session, batch, self.dictionaries)
         stored = documents_by_sha(self.session, [p.raw.sha256 for p in batch])
         already = {
             (row.origin, row.sha256): stored_outcome(row.origin, row.id, row.status, row.error)

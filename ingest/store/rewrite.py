@@ -21,6 +21,7 @@ from db import counts
 from db.base import table_of
 from db.models import Article, Document, Paragraph, Source
 from db.raw import RawCodecError, unpack
+from db.raw_dictionaries import lookup
 from ingest.records import ArchiveRecord, ArticleRecord, RawDocument
 from ingest.store.boilerplate import uncount_article
 from ingest.store.plan import RECORD_COLUMNS
@@ -59,6 +60,7 @@ def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
         Document.status,
         *(getattr(Document, column) for column in RECORD_COLUMNS),
     )
+    dictionaries = lookup(session)
     for start in range(0, len(ids), REPARSE_CHUNK):
         chunk = ids[start : start + REPARSE_CHUNK]
         rows = session.execute(
@@ -67,7 +69,7 @@ def documents_to_reparse(session: Session) -> Iterator[StoredDocument]:
         for row in rows:
             unreadable = None
             try:
-                raw = unpack(row.raw, row.raw_codec, row.size)
+                raw = unpack(row.raw, row.raw_codec, row.size, dictionaries)
             except RawCodecError as exc:  # one damaged row: that document fails, not reparse
                 raw, unreadable = b"", f"document {row.id}: {exc}"
             yield StoredDocument(
