@@ -621,3 +621,18 @@ def test_a_region_inside_an_organisation_name_says_where_the_article_is() -> Non
     campus = "Officials at Ohio State University said a student from Dublin was hurt."
     (dublin,) = find_mentions([campus])
     assert (dublin.place.country_code, dublin.place.admin1) == ("US", "OH")
+
+
+def test_a_state_acting_as_a_polity_is_a_mention_of_the_state() -> None:
+    # As 'the US Department of Agriculture' names the country, the state's office or
+    # department names the state; a team or a newspaper still does not.
+    governor = "Minnesota Governor Tim Pawlenty visited Moorhead on Friday."
+    assert ("Minnesota", "region", "US") in found(governor)
+    department = "Money came from the Illinois Department of Transportation this year."
+    assert found(department) == {("Illinois", "region", "US")}
+    assert found("The Texas Rangers won again on Friday night.") == set()
+
+
+def test_a_state_abbreviation_that_ends_a_sentence_is_still_a_mention() -> None:
+    text = "He made her drive him to Monroeville, Ala. An alert was issued soon after."
+    assert ("Alabama", "region", "US") in found(text)

@@ -158,6 +158,17 @@ ORG_SUFFIXES = frozenset(
     "Hall Palace Cathedral Abbey Hospital Prison".split()
 )
 
+# Words after a state's or province's name that make it the polity acting or holding the
+# office (Minnesota Governor Tim Pawlenty, the Ohio Senate, the Texas Department of
+# Transportation): a mention of the state, as 'the US Department of Agriculture' is of
+# the country. Both public gold sets count these (LGL 27 of 30 before 'Department').
+POLITY_WORDS = frozenset(
+    "Gov. Governor Lt. Senate Senator Sen. Sens. Rep. Reps. House Assembly Legislature "
+    "Legislative Lawmakers Department Dept. Attorney Supreme Secretary Treasurer "
+    "Comptroller Auditor Bureau Democratic Democrats Republican Republicans GOP "
+    "National Highway".split()
+)
+
 # 'X of <place>' where X is the head of an organisation's or a title's name.
 ORG_HEADS_BEFORE_OF = frozenset(
     "Bank University College Institute Museum Council Society Church Archbishop Bishop "
@@ -301,7 +312,12 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         return None
     if countryish and not personish:
         return "organisation" if nxt in ORG_SUFFIXES else None
-    if nxt in EVENT_WORDS:
+    if nxt in EVENT_WORDS or (nxt in POLITY_WORDS and _first_level(span) and not personish):
+        return None
+    if span.surface.endswith(".") and _CONTAINER_POSITION.search(
+        text[max(0, span.start - 40) : span.start]
+    ):
+        return None  # 'Monroeville, Ala. An Amber Alert': the abbreviation ends the sentence
         return None
     return "name"  # Manchester Airport, Tampa Bay Buccaneers, Sheffield Hallam
 
@@ -309,6 +325,11 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
 _CONTAINER_POSITION = re.compile(r"(?:^|[^,] )[A-Z][\w'’-]+, $")
 _LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
 _LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
+
+
+def _first_level(span: _Span) -> bool:
+    """A name whose readings include a state or province (a first-level region)."""
+    return any(e.place.kind == "region" and _iso_suffix(e.place) for e in span.entries)
 
 
 def _in_list_of_names(span: _Span, text: str, gazetteer: Gazetteer) -> bool:
