@@ -636,3 +636,14 @@ def test_a_state_acting_as_a_polity_is_a_mention_of_the_state() -> None:
 def test_a_state_abbreviation_that_ends_a_sentence_is_still_a_mention() -> None:
     text = "He made her drive him to Monroeville, Ala. An alert was issued soon after."
     assert ("Alabama", "region", "US") in found(text)
+
+
+def test_a_dateline_in_capitals_names_where_the_story_was_filed() -> None:
+    text = "Lanes reopen after crash. CHARLESTON, W.Va. -- All lanes of the road were closed."
+    (town, state) = find_mentions([text])
+    assert (town.surface, town.place.name, town.place.admin1) == ("CHARLESTON", "Charleston", "WV")
+    assert text[town.start : town.end] == "CHARLESTON"
+    assert "dateline" in find_mentions(["Board meets. HUDSON -- Officials met."])[0].why
+    assert state.place.name == "West Virginia"
+    # Capitals that open no dateline stay unread: an acronym, a shouted word mid-sentence.
+    assert found("Officials said the PARIS talks went well.") == set()

@@ -220,12 +220,43 @@ class _Span:
     next_word: str | None
     next_joined: bool
     sentence_initial: bool
+    #: The name opens a news dateline ("CHARLESTON, W.Va. --"): where the story was filed.
+    dateline: bool = False
+
+
+# A dateline: the place a story was filed from, in capitals, opening the paragraph or
+# following the headline's full stop, before a comma or a dash ("CHARLESTON, W.Va. --",
+# "BEIRUT —", "KANSAS CITY, Mo."). One word of three capitals at least, so that
+# "U.S., Canada" is no dateline.
+_DATELINE = re.compile(
+    r"(?:^|(?<=[.!?:] ))"
+    r"((?=[A-Z'’.-]*[A-Z]{3})[A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]*)*)"
+    r"(?=,| ?[—–] | -{1,2} | ?\()"
+)
+
+
+def _datelines(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each dateline's capitals in title case (the gazetteer's spelling;
+    offsets unchanged), and where the datelines are."""
+    where = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text)]
+    if not where:
+        return text, where
+    chars = list(text)
+    for start, end in where:
+        words = re.finditer(r"[A-Z][A-Z'’-]*", text[start:end])
+        for word in words:
+            lower = word.group(0)[1:].lower()
+            at = start + word.start() + 1
+            chars[at : at + len(lower)] = lower
+    return "".join(chars), where
 
 
 def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_Span]:
-    """Word-bounded, longest, non-overlapping automaton hits in one paragraph."""
+    """Word-bounded, longest, non-overlapping automaton hits in one paragraph (a
+    dateline's capitals read in title case)."""
+    search, datelines = _datelines(text)
     hits: list[tuple[int, int, str]] = []
-    for start, end, surface in gazetteer.find(text):
+    for start, end, surface in gazetteer.find(search):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
         if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
@@ -263,6 +294,7 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
                 next_word=wa.group(2) if wa else None,
                 next_joined=bool(wa and wa.group(1) == "-"),
                 sentence_initial=bool(_SENTENCE_END.search(before)),
+                dateline=any(a <= start and end <= b for a, b in datelines),
             )
         )
     return spans
@@ -681,7 +713,7 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
                 paragraph_index=span.paragraph_index,
                 start=span.start,
                 end=span.end,
-                surface=span.surface,
+                surface=text[span.start : span.end],  # as written: 'CHARLESTON' in a dateline
                 why=why,
                 form="adjective" if chosen.adjective else "name",
             )
@@ -911,6 +943,7 @@ class _Evidence:
     in_list: bool  # only a list gap since the paragraph's last mention
     previous_country: str | None  # that mention's country
     prev_word: str | None = None  # the word before it, for ``show --explain``
+    dateline: bool = False  # it opens a dateline: the story was filed there
 
 
 def _evidence(
@@ -928,16 +961,19 @@ def _evidence(
     trailing = frozenset(_followed_by_place_of(span, starts, text))
     last_end, previous_country = last.get(span.paragraph_index, (None, None))
     return _Evidence(
-        located=prev_lower in PREPOSITIONS and not span.sentence_initial,
-        strongly_located=prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial,
+        # A dateline says where the story was filed, as 'in' would.
+        located=span.dateline or (prev_lower in PREPOSITIONS and not span.sentence_initial),
+        strongly_located=span.dateline
+        or (prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial),
         after_to=prev_lower == "to",
         possessive=text.startswith(("'s", "’s"), span.end),
-        sentence_initial=span.sentence_initial,
+        sentence_initial=span.sentence_initial and not span.dateline,
         contained_in=trailing,
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
         prev_word=span.prev_word,
+        dateline=span.dateline,
     )
 
 
@@ -972,7 +1008,7 @@ def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) 
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
     minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
-    after = f"after '{evidence.prev_word}'"
+    after = "it opens the dateline" if evidence.dateline else f"after '{evidence.prev_word}'"
     named = f"its state or province ({cc}-{admin1}) is named in the article"
     if evidence.contained:
         return "followed by its region or country"  # 'Canadian, Texas' is the town
