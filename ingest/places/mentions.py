@@ -350,7 +350,6 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         text[max(0, span.start - 40) : span.start]
     ):
         return None  # 'Monroeville, Ala. An Amber Alert': the abbreviation ends the sentence
-        return None
     return "name"  # Manchester Airport, Tampa Bay Buccaneers, Sheffield Hallam
 
 
