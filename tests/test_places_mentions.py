@@ -657,3 +657,20 @@ def test_regions_are_found_by_the_names_english_text_uses() -> None:
     assert ids == {"iso3166-2:CN-GD", "iso3166-2:CN-NM"}
     (ohio,) = find_mentions(["The group registered with the State of Ohio last year."])
     assert (ohio.surface, ohio.place.gazetteer_id) == ("Ohio", "iso3166-2:US-OH")
+
+
+def test_a_big_city_without_rival_namesakes_names_its_state() -> None:
+    # Dallas, Oregon is no rival for Dallas, Texas: Dallas says the article is in Texas,
+    # so its Paris is Paris, Texas.
+    (paris, dallas) = find_mentions(["A man of Paris was taken to a Dallas hospital."])
+    assert (paris.place.country_code, paris.place.admin1) == ("US", "TX")
+    assert (dallas.place.country_code, dallas.place.admin1) == ("US", "TX")
+    (alone,) = find_mentions(["Officials met in Paris on Monday."])
+    assert alone.place.country_code == "FR"
+
+
+def test_a_small_town_in_a_county_the_article_names_beats_a_bigger_namesake() -> None:
+    text = "Schools in Athens and the rest of McMinn County will close early."
+    athens = find_mentions([text])[0]
+    assert (athens.surface, athens.place.admin1) == ("Athens", "TN")
+    assert "in a county the article names" in athens.why

@@ -488,11 +488,13 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
     regions = _Regions(article.named_regions, surface)
     near = tuple(point for name, point in article.anchors if name != surface)
     counties = _Regions(article.counties, surface)
+    named_counties = _Regions(article.named_counties, surface)
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
     remote = _remote(entries, supported, local, gazetteer)
     city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
     region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
+    towns_only = all(e.place.kind == "city" for e in entries)
 
     def is_close(entry: Entry) -> bool:
         return _is_close(entry, near, counties)
@@ -518,6 +520,11 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
             level = 0  # Georgia the country in an article of Alabama and Atlanta
         minor = kind == "city" and entry.population < MINOR_TOWN
         if minor:  # a hamlet gains nothing from the source's home
+            if close and towns_only and _in_named_county(entry, named_counties):
+                # In a county another name names (Athens beside McMinn County): as sure
+                # as its state named, over a bigger namesake elsewhere (but never over a
+                # country or a state of the name: California, Maryland).
+                return (level, 0, int(entry.preferred), 2, 0, entry.population)
             if close:  # a town by the others the article names: over a bigger namesake
                 return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
             return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
@@ -596,6 +603,14 @@ def _remote(
         and cc not in supported
         and not gazetteer.neighbours.get(cc, frozenset()) & supported
     }
+
+
+def _in_named_county(entry: Entry, counties: Container[tuple[str, str, str]]) -> bool:
+    """A town filed under a county that another name of the article may be."""
+    place = entry.place
+    return place.admin2 is not None and (
+        (place.country_code or "", place.admin1 or "", place.admin2) in counties
+    )
 
 
 def _is_close(
@@ -822,6 +837,8 @@ class _Article:
     #: The publishing source's home (``ingest.places.homes``), kept only when the article
     #: names no other country: what the article says comes first.
     home: Home | None = None
+    #: Of ``counties``, those some name may be (McMinn County), not only lie in.
+    named_counties: Mapping[tuple[str, str, str], set[str]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -834,11 +851,7 @@ class _Article:
         """The article's context from its standalone names: only those that need no
         evidence count (Davis (Cup) says nothing about California). The regions named
         inside organisations' names (``inside``) name their state and county too."""
-        certain = [
-            span
-            for span in kept
-            if not any(_needs_evidence(e, span.surface, people) for e in _major(span.entries))
-        ]
+        certain = [span for span in kept if _beyond_doubt(span, people)]
         local = frozenset(
             e.place.country_code or ""
             for span in certain
@@ -850,12 +863,13 @@ class _Article:
         anchors = tuple(
             (span.surface, (place.latitude, place.longitude))
             for span in certain
-            if len(major := _major(span.entries)) == 1
-            and (place := major[0].place).latitude is not None
+            if (one := _dominant(_major(span.entries))) is not None
+            and (place := one.place).latitude is not None
             and place.longitude is not None
             and (place.kind == "city" or (place.kind == "region" and place.admin2))
         )
         counties: dict[tuple[str, str, str], set[str]] = {}
+        named_counties: dict[tuple[str, str, str], set[str]] = {}
         for span in (*kept, *inside):
             for e in span.entries:
                 place = e.place
@@ -863,11 +877,23 @@ class _Article:
                     continue
                 key = (place.country_code or "", place.admin1 or "", place.admin2)
                 counties.setdefault(key, set()).add(span.surface)
+                if place.kind == "region":
+                    named_counties.setdefault(key, set()).add(span.surface)
         if home is not None and _countries_named(certain) - {home.country_code}:
             home = None  # the article names places of another country: it says where it is
         support = _country_support(certain)
         regions = _named_regions([*certain, *inside])
-        return cls(people, support, regions, local, anchors, counties, home)
+        return cls(people, support, regions, local, anchors, counties, home, named_counties)
+
+
+def _beyond_doubt(span: _Span, people: frozenset[str]) -> bool:
+    """Whether a name says where the article is: no reading of it needs evidence, or the
+    one it leaves no doubt about (``_dominant``: Dallas, not Dallas, Oregon) needs none."""
+    major = _major(span.entries)
+    if not any(_needs_evidence(e, span.surface, people) for e in major):
+        return True
+    one = _dominant(major)
+    return one is not None and not _needs_evidence(one, span.surface, people)
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
@@ -921,11 +947,29 @@ def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
             if e.place.kind == "region" and suffix:
                 key = (e.place.country_code or "", suffix)
                 named_regions.setdefault(key, set()).add(span.surface)
-        # A city or a county names its state: 'Alachua County' supports Gainesville, Florida.
-        if len(entries) == 1 and entries[0].admin1:
-            key = (entries[0].place.country_code or "", entries[0].admin1 or "")
+        # A city or a county names its state: 'Alachua County' supports Gainesville, Florida,
+        # and so does a big city its far smaller namesakes leave no doubt about (Dallas).
+        one = _dominant(entries)
+        if one is not None and one.admin1:
+            key = (one.place.country_code or "", one.admin1 or "")
             named_regions.setdefault(key, set()).add(span.surface)
     return named_regions
+
+
+def _dominant(entries: tuple[Entry, ...]) -> Entry | None:
+    """The reading a name leaves no doubt about: its only one, or a city of
+    ``FAMOUS_CITY`` people whose namesakes are all three times smaller or more (Dallas,
+    Texas over Dallas, Oregon), as ``_country_support`` counts it; else None."""
+    if len(entries) == 1:
+        return entries[0]
+    if not all(e.place.kind == "city" for e in entries):
+        return None
+    biggest = max(entries, key=lambda e: e.population)
+    if biggest.population >= FAMOUS_CITY and all(
+        3 * e.population <= biggest.population for e in entries if e is not biggest
+    ):
+        return biggest
+    return None
 
 
 @dataclass(frozen=True)
