@@ -674,3 +674,10 @@ def test_a_small_town_in_a_county_the_article_names_beats_a_bigger_namesake() ->
     athens = find_mentions([text])[0]
     assert (athens.surface, athens.place.admin1) == ("Athens", "TN")
     assert "in a county the article names" in athens.why
+
+
+def test_a_county_holding_office_is_a_mention_of_the_county() -> None:
+    text = "The man is held in the McMinn County Jail, the McMinn County Sheriff said."
+    assert [m.surface for m in find_mentions([text])] == ["McMinn County", "McMinn County"]
+    fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
+    assert [m.surface for m in find_mentions([fire])] == ["Alexandria"]

@@ -169,6 +169,16 @@ POLITY_WORDS = frozenset(
     "National Highway".split()
 )
 
+# And a county's: 'the Douglas County Sheriff's Office', 'Clarke County Superior Court',
+# 'Kanawha County Commission President' name the county (not 'Rapides Parish Fire
+# District', an organisation's name).
+COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
+    "Sheriff Sheriff's Sheriffs Commission Commissioners Commissioner Court Courts "
+    "Courthouse Jail Coroner Judge Clerk Prosecutor Board Schools Superior Circuit "
+    "Deputy Detention Emergency Public Medical Administrator Assessor Engineer "
+    "Executive Council Health Municipal Common Family Probate".split()
+)
+
 # 'X of <place>' where X is the head of an organisation's or a title's name.
 ORG_HEADS_BEFORE_OF = frozenset(
     "Bank University College Institute Museum Council Society Church Archbishop Bishop "
@@ -346,6 +356,8 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         return "organisation" if nxt in ORG_SUFFIXES else None
     if nxt in EVENT_WORDS or (nxt in POLITY_WORDS and _first_level(span) and not personish):
         return None
+    if nxt in COUNTY_OFFICE_WORDS and _one_county(span):
+        return None
     if span.surface.endswith(".") and _CONTAINER_POSITION.search(
         text[max(0, span.start - 40) : span.start]
     ):
@@ -356,6 +368,15 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
 _CONTAINER_POSITION = re.compile(r"(?:^|[^,] )[A-Z][\w'’-]+, $")
 _LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
 _LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
+
+
+def _one_county(span: _Span) -> bool:
+    """A name whose only reading is a county (a second-level division)."""
+    return (
+        len(span.entries) == 1
+        and span.entries[0].place.kind == "region"
+        and (span.entries[0].place.admin2 is not None)
+    )
 
 
 def _first_level(span: _Span) -> bool:
