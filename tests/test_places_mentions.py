@@ -681,3 +681,16 @@ def test_a_county_holding_office_is_a_mention_of_the_county() -> None:
     assert [m.surface for m in find_mentions([text])] == ["McMinn County", "McMinn County"]
     fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
     assert [m.surface for m in find_mentions([fire])] == ["Alexandria"]
+
+
+def test_people_said_to_live_there_locate_a_small_town() -> None:
+    (town, city) = find_mentions(["Officers said a Goose Creek man was hit near Charleston."])
+    assert (town.surface, town.place.admin1, town.why) == (
+        "Goose Creek",
+        "SC",
+        "before 'man'; its only reading",
+    )
+    assert city.surface == "Charleston"
+    # Not a family's surname, nor a sentence's first word.
+    assert found("Police said the Jones family moved.") == set()
+    assert found("One man was arrested.") == set()

@@ -179,6 +179,14 @@ COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
     "Executive Council Health Municipal Common Family Probate".split()
 )
 
+# Words after a name that say people live or serve there ('a Goose Creek man', 'Grovetown
+# police'): evidence that the name is a place, as 'in' before it is. Not 'family': 'the
+# Jones family'.
+RESIDENT_WORDS = frozenset(
+    "man woman men women resident residents native natives police officials teen teenager "
+    "boy girl homeowner homeowners".split()
+)
+
 # 'X of <place>' where X is the head of an organisation's or a title's name.
 ORG_HEADS_BEFORE_OF = frozenset(
     "Bank University College Institute Museum Council Society Church Archbishop Bishop "
@@ -1006,8 +1014,8 @@ class _Evidence:
     contained: bool  # some reading lies in one of those
     in_list: bool  # only a list gap since the paragraph's last mention
     previous_country: str | None  # that mention's country
-    prev_word: str | None = None  # the word before it, for ``show --explain``
-    dateline: bool = False  # it opens a dateline: the story was filed there
+    prev_word: str | None = None  # the word before it
+    cue: str = ""  # what locates it, for ``show --explain``: "after 'in'"
 
 
 def _evidence(
@@ -1024,20 +1032,30 @@ def _evidence(
     prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
     trailing = frozenset(_followed_by_place_of(span, starts, text))
     last_end, previous_country = last.get(span.paragraph_index, (None, None))
+    # A dateline says where the story was filed, and 'a Goose Creek man' where he lives,
+    # as 'in' would.
+    residents = (
+        span.next_word in RESIDENT_WORDS and not span.next_joined and not span.sentence_initial
+    )  # not 'One man', 'Many residents'
+    if span.dateline:
+        cue = "it opens the dateline"
+    elif residents:
+        cue = f"before '{span.next_word}'"
+    else:
+        cue = f"after '{span.prev_word}'"
+    said = span.dateline or residents
     return _Evidence(
-        # A dateline says where the story was filed, as 'in' would.
-        located=span.dateline or (prev_lower in PREPOSITIONS and not span.sentence_initial),
-        strongly_located=span.dateline
-        or (prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial),
+        located=said or (prev_lower in PREPOSITIONS and not span.sentence_initial),
+        strongly_located=said or (prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial),
         after_to=prev_lower == "to",
         possessive=text.startswith(("'s", "’s"), span.end),
-        sentence_initial=span.sentence_initial and not span.dateline,
+        sentence_initial=span.sentence_initial and not said,
         contained_in=trailing,
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
         prev_word=span.prev_word,
-        dateline=span.dateline,
+        cue=cue,
     )
 
 
@@ -1072,7 +1090,7 @@ def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) 
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
     minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
-    after = "it opens the dateline" if evidence.dateline else f"after '{evidence.prev_word}'"
+    after = evidence.cue
     named = f"its state or province ({cc}-{admin1}) is named in the article"
     if evidence.contained:
         return "followed by its region or country"  # 'Canadian, Texas' is the town
