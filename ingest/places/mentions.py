@@ -253,10 +253,15 @@ _DATELINE = re.compile(
 )
 
 
+#: A dateline opens a story: it is looked for in a paragraph's first characters only
+#: (after a headline repeated at the start of the body), which keeps the search cheap.
+DATELINE_WITHIN = 300
+
+
 def _datelines(text: str) -> tuple[str, list[tuple[int, int]]]:
     """``text`` with each dateline's capitals in title case (the gazetteer's spelling;
     offsets unchanged), and where the datelines are."""
-    where = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text)]
+    where = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text, 0, DATELINE_WITHIN)]
     if not where:
         return text, where
     chars = list(text)
