@@ -694,3 +694,10 @@ def test_people_said_to_live_there_locate_a_small_town() -> None:
     # Not a family's surname, nor a sentence's first word.
     assert found("Police said the Jones family moved.") == set()
     assert found("One man was arrested.") == set()
+
+
+def test_washington_comma_dc_is_the_city_and_the_district() -> None:
+    # Both names count, as the public gold sets count them: the city in its district.
+    (city, district) = find_mentions(["A hospital in Washington, D.C. admitted him."])
+    assert (city.surface, city.place.kind, city.place.admin1) == ("Washington", "city", "DC")
+    assert (district.surface, district.place.kind) == ("D.C.", "region")
