@@ -701,3 +701,10 @@ def test_washington_comma_dc_is_the_city_and_the_district() -> None:
     (city, district) = find_mentions(["A hospital in Washington, D.C. admitted him."])
     assert (city.surface, city.place.kind, city.place.admin1) == ("Washington", "city", "DC")
     assert (district.surface, district.place.kind) == ("D.C.", "region")
+
+
+def test_a_saints_day_or_school_is_no_place_but_a_citys_possessive_is() -> None:
+    assert found("Crashes rose over the St. Patrick's Day holiday.") == set()
+    assert found("She taught at St. Mary's High School for years.") == set()
+    (city,) = find_mentions(["Crowds walked along St. Petersburg's main street."])
+    assert (city.place.name, city.place.country_code) == ("Saint Petersburg", "RU")

@@ -344,8 +344,12 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
     personish = span.surface in PERSON_NAMES
     if _word_before_before(text, span.start) in ORG_HEADS_BEFORE_OF:
         return "organisation"  # Bank of England, University of Chicago
-    if text.startswith(("'s", "’s"), span.end) and span.surface.startswith(("St ", "Saint ")):
-        return "venue"  # St Mary's, St James's Palace
+    if (
+        text.startswith(("'s", "’s"), span.end)
+        and span.surface.startswith(("St ", "St. ", "Saint "))
+        and not any(e.population >= FAMOUS_CITY for e in span.entries)
+    ):
+        return "venue"  # St Mary's, St. Patrick's Day; but St. Petersburg's main street
     prev = span.prev_word
     if prev and prev[0].isupper() and not span.prev_initial and prev.casefold() in TITLE_WORDS:
         return "title"  # Born In The USA: a title in title case
