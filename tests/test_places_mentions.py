@@ -655,6 +655,10 @@ def test_regions_are_found_by_the_names_english_text_uses() -> None:
     text = "New cases were reported in Guangdong and in Inner Mongolia this week."
     ids = {m.place.gazetteer_id for m in find_mentions([text])}
     assert ids == {"iso3166-2:CN-GD", "iso3166-2:CN-NM"}
+    (dagestan,) = find_mentions(["Police in Dagestan shot four men."])  # 'Dagestan Republic'
+    assert dagestan.place.gazetteer_id == "iso3166-2:RU-DA"
+    (moscow,) = find_mentions(["Talks were held in Moscow on Monday."])  # not Moscow Oblast
+    assert moscow.place.kind == "city"
     (ohio,) = find_mentions(["The group registered with the State of Ohio last year."])
     assert (ohio.surface, ohio.place.gazetteer_id) == ("Ohio", "iso3166-2:US-OH")
 

@@ -553,13 +553,13 @@ def _add_regions(
 def _other_names(division: Division | None, names: Sequence[str]) -> list[str]:
     """GeoNames' other names of a first-level region that English text may use: written
     like English proper names, in mixed case, four letters at least ('Guangdong', 'West
-    Java', 'KwaZulu-Natal'; not '广东' or 'GD'), and not 'State of Ohio', of which English
-    text names 'Ohio'."""
+    Java', 'KwaZulu-Natal', 'Dagestan' for 'Dagestan Republic'; not '广东' or 'GD'), and not
+    'State of Ohio', of which English text names 'Ohio'."""
     if division is None:
         return []
     return [
         name
-        for name in division.names
+        for name in map(_without_designation, division.names)
         if name not in names
         and len(name) >= 4
         and not name.isupper()
@@ -567,6 +567,16 @@ def _other_names(division: Division | None, names: Sequence[str]) -> list[str]:
         and name.isascii()
         and " of " not in name
     ]
+
+
+#: The words GeoNames' names of regions add to the name English text uses: 'Dagestan,
+#: Respublika' and 'Dagestan Republic' are Dagestan.
+_DESIGNATIONS = re.compile(r"(?:, | )(?:Respublika|Republic|Oblast'?|Kray|Krai|Sheng)$")
+
+
+def _without_designation(name: str) -> str:
+    """``name`` less a trailing designation of its kind of region ('Dagestan Republic')."""
+    return _DESIGNATIONS.sub("", name)
 
 
 def _country_point(draft: _Draft, names: Iterable[str]) -> tuple[float, float] | None:
