@@ -712,3 +712,9 @@ def test_a_saints_day_or_school_is_no_place_but_a_citys_possessive_is() -> None:
     assert found("She taught at St. Mary's High School for years.") == set()
     (city,) = find_mentions(["Crowds walked along St. Petersburg's main street."])
     assert (city.place.name, city.place.country_code) == ("Saint Petersburg", "RU")
+
+
+def test_the_area_of_a_town_locates_it_as_in_would() -> None:
+    (town,) = find_mentions(["Dead birds were found in the area of Esperance last week."])
+    assert (town.place.country_code, town.why.split(";")[0]) == ("AU", "after 'area of'")
+    assert found("It was the absence of Campbell that hurt.") == set()

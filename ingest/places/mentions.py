@@ -187,6 +187,14 @@ RESIDENT_WORDS = frozenset(
     "boy girl homeowner homeowners".split()
 )
 
+# Words that say the name after 'of' is a place's ('the city of Paris', 'the area of
+# Esperance'): evidence as strong as 'in' before it.
+PLACE_NOUNS = frozenset(
+    "city town village area region province state county district capital suburb suburbs "
+    "outskirts island hamlet municipality borough township neighbourhood neighborhood "
+    "community port".split()
+)
+
 # 'X of <place>' where X is the head of an organisation's or a title's name.
 ORG_HEADS_BEFORE_OF = frozenset(
     "Bank University College Institute Museum Council Society Church Archbishop Bishop "
@@ -1053,6 +1061,11 @@ def _evidence(
     else:
         cue = f"after '{span.prev_word}'"
     said = span.dateline or residents
+    # 'the city of X', 'the area of X', 'the capital of X': as sure as 'in X'.
+    noun = _word_before_before(text, span.start) if prev_lower == "of" else None
+    if noun in PLACE_NOUNS and not said:
+        prev_lower = "in"
+        cue = f"after '{noun} of'"
     return _Evidence(
         located=said or (prev_lower in PREPOSITIONS and not span.sentence_initial),
         strongly_located=said or (prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial),
