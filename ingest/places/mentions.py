@@ -564,16 +564,9 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
             level = 0
         if cc in remote:
             level = 0  # Georgia the country in an article of Alabama and Atlanta
-        minor = kind == "city" and entry.population < MINOR_TOWN
-        if minor:  # a hamlet gains nothing from the source's home
-            if close and towns_only and _in_named_county(entry, named_counties):
-                # In a county another name names (Athens beside McMinn County): as sure
-                # as its state named, over a bigger namesake elsewhere (but never over a
-                # country or a state of the name: California, Maryland).
-                return (level, 0, int(entry.preferred), 2, 0, entry.population)
-            if close:  # a town by the others the article names: over a bigger namesake
-                return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
-            return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
+        if kind == "city" and entry.population < MINOR_TOWN:
+            in_county = close and towns_only and _in_named_county(entry, named_counties)
+            return _minor_key(entry, level, close, in_county)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
         if kind == "city":
@@ -602,6 +595,24 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
     else:
         reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _minor_key(
+    entry: Entry, level: int, close: bool, in_county: bool
+) -> tuple[int, int, int, int, int, int]:
+    """``_choose``'s key for a town under ``MINOR_TOWN``: a name's last reading, unless it
+    lies by the others the article names; it gains nothing from the source's home.
+
+    In a county another name names (Athens beside McMinn County; ``in_county``, only
+    among towns: never over a country or a state of the name, California, Maryland) it
+    is as sure as its state named; near a town the article names it beats a bigger
+    namesake of the same standing; else it stands below every bigger reading.
+    """
+    if in_county:
+        return (level, 0, int(entry.preferred), 2, 0, entry.population)
+    if close:
+        return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
+    return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
 
 
 def _home_only(entry: Entry, supported: Container[str]) -> bool:
