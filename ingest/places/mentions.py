@@ -19,9 +19,12 @@ most capitalised words that look like place names in news text are not:
   Taylor) or small towns need evidence: a locative preposition before them ('in
   Reading'), a following ', <region or country>' (Houston, Texas), a list of places of
   the same country, their state named elsewhere, or, for towns of 50,000 or more, their
-  country named elsewhere; a name first seen as a person's surname (Lindsay Davenport)
-  is a person's for the rest of the article, and a comma list of surnames (a team
-  sheet) is not a list of towns;
+  country named elsewhere; a news dateline in capitals ("CHARLESTON, W.Va. --") and
+  words saying people live or serve there ('a Goose Creek man') count as 'in' would;
+  a state's or county's name before its offices ('Minnesota Governor', 'the Douglas
+  County Sheriff') is a mention of it, as a country's is; a name first seen as a
+  person's surname (Lindsay Davenport) is a person's for the rest of the article, and
+  a comma list of surnames (a team sheet) is not a list of towns;
 * ambiguous names (Georgia, Windsor, Birmingham) take the reading the rest of the
   article supports: its state or its cities named (Georgia with Atlanta), its country
   named, a famous city over its small namesakes, then the weightier kind (country,
