@@ -4,20 +4,30 @@ Why this file exists: gazetteers (GeoNames, Wikipedia, and so the geoparsing gol
 put a country or a state at a central point of its land, not at its capital; newsstore
 put the United States at Washington, 1,844 km from GeoNames' point. No PyPI package
 ships GeoNames' country or first-level points, so the points come from Natural Earth's
-polygons (public domain): the centre of each area's largest polygon, which is what sp's
-``labpt`` slot holds (the centroid of the largest ring). On the LGL gold, countries at
-that point are within 161 km of GeoNames' point for 83% of mentions (the centroid of
-all polygons weighted by area: 60%; the capital: far fewer); on GeoVirus' Wikipedia
-points 73% (50%). First-level points come from ``states50`` (US, Canada, Brazil,
-Australia): 99.8% within 161 km of LGL's GeoNames points, median 13 km.
+polygons (public domain) and from ``countryinfo``'s conventional centres.
+
+A country gets the middle one of three estimates of its centre (the one nearest the other
+two): the centre of its largest polygon, which is what sp's ``labpt`` slot holds (the
+centroid of the largest ring); the centroid of all its polygons weighted by area (on the
+sphere); and the conventional centre that ``countryinfo`` ships (whole degrees, as atlases
+give them). Each alone fails somewhere: the largest polygon leaves out most of an
+archipelago (Indonesia, the Philippines) and Canada's Arctic islands; all polygons pull
+France to French Guiana and the United States to Alaska; the conventional centre puts the
+United States 235 km from GeoNames' point. The middle one is within 161 km of the gold's
+point for more mentions and more distinct countries than the largest polygon alone, on
+both public sets (LGL, GeoNames points: 675 of 830 mentions against 640, 41 of 49
+countries against 38; GeoVirus, Wikipedia points: 729 of 918 against 671, 93 of 115
+against 86). First-level points come from ``states50`` (US, Canada, Brazil, Australia):
+99.8% within 161 km of LGL's GeoNames points, median 13 km.
 
 Run it where the Debian package can be fetched, with ``rdata`` installed (a tool for
 this script only, not a dependency of newsstore)::
 
     apt-get download r-cran-rnaturalearthdata && dpkg -x r-cran-rnaturalearthdata_*.deb ne
     pip install 'rdata>=1.0'
+    pip download --no-deps 'countryinfo>=1.0' && unzip countryinfo-*.whl -d countryinfo
     python .scripts/area_points.py ne/usr/lib/R/site-library/rnaturalearthdata/data \\
-        > ingest/places/data/area_points.csv
+        countryinfo/countryinfo/data > ingest/places/data/area_points.csv
 
 R keeps a package's data as a lazy-load database: ``Rdata.rdx`` (a gzipped R object: each
 object's offset and length in ``Rdata.rdb``) and ``Rdata.rdb`` (each object serialized and
@@ -29,12 +39,15 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import json
 import lzma
+import math
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pycountry
 import rdata
 from rdata.parser import RObjectType
@@ -87,16 +100,77 @@ def _strings(vector: Any) -> list[str | None]:
     return [one(item) for item in vector.value]
 
 
-def _table(folder: Path, name: str) -> Iterator[tuple[dict[str, Any], tuple[float, float]]]:
-    """Each feature's attributes and the centre of its largest polygon (lon, lat)."""
+Point = tuple[float, float]  # (lat, lon)
+
+
+def _table(folder: Path, name: str) -> Iterator[tuple[dict[str, Any], Point, Point]]:
+    """Each feature's attributes, the centre of its largest polygon and the area-weighted
+    centroid of all its polygons, each as (lat, lon)."""
     spatial = _attributes(_read(folder, name))
     frame = spatial["data"]
     columns = _strings(_attributes(frame)["names"])
     values = [_strings(v) if v.info.type == RObjectType.STR else list(v.value) for v in frame.value]
     for i, polygons in enumerate(spatial["polygons"].value):
-        label = _attributes(polygons)["labpt"].value
+        slots = _attributes(polygons)
+        label = slots["labpt"].value
         row = {str(c): v[i] for c, v in zip(columns, values, strict=True)}
-        yield row, (float(label[0]), float(label[1]))
+        rings = [np.array(_attributes(p)["coords"].value) for p in slots["Polygons"].value]
+        yield row, (float(label[1]), float(label[0])), _centroid(rings)
+
+
+def _vectors(lonlat: Any) -> Any:
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    return np.stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)], 1)
+
+
+def _centroid(rings: list[Any]) -> Point:
+    """The area-weighted centroid of rings on the sphere (R's coords: n x 2, lon then lat,
+    column-major), holes subtracted by their opposite winding.
+
+    Each ring is a fan of triangles from its first vertex, each weighted by its signed
+    area; done on unit vectors, so a country across the 180th meridian (Russia, Fiji)
+    has its centre where it is, not at the average of +179 and -179.
+    """
+    total = np.zeros(3)
+    signed = 0.0
+    for coords in rings:
+        v = _vectors(coords.reshape(2, -1).T)
+        a, b, c = v[0], v[1:-1], v[2:]
+        cross = np.cross(b - a, c - a)
+        mid = (a + b + c) / 3
+        areas = 0.5 * np.einsum("ij,ij->i", cross, mid / np.linalg.norm(mid, axis=1)[:, None])
+        total += (areas[:, None] * mid).sum(0)
+        signed += float(areas.sum())
+    n = total / np.linalg.norm(total) * (1 if signed > 0 else -1)
+    return math.degrees(math.asin(n[2])), math.degrees(math.atan2(n[1], n[0]))
+
+
+def _km(p: Point, q: Point) -> float:
+    a = (
+        math.sin(math.radians(q[0] - p[0]) / 2) ** 2
+        + math.cos(math.radians(p[0]))
+        * math.cos(math.radians(q[0]))
+        * math.sin(math.radians(q[1] - p[1]) / 2) ** 2
+    )
+    return 12_742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _middle(estimates: dict[str, Point]) -> tuple[str, Point]:
+    """The estimate nearest the others (the medoid): one outlier cannot move it."""
+    name = min(estimates, key=lambda k: sum(_km(estimates[k], q) for q in estimates.values()))
+    return name, estimates[name]
+
+
+def _conventional(folder: Path) -> dict[str, Point]:
+    """countryinfo's conventional centre (``latlng``) of each country by ISO code."""
+    out: dict[str, Point] = {}
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        code = (data.get("ISO") or {}).get("alpha2")
+        latlng = data.get("latlng")
+        if code and isinstance(latlng, list) and len(latlng) == 2:
+            out[str(code)] = (float(latlng[0]), float(latlng[1]))
+    return out
 
 
 def _country_code(row: dict[str, Any]) -> str | None:
@@ -106,15 +180,21 @@ def _country_code(row: dict[str, Any]) -> str | None:
     return country.alpha_2 if country else None
 
 
-def points(folder: Path) -> list[tuple[str, float, float, str]]:
+def points(folder: Path, countryinfo: Path) -> list[tuple[str, float, float, str]]:
     """(gazetteer id, latitude, longitude, source) for every country and state we can key."""
     out: dict[str, tuple[str, float, float, str]] = {}
-    for row, (lon, lat) in _table(folder, "countries50"):
+    conventional = _conventional(countryinfo)
+    for row, largest, weighted in _table(folder, "countries50"):
         cc = _country_code(row)
         if cc and f"iso3166-1:{cc}" not in out:
             gid = f"iso3166-1:{cc}"
-            out[gid] = (gid, round(lat, 4), round(lon, 4), "naturalearth:admin0-50m")
-    for row, (lon, lat) in _table(folder, "states50"):
+            estimates = {"naturalearth:admin0-50m": largest}
+            if cc in conventional:
+                estimates["naturalearth:admin0-50m-all"] = weighted
+                estimates["countryinfo:latlng"] = conventional[cc]
+            source, (lat, lon) = _middle(estimates)
+            out[gid] = (gid, round(lat, 4), round(lon, 4), source)
+    for row, (lat, lon), _ in _table(folder, "states50"):
         cc, postal = row.get("iso_a2"), row.get("postal")
         code = f"{cc}-{postal}"
         if cc in _NO_CODE or not postal or pycountry.subdivisions.get(code=code) is None:
@@ -127,15 +207,17 @@ def points(folder: Path) -> list[tuple[str, float, float, str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="rnaturalearthdata's data/ folder")
+    parser.add_argument("countryinfo", type=Path, help="countryinfo's data/ folder")
     args = parser.parse_args()
     out = csv.writer(sys.stdout, lineterminator="\n")
     sys.stdout.write(
-        "# Representative points of countries and first-level regions: the centre of the\n"
-        "# largest polygon in Natural Earth 1:50m (public domain, naturalearthdata.com),\n"
-        "# via Debian's r-cran-rnaturalearthdata. Made by .scripts/area_points.py; do not edit.\n"
+        "# Representative points of countries and first-level regions from Natural Earth\n"
+        "# 1:50m (public domain, naturalearthdata.com, via Debian's r-cran-rnaturalearthdata)\n"
+        "# and countryinfo (MIT): a country's is the middle one of three estimates of its\n"
+        "# centre (source says which). Made by .scripts/area_points.py; do not edit.\n"
     )
     out.writerow(["gazetteer_id", "latitude", "longitude", "source"])
-    out.writerows(points(args.folder))
+    out.writerows(points(args.folder, args.countryinfo))
 
 
 if __name__ == "__main__":

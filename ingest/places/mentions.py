@@ -19,9 +19,12 @@ most capitalised words that look like place names in news text are not:
   Taylor) or small towns need evidence: a locative preposition before them ('in
   Reading'), a following ', <region or country>' (Houston, Texas), a list of places of
   the same country, their state named elsewhere, or, for towns of 50,000 or more, their
-  country named elsewhere; a name first seen as a person's surname (Lindsay Davenport)
-  is a person's for the rest of the article, and a comma list of surnames (a team
-  sheet) is not a list of towns;
+  country named elsewhere; a news dateline in capitals ("CHARLESTON, W.Va. --") and
+  words saying people live or serve there ('a Goose Creek man') count as 'in' would;
+  a state's or county's name before its offices ('Minnesota Governor', 'the Douglas
+  County Sheriff') is a mention of it, as a country's is; a name first seen as a
+  person's surname (Lindsay Davenport) is a person's for the rest of the article, and
+  a comma list of surnames (a team sheet) is not a list of towns;
 * ambiguous names (Georgia, Windsor, Birmingham) take the reading the rest of the
   article supports: its state or its cities named (Georgia with Atlanta), its country
   named, a famous city over its small namesakes, then the weightier kind (country,
@@ -158,6 +161,43 @@ ORG_SUFFIXES = frozenset(
     "Hall Palace Cathedral Abbey Hospital Prison".split()
 )
 
+# Words after a state's or province's name that make it the polity acting or holding the
+# office (Minnesota Governor Tim Pawlenty, the Ohio Senate, the Texas Department of
+# Transportation): a mention of the state, as 'the US Department of Agriculture' is of
+# the country. Both public gold sets count these (LGL 27 of 30 before 'Department').
+POLITY_WORDS = frozenset(
+    "Gov. Governor Lt. Senate Senator Sen. Sens. Rep. Reps. House Assembly Legislature "
+    "Legislative Lawmakers Department Dept. Attorney Supreme Secretary Treasurer "
+    "Comptroller Auditor Bureau Democratic Democrats Republican Republicans GOP "
+    "National Highway".split()
+)
+
+# And a county's: 'the Douglas County Sheriff's Office', 'Clarke County Superior Court',
+# 'Kanawha County Commission President' name the county (not 'Rapides Parish Fire
+# District', an organisation's name).
+COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
+    "Sheriff Sheriff's Sheriffs Commission Commissioners Commissioner Court Courts "
+    "Courthouse Jail Coroner Judge Clerk Prosecutor Board Schools Superior Circuit "
+    "Deputy Detention Emergency Public Medical Administrator Assessor Engineer "
+    "Executive Council Health Municipal Common Family Probate".split()
+)
+
+# Words after a name that say people live or serve there ('a Goose Creek man', 'Grovetown
+# police'): evidence that the name is a place, as 'in' before it is. Not 'family': 'the
+# Jones family'.
+RESIDENT_WORDS = frozenset(
+    "man woman men women resident residents native natives police officials teen teenager "
+    "boy girl homeowner homeowners".split()
+)
+
+# Words that say the name after 'of' is a place's ('the city of Paris', 'the area of
+# Esperance'): evidence as strong as 'in' before it.
+PLACE_NOUNS = frozenset(
+    "city town village area region province state county district capital suburb suburbs "
+    "outskirts island hamlet municipality borough township neighbourhood neighborhood "
+    "community port".split()
+)
+
 # 'X of <place>' where X is the head of an organisation's or a title's name.
 ORG_HEADS_BEFORE_OF = frozenset(
     "Bank University College Institute Museum Council Society Church Archbishop Bishop "
@@ -209,12 +249,48 @@ class _Span:
     next_word: str | None
     next_joined: bool
     sentence_initial: bool
+    #: The name opens a news dateline ("CHARLESTON, W.Va. --"): where the story was filed.
+    dateline: bool = False
+
+
+# A dateline: the place a story was filed from, in capitals, opening the paragraph or
+# following the headline's full stop, before a comma or a dash ("CHARLESTON, W.Va. --",
+# "BEIRUT —", "KANSAS CITY, Mo."). One word of three capitals at least, so that
+# "U.S., Canada" is no dateline.
+_DATELINE = re.compile(
+    r"(?:^|(?<=[.!?:] ))"
+    r"((?=[A-Z'’.-]*[A-Z]{3})[A-Z][A-Z'’.-]+(?: [A-Z][A-Z'’.-]*)*)"
+    r"(?=,| ?[—–] | -{1,2} | ?\()"
+)
+
+
+#: A dateline opens a story: it is looked for in a paragraph's first characters only
+#: (after a headline repeated at the start of the body), which keeps the search cheap.
+DATELINE_WITHIN = 300
+
+
+def _datelines(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """``text`` with each dateline's capitals in title case (the gazetteer's spelling;
+    offsets unchanged), and where the datelines are."""
+    where = [(m.start(1), m.end(1)) for m in _DATELINE.finditer(text, 0, DATELINE_WITHIN)]
+    if not where:
+        return text, where
+    chars = list(text)
+    for start, end in where:
+        words = re.finditer(r"[A-Z][A-Z'’-]*", text[start:end])
+        for word in words:
+            lower = word.group(0)[1:].lower()
+            at = start + word.start() + 1
+            chars[at : at + len(lower)] = lower
+    return "".join(chars), where
 
 
 def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_Span]:
-    """Word-bounded, longest, non-overlapping automaton hits in one paragraph."""
+    """Word-bounded, longest, non-overlapping automaton hits in one paragraph (a
+    dateline's capitals read in title case)."""
+    search, datelines = _datelines(text)
     hits: list[tuple[int, int, str]] = []
-    for start, end, surface in gazetteer.find(text):
+    for start, end, surface in gazetteer.find(search):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
         if end < len(text) and (text[end].isalnum() or text[end] in "_$"):
@@ -252,6 +328,7 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
                 next_word=wa.group(2) if wa else None,
                 next_joined=bool(wa and wa.group(1) == "-"),
                 sentence_initial=bool(_SENTENCE_END.search(before)),
+                dateline=any(a <= start and end <= b for a, b in datelines),
             )
         )
     return spans
@@ -278,8 +355,12 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
     personish = span.surface in PERSON_NAMES
     if _word_before_before(text, span.start) in ORG_HEADS_BEFORE_OF:
         return "organisation"  # Bank of England, University of Chicago
-    if text.startswith(("'s", "’s"), span.end) and span.surface.startswith(("St ", "Saint ")):
-        return "venue"  # St Mary's, St James's Palace
+    if (
+        text.startswith(("'s", "’s"), span.end)
+        and span.surface.startswith(("St ", "St. ", "Saint "))
+        and not any(e.population >= FAMOUS_CITY for e in span.entries)
+    ):
+        return "venue"  # St Mary's, St. Patrick's Day; but St. Petersburg's main street
     prev = span.prev_word
     if prev and prev[0].isupper() and not span.prev_initial and prev.casefold() in TITLE_WORDS:
         return "title"  # Born In The USA: a title in title case
@@ -301,14 +382,34 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         return None
     if countryish and not personish:
         return "organisation" if nxt in ORG_SUFFIXES else None
-    if nxt in EVENT_WORDS:
+    if nxt in EVENT_WORDS or (nxt in POLITY_WORDS and _first_level(span) and not personish):
         return None
+    if nxt in COUNTY_OFFICE_WORDS and _one_county(span):
+        return None
+    if span.surface.endswith(".") and _CONTAINER_POSITION.search(
+        text[max(0, span.start - 40) : span.start]
+    ):
+        return None  # 'Monroeville, Ala. An Amber Alert': the abbreviation ends the sentence
     return "name"  # Manchester Airport, Tampa Bay Buccaneers, Sheffield Hallam
 
 
 _CONTAINER_POSITION = re.compile(r"(?:^|[^,] )[A-Z][\w'’-]+, $")
 _LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
 _LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
+
+
+def _one_county(span: _Span) -> bool:
+    """A name whose only reading is a county (a second-level division)."""
+    return (
+        len(span.entries) == 1
+        and span.entries[0].place.kind == "region"
+        and (span.entries[0].place.admin2 is not None)
+    )
+
+
+def _first_level(span: _Span) -> bool:
+    """A name whose readings include a state or province (a first-level region)."""
+    return any(e.place.kind == "region" and _iso_suffix(e.place) for e in span.entries)
 
 
 def _in_list_of_names(span: _Span, text: str, gazetteer: Gazetteer) -> bool:
@@ -436,11 +537,13 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
     regions = _Regions(article.named_regions, surface)
     near = tuple(point for name, point in article.anchors if name != surface)
     counties = _Regions(article.counties, surface)
+    named_counties = _Regions(article.named_counties, surface)
     supported = {c for c, n in support.items() if n > 0}
     major = _major(tuple(entries))  # a hamlet of the state's country changes no tie
     remote = _remote(entries, supported, local, gazetteer)
     city_codes = {e.place.country_code for e in major if e.place.kind == "city"}
     region_codes = {e.place.country_code for e in major if e.place.kind == "region"}
+    towns_only = all(e.place.kind == "city" for e in entries)
 
     def is_close(entry: Entry) -> bool:
         return _is_close(entry, near, counties)
@@ -464,11 +567,9 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
             level = 0
         if cc in remote:
             level = 0  # Georgia the country in an article of Alabama and Atlanta
-        minor = kind == "city" and entry.population < MINOR_TOWN
-        if minor:  # a hamlet gains nothing from the source's home
-            if close:  # a town by the others the article names: over a bigger namesake
-                return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
-            return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
+        if kind == "city" and entry.population < MINOR_TOWN:
+            in_county = close and towns_only and _in_named_county(entry, named_counties)
+            return _minor_key(entry, level, close, in_county)
         # A city over a region of its own country (Madrid), a region over a foreign
         # town (Kent, England over Kent, Washington).
         if kind == "city":
@@ -497,6 +598,24 @@ def _choose(entries: Sequence[Entry], article: _Article, surface: str) -> tuple[
     else:
         reason = _because(decided, ranked[0], ranked[1], first[0], supported)
     return ranked[0], f"{reason}, over {len(ranked) - 1} other reading(s)"
+
+
+def _minor_key(
+    entry: Entry, level: int, close: bool, in_county: bool
+) -> tuple[int, int, int, int, int, int]:
+    """``_choose``'s key for a town under ``MINOR_TOWN``: a name's last reading, unless it
+    lies by the others the article names; it gains nothing from the source's home.
+
+    In a county another name names (Athens beside McMinn County; ``in_county``, only
+    among towns: never over a country or a state of the name, California, Maryland) it
+    is as sure as its state named; near a town the article names it beats a bigger
+    namesake of the same standing; else it stands below every bigger reading.
+    """
+    if in_county:
+        return (level, 0, int(entry.preferred), 2, 0, entry.population)
+    if close:
+        return (min(level, 2), 0, int(entry.preferred), 2, 0, entry.population)
+    return (min(level, 1), 0, int(entry.preferred), 0, 0, entry.population)
 
 
 def _home_only(entry: Entry, supported: Container[str]) -> bool:
@@ -544,6 +663,14 @@ def _remote(
         and cc not in supported
         and not gazetteer.neighbours.get(cc, frozenset()) & supported
     }
+
+
+def _in_named_county(entry: Entry, counties: Container[tuple[str, str, str]]) -> bool:
+    """A town filed under a county that another name of the article may be."""
+    place = entry.place
+    return place.admin2 is not None and (
+        (place.country_code or "", place.admin1 or "", place.admin2) in counties
+    )
 
 
 def _is_close(
@@ -660,7 +787,7 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
                 paragraph_index=span.paragraph_index,
                 start=span.start,
                 end=span.end,
-                surface=span.surface,
+                surface=text[span.start : span.end],  # as written: 'CHARLESTON' in a dateline
                 why=why,
                 form="adjective" if chosen.adjective else "name",
             )
@@ -770,6 +897,8 @@ class _Article:
     #: The publishing source's home (``ingest.places.homes``), kept only when the article
     #: names no other country: what the article says comes first.
     home: Home | None = None
+    #: Of ``counties``, those some name may be (McMinn County), not only lie in.
+    named_counties: Mapping[tuple[str, str, str], set[str]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -782,11 +911,7 @@ class _Article:
         """The article's context from its standalone names: only those that need no
         evidence count (Davis (Cup) says nothing about California). The regions named
         inside organisations' names (``inside``) name their state and county too."""
-        certain = [
-            span
-            for span in kept
-            if not any(_needs_evidence(e, span.surface, people) for e in _major(span.entries))
-        ]
+        certain = [span for span in kept if _beyond_doubt(span, people)]
         local = frozenset(
             e.place.country_code or ""
             for span in certain
@@ -798,12 +923,13 @@ class _Article:
         anchors = tuple(
             (span.surface, (place.latitude, place.longitude))
             for span in certain
-            if len(major := _major(span.entries)) == 1
-            and (place := major[0].place).latitude is not None
+            if (one := _dominant(_major(span.entries))) is not None
+            and (place := one.place).latitude is not None
             and place.longitude is not None
             and (place.kind == "city" or (place.kind == "region" and place.admin2))
         )
         counties: dict[tuple[str, str, str], set[str]] = {}
+        named_counties: dict[tuple[str, str, str], set[str]] = {}
         for span in (*kept, *inside):
             for e in span.entries:
                 place = e.place
@@ -811,11 +937,23 @@ class _Article:
                     continue
                 key = (place.country_code or "", place.admin1 or "", place.admin2)
                 counties.setdefault(key, set()).add(span.surface)
+                if place.kind == "region":
+                    named_counties.setdefault(key, set()).add(span.surface)
         if home is not None and _countries_named(certain) - {home.country_code}:
             home = None  # the article names places of another country: it says where it is
         support = _country_support(certain)
         regions = _named_regions([*certain, *inside])
-        return cls(people, support, regions, local, anchors, counties, home)
+        return cls(people, support, regions, local, anchors, counties, home, named_counties)
+
+
+def _beyond_doubt(span: _Span, people: frozenset[str]) -> bool:
+    """Whether a name says where the article is: no reading of it needs evidence, or the
+    one it leaves no doubt about (``_dominant``: Dallas, not Dallas, Oregon) needs none."""
+    major = _major(span.entries)
+    if not any(_needs_evidence(e, span.surface, people) for e in major):
+        return True
+    one = _dominant(major)
+    return one is not None and not _needs_evidence(one, span.surface, people)
 
 
 def _country_support(certain: Sequence[_Span]) -> Counter[str]:
@@ -869,11 +1007,29 @@ def _named_regions(certain: Sequence[_Span]) -> dict[tuple[str, str], set[str]]:
             if e.place.kind == "region" and suffix:
                 key = (e.place.country_code or "", suffix)
                 named_regions.setdefault(key, set()).add(span.surface)
-        # A city or a county names its state: 'Alachua County' supports Gainesville, Florida.
-        if len(entries) == 1 and entries[0].admin1:
-            key = (entries[0].place.country_code or "", entries[0].admin1 or "")
+        # A city or a county names its state: 'Alachua County' supports Gainesville, Florida,
+        # and so does a big city its far smaller namesakes leave no doubt about (Dallas).
+        one = _dominant(entries)
+        if one is not None and one.admin1:
+            key = (one.place.country_code or "", one.admin1 or "")
             named_regions.setdefault(key, set()).add(span.surface)
     return named_regions
+
+
+def _dominant(entries: tuple[Entry, ...]) -> Entry | None:
+    """The reading a name leaves no doubt about: its only one, or a city of
+    ``FAMOUS_CITY`` people whose namesakes are all three times smaller or more (Dallas,
+    Texas over Dallas, Oregon), as ``_country_support`` counts it; else None."""
+    if len(entries) == 1:
+        return entries[0]
+    if not all(e.place.kind == "city" for e in entries):
+        return None
+    biggest = max(entries, key=lambda e: e.population)
+    if biggest.population >= FAMOUS_CITY and all(
+        3 * e.population <= biggest.population for e in entries if e is not biggest
+    ):
+        return biggest
+    return None
 
 
 @dataclass(frozen=True)
@@ -889,7 +1045,8 @@ class _Evidence:
     contained: bool  # some reading lies in one of those
     in_list: bool  # only a list gap since the paragraph's last mention
     previous_country: str | None  # that mention's country
-    prev_word: str | None = None  # the word before it, for ``show --explain``
+    prev_word: str | None = None  # the word before it
+    cue: str = ""  # what locates it, for ``show --explain``: "after 'in'"
 
 
 def _evidence(
@@ -906,17 +1063,35 @@ def _evidence(
     prev_lower = (span.prev_word or "").casefold() if not span.prev_joined else ""
     trailing = frozenset(_followed_by_place_of(span, starts, text))
     last_end, previous_country = last.get(span.paragraph_index, (None, None))
+    # A dateline says where the story was filed, and 'a Goose Creek man' where he lives,
+    # as 'in' would.
+    residents = (
+        span.next_word in RESIDENT_WORDS and not span.next_joined and not span.sentence_initial
+    )  # not 'One man', 'Many residents'
+    if span.dateline:
+        cue = "it opens the dateline"
+    elif residents:
+        cue = f"before '{span.next_word}'"
+    else:
+        cue = f"after '{span.prev_word}'"
+    said = span.dateline or residents
+    # 'the city of X', 'the area of X', 'the capital of X': as sure as 'in X'.
+    noun = _word_before_before(text, span.start) if prev_lower == "of" else None
+    if noun in PLACE_NOUNS and not said:
+        prev_lower = "in"
+        cue = f"after '{noun} of'"
     return _Evidence(
-        located=prev_lower in PREPOSITIONS and not span.sentence_initial,
-        strongly_located=prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial,
+        located=said or (prev_lower in PREPOSITIONS and not span.sentence_initial),
+        strongly_located=said or (prev_lower in STRONG_PREPOSITIONS and not span.sentence_initial),
         after_to=prev_lower == "to",
         possessive=text.startswith(("'s", "’s"), span.end),
-        sentence_initial=span.sentence_initial,
+        sentence_initial=span.sentence_initial and not said,
         contained_in=trailing,
         contained=any(e.place.country_code in trailing for e in span.entries),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
         prev_word=span.prev_word,
+        cue=cue,
     )
 
 
@@ -951,7 +1126,7 @@ def _counts(entry: Entry, surface: str, evidence: _Evidence, article: _Article) 
     # Houston ... Texas; Georgia ... Atlanta
     regional = bool(admin1) and (cc, admin1 or "") in _Regions(article.named_regions, surface)
     minor = entry.place.kind == "city" and entry.population < MINOR_TOWN
-    after = f"after '{evidence.prev_word}'"
+    after = evidence.cue
     named = f"its state or province ({cc}-{admin1}) is named in the article"
     if evidence.contained:
         return "followed by its region or country"  # 'Canadian, Texas' is the town

@@ -100,6 +100,10 @@ class Division(NamedTuple):
     admin2: str | None
     latitude: float | None
     longitude: float | None
+    #: GeoNames' other names for a first-level division ('Guangdong' and 'Guangdong
+    #: Province' for ISO's 'Guangdong Sheng', 'West Java' for 'Jawa Barat'): English text
+    #: uses them.
+    names: tuple[str, ...] = ()
 
 
 class Sources(NamedTuple):
@@ -217,6 +221,7 @@ def extract_divisions(
         return (), {}, {}
     codes: dict[str, tuple[int, str, str]] = {}  # row -> (geonameid, name, GeoNames code)
     iso: dict[str, tuple[str, str]] = {}  # row -> (ISO code, GeoNames code)
+    other_names: dict[str, tuple[str, ...]] = {}  # row -> a first-level division's names
     with (folder / "subdivisions" / "subdivisions.tsv").open(encoding="utf-8") as lines:
         for row, line in enumerate(lines, 1):
             cols = line.rstrip("\n").split("\t")
@@ -226,6 +231,8 @@ def extract_divisions(
                 codes[str(row)] = (int(cols[3]), cols[0], cols[2])
             if cols[1] and cols[2].count(".") in (1, 2):
                 iso[str(row)] = (cols[1], cols[2])
+                if cols[6] == "1":
+                    other_names[str(row)] = tuple(n for n in (cols[0], *cols[5].split("|")) if n)
     admin2: dict[int, str] = {}
     members: dict[str, list[tuple[float, float]]] = {}
     population: dict[str, int] = {}
@@ -253,8 +260,11 @@ def extract_divisions(
     divisions = {}
     for ref, (iso_code, code) in iso.items():
         parts = code.split(".")
-        centre = central_point(inside[ref]) if ref in inside else (None, None)
-        divisions[iso_code] = Division(parts[1], parts[2] if len(parts) > 2 else None, *centre)
+        centre: tuple[float | None, float | None] = (None, None)
+        if ref in inside:
+            centre = central_point(inside[ref])
+        below = parts[2] if len(parts) > 2 else None
+        divisions[iso_code] = Division(parts[1], below, *centre, other_names.get(ref, ()))
     return tuple(counties), admin2, divisions
 
 
