@@ -126,8 +126,8 @@ def main() -> int:
         print(f"{args.pages} pages: {size / 2**20:.1f} MiB as crawl.warc.gz")
         ratios, peaks = [], []
         for run in range(args.runs):
-            files, files_peak = run_cli(work / f"files-{run}.db", work / "inputs" / "pages")
-            warc, warc_peak = run_cli(work / f"warc-{run}.db", archive)
+            files, files_peak, _ = run_cli(work / f"files-{run}.db", work / "inputs" / "pages")
+            warc, warc_peak, _ = run_cli(work / f"warc-{run}.db", archive)
             ratios.append(warc / files)
             peaks.append(warc_peak)
             print(
