@@ -28,7 +28,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeVar
 
 import zstandard
 
@@ -46,40 +46,42 @@ MAX_UNPACKED: Final = 500 * 1024 * 1024
 # 15 µs), and one must not be used by two threads at once (Datasette calls raw_bytes from
 # several). A forked worker process has its own copy.
 _local = threading.local()
+T = TypeVar("T")
+
+
+def _per_thread(kind: str, key: object, make: Callable[[], T]) -> T:
+    """This thread's ``kind`` of zstd object for ``key``, made the first time it is wanted.
+
+    zstd's compressors and decompressors may not be shared between threads, and
+    one made with a dictionary costs about as much to make as a page dump costs
+    to read with it. They are kept by the dictionary itself, bytes and all, not
+    by its id: two databases may each have a dictionary 32768, and one process
+    may write to both (a test run, a Python program).
+    """
+    made: dict[object, T] = _local.__dict__.setdefault(kind, {})
+    if key not in made:
+        made[key] = make()
+    return made[key]
 
 
 def _compressor(dictionary: Dictionary | None = None) -> zstandard.ZstdCompressor:
-    if not hasattr(_local, "compressors"):
-        _local.compressors = {}
-    # By the dictionary itself, bytes and all, not by its id: two databases may each have
-    # a dictionary 32768, and one process may write to both (a test run, a Python program).
-    compressor: zstandard.ZstdCompressor | None = _local.compressors.get(dictionary)
-    if compressor is None:
+    def make() -> zstandard.ZstdCompressor:
         if dictionary is None:
-            compressor = zstandard.ZstdCompressor(level=LEVEL)
-        else:  # its tables made once (0.4 ms), not for every document
-            data = zstandard.ZstdCompressionDict(dictionary.data)
-            data.precompute_compress(level=LEVEL)
-            compressor = zstandard.ZstdCompressor(level=LEVEL, dict_data=data)
-        _local.compressors[dictionary] = compressor
-    return compressor
+            return zstandard.ZstdCompressor(level=LEVEL)
+        data = zstandard.ZstdCompressionDict(dictionary.data)
+        data.precompute_compress(level=LEVEL)  # its tables made once (0.4 ms)
+        return zstandard.ZstdCompressor(level=LEVEL, dict_data=data)
+
+    return _per_thread("compressors", dictionary, make)
 
 
 def _decompressor(dictionary: bytes | None = None) -> zstandard.ZstdDecompressor:
-    if not hasattr(_local, "decompressors"):
-        _local.decompressors = {}
-    # By the dictionary's bytes (see ``_compressor``): making one costs as much as reading
-    # a page dump with it (about 10 µs), which reparse would pay for every document.
-    decompressor: zstandard.ZstdDecompressor | None = _local.decompressors.get(dictionary)
-    if decompressor is None:
+    def make() -> zstandard.ZstdDecompressor:
         if dictionary is None:
-            decompressor = zstandard.ZstdDecompressor()
-        else:
-            decompressor = zstandard.ZstdDecompressor(
-                dict_data=zstandard.ZstdCompressionDict(dictionary)
-            )
-        _local.decompressors[dictionary] = decompressor
-    return decompressor
+            return zstandard.ZstdDecompressor()
+        return zstandard.ZstdDecompressor(dict_data=zstandard.ZstdCompressionDict(dictionary))
+
+    return _per_thread("decompressors", dictionary, make)
 
 
 @dataclass(frozen=True)
@@ -189,32 +191,46 @@ def raw_bytes(
         return None
 
 
-# A connection's dictionaries by id, read from its own database the first time a frame names one.
-_DICTIONARY = "SELECT data FROM raw_dictionaries WHERE id = ?"
+class Dictionaries:
+    """A lookup of dictionaries by id (``Lookup``) that reads each one once.
 
-
-class _ConnectionDictionaries:
-    """The dictionaries of one SQLite connection's database, read through that connection.
-
-    They never change once written, so each is read once per connection. It holds
-    the connection (and the connection holds it, through the SQL function):
-    ``close()`` breaks that loop, as every pool and CLI does.
+    Dictionaries never change once written, so one read is enough for as long
+    as the reader lives; one not found is asked for again (it may be written
+    later). ``read`` fetches a dictionary's bytes by id from the database.
     """
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self.connection = connection
+    def __init__(self, read: Callable[[int], bytes | None]) -> None:
+        self.read = read
         self.known: dict[int, bytes] = {}
 
     def __call__(self, wanted: int) -> bytes | None:
         if wanted not in self.known:
-            try:
-                row = self.connection.execute(_DICTIONARY, (wanted,)).fetchone()
-            except sqlite3.Error:  # no such table (an old database), or no longer readable
+            found = self.read(wanted)
+            if found is None:
                 return None
-            if row is None or row[0] is None:
-                return None
-            self.known[wanted] = bytes(row[0])
+            self.known[wanted] = found
         return self.known[wanted]
+
+
+# A connection's dictionaries by id, read from its own database the first time a frame names one.
+_DICTIONARY = "SELECT data FROM raw_dictionaries WHERE id = ?"
+
+
+def _reader(connection: sqlite3.Connection) -> Callable[[int], bytes | None]:
+    """How a SQLite connection reads a dictionary from its own database.
+
+    It holds the connection (and the connection holds it, through the SQL
+    function): ``close()`` breaks that loop, as every pool and CLI does.
+    """
+
+    def read(wanted: int) -> bytes | None:
+        try:
+            row = connection.execute(_DICTIONARY, (wanted,)).fetchone()
+        except sqlite3.Error:  # no such table (an old database), or no longer readable
+            return None
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    return read
 
 
 def register(connection: sqlite3.Connection) -> None:
@@ -224,7 +240,7 @@ def register(connection: sqlite3.Connection) -> None:
     A frame made with a dictionary is read with the one its database holds under
     the frame's Dictionary_ID (table ``raw_dictionaries``).
     """
-    lookup = _ConnectionDictionaries(connection)
+    lookup = Dictionaries(_reader(connection))
 
     def two(data: bytes | None, codec: str | None) -> bytes | None:
         return raw_bytes(data, codec, None, lookup)

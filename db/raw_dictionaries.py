@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from db.models import RawDictionary
-from db.raw import Dictionary, Lookup, pack
+from db.raw import Dictionaries, Dictionary, Lookup, pack
 
 # zstd leaves Dictionary_IDs below 32768 to dictionaries registered with it; ours start here.
 FIRST_ID: Final = 32768
@@ -72,16 +72,13 @@ def tried(session: Session) -> set[str]:
 
 def lookup(session: Session) -> Lookup:
     """A reader's way to the dictionaries of the session's database by id (``db.raw.unpack``),
-    each read once."""
-    known: dict[int, bytes | None] = {}
+    each read once (``db.raw.Dictionaries``)."""
 
-    def find(wanted: int) -> bytes | None:
-        if wanted not in known:
-            data = session.scalar(select(RawDictionary.data).where(RawDictionary.id == wanted))
-            known[wanted] = None if data is None else bytes(data)
-        return known[wanted]
+    def read(wanted: int) -> bytes | None:
+        data = session.scalar(select(RawDictionary.data).where(RawDictionary.id == wanted))
+        return None if data is None else bytes(data)
 
-    return find
+    return Dictionaries(read)
 
 
 def train(fmt: str, samples: Sequence[bytes], dictionary_id: int) -> tuple[Dictionary, float]:

@@ -40,8 +40,6 @@ from ingest.store import KnownIds, Outcome, Store
 
 if TYPE_CHECKING:
     from db.raw import Dictionary
-
-if TYPE_CHECKING:
     from ingest.places.homes import Home
 
 # A writer writes what it has prepared once that holds this many bytes (files and texts),
