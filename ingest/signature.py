@@ -127,15 +127,6 @@ _ASCII_FOLD = bytes(
 )
 
 
-def shingle_list(paragraphs: Iterable[str]) -> list[bytes]:
-    """The word 3-shingles of a body in order, repeats included, read across paragraph breaks.
-
-    Across breaks, so that a copy that joins or splits paragraphs differently
-    keeps its shingles.
-    """
-    return list(_shingled(words("\n".join(paragraphs))))
-
-
 def _shingled(tokens: list[bytes]) -> Iterator[bytes]:
     """The 3-shingles of words in order, made as they are read.
 
@@ -166,8 +157,12 @@ def _distinct_at_least(items: Iterable[bytes], wanted: int) -> bool:
 
 
 def shingles(paragraphs: Iterable[str]) -> frozenset[bytes]:
-    """The set of a body's word 3-shingles: what two bodies are compared by."""
-    return frozenset(shingle_list(paragraphs))
+    """The set of a body's word 3-shingles: what two bodies are compared by.
+
+    Read across paragraph breaks, so that a copy that joins or splits
+    paragraphs differently keeps its shingles.
+    """
+    return frozenset(_shingled(words("\n".join(paragraphs))))
 
 
 def band_keys(shingled: Collection[bytes]) -> tuple[int, ...]:

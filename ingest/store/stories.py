@@ -41,7 +41,6 @@ from db.models import Article, Paragraph, Story, StoryBand, StorySetting, StoryS
 from ingest.signature import (
     Signature,
     anchors,
-    containment,
     jaccard,
     library_version,
     paragraph_shingles,
@@ -473,11 +472,6 @@ def refresh(
 def _similarity(bodies: Bodies, article_id: int, first_id: int) -> float:
     """Jaccard similarity of two articles' shingles, rounded for reading."""
     return round(jaccard(bodies.shingles(article_id), bodies.shingles(first_id)), 4)
-
-
-def relation(a_shingles: frozenset[bytes], b_shingles: frozenset[bytes]) -> tuple[float, float]:
-    """(Jaccard, containment) of two bodies' shingle sets: what ``same_story`` reads."""
-    return jaccard(a_shingles, b_shingles), containment(a_shingles, b_shingles)
 
 
 # --- regrouping -----------------------------------------------------------------------
