@@ -42,7 +42,7 @@ HERE = Path(__file__).resolve().parent.parent
 UNGROUPED = """
 import sys
 import ingest.fingerprint, ingest.signature, ingest.store.rows
-ingest.fingerprint.sign = lambda body: ingest.signature.Signature((), (), 0)
+ingest.fingerprint.sign = lambda body: ingest.signature.Signature((), ())
 ingest.store.rows.group = lambda session, members, **kw: None
 from ingest.cli import main
 sys.argv[0] = "newsstore"

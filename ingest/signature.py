@@ -20,13 +20,18 @@ permutations, 12 bands of 3 rows. Narrow bands find more of the rewrites whose
 Jaccard similarity is 0.3 to 0.6 than 25 bands of 5 rows did (a pair at 0.5 is
 a candidate 4 times in 5, was 1 in 2), with half the band rows to write and
 index; the more frequent chance candidates among articles on one topic are
-all turned down by the exact check (``benchmarks/stories_pr.py``).
+all turned down by the exact check (``benchmarks/stories_pr.py``). The band
+keys are made of a body's first ``KEY_WORDS`` (192) words only: what copies
+share most is where they start (an excerpt is a start), the pairs benchmark
+groups as well with them as with whole bodies, and an article's signature
+then costs the same however long it is (a third less on the ingest
+benchmark's pages of about 425 words). The exact check still reads whole bodies.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import version
@@ -46,6 +51,8 @@ MIN_SHINGLES = 10
 # article's first MAX_ANCHORS such paragraphs are looked up (``anchors``).
 ANCHOR_WORDS = 8
 MAX_ANCHORS = 4
+# Band keys are made of the shingles of a body's first this many words (None: all).
+KEY_WORDS: int | None = 192
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class StorySettings:
     rows: int
     min_shingles: int
     anchor_words: int
+    key_words: int | None
 
 
 @cache
@@ -78,6 +86,7 @@ def settings() -> StorySettings:
         rows=ROWS,
         min_shingles=MIN_SHINGLES,
         anchor_words=ANCHOR_WORDS,
+        key_words=KEY_WORDS,
     )
 
 
@@ -92,13 +101,11 @@ class Signature:
 
     ``bands``: one signed 64-bit key per band (empty for a body too short to
     group); ``anchors``: hashes (``fingerprint.paragraph_hash``) of the body
-    paragraphs long enough to make a verbatim share meaningful; ``shingles``:
-    how many the body has, repeats included.
+    paragraphs long enough to make a verbatim share meaningful.
     """
 
     bands: tuple[int, ...]
     anchors: tuple[int, ...]
-    shingles: int
 
 
 def words(text: str) -> list[bytes]:
@@ -165,11 +172,37 @@ def shingles(paragraphs: Iterable[str]) -> frozenset[bytes]:
     return frozenset(_shingled(words("\n".join(paragraphs))))
 
 
-def band_keys(shingled: Collection[bytes]) -> tuple[int, ...]:
-    """The ``BANDS`` band keys of a body's shingles (none below ``MIN_SHINGLES`` distinct)."""
-    if not _distinct_at_least(shingled, MIN_SHINGLES):
+def key_words(text: str) -> list[bytes]:
+    """The words band keys are made of: the first ``KEY_WORDS`` of a body's (all, if fewer).
+
+    Read from the start of the text and no further than needed (about
+    ``KEY_WORDS`` times ``_CHARS_PER_WORD`` characters), so that a long body
+    costs what a short one does; the same words as ``words(text)[:KEY_WORDS]``.
+    """
+    if KEY_WORDS is None:
+        return words(text)
+    cut = KEY_WORDS * _CHARS_PER_WORD
+    if len(text) > cut:
+        head = words(text[:cut])
+        # Only the last word read can be cut in two, and it is past the ones kept.
+        if len(head) > KEY_WORDS:
+            return head[:KEY_WORDS]
+    return words(text)[:KEY_WORDS]
+
+
+# Characters read per word wanted: English news averages about six with its space, so
+# this reads a few words too many rather than the whole body again.
+_CHARS_PER_WORD = 8
+
+
+def band_keys(paragraphs: Iterable[str]) -> tuple[int, ...]:
+    """The ``BANDS`` band keys of a body (none below ``MIN_SHINGLES`` distinct shingles)."""
+    tokens = key_words("\n".join(paragraphs))
+    # (The shingles are made twice, the first time only a dozen: a list of all of them
+    # would cost more than making them again.)
+    if not _distinct_at_least(_shingled(tokens), MIN_SHINGLES):
         return ()
-    return _keys(shingled if isinstance(shingled, list) else list(shingled))
+    return _keys(_shingled(tokens))
 
 
 def _keys(shingled: Iterable[bytes]) -> tuple[int, ...]:
@@ -229,14 +262,8 @@ def anchors(body: Iterable[tuple[str, int]]) -> tuple[int, ...]:
 def sign(body: Iterable[tuple[str, int]]) -> Signature:
     """The signature of a body, given as (text, paragraph hash) pairs in order."""
     paragraphs = list(body)
-    tokens = words("\n".join(text for text, _ in paragraphs))
-    # (The shingles are made twice, the first time only a dozen: a list of all of them
-    # would cost more than making them again.)
-    enough = _distinct_at_least(_shingled(tokens), MIN_SHINGLES)
-    keys = _keys(_shingled(tokens)) if enough else ()
-    return Signature(
-        bands=keys, anchors=anchors(paragraphs) if keys else (), shingles=max(len(tokens) - 2, 0)
-    )
+    keys = band_keys(text for text, _ in paragraphs)
+    return Signature(bands=keys, anchors=anchors(paragraphs) if keys else ())
 
 
 def jaccard(a: frozenset[bytes], b: frozenset[bytes]) -> float:

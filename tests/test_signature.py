@@ -9,10 +9,11 @@ from ingest.records import ParsedArticle, ParsedParagraph
 from ingest.signature import (
     ANCHOR_WORDS,
     BANDS,
+    KEY_WORDS,
     MAX_ANCHORS,
-    MIN_SHINGLES,
     containment,
     jaccard,
+    key_words,
     paragraph_shingles,
     same_story,
     settings,
@@ -63,7 +64,7 @@ def test_band_keys_are_the_same_for_the_same_body_and_differ_for_another() -> No
 
 def test_a_body_too_short_has_no_band_keys_and_no_anchors() -> None:
     short = sign(_body(["A ferry sank near the harbour today."]))
-    assert short.bands == () and short.anchors == () and short.shingles < MIN_SHINGLES
+    assert short.bands == () and short.anchors == ()
     same = shingles(["A ferry sank near the harbour today."])
     assert not same_story(same, same)  # too little text to tell a copy from a standing line
 
@@ -82,14 +83,32 @@ def test_the_anchors_looked_up_are_the_first_long_paragraphs_each_once() -> None
     assert sign(body).anchors == tuple(paragraph_hash(p) for p in paragraphs[:MAX_ANCHORS])
 
 
-def test_the_signature_counts_shingles_with_repeats_and_a_repetitive_body_has_no_keys() -> None:
+def test_a_repetitive_body_has_no_keys() -> None:
     # Eighteen words, sixteen shingles, only three of them distinct: too few to group by.
-    repeated = sign(_body(["one two three " * 6]))
-    assert repeated.shingles == 16 and repeated.bands == ()
-    assert (
-        sign(_body(story_paragraphs(6, 2))).shingles
-        == len([w for p in story_paragraphs(6, 2) for w in re.findall(r"\w+", p)]) - 2
-    )
+    assert sign(_body(["one two three " * 6])).bands == ()
+
+
+def test_key_words_are_a_bodys_first_words_however_the_text_is_cut() -> None:
+    # Read from a cut of the text: the cut may fall inside a word, or hold too few words
+    # (long ones), and the result must still be the first KEY_WORDS words of the whole.
+    assert KEY_WORDS is not None
+    for word in ("a", "ferry", "sailed,", "Z\u00fcrich\u2019s", "x" * 40, "Stra\u00dfe"):
+        for extra in (-1, 0, 1, 7, 300):
+            text = " ".join(f"{word}{i}" for i in range(KEY_WORDS + extra))
+            assert key_words(text) == words(text)[:KEY_WORDS]
+
+
+def test_band_keys_read_only_a_long_bodys_first_words() -> None:
+    # Two long bodies alike up to their last paragraphs: the same keys, so a copy with
+    # another ending is found whatever it ends with; a short body is read whole.
+    assert KEY_WORDS is not None
+    start = story_paragraphs(14, 12, 40)
+    assert len(words(" ".join(start))) > KEY_WORDS + 40
+    one = sign(_body([*start, *story_paragraphs(15, 2)]))
+    other = sign(_body([*start, *story_paragraphs(16, 2)]))
+    assert one.bands == other.bands and len(one.bands) == BANDS
+    short = story_paragraphs(17, 3)
+    assert sign(_body(short)).bands != sign(_body([*short, *story_paragraphs(18, 1)])).bands
 
 
 def test_a_copy_an_excerpt_and_an_update_are_one_story_and_another_story_is_not() -> None:
@@ -142,4 +161,5 @@ def test_fingerprint_signs_the_body_paragraphs_only() -> None:
 def test_settings_name_what_the_keys_depend_on() -> None:
     current = settings()
     assert (current.bands, current.rows, current.shingle_words) == (12, 3, 3)
+    assert current.key_words == KEY_WORDS
     assert current.library == "rensa.RMinHash" and current.algorithm_version >= 1
