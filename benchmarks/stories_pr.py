@@ -2,7 +2,7 @@
 """Stories: precision and recall of the grouping rule on labelled pairs, and the threshold curve.
 
 usage: python benchmarks/stories_pr.py [--corpus DIR] [--originals 800] [--seed 21]
-                                      [--max-anchors N]
+                                      [--max-anchors N] [--key-words N]
        python benchmarks/stories_pr.py --ingest [--originals 150]
 
 Builds a labelled set of pairs from original articles: generated text by
@@ -81,7 +81,7 @@ class Body:
         shingled = shingles(paragraphs)
         hashed = [(p, paragraph_hash(p)) for p in paragraphs]
         looked_up = frozenset(anchors(hashed))
-        return cls(shingled, band_keys(shingled), looked_up, paragraph_shingles(paragraphs))
+        return cls(shingled, band_keys(paragraphs), looked_up, paragraph_shingles(paragraphs))
 
 
 def candidates(a: Body, b: Body) -> bool:
@@ -328,12 +328,16 @@ def ingest_check(articles: dict[str, Article], originals: int, r: random.Random)
     keys = sorted(k for k, (_, ps) in articles.items() if len(ps) >= 4)
     chosen = r.sample(keys, min(originals, len(keys)))
     vocab = sorted({w for _, ps in articles.values() for p in ps for w in p.split()})
-    pool = [ps for _, ps in articles.values()]
+    # The text a copy adds (a lead, an update's paragraphs) comes from articles outside the
+    # set ingested: a paragraph of another original would put that original's excerpt in
+    # the copy whole, which is one story by the text and two by the label.
+    spare = sorted(set(keys) - set(chosen)) or keys
+    pool = [articles[k][1] for k in spare]
     files: dict[str, tuple[str, str]] = {}  # file name -> (page, story label)
     for n, key in enumerate(chosen):
         title, paragraphs = articles[key]
         files[f"o{n:04d}.txt"] = (page(title, paragraphs, f"Desk {n % 5}(Wire)", 1), key)
-        topic = [articles[k][1] for k in r.sample(keys, 10)]
+        topic = [articles[k][1] for k in r.sample(spare, min(10, len(spare)))]
         for m, (kind, copy) in enumerate(variants(paragraphs, r, vocab, pool, topic).items()):
             files[f"v{n:04d}_{kind}.txt"] = (
                 page(f"{kind} {title}", copy, f"Site {m}(Web)", 2 + m),
@@ -410,7 +414,14 @@ def main() -> None:
         type=int,
         help="paragraphs an article looks up (signature.MAX_ANCHORS; 0: all), for the pairs",
     )
+    parser.add_argument(
+        "--key-words",
+        type=int,
+        help="words band keys are made of (signature.KEY_WORDS; 0: all), for the pairs",
+    )
     args = parser.parse_args()
+    if args.key_words is not None:
+        signature.KEY_WORDS = args.key_words or None  # read by signature.key_words at each call
     if args.max_anchors is not None:
         signature.MAX_ANCHORS = args.max_anchors  # read by signature.anchors at each call
     r = random.Random(args.seed)
