@@ -161,6 +161,24 @@ def _middle(estimates: dict[str, Point]) -> tuple[str, Point]:
     return name, estimates[name]
 
 
+#: How far the conventional centre may lie from the centre of the country's largest
+#: polygon and still be taken: the atlases' whole-degree point is what GeoNames and
+#: Wikipedia mostly repeat (Russia at 60 N 100 E, 192 km from its largest polygon's
+#: centre; China 210 km), but not the United States' (38 N 97 W, 252 km from the
+#: contiguous states' centre, where both gazetteers put it). Any bound from 211 to
+#: 246 km makes the same choices on the countries the public gold sets name.
+CONVENTIONAL_KM = 225.0
+
+
+def _choose(estimates: dict[str, Point]) -> tuple[str, Point]:
+    """The conventional centre where it is near the land's main body, else the middle one."""
+    conventional = estimates.get("countryinfo:latlng")
+    largest = estimates["naturalearth:admin0-50m"]
+    if conventional is not None and _km(conventional, largest) <= CONVENTIONAL_KM:
+        return "countryinfo:latlng", conventional
+    return _middle(estimates)
+
+
 def _conventional(folder: Path) -> dict[str, Point]:
     """countryinfo's conventional centre (``latlng``) of each country by ISO code."""
     out: dict[str, Point] = {}
@@ -192,7 +210,7 @@ def points(folder: Path, countryinfo: Path) -> list[tuple[str, float, float, str
             if cc in conventional:
                 estimates["naturalearth:admin0-50m-all"] = weighted
                 estimates["countryinfo:latlng"] = conventional[cc]
-            source, (lat, lon) = _middle(estimates)
+            source, (lat, lon) = _choose(estimates)
             out[gid] = (gid, round(lat, 4), round(lon, 4), source)
     for row, (lat, lon), _ in _table(folder, "states50"):
         cc, postal = row.get("iso_a2"), row.get("postal")
@@ -213,8 +231,9 @@ def main() -> None:
     sys.stdout.write(
         "# Representative points of countries and first-level regions from Natural Earth\n"
         "# 1:50m (public domain, naturalearthdata.com, via Debian's r-cran-rnaturalearthdata)\n"
-        "# and countryinfo (MIT): a country's is the middle one of three estimates of its\n"
-        "# centre (source says which). Made by .scripts/area_points.py; do not edit.\n"
+        "# and countryinfo (MIT): a country's is countryinfo's conventional centre where it lies\n"
+        "# within 225 km of its largest polygon's centre, else the middle one of three estimates\n"
+        "# (source says which). Made by .scripts/area_points.py; do not edit.\n"
     )
     out.writerow(["gazetteer_id", "latitude", "longitude", "source"])
     out.writerows(points(args.folder, args.countryinfo))

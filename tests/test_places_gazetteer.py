@@ -21,6 +21,26 @@ def test_a_country_sits_at_its_middle_not_at_its_capital() -> None:
     assert russia.longitude is not None and russia.longitude > 80  # Siberia, not Moscow
 
 
+def test_a_country_sits_at_the_conventional_centre_near_its_land() -> None:
+    """The atlases' centre where it lies near the land's main body, as gazetteers repeat it.
+
+    Russia's conventional centre (60 N 100 E) is GeoNames' point, 192 km from the centre
+    of its largest polygon; the United States' (38 N 97 W) lies 252 km from the contiguous
+    states' centre, where gazetteers put the country, so that one keeps the polygons'.
+    """
+    places = load_gazetteer().by_id
+    russia, us = places["iso3166-1:RU"], places["iso3166-1:US"]
+    assert (russia.latitude, russia.longitude) == (pytest.approx(60.0), pytest.approx(100.0))
+    assert us.latitude is not None and us.latitude > 39.0  # not the conventional 38 N
+    with AREA_POINTS_PATH.open(encoding="utf-8") as f:
+        sources = {
+            row["gazetteer_id"]: row["source"]
+            for row in csv.DictReader(line for line in f if not line.startswith("#"))
+        }
+    assert sources["iso3166-1:RU"] == "countryinfo:latlng"
+    assert sources["iso3166-1:US"].startswith("naturalearth:")
+
+
 def test_a_state_sits_at_its_middle_not_at_its_largest_city() -> None:
     texas = load_gazetteer().by_id["iso3166-2:US-TX"]
     assert texas.approximate
