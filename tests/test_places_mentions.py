@@ -237,6 +237,18 @@ def test_georgia_the_state_in_an_article_of_alabama_towns() -> None:
     assert ("Georgia", "region", "US") in result
 
 
+def test_georgia_the_state_after_a_weak_word_in_an_article_of_alabama() -> None:
+    """Georgia is a first name too, so its state reading needs evidence that 'like' is not;
+    but the name is a place (the country's needs none), and then which place is the
+    article's to say: the state, beside an Alabama town."""
+    mentions = find_mentions(
+        ["Voters in Phenix City waited. Alabama does not have advance voting like Georgia."]
+    )
+    georgia = next(m for m in mentions if m.surface == "Georgia")
+    assert (georgia.place.kind, georgia.place.country_code) == ("region", "US")
+    assert "a state of that name" in georgia.why
+
+
 def test_a_world_city_elsewhere_does_not_make_paris_a_local_town() -> None:
     result = found("Officials in Paris said delegates from Toronto would come next week.")
     assert ("Paris", "city", "FR") in result

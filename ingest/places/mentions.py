@@ -512,6 +512,14 @@ def _weigh(
             else home
             for entry, why in zip(candidates, counts, strict=True)
         ]
+    if any(e.place.kind == "country" and why for e, why in zip(candidates, counts, strict=True)):
+        # The name is a place (a country's name needs no evidence), so a state of that
+        # name is a reading too, whatever doubt a first name cast on it: Georgia.
+        state = "a country's name, and this a state of that name"
+        counts = [
+            why or (state if entry.place.kind == "region" else None)
+            for entry, why in zip(candidates, counts, strict=True)
+        ]
     readings = [(entry, why) for entry, why in zip(candidates, counts, strict=True) if why]
     counting = [entry for entry, _ in readings]
     pointed = _regions_pointed_at(span, text, counting, previous)
