@@ -198,6 +198,23 @@ def _country_code(row: dict[str, Any]) -> str | None:
     return country.alpha_2 if country else None
 
 
+def _subdivision_code(row: dict[str, Any]) -> str | None:
+    """The ISO 3166-2 code of a Natural Earth admin-1 row: its country and postal code
+    (US-TX, CA-ON), else the country's subdivision of the same name (Natural Earth's
+    Australian postal codes are not ISO's: QL for Queensland, AU-QLD)."""
+    cc, postal = row.get("iso_a2"), row.get("postal")
+    if cc in _NO_CODE:
+        return None
+    if postal and pycountry.subdivisions.get(code=f"{cc}-{postal}") is not None:
+        return f"{cc}-{postal}"
+    named = [
+        s.code
+        for s in pycountry.subdivisions.get(country_code=str(cc)) or ()
+        if s.parent_code is None and s.name == row.get("name")
+    ]
+    return named[0] if len(named) == 1 else None
+
+
 def points(folder: Path, countryinfo: Path) -> list[tuple[str, float, float, str]]:
     """(gazetteer id, latitude, longitude, source) for every country and state we can key."""
     out: dict[str, tuple[str, float, float, str]] = {}
@@ -213,9 +230,8 @@ def points(folder: Path, countryinfo: Path) -> list[tuple[str, float, float, str
             source, (lat, lon) = _choose(estimates)
             out[gid] = (gid, round(lat, 4), round(lon, 4), source)
     for row, (lat, lon), _ in _table(folder, "states50"):
-        cc, postal = row.get("iso_a2"), row.get("postal")
-        code = f"{cc}-{postal}"
-        if cc in _NO_CODE or not postal or pycountry.subdivisions.get(code=code) is None:
+        code = _subdivision_code(row)
+        if code is None:
             continue  # only codes ISO 3166-2 knows: they are the gazetteer's ids
         gid = f"iso3166-2:{code}"
         out[gid] = (gid, round(lat, 4), round(lon, 4), "naturalearth:admin1-50m")

