@@ -699,6 +699,20 @@ def test_a_county_holding_office_is_a_mention_of_the_county() -> None:
     assert [m.surface for m in find_mentions([fire])] == ["Alexandria"]
 
 
+def test_an_office_of_a_county_many_states_have_names_the_article_s_county() -> None:
+    """Henderson County is a county of five states: its offices name one of them, the one
+    the article's state says; and an office typeset with a curly apostrophe counts."""
+    text = "The Henderson County Jail holds 300 inmates, officials in Texas said."
+    county = find_mentions([text])[0]
+    assert (county.surface, county.place.kind, county.place.admin1) == (
+        "Henderson County",
+        "region",
+        "TX",
+    )
+    curly = find_mentions(["Deputies of the Avoyelles Parish Sheriff’s Office searched it."])
+    assert [(m.surface, m.place.admin1) for m in curly] == [("Avoyelles Parish", "LA")]
+
+
 def test_people_said_to_live_there_locate_a_small_town() -> None:
     (town, city) = find_mentions(["Officers said a Goose Creek man was hit near Charleston."])
     assert (town.surface, town.place.admin1, town.why) == (

@@ -382,9 +382,10 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         return None
     if countryish and not personish:
         return "organisation" if nxt in ORG_SUFFIXES else None
-    if nxt in EVENT_WORDS or (nxt in POLITY_WORDS and _first_level(span) and not personish):
+    office = nxt.replace("’", "'")  # Sheriff’s, as typeset, is Sheriff's
+    if nxt in EVENT_WORDS or (office in POLITY_WORDS and _first_level(span) and not personish):
         return None
-    if nxt in COUNTY_OFFICE_WORDS and _one_county(span):
+    if office in COUNTY_OFFICE_WORDS and _county_name(span):
         return None
     if span.surface.endswith(".") and _CONTAINER_POSITION.search(
         text[max(0, span.start - 40) : span.start]
@@ -398,13 +399,10 @@ _LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
 _LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
 
 
-def _one_county(span: _Span) -> bool:
-    """A name whose only reading is a county (a second-level division)."""
-    return (
-        len(span.entries) == 1
-        and span.entries[0].place.kind == "region"
-        and (span.entries[0].place.admin2 is not None)
-    )
+def _county_name(span: _Span) -> bool:
+    """A name whose readings are all counties (second-level divisions): 'Henderson County'
+    is a county in five states, and which one is for the article to say."""
+    return all(e.place.kind == "region" and e.place.admin2 is not None for e in span.entries)
 
 
 def _first_level(span: _Span) -> bool:
