@@ -623,6 +623,16 @@ def test_state_abbreviations_as_news_agencies_write_them() -> None:
     assert where["Athens"][0] == "city" and where["Georgia"] == ("region", "iso3166-2:US-GA")
 
 
+def test_australian_and_canadian_abbreviations_as_their_news_writes_them() -> None:
+    found = find_mentions(["Horses in NSW and Qld were tested, and so were herds in Ont."])
+    where = {m.surface: m.place.gazetteer_id for m in found}
+    assert where == {
+        "NSW": "iso3166-2:AU-NSW",
+        "Qld": "iso3166-2:AU-QLD",
+        "Ont.": "iso3166-2:CA-ON",
+    }
+
+
 def test_a_region_inside_an_organisation_name_says_where_the_article_is() -> None:
     # Not a mention itself (an organisation's name), but its parish is Alexandria's.
     fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
