@@ -702,6 +702,16 @@ def test_a_small_town_in_a_county_the_article_names_beats_a_bigger_namesake() ->
     assert "in a county the article names" in athens.why
 
 
+def test_a_state_s_own_bodies_and_services_are_mentions_of_the_state() -> None:
+    premier = find_mentions(["The Queensland Premier declared a state of emergency."])
+    assert [m.place.gazetteer_id for m in premier] == ["iso3166-2:AU-QLD"]
+    forest = find_mentions(["Crews of the Texas Forest Service fought the fire."])
+    assert [m.place.gazetteer_id for m in forest] == ["iso3166-2:US-TX"]
+    # Not a name that is a town's too: a city's bureau, a town's police.
+    assert found("A Beijing Health Bureau spokeswoman said so.") == set()
+    assert found("The Berea Police arrested him.") == set()
+
+
 def test_a_county_holding_office_is_a_mention_of_the_county() -> None:
     text = "The man is held in the McMinn County Jail, the McMinn County Sheriff said."
     assert [m.surface for m in find_mentions([text])] == ["McMinn County", "McMinn County"]

@@ -182,6 +182,13 @@ COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
     "Executive Council Health Municipal Common Family Probate".split()
 )
 
+# And a state's or province's own bodies and services (the Queensland Premier, the Texas
+# Forest Service, the Minnesota State Patrol, the Georgia Public Service Commission).
+STATE_OFFICE_WORDS = COUNTY_OFFICE_WORDS | frozenset(
+    "Premier Minister Ministry Government Parliament Cabinet Police Patrol Forest Fire "
+    "Division Army Parks Environmental Commission Agency Authority".split()
+)
+
 # Words after a name that say people live or serve there ('a Goose Creek man', 'Grovetown
 # police'): evidence that the name is a place, as 'in' before it is. Not 'family': 'the
 # Jones family'.
@@ -385,6 +392,8 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
     office = nxt.replace("’", "'")  # Sheriff’s, as typeset, is Sheriff's
     if nxt in EVENT_WORDS or (office in POLITY_WORDS and _first_level(span) and not personish):
         return None
+    if office in STATE_OFFICE_WORDS and _state_name(span) and not personish:
+        return None
     if office in COUNTY_OFFICE_WORDS and _county_name(span):
         return None
     if span.surface.endswith(".") and _CONTAINER_POSITION.search(
@@ -403,6 +412,16 @@ def _county_name(span: _Span) -> bool:
     """A name whose readings are all counties (second-level divisions): 'Henderson County'
     is a county in five states, and which one is for the article to say."""
     return all(e.place.kind == "region" and e.place.admin2 is not None for e in span.entries)
+
+
+def _state_name(span: _Span) -> bool:
+    """A name that is a state's or province's, and no town's but hamlets' (Queensland,
+    Texas; not Beijing, a city too, nor Berea, a Kentucky town and a Lesotho district)."""
+    return _first_level(span) and all(
+        (e.place.kind == "region" and _iso_suffix(e.place))
+        or (e.place.kind == "city" and e.population < MINOR_TOWN)
+        for e in span.entries
+    )
 
 
 def _first_level(span: _Span) -> bool:
