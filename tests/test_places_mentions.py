@@ -733,6 +733,23 @@ def test_an_office_of_a_county_many_states_have_names_the_article_s_county() -> 
     assert [(m.surface, m.place.admin1) for m in curly] == [("Avoyelles Parish", "LA")]
 
 
+def test_a_list_of_counties_names_each_county() -> None:
+    """'Barrow, Jackson and Madison counties' names three counties; Jackson and Madison
+    are counties of many states, and Barrow's (Georgia's only) says which."""
+    text = "Enrollment has slowed in Barrow, Jackson and Madison counties this year."
+    mentions = find_mentions([text])
+    assert [(m.surface, m.place.name, m.place.admin1) for m in mentions] == [
+        ("Barrow", "Barrow County", "GA"),
+        ("Jackson", "Jackson County", "GA"),
+        ("Madison", "Madison County", "GA"),
+    ]
+    # A listed county is no support for itself: Walton County is Georgia's, where Monroe
+    # is, and not Florida's, the more populous.
+    monroe = "MONROE - Officials met. The bridge between Walton and Oconee counties is old."
+    walton = next(m for m in find_mentions([monroe]) if m.surface == "Walton")
+    assert (walton.place.name, walton.place.admin1) == ("Walton County", "GA")
+
+
 def test_people_said_to_live_there_locate_a_small_town() -> None:
     (town, city) = find_mentions(["Officers said a Goose Creek man was hit near Charleston."])
     assert (town.surface, town.place.admin1, town.why) == (

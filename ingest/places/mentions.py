@@ -258,6 +258,9 @@ class _Span:
     sentence_initial: bool
     #: The name opens a news dateline ("CHARLESTON, W.Va. --"): where the story was filed.
     dateline: bool = False
+    #: The name is one of a list of counties ("Barrow, Jackson and Madison counties"):
+    #: ``entries`` are the counties of that name.
+    county_list: bool = False
 
 
 # A dateline: the place a story was filed from, in capitals, opening the paragraph or
@@ -292,11 +295,38 @@ def _datelines(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(chars), where
 
 
+# A list of counties named without the word each time: "Barrow, Jackson and Madison
+# counties", "Clarke and Oconee counties". Each name is '<name> County' (or Parish).
+_COUNTY_LIST_NAME = r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?"
+_COUNTY_LIST = re.compile(
+    rf"\b({_COUNTY_LIST_NAME}(?:(?:, |,? and |,? or ){_COUNTY_LIST_NAME})+) (counties|parishes)\b"
+)
+_COUNTY_LIST_GAP = re.compile(r", and |, or |, | and | or ")
+
+
+def _county_lists(gazetteer: Gazetteer, text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, the county's name) for each name of a list of counties that the
+    gazetteer knows as a county ('Jackson' in 'Barrow and Jackson counties')."""
+    out = []
+    for match in _COUNTY_LIST.finditer(text):
+        suffix = " County" if match.group(2) == "counties" else " Parish"
+        at = match.start(1)
+        for part in _COUNTY_LIST_GAP.split(match.group(1)):
+            start = text.index(part, at)
+            at = start + len(part)
+            county = part + suffix
+            if any(e.place.admin2 is not None for e in gazetteer.entries.get(county, ())):
+                out.append((start, at, part, county))
+    return out
+
+
 def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_Span]:
     """Word-bounded, longest, non-overlapping automaton hits in one paragraph (a
     dateline's capitals read in title case)."""
     search, datelines = _datelines(text)
-    hits: list[tuple[int, int, str]] = []
+    listed = _county_lists(gazetteer, text) if " counties" in text or " parishes" in text else []
+    counties = {(start, end): county for start, end, _, county in listed}
+    hits: list[tuple[int, int, str]] = [(start, end, name) for start, end, name, _ in listed]
     for start, end, surface in gazetteer.find(search):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
@@ -318,7 +348,8 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
     taken.sort()
     spans = []
     for start, end, surface in taken:
-        if surface in gazetteer.blocked:
+        county = counties.get((start, end))
+        if surface in gazetteer.blocked and county is None:
             continue
         before, after = text[max(0, start - 40) : start], text[end : end + 40]
         wb, wa = _WORD_BEFORE.search(before), _WORD_AFTER.match(after)
@@ -328,7 +359,11 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
                 start=start,
                 end=end,
                 surface=surface,
-                entries=gazetteer.entries[surface],
+                entries=(
+                    gazetteer.entries[surface]
+                    if county is None
+                    else tuple(e for e in gazetteer.entries[county] if e.place.admin2)
+                ),
                 prev_word=wb.group(1) if wb else None,
                 prev_joined=bool(wb and wb.group(2) == "-"),
                 prev_initial=bool(wb and _SENTENCE_END.search(before[: wb.start()])),
@@ -336,9 +371,17 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
                 next_joined=bool(wa and wa.group(1) == "-"),
                 sentence_initial=bool(_SENTENCE_END.search(before)),
                 dateline=any(a <= start and end <= b for a, b in datelines),
+                county_list=county is not None,
             )
         )
     return spans
+
+
+def _identity(span: _Span) -> str:
+    """The name a span is known by when names support each other (a name is no evidence
+    for itself): a listed county's is the county's ('Walton' in 'Walton and Oconee
+    counties' is Walton County, and no support for it)."""
+    return span.entries[0].place.name if span.county_list and span.entries else span.surface
 
 
 def _is_name_word(word: str) -> bool:
@@ -540,7 +583,7 @@ def _weigh(
     readings = [(entry, why) for entry, why in zip(candidates, counts, strict=True) if why]
     counting = [entry for entry, _ in readings]
     pointed = _regions_pointed_at(span, text, counting, previous)
-    chosen, because = _choose(pointed or counting, article, span.surface)
+    chosen, because = _choose(pointed or counting, article, _identity(span))
     if pointed:
         because = f"the region the words point at ({_POINTERS}), {because}"
     counted = next(why for entry, why in readings if entry is chosen)
@@ -961,9 +1004,9 @@ class _Article:
                 if place.admin2 is None or place.kind not in ("city", "region"):
                     continue
                 key = (place.country_code or "", place.admin1 or "", place.admin2)
-                counties.setdefault(key, set()).add(span.surface)
+                counties.setdefault(key, set()).add(_identity(span))
                 if place.kind == "region":
-                    named_counties.setdefault(key, set()).add(span.surface)
+                    named_counties.setdefault(key, set()).add(_identity(span))
         if home is not None and _countries_named(certain) - {home.country_code}:
             home = None  # the article names places of another country: it says where it is
         support = _country_support(certain)
@@ -1099,7 +1142,9 @@ def _evidence(
         cue = f"before '{span.next_word}'"
     else:
         cue = f"after '{span.prev_word}'"
-    said = span.dateline or residents
+    if span.county_list:
+        cue = "in a list of counties"
+    said = span.dateline or residents or span.county_list
     # 'the city of X', 'the area of X', 'the capital of X': as sure as 'in X'.
     noun = _word_before_before(text, span.start) if prev_lower == "of" else None
     if noun in PLACE_NOUNS and not said:
