@@ -731,6 +731,9 @@ def test_an_office_of_a_county_many_states_have_names_the_article_s_county() -> 
     )
     curly = find_mentions(["Deputies of the Avoyelles Parish Sheriff’s Office searched it."])
     assert [(m.surface, m.place.admin1) for m in curly] == [("Avoyelles Parish", "LA")]
+    # An office in the possessive, and a county's police.
+    coroner = "He was identified by the McMinn County Coroner’s Office; McMinn County Police said."
+    assert [m.surface for m in find_mentions([coroner])] == ["McMinn County", "McMinn County"]
 
 
 def test_a_list_of_counties_names_each_county() -> None:

@@ -179,7 +179,8 @@ COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
     "Sheriff Sheriff's Sheriffs Commission Commissioners Commissioner Court Courts "
     "Courthouse Jail Coroner Judge Clerk Prosecutor Board Schools Superior Circuit "
     "Deputy Detention Emergency Public Medical Administrator Assessor Engineer "
-    "Executive Council Health Municipal Common Family Probate".split()
+    "Executive Council Health Municipal Common Family Probate Police Criminal "
+    "Administration".split()
 )
 
 # And a state's or province's own bodies and services (the Queensland Premier, the Texas
@@ -433,6 +434,8 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
     if countryish and not personish:
         return "organisation" if nxt in ORG_SUFFIXES else None
     office = nxt.replace("’", "'")  # Sheriff’s, as typeset, is Sheriff's
+    if office.endswith("'s") and office[:-2] in COUNTY_OFFICE_WORDS:
+        office = office[:-2]  # the Lexington County Coroner's Office
     if nxt in EVENT_WORDS or (office in POLITY_WORDS and _first_level(span) and not personish):
         return None
     if office in STATE_OFFICE_WORDS and _state_name(span) and not personish:
