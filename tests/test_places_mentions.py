@@ -249,6 +249,14 @@ def test_georgia_the_state_after_a_weak_word_in_an_article_of_alabama() -> None:
     assert "a state of that name" in georgia.why
 
 
+def test_a_country_before_another_in_a_list_is_no_town_of_it() -> None:
+    """'China, Japan' is a list of countries, not China, a town in Japan; a state of the
+    name may still be contained ('Georgia, U.S.')."""
+    listed = "Officials in other countries such as Mexico, China, Japan and Brazil report cases."
+    assert ("China", "country", "CN") in found(listed)
+    assert ("Georgia", "region", "US") in found("He moved to Georgia, U.S., in 1990.")
+
+
 def test_a_world_city_elsewhere_does_not_make_paris_a_local_town() -> None:
     result = found("Officials in Paris said delegates from Toronto would come next week.")
     assert ("Paris", "city", "FR") in result

@@ -1160,7 +1160,7 @@ def _evidence(
         possessive=text.startswith(("'s", "’s"), span.end),
         sentence_initial=span.sentence_initial and not said,
         contained_in=trailing,
-        contained=any(e.place.country_code in trailing for e in span.entries),
+        contained=bool(_contained(span.entries, trailing)),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
         prev_word=span.prev_word,
@@ -1168,10 +1168,21 @@ def _evidence(
     )
 
 
+def _contained(entries: Sequence[Entry], contained_in: Container[str | None]) -> list[Entry]:
+    """The readings that lie in the region or country written after the name (Houston,
+    Texas). A country's name followed by another country is a list ("Mexico, China, Japan"),
+    not a town of that country: only a state of the name may then be contained (Georgia,
+    U.S.)."""
+    contained = [e for e in entries if e.place.country_code in contained_in]
+    if any(e.place.kind == "country" for e in entries):
+        contained = [e for e in contained if e.place.kind == "region"]
+    return contained
+
+
 def _candidates(span: _Span, text: str, contained_in: Container[str | None]) -> list[Entry]:
     """The readings the words around a name leave: those in the region or country
     written after it (Houston, Texas) if any, and in a container's position, a container."""
-    contained = [e for e in span.entries if e.place.country_code in contained_in]
+    contained = _contained(span.entries, contained_in)
     candidates = contained or list(span.entries)
     if _CONTAINER_POSITION.search(text[max(0, span.start - 40) : span.start]):
         # 'Camberley, Surrey': after a capitalised name and a comma, a name is the
