@@ -257,6 +257,20 @@ def test_a_country_before_another_in_a_list_is_no_town_of_it() -> None:
     assert ("Georgia", "region", "US") in found("He moved to Georgia, U.S., in 1990.")
 
 
+def test_a_state_found_to_be_named_names_its_towns() -> None:
+    """Georgia is not beyond doubt (a first name, a country), but once read as the US state
+    it says which Columbus the article means, as a state beyond doubt would."""
+    mentions = find_mentions(
+        [
+            "Volunteers at several precincts in Columbus reported long lines.",
+            "Voters in Phenix City waited too. Alabama does not have advance voting like Georgia.",
+        ]
+    )
+    columbus = mentions[0]
+    assert (columbus.surface, columbus.place.admin1) == ("Columbus", "GA")
+    assert "(US-GA) is named in the article" in columbus.why
+
+
 def test_a_world_city_elsewhere_does_not_make_paris_a_local_town() -> None:
     result = found("Officials in Paris said delegates from Toronto would come next week.")
     assert ("Paris", "city", "FR") in result

@@ -48,7 +48,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -839,7 +839,30 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
     kept, people, inside = _standalone(per_paragraph, paragraphs, gazetteer)
     article = _Article.of(kept, people, home, inside)
     starts = [{s.start: s for s in spans} for spans in per_paragraph]
+    mentions = _resolve(kept, paragraphs, starts, article)
+    # A state the article turned out to name, though its name left room for doubt
+    # (Georgia, a first name and a country too), names its towns as a state beyond doubt
+    # does: Columbus beside Phenix City and Georgia is Georgia's. Once more with it.
+    named = dict(article.named_regions)
+    for mention in mentions:
+        suffix = _iso_suffix(mention.place)
+        if mention.place.kind == "region" and suffix and mention.form == "name":
+            key = (mention.place.country_code or "", suffix)
+            if key not in article.named_regions:
+                named.setdefault(key, set()).add(mention.surface)
+    if len(named) > len(article.named_regions):
+        article = replace(article, named_regions=named)
+        mentions = _resolve(kept, paragraphs, starts, article)
+    return mentions
 
+
+def _resolve(
+    kept: Sequence[_Span],
+    paragraphs: Sequence[str],
+    starts: Sequence[Mapping[int, _Span]],
+    article: _Article,
+) -> list[Mention]:
+    """Each kept name weighed in its paragraph (``_weigh``): the mentions, in order."""
     mentions: list[Mention] = []
     last: dict[int, tuple[int, str | None]] = {}  # a paragraph's last mention: end, country
     previous: dict[int, tuple[int, Entry]] = {}  # and its reading
