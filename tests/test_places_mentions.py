@@ -775,6 +775,16 @@ def test_a_list_of_counties_names_each_county() -> None:
     assert (walton.place.name, walton.place.admin1) == ("Walton County", "GA")
 
 
+def test_a_town_before_said_is_a_speaker_that_once() -> None:
+    """'McKinney said' is a person (McKinney, Texas, needs no evidence at 130,000 people);
+    'the office in Columbia said' is the place; and a town said to say something does not
+    make its name a person's elsewhere."""
+    assert found('"We will look at the budget," McKinney said.') == set()
+    assert ("Columbia", "city", "US") in found("The attorney's office in Columbia said so.")
+    text = "Marchers said Gainesville says no. They walked through Gainesville on Sunday."
+    assert [m.start for m in find_mentions([text])] == [text.rindex("Gainesville")]
+
+
 def test_people_said_to_live_there_locate_a_small_town() -> None:
     (town, city) = find_mentions(["Officers said a Goose Creek man was hit near Charleston."])
     assert (town.surface, town.place.admin1, town.why) == (

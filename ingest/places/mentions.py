@@ -429,6 +429,8 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         return None
     if nxt in SPEECH_VERBS and personish:
         return "person"
+    if nxt in SPEECH_VERBS and _speaker(span):
+        return "speaker"  # this once: a town may be said to say something elsewhere
     if not nxt[:1].isupper() or (span.next_joined and nxt in gazetteer.entries):
         return None
     if countryish and not personish:
@@ -452,6 +454,16 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
 _CONTAINER_POSITION = re.compile(r"(?:^|[^,] )[A-Z][\w'’-]+, $")
 _LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
 _LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
+
+
+def _speaker(span: _Span) -> bool:
+    """A name before 'said' that can only be a town's, and no world city's, and not after
+    'in' or 'at' ('the office in Columbia said'): a person ("McKinney said"), as a country
+    or a capital may speak for its government but a town does not."""
+    prev = (span.prev_word or "").casefold()
+    return prev not in PREPOSITIONS and all(
+        e.place.kind == "city" and e.population < FAMOUS_CITY for e in span.entries
+    )
 
 
 def _county_name(span: _Span) -> bool:
