@@ -184,7 +184,7 @@ COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
 )
 
 # And a state's or province's own bodies and services (the Queensland Premier, the Texas
-# Forest Service, the Minnesota State Patrol, the Georgia Public Service Commission).
+# Forest Service, the Georgia Environmental Protection Division).
 STATE_OFFICE_WORDS = COUNTY_OFFICE_WORDS | frozenset(
     "Premier Minister Ministry Government Parliament Cabinet Police Patrol Forest Fire "
     "Division Army Parks Environmental Commission Agency Authority".split()
@@ -297,10 +297,14 @@ def _datelines(text: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 # A list of counties named without the word each time: "Barrow, Jackson and Madison
-# counties", "Clarke and Oconee counties". Each name is '<name> County' (or Parish).
+# counties", "Clarke and Oconee counties". Each name is '<name> County' (or Parish). At most
+# COUNTY_LIST_MAX names after the first, so that a long run of names that ends otherwise
+# costs each start a bounded look, not the whole run (a hostile paragraph).
+COUNTY_LIST_MAX = 30
 _COUNTY_LIST_NAME = r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?"
 _COUNTY_LIST = re.compile(
-    rf"\b({_COUNTY_LIST_NAME}(?:(?:, |,? and |,? or ){_COUNTY_LIST_NAME})+) (counties|parishes)\b"
+    rf"\b({_COUNTY_LIST_NAME}(?:(?:, |,? and |,? or ){_COUNTY_LIST_NAME}){{1,{COUNTY_LIST_MAX}}})"
+    r" (counties|parishes)\b"
 )
 _COUNTY_LIST_GAP = re.compile(r", and |, or |, | and | or ")
 
@@ -852,6 +856,7 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
     article = _Article.of(kept, people, home, inside)
     starts = [{s.start: s for s in spans} for spans in per_paragraph]
     mentions = _resolve(kept, paragraphs, starts, article)
+    spans = {(span.paragraph_index, span.start): span for span in kept}
     # A state the article turned out to name, though its name left room for doubt
     # (Georgia, a first name and a country too), names its towns as a state beyond doubt
     # does: Columbus beside Phenix City and Georgia is Georgia's. Once more with it.
@@ -861,7 +866,9 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
         if mention.place.kind == "region" and suffix and mention.form == "name":
             key = (mention.place.country_code or "", suffix)
             if key not in article.named_regions:
-                named.setdefault(key, set()).add(mention.surface)
+                named.setdefault(key, set()).add(
+                    _identity(spans[(mention.paragraph_index, mention.start)])
+                )
     if len(named) > len(article.named_regions):
         article = replace(article, named_regions=named)
         mentions = _resolve(kept, paragraphs, starts, article)
