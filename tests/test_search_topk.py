@@ -495,3 +495,135 @@ def test_a_malformed_query_with_filters_fails_as_before(session: Session) -> Non
         for sort in ("relevance", "newest"):
             with pytest.raises(fts5.SearchError, match="malformed query"):
                 search(session, query, filters, sort=sort)
+
+
+def test_no_row_reaches_the_bound() -> None:
+    """``Stats.bound`` is below every row's weight, whatever its count and length."""
+    stats = topk.Stats(rows=1000, mean_length=12.5)
+    for idf in (1e-6, 0.3, 2.0, 7.5):
+        bound = stats.bound(idf)
+        for length in (1, 2, 5, 40, 400):
+            for count in range(1, length + 1):
+                assert stats.weight(idf, count, length) > bound
+    assert stats.weight(2.0, 400, 400) == pytest.approx(stats.bound(2.0), rel=0.01)
+
+
+QUERIES = ("ferry", "police court", '"city council"', "rail*", "harbour NOT storm", "museum Porto")
+FILTERS = (
+    ArticleFilters(source="Valley Post"),
+    ArticleFilters(since=date(2025, 5, 1), until=date(2025, 7, 31)),
+    ArticleFilters(place="Porto"),
+)
+
+
+def _scorer(session: Session, query: str) -> topk.Scorer:
+    terms, unwanted = fts5.split_terms(query)
+    wanted, excluded = topk.parse_all(terms), topk.parse_all(unwanted)
+    assert wanted is not None and excluded is not None
+    words, expansions = topk._listed_terms(session, wanted)
+    known = topk._known(words, expansions)
+    return topk.make_scorer(session, wanted, excluded, {w: p for w, (p, _) in known.items()})
+
+
+def test_articles_without_a_title_hit_rank_above_the_floor(session: Session) -> None:
+    compared = 0
+    for query in QUERIES:
+        scorer = _scorer(session, query)
+        titles = dict(session.execute(text("SELECT id, title FROM articles")).all())
+        for row in _exact(session, query, ArticleFilters(), 1000, "relevance"):
+            found = topk.tokens(titles[row[0]])
+            if not any(t.count(found) for t in scorer.terms):
+                assert row[4] > scorer.floor(), query
+                compared += 1
+    assert compared >= 30
+
+
+def test_the_titles_prove_the_top_of_the_filtered_articles(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``_by_titles``'s first ``proven`` rows are exact bm25's, chunk after chunk."""
+    monkeypatch.setattr(topk, "TITLE_CHUNK", 2)
+    proven = []
+    for query in QUERIES:
+        scorer = _scorer(session, query)
+        for filters in FILTERS:
+            for limit in (1, 3, 8):
+                titled = topk._by_titles(session, scorer, filters, limit)
+                assert titled is not None
+                every = {r[0]: r[4] for r in _exact(session, query, filters, 1000, "relevance")}
+                for row in titled.ranked:  # each one matches, with its exact rank
+                    assert row[4] == pytest.approx(every[row[0]], rel=1e-9)
+                if titled.proven:
+                    want = _exact(session, query, filters, titled.proven, "relevance")
+                    _same(titled.ranked[: titled.proven], want)
+                proven.append(titled.proven)
+    assert max(proven) >= 4 and sum(1 for p in proven if p) >= 18
+    monkeypatch.setattr(topk, "TITLE_SET_MAX", 1)  # too many titles: the lists serve
+    assert topk._by_titles(session, _scorer(session, "ferry"), ArticleFilters(), 3) is None
+
+
+def test_filtered_relevance_is_exact_or_filled_with_filtered_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filters before ranking, whichever way the top is found: from the titles, the lists,
+    or every filtered match; each row matches the filters, with its exact rank."""
+    monkeypatch.setattr(topk, "TITLE_CHUNK", 3)
+    monkeypatch.setattr(topk, "SPARSE", 0)  # not the walk over the filtered matches
+    for query in QUERIES:
+        for filters in FILTERS:
+            every = _exact(session, query, filters, 1000, "relevance")
+            ranks = {r[0]: r[4] for r in every}
+            for limit in (2, 6, 40):
+                got = _fast(session, query, filters, limit)
+                assert got is not None, (query, filters)
+                assert len(got) == min(limit, len(every))
+                for row in got:
+                    assert row[4] == pytest.approx(ranks[row[0]], rel=1e-9)
+                if limit >= len(every):  # every filtered match was scored
+                    _same(got, every)
+    # Too many titles to score (none here): the lists, and past them the exact path.
+    monkeypatch.setattr(topk, "TITLE_SET_MAX", 0)
+    assert _fast(session, "police court", FILTERS[0], 40) is None
+    _same(
+        fts5.rank_articles(session, "police court", FILTERS[0], limit=40, sort="relevance"),
+        _exact(session, "police court", FILTERS[0], 40, "relevance"),
+    )
+
+
+def test_one_rare_word_takes_the_exact_path(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session.execute(text("DELETE FROM search_terms WHERE term = 'museum'"))
+    session.execute(text("DELETE FROM search_impacts WHERE term = 'museum'"))
+    assert _fast(session, "museum", ArticleFilters(), 5) is None
+    assert _fast(session, "museum ferry", ArticleFilters(), 5) is not None
+    _same(
+        fts5.rank_articles(session, "museum", ArticleFilters(), limit=5, sort="relevance"),
+        _exact(session, "museum", ArticleFilters(), 5, "relevance"),
+    )
+
+
+def test_one_source_is_read_by_its_index_in_date_order(session: Session) -> None:
+    """A source naming one source is written as its id: SQLite reads it newest first."""
+    params: dict[str, object] = {}
+    where = topk._where(session, ArticleFilters(source="valley post"), params)
+    assert where == "a.source_id = :source_id"
+    plan = " ".join(
+        str(r[-1])
+        for r in session.execute(
+            text(
+                f"EXPLAIN QUERY PLAN SELECT a.id FROM articles a WHERE {where} "
+                "ORDER BY a.published_at DESC, a.id LIMIT 5"
+            ),
+            params,
+        )
+    )
+    assert "ix_articles_source_id_published_at" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan  # only for the right part, the ties
+    nothing: dict[str, object] = {}
+    unknown = topk._where(session, ArticleFilters(source="Nowhere Times"), nothing)
+    assert unknown == ArticleFilters(source="Nowhere Times").where({})
+    for query in ("ferry", "police court"):
+        filters = ArticleFilters(source="Nowhere Times", since=date(2025, 1, 1))
+        for sort in ("relevance", "newest"):
+            assert fts5.rank_articles(session, query, filters, limit=5, sort=sort) == []
