@@ -627,3 +627,34 @@ def test_one_source_is_read_by_its_index_in_date_order(session: Session) -> None
         filters = ArticleFilters(source="Nowhere Times", since=date(2025, 1, 1))
         for sort in ("relevance", "newest"):
             assert fts5.rank_articles(session, query, filters, limit=5, sort=sort) == []
+
+
+def test_paragraphs_with_other_characters_are_scored(engine: Engine, session: Session) -> None:
+    """SQLite's lower() folds ASCII alone: "FÉRRY" reaches the scorer, which reads "ferry"."""
+    session.rollback()  # its read transaction would hold the writer off (rollback journal)
+    with engine.begin() as connection:
+        article = connection.scalar(text("SELECT max(id) FROM articles"))
+        connection.execute(
+            text(
+                "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                "VALUES (:a, 99, 'body', 'FÉRRY, FÉRRY and ÉLAN.', 7)"
+            ),
+            {"a": article},
+        )
+    session.rollback()
+    impacts.rebuild(session)  # the words' counts as they are now, as exact bm25 reads them
+    for query in ("ferry", "ferry elan", "fer*"):
+        scorer = _scorer(session, query)
+        params: dict[str, object] = {}
+        held = session.scalars(
+            text(
+                f"SELECT p.position FROM paragraphs p WHERE p.article_id = :a AND "
+                f"{topk.may_hold(scorer, params)}"
+            ),
+            {**params, "a": article},
+        ).all()
+        assert 99 in held
+        every = {r[0]: r[4] for r in _exact(session, query, ArticleFilters(), 1000, "relevance")}
+        assert topk.score(session, scorer, [article], "body") == {
+            article: pytest.approx(every[article], rel=1e-9)
+        }
