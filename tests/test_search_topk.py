@@ -658,3 +658,27 @@ def test_paragraphs_with_other_characters_are_scored(engine: Engine, session: Se
         assert topk.score(session, scorer, [article], "body") == {
             article: pytest.approx(every[article], rel=1e-9)
         }
+
+
+def test_the_walk_newest_first_reads_undated_articles_last(session: Session) -> None:
+    """Chunk after chunk by date and id, then the undated ones, as the exact path orders.
+
+    (The exact path lists articles of the same date in no set order: undated ones
+    are compared as a set.)
+    """
+    session.execute(text("UPDATE articles SET published_at = NULL WHERE id % 4 = 0"))
+    compared = 0
+    for query in ("ferry", "police court", "rail*"):
+        scorer = _scorer(session, query)
+        for filters in (ArticleFilters(), ArticleFilters(source="Coast Wire")):
+            every = _exact(session, query, filters, 1000, "newest")
+            for limit in (3, 9, len(every)):
+                got = topk._walk(session, scorer, filters, limit)
+                want = _exact(session, query, filters, limit, "newest")
+                assert got is not None
+                assert [r[3] for r in got] == [r[3] for r in want]
+                assert [r[0] for r in got if r[3]] == [r[0] for r in want if r[3]]
+                if limit == len(every):
+                    assert {r[0] for r in got} == {r[0] for r in want}
+                    compared += any(r[3] is None for r in got)
+    assert compared == 6

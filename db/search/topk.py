@@ -800,7 +800,7 @@ def _all_matching(
     for j, term in enumerate(unwanted):
         params[f"n{j}"] = term.query
         clauses.append(f"NOT {_holds(f'n{j}', kind_sql)}")
-    order = "ORDER BY a.published_at DESC, a.id" if newest else ""
+    order = "ORDER BY a.published_at DESC, a.id DESC" if newest else ""
     rows = session.execute(
         text(f"SELECT a.id FROM articles a WHERE {' AND '.join(clauses)} {order} LIMIT :n"),
         params,
@@ -811,28 +811,47 @@ def _all_matching(
 def _walk(
     session: Session, scorer: Scorer, filters: ArticleFilters, limit: int
 ) -> list[Row] | None:
-    """The filtered articles newest first, a chunk at a time, until ``limit`` of them match."""
+    """The filtered articles newest first, a chunk at a time, until ``limit`` of them match.
+
+    Each chunk starts after the last one read (by date, then id, both descending:
+    an index's own order), so no chunk reads the earlier ones again, as an
+    OFFSET would: with a place, each article read is tested for it.
+    """
     params: dict[str, Any] = {"n": WALK_CHUNK}
     where = _where(session, filters, params)
     ranked: list[Row] = []
-    for offset in range(0, WALK_MAX, WALK_CHUNK):
-        chunk = [
-            (int(r[0]), r[1], r[2], r[3])
-            for r in session.execute(
-                text(
-                    "SELECT a.id, a.title, s.name, a.published_at FROM articles a "
-                    f"LEFT JOIN sources s ON s.id = a.source_id WHERE {where} "
-                    "ORDER BY a.published_at DESC, a.id LIMIT :n OFFSET :o"
-                ),
-                {**params, "o": offset},
-            )
-        ]
-        ranks = score(session, scorer, [r[0] for r in chunk], filters.kind)
+    last: tuple[int, str | None] | None = None
+    for _ in range(0, WALK_MAX, WALK_CHUNK):
+        ids = [int(r[0]) for r in session.execute(text(_after(where, last)), params)]
+        found = {r[0]: r for r in _article_rows(session, ids, ArticleFilters())}
+        chunk = [found[a] for a in ids]
+        ranks = score(session, scorer, ids, filters.kind)
         ranked += [(*r, ranks[r[0]]) for r in chunk if r[0] in ranks]
         exhausted = len(chunk) < WALK_CHUNK
         if exhausted or (len(ranked) >= limit and chunk[-1][3] != ranked[limit - 1][3]):
             return _newest(ranked)[:limit]
+        last = (chunk[-1][0], chunk[-1][3])
+        params.update({"after_id": last[0], "after_published": last[1]})
     return None
+
+
+def _after(where: str, last: tuple[int, str | None] | None) -> str:
+    """SQL: the next filtered article ids newest first (undated last), after ``last``.
+
+    Dated and undated articles are two ranges of the date index, merged in
+    order: one condition with an OR would have SQLite read from the newest.
+    """
+    select = f"SELECT a.id, a.published_at FROM articles a WHERE {where}"
+    if last is None:
+        return f"{select} ORDER BY a.published_at DESC, a.id DESC LIMIT :n"
+    undated = f"{select} AND a.published_at IS NULL"
+    if last[1] is None:  # among the undated already
+        return f"{undated} AND a.id < :after_id ORDER BY a.id DESC LIMIT :n"
+    dated = (
+        f"{select} AND a.published_at <= :after_published "
+        "AND (a.published_at < :after_published OR a.id < :after_id)"
+    )
+    return f"{dated} UNION ALL {undated} ORDER BY 2 DESC, 1 DESC LIMIT :n"
 
 
 def _newest(rows: list[Row]) -> list[Row]:
