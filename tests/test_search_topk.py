@@ -682,3 +682,40 @@ def test_the_walk_newest_first_reads_undated_articles_last(session: Session) -> 
                     assert {r[0] for r in got} == {r[0] for r in want}
                     compared += any(r[3] is None for r in got)
     assert compared == 6
+
+
+def test_rows_changed_in_place_make_the_lists_stale(engine: Engine, session: Session) -> None:
+    """No new id, but a paragraph edited, or the last rows deleted and their ids given again:
+    the lists no longer hold exact ranks, search ranks exactly, and optimize rebuilds them."""
+    covered = impacts.coverage(session)
+    assert covered is not None and covered.fresh and covered.consistent
+    last = session.execute(
+        text("SELECT id, article_id, position, text FROM paragraphs ORDER BY id DESC LIMIT 1")
+    ).one()
+    session.rollback()  # its read transaction would hold the writer off (rollback journal)
+    edits = (
+        ("UPDATE paragraphs SET text = text || ' Ferry.' WHERE id = 1", {}),
+        (
+            "DELETE FROM paragraphs WHERE id = :id; "
+            "INSERT INTO paragraphs (id, article_id, position, kind, text, text_hash) "
+            "VALUES (:id, :a, :p, 'body', :t, 7)",
+            {"id": last[0], "a": last[1], "p": last[2], "t": f"{last[3]} Ferry ferry."},
+        ),
+    )
+    for sql, params in edits:
+        with engine.begin() as connection:
+            for statement in sql.split("; "):
+                connection.execute(text(statement), params)
+        session.rollback()
+        covered = impacts.coverage(session)
+        assert covered is not None and not covered.added and not covered.consistent
+        assert not impacts.fresh(session)  # db optimize rebuilds them
+        assert _fast(session, "ferry", ArticleFilters(), 3) is None
+        _same(
+            fts5.rank_articles(session, "ferry", ArticleFilters(), limit=3, sort="relevance"),
+            _exact(session, "ferry", ArticleFilters(), 3, "relevance"),
+        )
+        impacts.rebuild(session)
+        assert impacts.fresh(session)
+        assert _fast(session, "ferry", ArticleFilters(), 3) is not None
+        session.commit()

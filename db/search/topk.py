@@ -23,7 +23,8 @@ module finds the top articles while reading only a few hundred of them:
   rarer still does the exact path run (and then it is cheap).
 
 Filters narrow the candidates before they are ranked. Whatever this module
-cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, more than
+cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, lists that
+rows changed in place since made inconsistent (``impacts.consistent``), more than
 ``DELTA_MAX`` matching articles added since they were built, too few candidates
 left after filtering) returns None, and the caller runs the exact path.
 Articles added since the lists were built are found by ``_delta`` and scored
@@ -357,7 +358,7 @@ def rank_relevance(
 ) -> list[Row] | None:
     """The best articles by relevance from the impact lists, or None: take the exact path."""
     covered = impacts.coverage(session) if filters.kind == "body" else None
-    if covered is None:
+    if covered is None or not covered.consistent:  # changed in place since: rebuild them
         return None
     words, expansions = _listed_terms(session, terms)
     if not covered.fresh:  # the words' paragraph counts now, for bm25's idf
