@@ -17,14 +17,17 @@ module finds the top articles while reading only a few hundred of them:
   With filters and terms that are not too common together, SQLite first lists the
   filtered articles holding every term (``_all_matching``); when they are few
   (``SCORE_MAX``) all are scored and the answer is exact.
+  With filters, the filtered articles whose titles hold a term are scored next
+  (``_by_titles``): a paragraph's bm25 has a bound, so only they can rank below the
+  sum of the bounds, and the top they prove is exact.
 - **newest first**: filtered articles are read newest first, a chunk at a time,
   until enough of them match; when matches are sparser, SQLite walks the articles
   by date testing each for every term (``_all_matching``); only when the terms are
   rarer still does the exact path run (and then it is cheap).
 
 Filters narrow the candidates before they are ranked. Whatever this module
-cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, lists that
-rows changed in place since made inconsistent (``impacts.consistent``), more than
+cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, lists that rows
+changed in place since have made inconsistent (``impacts.consistent``), more than
 ``DELTA_MAX`` matching articles added since they were built, too few candidates
 left after filtering) returns None, and the caller runs the exact path.
 Articles added since the lists were built are found by ``_delta`` and scored
