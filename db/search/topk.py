@@ -414,14 +414,30 @@ def rank_relevance(
         if delta is None:
             return None
         added = delta
+    return _from_lists(session, scorer, filters, limit, sorted(sources), complete, added, titled)
+
+
+def _from_lists(
+    session: Session,
+    scorer: Scorer,
+    filters: ArticleFilters,
+    limit: int,
+    words: list[str],
+    complete: bool,
+    added: list[int],
+    titled: Titled | None,
+) -> list[Row] | None:
+    """The best of the words' lists, deeper while too few match, with the titled or best
+    titles and the articles ``added`` since the build; filtered, any other filtered matches
+    after them. None when they are still too few (and not ``complete``)."""
     # Articles good for the terms together, which each word's list may rank too low
-    # (filtered: every article with a title hit, scored above).
-    together = _title_best(session, terms, filters) if titled is None else []
-    read = titled.read if titled is not None else set()
+    # (filtered: every article with a title hit, scored already).
+    together = _title_best(session, scorer.terms, filters) if titled is None else []
+    read = set(titled.read) if titled is not None else set()
     ranked = list(titled.ranked) if titled is not None else []
     for depth in DEPTHS:
         ids: set[int] = set(added) | set(together)
-        for word in sorted(sources):
+        for word in words:
             ids.update(_listed(session, word, depth))
         ids -= read
         rows = _article_rows(session, ids, filters)
@@ -435,8 +451,8 @@ def rank_relevance(
     # Filtered, and still too few: any other filtered matches, up to the limit. When they
     # are fewer, every filtered match has been scored and the answer is exact; else the
     # rows after the proven ones are approximate.
-    more = [a for a in _all_matching(session, terms, unwanted, filters, limit + 1) if a not in read]
-    ranks = score(session, scorer, more, filters.kind)
+    more = _all_matching(session, scorer.terms, scorer.unwanted, filters, limit + 1)
+    ranks = score(session, scorer, [a for a in more if a not in read], filters.kind)
     ranked += [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
     return _best(ranked, limit)
 
