@@ -26,6 +26,10 @@ left empty: search does not read them. Each article is a story of its own (a dat
 before that was so is mended when reused). ``--db PATH`` keeps the database; an existing one
 is reused as it is, without generating.
 
+``--breakdown`` prints, as it goes, each query's median and the time per run of the steps of
+``db.search.topk`` and ``db.search.fts5`` it went through (nested steps count in each): where
+the time of a slow query goes.
+
 ``--module PATH`` measures another copy of the ``db/search/`` folder (e.g. a proposed change)
 instead, loaded in the place of ``db.search``; or a single module defining ``search()`` with the
 same signature (such as ``db/search.py`` before it became a folder). It is given
@@ -51,11 +55,13 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -546,10 +552,61 @@ def settings(db: sqlite3.Connection) -> list[Setting]:
     ]
 
 
+# --breakdown: the steps of db.search.topk and db.search.fts5 timed, per query.
+STEPS = {
+    "db.search.fts5": ("rank_articles_exact", "snippets"),
+    "db.search.topk": (
+        "rank_relevance",
+        "rank_newest",
+        "make_scorer",
+        "score",
+        "_from_list",
+        "_by_titles",
+        "_title_best",
+        "_matching",
+        "_best_matching",
+        "_all_matching",
+        "_walk",
+        "_delta",
+    ),
+}
+spent: Counter[str] = Counter()
+
+
+def time_steps() -> None:
+    """Wrap the steps of the search measured (its own modules) to add up their time.
+
+    Nested steps count in each (``score`` within ``_by_titles``...).
+    """
+    for name, steps in STEPS.items():
+        found = sys.modules.get(name)
+        for step in steps:
+            real = getattr(found, step, None)
+            if real is None:  # another version of the code, without that step
+                continue
+
+            def timed(*args: object, _real: Any = real, _step: str = step, **kwargs: object) -> Any:
+                start = time.perf_counter()
+                try:
+                    return _real(*args, **kwargs)
+                finally:
+                    spent[_step] += time.perf_counter() - start
+
+            setattr(found, step, timed)
+
+
+def breakdown(repeat: int) -> str:
+    """The steps that took a millisecond or more per run, slowest first."""
+    parts = [f"{step}={seconds * 1000 / repeat:.0f}" for step, seconds in spent.most_common()]
+    spent.clear()
+    return " ".join(p for p in parts if not p.endswith("=0"))
+
+
 def timings(
     module: ModuleType, session: Session, case: Case, setting: Setting, sort: str, repeat: int
 ) -> Iterator[float]:
     module.search(session, case.query, setting.filters, limit=20, sort=sort)  # warm up
+    spent.clear()
     for _ in range(repeat):
         start = time.perf_counter()
         module.search(session, case.query, setting.filters, limit=20, sort=sort)
@@ -580,7 +637,7 @@ def row(label: str, values: list[float], width: int = 40) -> str:
     return f"{label:<{width}} {len(values):>5} {median:>9.1f} {p95(values):>9.1f}"
 
 
-def measure(path: Path, module: ModuleType, repeat: int) -> None:
+def measure(path: Path, module: ModuleType, repeat: int, steps: bool = False) -> None:
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     cases = pick_terms(db)
     setups = settings(db)
@@ -605,6 +662,11 @@ def measure(path: Path, module: ModuleType, repeat: int) -> None:
                     by_row.setdefault((case.category, setting.name), []).extend(got)
                     label = f"{case.query} | {setting.name} | {sort}"
                     slowest.append((statistics.median(got), label))
+                    if steps:
+                        print(
+                            f"  {statistics.median(got):8.1f} ms  {label}  {breakdown(repeat)}",
+                            file=sys.stderr,
+                        )
                     share = overlap(module, session, case, setting, sort)
                     overlaps.setdefault(case.category, []).append(share)
                     worst.append((share, label))
@@ -688,6 +750,11 @@ def main() -> int:
     parser.add_argument("--db", type=Path, help="keep the database here (reused if it exists)")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per query")
     parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="print each query's time and its steps' (ms per run) as it goes, on stderr",
+    )
+    parser.add_argument(
         "--module",
         type=Path,
         help="a copy of the db/search folder (or a module) to measure instead",
@@ -715,7 +782,9 @@ def main() -> int:
             mend.close()
         build_impacts(path)
         describe(path, seconds)
-        measure(path, module, args.repeat)
+        if args.breakdown:
+            time_steps()
+        measure(path, module, args.repeat, args.breakdown)
     print(f"\ntarget: median < 10 ms, p95 < 50 ms ({date.today().isoformat()})")
     return 0
 

@@ -186,7 +186,7 @@ def _merge_fts(engine: Engine, name: str) -> str:
 
 
 def _impact_lists(engine: Engine) -> str:
-    """Rebuild search's impact lists when anything was added since they were built."""
+    """Rebuild search's impact lists when anything was added or changed since they were built."""
     with Session(engine) as session:
         if impacts.fresh(session):
             return "up to date"

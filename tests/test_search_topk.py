@@ -495,3 +495,227 @@ def test_a_malformed_query_with_filters_fails_as_before(session: Session) -> Non
         for sort in ("relevance", "newest"):
             with pytest.raises(fts5.SearchError, match="malformed query"):
                 search(session, query, filters, sort=sort)
+
+
+def test_no_row_reaches_the_bound() -> None:
+    """``Stats.bound`` is below every row's weight, whatever its count and length."""
+    stats = topk.Stats(rows=1000, mean_length=12.5)
+    for idf in (1e-6, 0.3, 2.0, 7.5):
+        bound = stats.bound(idf)
+        for length in (1, 2, 5, 40, 400):
+            for count in range(1, length + 1):
+                assert stats.weight(idf, count, length) > bound
+    assert stats.weight(2.0, 400, 400) == pytest.approx(stats.bound(2.0), rel=0.01)
+
+
+QUERIES = ("ferry", "police court", '"city council"', "rail*", "harbour NOT storm", "museum Porto")
+FILTERS = (
+    ArticleFilters(source="Valley Post"),
+    ArticleFilters(since=date(2025, 5, 1), until=date(2025, 7, 31)),
+    ArticleFilters(place="Porto"),
+)
+
+
+def _scorer(session: Session, query: str) -> topk.Scorer:
+    terms, unwanted = fts5.split_terms(query)
+    wanted, excluded = topk.parse_all(terms), topk.parse_all(unwanted)
+    assert wanted is not None and excluded is not None
+    words, expansions = topk._listed_terms(session, wanted)
+    known = topk._known(words, expansions)
+    return topk.make_scorer(session, wanted, excluded, {w: p for w, (p, _) in known.items()})
+
+
+def test_articles_without_a_title_hit_rank_above_the_floor(session: Session) -> None:
+    compared = 0
+    for query in QUERIES:
+        scorer = _scorer(session, query)
+        titles = dict(session.execute(text("SELECT id, title FROM articles")).all())
+        for row in _exact(session, query, ArticleFilters(), 1000, "relevance"):
+            found = topk.tokens(titles[row[0]])
+            if not any(t.count(found) for t in scorer.terms):
+                assert row[4] > scorer.floor(), query
+                compared += 1
+    assert compared >= 30
+
+
+def test_the_titles_prove_the_top_of_the_filtered_articles(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``_by_titles``'s first ``proven`` rows are exact bm25's, chunk after chunk."""
+    monkeypatch.setattr(topk, "TITLE_CHUNK", 2)
+    proven = []
+    for query in QUERIES:
+        scorer = _scorer(session, query)
+        for filters in FILTERS:
+            for limit in (1, 3, 8):
+                titled = topk._by_titles(session, scorer, filters, limit)
+                assert titled is not None
+                every = {r[0]: r[4] for r in _exact(session, query, filters, 1000, "relevance")}
+                for row in titled.ranked:  # each one matches, with its exact rank
+                    assert row[4] == pytest.approx(every[row[0]], rel=1e-9)
+                if titled.proven:
+                    want = _exact(session, query, filters, titled.proven, "relevance")
+                    _same(titled.ranked[: titled.proven], want)
+                proven.append(titled.proven)
+    assert max(proven) >= 4 and sum(1 for p in proven if p) >= 18
+    monkeypatch.setattr(topk, "TITLE_SET_MAX", 1)  # too many titles: the lists serve
+    assert topk._by_titles(session, _scorer(session, "ferry"), ArticleFilters(), 3) is None
+
+
+def test_filtered_relevance_is_exact_or_filled_with_filtered_matches(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filters before ranking, whichever way the top is found: from the titles, the lists,
+    or every filtered match; each row matches the filters, with its exact rank."""
+    monkeypatch.setattr(topk, "TITLE_CHUNK", 3)
+    monkeypatch.setattr(topk, "SPARSE", 0)  # not the walk over the filtered matches
+    for query in QUERIES:
+        for filters in FILTERS:
+            every = _exact(session, query, filters, 1000, "relevance")
+            ranks = {r[0]: r[4] for r in every}
+            for limit in (2, 6, 40):
+                got = _fast(session, query, filters, limit)
+                assert got is not None, (query, filters)
+                assert len(got) == min(limit, len(every))
+                for row in got:
+                    assert row[4] == pytest.approx(ranks[row[0]], rel=1e-9)
+                if limit >= len(every):  # every filtered match was scored
+                    _same(got, every)
+    # Too many titles to score (none here): the lists, and past them the exact path.
+    monkeypatch.setattr(topk, "TITLE_SET_MAX", 0)
+    assert _fast(session, "police court", FILTERS[0], 40) is None
+    _same(
+        fts5.rank_articles(session, "police court", FILTERS[0], limit=40, sort="relevance"),
+        _exact(session, "police court", FILTERS[0], 40, "relevance"),
+    )
+
+
+def test_one_rare_word_takes_the_exact_path(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session.execute(text("DELETE FROM search_terms WHERE term = 'museum'"))
+    session.execute(text("DELETE FROM search_impacts WHERE term = 'museum'"))
+    assert _fast(session, "museum", ArticleFilters(), 5) is None
+    assert _fast(session, "museum ferry", ArticleFilters(), 5) is not None
+    _same(
+        fts5.rank_articles(session, "museum", ArticleFilters(), limit=5, sort="relevance"),
+        _exact(session, "museum", ArticleFilters(), 5, "relevance"),
+    )
+
+
+def test_one_source_is_read_by_its_index_in_date_order(session: Session) -> None:
+    """A source naming one source is written as its id: SQLite reads it newest first."""
+    params: dict[str, object] = {}
+    where = topk._where(session, ArticleFilters(source="valley post"), params)
+    assert where == "a.source_id = :source_id"
+    plan = " ".join(
+        str(r[-1])
+        for r in session.execute(
+            text(
+                f"EXPLAIN QUERY PLAN SELECT a.id FROM articles a WHERE {where} "
+                "ORDER BY a.published_at DESC, a.id LIMIT 5"
+            ),
+            params,
+        )
+    )
+    assert "ix_articles_source_id_published_at" in plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan  # only for the right part, the ties
+    nothing: dict[str, object] = {}
+    unknown = topk._where(session, ArticleFilters(source="Nowhere Times"), nothing)
+    assert unknown == ArticleFilters(source="Nowhere Times").where({})
+    for query in ("ferry", "police court"):
+        filters = ArticleFilters(source="Nowhere Times", since=date(2025, 1, 1))
+        for sort in ("relevance", "newest"):
+            assert fts5.rank_articles(session, query, filters, limit=5, sort=sort) == []
+
+
+def test_paragraphs_with_other_characters_are_scored(engine: Engine, session: Session) -> None:
+    """SQLite's lower() folds ASCII alone: "FÉRRY" reaches the scorer, which reads "ferry"."""
+    session.rollback()  # its read transaction would hold the writer off (rollback journal)
+    with engine.begin() as connection:
+        article = connection.scalar(text("SELECT max(id) FROM articles"))
+        connection.execute(
+            text(
+                "INSERT INTO paragraphs (article_id, position, kind, text, text_hash) "
+                "VALUES (:a, 99, 'body', 'FÉRRY, FÉRRY and ÉLAN.', 7)"
+            ),
+            {"a": article},
+        )
+    session.rollback()
+    impacts.rebuild(session)  # the words' counts as they are now, as exact bm25 reads them
+    for query in ("ferry", "ferry elan", "fer*"):
+        scorer = _scorer(session, query)
+        params: dict[str, object] = {}
+        held = session.scalars(
+            text(
+                f"SELECT p.position FROM paragraphs p WHERE p.article_id = :a AND "
+                f"{topk.may_hold(scorer, params)}"
+            ),
+            {**params, "a": article},
+        ).all()
+        assert 99 in held
+        every = {r[0]: r[4] for r in _exact(session, query, ArticleFilters(), 1000, "relevance")}
+        assert topk.score(session, scorer, [article], "body") == {
+            article: pytest.approx(every[article], rel=1e-9)
+        }
+
+
+def test_the_walk_newest_first_reads_undated_articles_last(session: Session) -> None:
+    """Chunk after chunk by date and id, then the undated ones, as the exact path orders.
+
+    (The exact path lists articles of the same date in no set order: undated ones
+    are compared as a set.)
+    """
+    session.execute(text("UPDATE articles SET published_at = NULL WHERE id % 4 = 0"))
+    compared = 0
+    for query in ("ferry", "police court", "rail*"):
+        scorer = _scorer(session, query)
+        for filters in (ArticleFilters(), ArticleFilters(source="Coast Wire")):
+            every = _exact(session, query, filters, 1000, "newest")
+            for limit in (3, 9, len(every)):
+                got = topk._walk(session, scorer, filters, limit)
+                want = _exact(session, query, filters, limit, "newest")
+                assert got is not None
+                assert [r[3] for r in got] == [r[3] for r in want]
+                assert [r[0] for r in got if r[3]] == [r[0] for r in want if r[3]]
+                if limit == len(every):
+                    assert {r[0] for r in got} == {r[0] for r in want}
+                    compared += any(r[3] is None for r in got)
+    assert compared == 6
+
+
+def test_rows_changed_in_place_make_the_lists_stale(engine: Engine, session: Session) -> None:
+    """No new id, but a paragraph edited, or the last rows deleted and their ids given again:
+    the lists no longer hold exact ranks, search ranks exactly, and optimize rebuilds them."""
+    covered = impacts.coverage(session)
+    assert covered is not None and covered.fresh and covered.consistent
+    last = session.execute(
+        text("SELECT id, article_id, position, text FROM paragraphs ORDER BY id DESC LIMIT 1")
+    ).one()
+    session.rollback()  # its read transaction would hold the writer off (rollback journal)
+    edits = (
+        ("UPDATE paragraphs SET text = text || ' Ferry.' WHERE id = 1", {}),
+        (
+            "DELETE FROM paragraphs WHERE id = :id; "
+            "INSERT INTO paragraphs (id, article_id, position, kind, text, text_hash) "
+            "VALUES (:id, :a, :p, 'body', :t, 7)",
+            {"id": last[0], "a": last[1], "p": last[2], "t": f"{last[3]} Ferry ferry."},
+        ),
+    )
+    for sql, params in edits:
+        with engine.begin() as connection:
+            for statement in sql.split("; "):
+                connection.execute(text(statement), params)
+        session.rollback()
+        covered = impacts.coverage(session)
+        assert covered is not None and not covered.added and not covered.consistent
+        assert not impacts.fresh(session)  # db optimize rebuilds them
+        assert _fast(session, "ferry", ArticleFilters(), 3) is None
+        _same(
+            fts5.rank_articles(session, "ferry", ArticleFilters(), limit=3, sort="relevance"),
+            _exact(session, "ferry", ArticleFilters(), 3, "relevance"),
+        )
+        impacts.rebuild(session)
+        assert impacts.fresh(session)
+        assert _fast(session, "ferry", ArticleFilters(), 3) is not None
+        session.commit()

@@ -50,6 +50,15 @@ class Stats:
         """One term's bm25 for a row: negative, lower is better, as FTS5's ``bm25()``."""
         return -idf * count * (K1 + 1) / (count + K1 * (1 - B + B * length / self.mean_length))
 
+    def bound(self, idf: float) -> float:
+        """A weight no row reaches for a term of this idf: every row's ``weight`` is above it.
+
+        A row holds at most as many instances as tokens (``count <= length``),
+        so ``weight`` is above ``-idf * (K1 + 1) / (1 + K1 * B / mean_length)``
+        whatever the count: the limit of a row made of nothing but the term.
+        """
+        return -idf * (K1 + 1) / (1 + K1 * B / self.mean_length)
+
 
 def index_stats(session: Session, fts: str) -> Stats:
     """The row count and mean length FTS5 keeps in its averages record."""

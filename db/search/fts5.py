@@ -285,7 +285,7 @@ def _snippets_by_row(
     for paragraph_id, article_id, position, value in session.execute(
         text(
             f"SELECT p.id, p.article_id, p.position, p.text FROM paragraphs p "
-            f"WHERE p.article_id IN ({ids}) AND {kind_sql}"
+            f"WHERE p.article_id IN ({ids}) AND {kind_sql} AND {topk.may_hold(scorer, params)}"
         ),
         params,
     ):

@@ -11,15 +11,18 @@ they were built. All three are derived from the FTS5 indexes: ``rebuild`` (or
 makes them again from nothing. Articles and paragraphs added since the build
 (``coverage``) are searched apart by ``db.search.topk`` and scored with the
 listed ones, up to ``topk.DELTA_MAX`` of them; past that search takes the
-exact path. SQLite only.
+exact path. Rows deleted or edited in place (no new id) are told by ranking a
+few listed articles again (``consistent``): then the exact path runs until the
+lists are rebuilt. SQLite only.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -33,6 +36,8 @@ LISTED_FROM = 10_000  # paragraphs a word must occur in to get a list (ranking f
 LIST_LENGTH = 1000  # articles kept per word
 
 TABLES = ("search_impacts", "search_terms", "search_index")
+# The most words whose lists' first and last articles are ranked again (``consistent``).
+CHECKED = 20
 
 
 @dataclass(frozen=True)
@@ -43,15 +48,26 @@ class Coverage:
     paragraphs: int
     articles_now: int
     paragraphs_now: int
+    # False when rows were changed or deleted since the build (``consistent``).
+    consistent: bool = True
+
+    @property
+    def added(self) -> bool:
+        """Rows were added since the build (higher ids): ``db.search.topk`` finds them apart."""
+        return self.articles_now != self.articles or self.paragraphs_now != self.paragraphs
 
     @property
     def fresh(self) -> bool:
-        """Nothing was added since the build: the lists' ranks are the exact ones."""
-        return self.articles_now == self.articles and self.paragraphs_now == self.paragraphs
+        """Nothing was added or changed since the build: the lists' ranks are the exact ones."""
+        return not self.added and self.consistent
 
 
 def coverage(session: Session) -> Coverage | None:
-    """The lists' coverage, or None when they were never built (or the schema is older)."""
+    """The lists' coverage, or None when they were never built (or the schema is older).
+
+    When no row was added, ``consistent`` says whether the lists were ranked
+    under today's index statistics (``consistent``).
+    """
     try:
         built = session.execute(text("SELECT articles, paragraphs FROM search_index")).first()
     except OperationalError:  # a database without the tables (older schema)
@@ -61,7 +77,82 @@ def coverage(session: Session) -> Coverage | None:
     now = session.execute(
         text("SELECT (SELECT max(id) FROM articles), (SELECT max(id) FROM paragraphs)")
     ).one()
-    return Coverage(int(built[0]), int(built[1]), int(now[0] or 0), int(now[1] or 0))
+    found = Coverage(int(built[0]), int(built[1]), int(now[0] or 0), int(now[1] or 0))
+    if found.added:
+        return found
+    return replace(found, consistent=consistent(session))
+
+
+def consistent(session: Session) -> bool:
+    """Whether a list's first articles still have the ranks they were listed with.
+
+    The highest ids alone miss rows deleted or edited in place since the
+    build (SQLite gives the highest ids again once the last rows are
+    deleted). A rank depends on the row count and mean length of both FTS5
+    indexes, and on the article's own paragraphs and title: the first
+    and last articles of the least common listed word (the cheapest to
+    check) are ranked again as ``rebuild`` ranked them, with the word's
+    paragraph count of the build, until one rank with a paragraph's part and
+    one with a title's were found equal (the next least common words', if
+    need be). Any insert or delete, and any edit that changes a text's length,
+    changes those ranks; an edit that keeps every length, or a paragraph's
+    kind changed in place, does not (run ``db reindex`` after
+    such edits made by hand).
+    """
+    # The least common words first; the most common last, in case all of theirs are in titles.
+    words = session.execute(
+        text(
+            "SELECT * FROM (SELECT term, paragraphs FROM search_terms "
+            "ORDER BY paragraphs, term LIMIT :n) UNION ALL "
+            "SELECT * FROM (SELECT term, paragraphs FROM search_terms "
+            "ORDER BY paragraphs DESC, term LIMIT 1)"
+        ),
+        {"n": CHECKED},
+    ).all()
+    paragraphs = index_stats(session, "paragraphs_fts")
+    titles = index_stats(session, "articles_fts")
+    seen_paragraph = seen_title = False
+    for term, hits in words:
+        # A list's first article holds the word in its title, most often; its last, in a
+        # paragraph alone.
+        for article_id, rank, title in session.execute(
+            text(
+                "SELECT * FROM (SELECT i.article_id, i.rank, a.title FROM search_impacts i "
+                "LEFT JOIN articles a ON a.id = i.article_id "
+                "WHERE i.term = :t ORDER BY i.rank LIMIT 1) UNION ALL "
+                "SELECT * FROM (SELECT i.article_id, i.rank, a.title FROM search_impacts i "
+                "LEFT JOIN articles a ON a.id = i.article_id "
+                "WHERE i.term = :t ORDER BY i.rank DESC LIMIT 1)"
+            ),
+            {"t": term},
+        ).all():
+            if title is None:  # the article is gone
+                return False
+            body = 0.0
+            for (value,) in session.execute(
+                text("SELECT text FROM paragraphs WHERE article_id = :a AND kind = 'body'"),
+                {"a": int(article_id)},
+            ):
+                found = tokens(str(value))
+                if count := found.count(term):
+                    idf = paragraphs.idf(int(hits))
+                    body = min(body, paragraphs.weight(idf, count, len(found)))
+            found = tokens(str(title))
+            head = 0.0
+            if count := found.count(term):
+                title_hits = session.scalar(
+                    text("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH :q"),
+                    {"q": f'"{term}"'},
+                )
+                idf = titles.idf(int(title_hits or 0))
+                head = TITLE_WEIGHT * titles.weight(idf, count, len(found))
+            if not math.isclose(body + head, float(rank), rel_tol=1e-9):
+                return False
+            seen_paragraph |= body != 0.0
+            seen_title |= head != 0.0
+            if seen_paragraph and seen_title:
+                return True
+    return True
 
 
 def fresh(session: Session) -> bool:

@@ -17,13 +17,17 @@ module finds the top articles while reading only a few hundred of them:
   With filters and terms that are not too common together, SQLite first lists the
   filtered articles holding every term (``_all_matching``); when they are few
   (``SCORE_MAX``) all are scored and the answer is exact.
+  With filters, the filtered articles whose titles hold a term are scored next
+  (``_by_titles``): a paragraph's bm25 has a bound, so only they can rank below the
+  sum of the bounds, and the top they prove is exact.
 - **newest first**: filtered articles are read newest first, a chunk at a time,
   until enough of them match; when matches are sparser, SQLite walks the articles
   by date testing each for every term (``_all_matching``); only when the terms are
   rarer still does the exact path run (and then it is cheap).
 
 Filters narrow the candidates before they are ranked. Whatever this module
-cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, more than
+cannot answer (OR, NEAR, other kinds of paragraph, no impact lists, lists that rows
+changed in place since have made inconsistent (``impacts.consistent``), more than
 ``DELTA_MAX`` matching articles added since they were built, too few candidates
 left after filtering) returns None, and the caller runs the exact path.
 Articles added since the lists were built are found by ``_delta`` and scored
@@ -36,7 +40,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -76,6 +80,10 @@ WALK_READS = 6_000
 SPARSE = 25 * SCORE_MAX
 # Relevance from the lists: the best titles holding a term, taken as candidates too.
 TITLE_BEST = 100
+# Filtered, relevance: the most articles with a title hit scored to prove the top
+# (``_by_titles``), and how many are scored at a time.
+TITLE_SET_MAX = 3_000
+TITLE_CHUNK = 200
 # Extra rows read newest first, for articles published in the same second as the last one.
 TIES = 10
 
@@ -180,10 +188,32 @@ class Scorer:
         return total
 
     @cached_property
+    def needles(self) -> list[str]:
+        """Words found in any (lower-cased, ASCII) text that holds a term, wanted or not:
+        each term's longest."""
+        return sorted({max(t.words, key=len) for t in [*self.terms, *self.unwanted]})
+
+    @cached_property
     def _needle(self) -> re.Pattern[str]:
         """A pattern found in any text that holds a term (wanted or not): its longest word."""
-        words = {max(t.words, key=len) for t in [*self.terms, *self.unwanted]}
-        return re.compile("|".join(re.escape(w) for w in sorted(words)))
+        return re.compile("|".join(re.escape(w) for w in self.needles))
+
+    def title_part(self, title: str) -> float:
+        """What the title adds to an article's rank: its bm25 for each term it holds, weighted."""
+        found = tokens(title)
+        return sum(
+            TITLE_WEIGHT * self.titles.weight(self.title_idf[i], count, len(found))
+            for i, term in enumerate(self.terms)
+            if (count := term.count(found))
+        )
+
+    def floor(self) -> float:
+        """A rank that no article without a title hit for any term reaches: its rank is above.
+
+        Such an article's rank is the sum of its best paragraph per term, each
+        above ``Stats.bound`` of the term's idf (the title adds nothing).
+        """
+        return sum(self.paragraphs.bound(idf) for idf in self.paragraph_idf)
 
     def paragraph(self, found: Sequence[str]) -> float:
         """A paragraph's bm25 for all the terms at once (as for ``a OR b``): for snippets."""
@@ -210,6 +240,22 @@ def make_scorer(
     return Scorer(terms, unwanted, paragraph_idf, title_idf, paragraphs, titles)
 
 
+def may_hold(scorer: Scorer, params: dict[str, Any]) -> str:
+    """SQL: paragraph ``p`` may hold a term, wanted or not; fills ``params`` (``w0``...).
+
+    Most paragraphs of a candidate hold no term: tested here, they never reach
+    Python, where reading a row costs several times more. SQLite's lower()
+    folds ASCII alone, so a text with any other character (more bytes than
+    characters) is read whatever it holds, as ``Scorer.article`` reads it.
+    """
+    tests = []
+    for i, word in enumerate(scorer.needles):
+        params[f"w{i}"] = word
+        tests.append(f"instr(lower(p.text), :w{i}) > 0")
+    tests.append("length(CAST(p.text AS BLOB)) > length(p.text)")
+    return f"({' OR '.join(tests)})"
+
+
 def score(
     session: Session, scorer: Scorer, ids: Sequence[int], kind: str | None
 ) -> dict[int, float]:
@@ -223,7 +269,7 @@ def score(
     rows = session.execute(
         text(
             "SELECT p.article_id, p.text FROM paragraphs p "
-            f"WHERE p.article_id IN ({within}) AND {kind_sql}"
+            f"WHERE p.article_id IN ({within}) AND {kind_sql} AND {may_hold(scorer, params)}"
         ),
         params,
     )
@@ -237,6 +283,30 @@ def score(
         if rank is not None:
             ranks[int(article_id)] = rank
     return ranks
+
+
+def _where(session: Session, filters: ArticleFilters, params: dict[str, Any]) -> str:
+    """``filters.where``, with a source that names one source written as its id.
+
+    ``a.source_id IN (SELECT ...)`` may stand for several sources, so SQLite
+    sorts all of a source's articles to read them by date (a temporary B-tree,
+    tens of milliseconds per chunk at 300,000 articles); ``a.source_id = :id``
+    reads the index on (source_id, published_at) in its order and stops early.
+    """
+    if not filters.source:
+        return filters.where(params)
+    ids = [
+        int(i)
+        for (i,) in session.execute(
+            text("SELECT id FROM sources WHERE lower(name) = lower(:source) LIMIT 2"),
+            {"source": filters.source},
+        )
+    ]
+    if len(ids) != 1:  # none (nothing matches) or several: as the filters write it
+        return filters.where(params)
+    rest = replace(filters, source=None).where(params)
+    params["source_id"] = ids[0]
+    return "a.source_id = :source_id" + ("" if rest == EVERYTHING else f" AND {rest}")
 
 
 def _article_rows(
@@ -291,14 +361,16 @@ def rank_relevance(
 ) -> list[Row] | None:
     """The best articles by relevance from the impact lists, or None: take the exact path."""
     covered = impacts.coverage(session) if filters.kind == "body" else None
-    if covered is None:
+    if covered is None or not covered.consistent:  # changed in place since: rebuild them
         return None
     words, expansions = _listed_terms(session, terms)
     if not covered.fresh:  # the words' paragraph counts now, for bm25's idf
         words = {w: (p + _new_hits(session, covered, w), a) for w, (p, a) in words.items()}
     only = terms[0].word if len(terms) == 1 and not unwanted else None
     if only is not None and only in words and covered.fresh:
-        return _from_list(session, only, words[only][1], filters, limit)
+        found = _from_list(session, only, words[only][1], filters, limit)
+        if found is not None:
+            return found
     known = _known(words, expansions)
     scorer = make_scorer(session, terms, unwanted, {w: p for w, (p, _) in known.items()})
     rare = [
@@ -307,6 +379,8 @@ def rank_relevance(
         if (not expansions[t.query] if t.prefix else any(w not in words for w in t.words))
     ]
     if rare:  # the rarest first: its matches are the candidates
+        if len(terms) == 1 and not unwanted:
+            return None  # one rare term: the exact path reads as little, and scores in C
         matching = _matching(session, rare[0].query, filters)
         if matching is None:  # not so rare: its best matches, and the other words' best
             matching = _best_matching(session, rare[0].query, filters)
@@ -316,11 +390,8 @@ def rank_relevance(
         rows = _article_rows(session, ranks, filters)
         return _best([(*r, ranks[r[0]]) for r in rows], limit)
     expected = _expected(terms, known, expansions, covered.articles)
-    if (
-        filters.where({}) != EVERYTHING
-        and expected <= SPARSE
-        and _walk_pays(session, filters, expected, covered.articles)
-    ):
+    filtered = filters.where({}) != EVERYTHING
+    if filtered and expected <= SPARSE and _walk_pays(session, filters, expected, covered.articles):
         # Filtered: the lists hold few of the filtered articles. All filtered matches when
         # they are few enough to score (the answer is then exact, new articles included),
         # else the lists after all.
@@ -329,6 +400,10 @@ def rank_relevance(
             ranks = score(session, scorer, matching, filters.kind)
             rows = _article_rows(session, ranks, filters)
             return _best([(*r, ranks[r[0]]) for r in rows], limit)
+    # Filtered: every filtered article with a title hit, best first, proves the top.
+    titled = _by_titles(session, scorer, filters, limit) if filtered else None
+    if titled is not None and titled.proven >= limit:
+        return titled.ranked[:limit]
     sources: set[str] = set()
     for t in terms:
         sources.update(expansions[t.query] if t.prefix else t.words)
@@ -339,18 +414,108 @@ def rank_relevance(
         if delta is None:
             return None
         added = delta
-    # Articles good for the terms together, which each word's list may rank too low.
-    together = _title_best(session, terms, filters)
+    return _from_lists(session, scorer, filters, limit, sorted(sources), complete, added, titled)
+
+
+def _from_lists(
+    session: Session,
+    scorer: Scorer,
+    filters: ArticleFilters,
+    limit: int,
+    words: list[str],
+    complete: bool,
+    added: list[int],
+    titled: Titled | None,
+) -> list[Row] | None:
+    """The best of the words' lists, deeper while too few match, with the titled or best
+    titles and the articles ``added`` since the build; filtered, any other filtered matches
+    after them. None when they are still too few (and not ``complete``)."""
+    # Articles good for the terms together, which each word's list may rank too low
+    # (filtered: every article with a title hit, scored already).
+    together = _title_best(session, scorer.terms, filters) if titled is None else []
+    read = set(titled.read) if titled is not None else set()
+    ranked = list(titled.ranked) if titled is not None else []
     for depth in DEPTHS:
         ids: set[int] = set(added) | set(together)
-        for word in sorted(sources):
+        for word in words:
             ids.update(_listed(session, word, depth))
+        ids -= read
         rows = _article_rows(session, ids, filters)
         ranks = score(session, scorer, [r[0] for r in rows], filters.kind)
-        ranked = [(*r, ranks[r[0]]) for r in rows if r[0] in ranks]
+        read |= ids
+        ranked += [(*r, ranks[r[0]]) for r in rows if r[0] in ranks]
         if len(ranked) >= limit or complete:
             return _best(ranked, limit)
-    return None
+    if titled is None:
+        return None
+    # Filtered, and still too few: any other filtered matches, up to the limit. When they
+    # are fewer, every filtered match has been scored and the answer is exact; else the
+    # rows after the proven ones are approximate.
+    more = _all_matching(session, scorer.terms, scorer.unwanted, filters, limit + 1)
+    ranks = score(session, scorer, [a for a in more if a not in read], filters.kind)
+    ranked += [(*r, ranks[r[0]]) for r in _article_rows(session, ranks, filters)]
+    return _best(ranked, limit)
+
+
+@dataclass(frozen=True)
+class Titled:
+    """The filtered articles with a title hit, scored: ``ranked[:proven]`` is the exact top."""
+
+    ranked: list[Row]  # those that match the query, best first
+    read: set[int]  # every article scored, matching or not
+    proven: int
+
+
+def _by_titles(
+    session: Session, scorer: Scorer, filters: ArticleFilters, limit: int
+) -> Titled | None:
+    """The filtered articles whose titles hold a term, scored best first until the top is known.
+
+    Every other article's rank is above ``Scorer.floor`` (it has only its
+    paragraphs), and each of these is above its title's part plus that floor,
+    so they are scored in the order of that bound, a chunk at a time: once
+    ``limit`` ranks are below the next bound and the floor, they are the
+    exact top ``limit`` of all the filtered articles. None when more than
+    ``TITLE_SET_MAX`` articles pass (the lists serve those queries better).
+    """
+    params: dict[str, Any] = {
+        "q": " OR ".join(t.query for t in scorer.terms),
+        "n": TITLE_SET_MAX + 1,
+    }
+    where = _where(session, filters, params)
+    rows = [
+        (int(r[0]), r[1], r[2], r[3])
+        for r in session.execute(
+            text(
+                "SELECT a.id, a.title, s.name, a.published_at FROM articles a "
+                "LEFT JOIN sources s ON s.id = a.source_id WHERE a.id IN ("
+                "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q) "
+                f"AND {where} LIMIT :n"
+            ),
+            params,
+        )
+    ]
+    if len(rows) > TITLE_SET_MAX:
+        return None
+    floor = scorer.floor()
+    bounded = sorted(
+        ((scorer.title_part(str(r[1] or "")) + floor, r) for r in rows), key=lambda b: b[0]
+    )
+    ranked: list[Row] = []
+    read: set[int] = set()
+    proven = 0
+    for start in range(0, len(bounded), TITLE_CHUNK):
+        chunk = [r for _, r in bounded[start : start + TITLE_CHUNK]]
+        ranks = score(session, scorer, [r[0] for r in chunk], filters.kind)
+        read.update(r[0] for r in chunk)
+        ranked = _best(ranked + [(*r, ranks[r[0]]) for r in chunk if r[0] in ranks], len(rows))
+        after = start + TITLE_CHUNK
+        line = min(floor, bounded[after][0]) if after < len(bounded) else floor
+        line -= abs(line) * 1e-9  # sums in another order may differ in their last bits
+        proven = next((i for i, r in enumerate(ranked) if r[4] >= line), len(ranked))
+        if proven >= limit:
+            break
+    return Titled(ranked, read, proven)
 
 
 def _expected(terms: list[Term], known: Counts, expansions: dict[str, Counts], total: int) -> float:
@@ -648,14 +813,14 @@ def _all_matching(
     """
     params: dict[str, Any] = {"n": limit}
     kind_sql = filters.paragraph_where(params)
-    clauses = [filters.where(params)]
+    clauses = [_where(session, filters, params)]
     for i, term in enumerate(terms):
         params[f"t{i}"] = term.query
         clauses.append(_holds(f"t{i}", kind_sql))
     for j, term in enumerate(unwanted):
         params[f"n{j}"] = term.query
         clauses.append(f"NOT {_holds(f'n{j}', kind_sql)}")
-    order = "ORDER BY a.published_at DESC, a.id" if newest else ""
+    order = "ORDER BY a.published_at DESC, a.id DESC" if newest else ""
     rows = session.execute(
         text(f"SELECT a.id FROM articles a WHERE {' AND '.join(clauses)} {order} LIMIT :n"),
         params,
@@ -666,28 +831,47 @@ def _all_matching(
 def _walk(
     session: Session, scorer: Scorer, filters: ArticleFilters, limit: int
 ) -> list[Row] | None:
-    """The filtered articles newest first, a chunk at a time, until ``limit`` of them match."""
+    """The filtered articles newest first, a chunk at a time, until ``limit`` of them match.
+
+    Each chunk starts after the last one read (by date, then id, both descending:
+    an index's own order), so no chunk reads the earlier ones again, as an
+    OFFSET would: with a place, each article read is tested for it.
+    """
     params: dict[str, Any] = {"n": WALK_CHUNK}
-    where = filters.where(params)
+    where = _where(session, filters, params)
     ranked: list[Row] = []
-    for offset in range(0, WALK_MAX, WALK_CHUNK):
-        chunk = [
-            (int(r[0]), r[1], r[2], r[3])
-            for r in session.execute(
-                text(
-                    "SELECT a.id, a.title, s.name, a.published_at FROM articles a "
-                    f"LEFT JOIN sources s ON s.id = a.source_id WHERE {where} "
-                    "ORDER BY a.published_at DESC, a.id LIMIT :n OFFSET :o"
-                ),
-                {**params, "o": offset},
-            )
-        ]
-        ranks = score(session, scorer, [r[0] for r in chunk], filters.kind)
+    last: tuple[int, str | None] | None = None
+    for _ in range(0, WALK_MAX, WALK_CHUNK):
+        ids = [int(r[0]) for r in session.execute(text(_after(where, last)), params)]
+        found = {r[0]: r for r in _article_rows(session, ids, ArticleFilters())}
+        chunk = [found[a] for a in ids]
+        ranks = score(session, scorer, ids, filters.kind)
         ranked += [(*r, ranks[r[0]]) for r in chunk if r[0] in ranks]
         exhausted = len(chunk) < WALK_CHUNK
         if exhausted or (len(ranked) >= limit and chunk[-1][3] != ranked[limit - 1][3]):
             return _newest(ranked)[:limit]
+        last = (chunk[-1][0], chunk[-1][3])
+        params.update({"after_id": last[0], "after_published": last[1]})
     return None
+
+
+def _after(where: str, last: tuple[int, str | None] | None) -> str:
+    """SQL: the next filtered article ids newest first (undated last), after ``last``.
+
+    Dated and undated articles are two ranges of the date index, merged in
+    order: one condition with an OR would have SQLite read from the newest.
+    """
+    select = f"SELECT a.id, a.published_at FROM articles a WHERE {where}"
+    if last is None:
+        return f"{select} ORDER BY a.published_at DESC, a.id DESC LIMIT :n"
+    undated = f"{select} AND a.published_at IS NULL"
+    if last[1] is None:  # among the undated already
+        return f"{undated} AND a.id < :after_id ORDER BY a.id DESC LIMIT :n"
+    dated = (
+        f"{select} AND a.published_at <= :after_published "
+        "AND (a.published_at < :after_published OR a.id < :after_id)"
+    )
+    return f"{dated} UNION ALL {undated} ORDER BY 2 DESC, 1 DESC LIMIT :n"
 
 
 def _newest(rows: list[Row]) -> list[Row]:
