@@ -733,3 +733,72 @@ def test_digests_become_bytes_on_upgrade_and_hex_on_downgrade(db_url: str) -> No
         assert _dependents(engine) == dependents
     finally:
         engine.dispose()
+
+
+WITHOUT_ROWID = "8d2e4a6c1f37"
+
+
+def test_link_tables_lose_their_rowid_and_keep_their_rows(db_url: str) -> None:
+    """On SQLite article_locations and article_translations become WITHOUT ROWID tables with
+    the same rows, and the views stay; downgrading gives them their rowid again."""
+    revision = _revision_module(WITHOUT_ROWID)
+    migrate.upgrade(db_url, revision.down_revision)
+    engine = make_engine(db_url)
+    rows = {
+        "article_locations": [(1, 1, "mention", 2), (1, 1, "page", 1)],
+        "article_translations": [(1, "Korean")],
+    }
+    try:
+        with engine.begin() as connection:
+            run = connection.exec_driver_sql
+            run(
+                "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                "VALUES (1, '/a.txt', X'00', 3, X'00', 'ingested')"
+                if engine.dialect.name == "sqlite"
+                else "INSERT INTO documents (id, origin, sha256, size, raw, status) "
+                "VALUES (1, '/a.txt', '\\x00', 3, '\\x00', 'ingested')"
+            )
+            run("INSERT INTO locations (id, name, kind) VALUES (1, 'Delhi', 'city')")
+            run("INSERT INTO stories (id, first_article_id, articles, sources) VALUES (1, 1, 1, 0)")
+            run(
+                "INSERT INTO articles (id, document_id, title, content_hash, layout, "
+                "parser_version, story_id) VALUES (1, 1, 'T', "
+                + ("X'01'" if engine.dialect.name == "sqlite" else "'\\x01'")
+                + ", 'plain', '1', 1)"
+            )
+            run("INSERT INTO article_locations VALUES (1, 1, 'mention', 2), (1, 1, 'page', 1)")
+            run("INSERT INTO article_translations VALUES (1, 'Korean')")
+        dependents = _dependents(engine)
+
+        def stored() -> dict[str, list[tuple[Any, ...]]]:
+            with engine.connect() as connection:
+                return {
+                    table: [
+                        tuple(r)
+                        for r in connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2")
+                    ]
+                    for table in rows
+                }
+
+        def without_rowid() -> set[str]:
+            if engine.dialect.name != "sqlite":
+                return set()
+            with engine.connect() as connection:
+                made = connection.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                ).all()
+            return {name for name, sql in made if "WITHOUT ROWID" in sql}
+
+        before = without_rowid()
+        assert not before & set(rows)
+        migrate.upgrade(db_url, WITHOUT_ROWID)
+        assert stored() == rows
+        assert _dependents(engine) == dependents
+        if engine.dialect.name == "sqlite":
+            assert without_rowid() == before | set(rows)
+        migrate.downgrade(db_url, revision.down_revision)
+        assert stored() == rows
+        assert without_rowid() == before
+        assert _dependents(engine) == dependents
+    finally:
+        engine.dispose()
