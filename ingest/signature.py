@@ -24,7 +24,7 @@ all turned down by the exact check (``benchmarks/stories_pr.py``). The band
 keys are made of a body's first ``KEY_WORDS`` (192) words only: what copies
 share most is where they start (an excerpt is a start), the pairs benchmark
 groups as well with them as with whole bodies, and an article's signature
-then costs the same however long it is (a third less on the ingest
+then costs the same however long it is (two fifths less on the ingest
 benchmark's pages of about 425 words). The exact check still reads whole bodies.
 """
 
