@@ -57,10 +57,7 @@ def add_copies(session: Session, count: int) -> None:
     last = int(session.scalar(text("SELECT max(id) FROM articles")) or 0)
     columns = [str(r[1]) for r in session.execute(text("PRAGMA table_info(articles)"))]
     chosen = [c for c in columns if c != "id"]
-    # A new digest for each copy (bytes, as db.digests stores them).
-    values = [
-        "CAST(content_hash || '-copy' AS BLOB)" if c == "content_hash" else f'"{c}"' for c in chosen
-    ]
+    values = ["content_hash || '-copy'" if c == "content_hash" else f'"{c}"' for c in chosen]
     session.execute(
         text(
             f"INSERT INTO articles (id, {', '.join(chr(34) + c + chr(34) for c in chosen)}) "

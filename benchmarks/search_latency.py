@@ -393,7 +393,7 @@ class ArticleMaker:
         document = (
             article_id,
             f"bench/{article_id:07d}.txt",
-            hashlib.sha256(raw).digest(),  # stored as 32 bytes (db.digests)
+            hashlib.sha256(raw).hexdigest(),
             len(raw),
             published.timestamp(),
             "utf-8",
@@ -409,7 +409,7 @@ class ArticleMaker:
             published.date().isoformat() if page else None,
             page + 1 if page is not None else None,
             round(rng.uniform(-10, 35), 1) if page is not None else None,
-            bytes.fromhex(content_hash(title, kinds_texts)),
+            content_hash(title, kinds_texts),
             "aggregator" if page is not None else "generic",
             "1",
         )

@@ -44,8 +44,7 @@ DESCRIPTIONS: dict[str, Described] = {
             "id": "primary key",
             "origin": "absolute path of the file, `-` for stdin, or `ARCHIVE@OFFSET` for a record "
             "of a web archive",
-            "sha256": "SHA-256 of the raw bytes, stored as its 32 bytes: `lower(hex(sha256))` "
-            "reads it as hex (PostgreSQL: `encode(sha256, 'hex')`)",
+            "sha256": "SHA-256 of the raw bytes (hex)",
             "size": "size in bytes",
             "mtime": "the file's modification time (Unix seconds) when read; null for stdin",
             "encoding": "the encoding the text was decoded with (`utf-8`, `utf-8-sig`, "
@@ -108,7 +107,7 @@ DESCRIPTIONS: dict[str, Described] = {
             "page_location_id": "the page's city (→ `locations`)",
             "page_temperature_c": "the temperature shown on the page, in °C",
             "content_hash": "SHA-256 of the normalized title and text (unique): how duplicates "
-            "are found; 32 bytes, read as hex like `documents.sha256`",
+            "are found",
             "url": "the article's URL, where the input gives one",
             "guid": "a feed item's guid (RSS) or id (Atom)",
             "author": "the byline the input gives (HTML, feeds)",

@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.base import Base
-from db.digests import HexDigest
 
 DOCUMENT_STATUSES = ("ingested", "duplicate", "failed")
 LOCATION_KINDS = ("country", "region", "city", "continent", "area")
@@ -67,8 +66,7 @@ class Document(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     origin: Mapped[str] = mapped_column(Text)
-    # SHA-256 of the bytes as read: 32 bytes stored, 64 hex digits in Python (``db.digests``).
-    sha256: Mapped[str] = mapped_column(HexDigest(), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     size: Mapped[int]
     mtime: Mapped[float | None]
     encoding: Mapped[str | None] = mapped_column(String(40))
@@ -182,7 +180,7 @@ class Article(Base):
     page_date: Mapped[date | None] = mapped_column(Date)
     page_location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     page_temperature_c: Mapped[float | None] = mapped_column(Float)
-    content_hash: Mapped[str] = mapped_column(HexDigest(), unique=True)  # as ``sha256``
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     url: Mapped[str | None] = mapped_column(Text)
     guid: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(300))

@@ -175,11 +175,9 @@ ORDER BY a.published_at IS NULL, a.published_at, a.id
     "document_raw": {
         "title": "A stored document's exact bytes",
         "description": "The bytes of one document (by id) as ingest read them: documents.raw "
-        "is stored compressed (raw_codec), and raw_bytes(raw, raw_codec) undoes it; sha256 is "
-        "stored as 32 bytes, read as hex.",
+        "is stored compressed (raw_codec), and raw_bytes(raw, raw_codec) undoes it.",
         "sql": """
-SELECT id, origin, format, size, lower(hex(sha256)) AS sha256,
-       raw_bytes(raw, raw_codec, size) AS raw
+SELECT id, origin, format, size, sha256, raw_bytes(raw, raw_codec, size) AS raw
 FROM documents WHERE id = :id
 """,
     },

@@ -84,8 +84,7 @@ def test_ingest_stores_documents_compressed_with_the_hash_of_their_bytes(
     seed = by_name[SEED.name]
     assert seed.raw_codec == "zstd" and len(seed.raw) < seed.size
     assert unpack(seed.raw, seed.raw_codec) == SEED.read_bytes()
-    # Stored as its 32 bytes (db.digests), the digest of the bytes as read.
-    assert bytes(seed.sha256) == hashlib.sha256(SEED.read_bytes()).digest()
+    assert seed.sha256 == hashlib.sha256(SEED.read_bytes()).hexdigest()
     noise = by_name["noise.bin.txt"]  # whatever became of it, its bytes are kept as they are
     assert noise.raw_codec is None and bytes(noise.raw) == NOISE
 

@@ -18,7 +18,6 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from db import migrate
-from db.digests import to_hex
 from db.raw import unpack
 from db.session import make_engine
 from ingest.cli import app
@@ -238,8 +237,6 @@ def test_killed_ingest_leaves_a_sound_database_and_a_rerun_completes(tmp_path: P
 
 
 Tables = dict[str, tuple[list[str], list[tuple[object, ...]]]]
-# Columns of SHA-256 digests, hex until 3f7b2c9d8e61 and 32 bytes since.
-DIGESTS = ("sha256", "content_hash")
 # Tables whose paragraph hashes a revision derives again (61f29514ff84: hex to integer).
 HASHED = ("paragraphs", "source_paragraphs")
 
@@ -282,15 +279,11 @@ def _table_rows(db: str, columns: dict[str, list[str]] | None = None) -> Tables:
 
 
 def _read_back(names: list[str], row: tuple[object, ...]) -> tuple[object, ...]:
-    """A row without its last column, ``raw_codec`` (or NULL), with ``raw`` as read and
-    digests as hex, however stored (bytes since 3f7b2c9d8e61: ``db.digests``)."""
+    """A row without its last column, ``raw_codec`` (or NULL), with ``raw`` as read."""
     *values, codec = row
     if "raw" in names:
         at = names.index("raw")
         values[at] = unpack(values[at], codec)  # type: ignore[arg-type]
-    for digest in DIGESTS:
-        if digest in names and isinstance(values[names.index(digest)], bytes | memoryview):
-            values[names.index(digest)] = to_hex(values[names.index(digest)])  # type: ignore[arg-type]
     return tuple(values)
 
 

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from db import raw_dictionaries
 from db.copy import copy_database
-from db.digests import to_hex
 from db.queries import article_raw
 from db.raw import ZSTD, dictionary_id, unpack
 from ingest.cli import app
@@ -39,8 +38,7 @@ def _documents(engine: Engine) -> list[tuple[int, bytes, str, int, str]]:
         rows = connection.execute(
             text("SELECT id, raw, raw_codec, size, sha256 FROM documents ORDER BY id")
         ).all()
-    # sha256 as hex again: it is stored as its 32 bytes (db.digests).
-    return [(row.id, bytes(row.raw), row.raw_codec, row.size, to_hex(row.sha256)) for row in rows]
+    return [(row.id, bytes(row.raw), row.raw_codec, row.size, row.sha256) for row in rows]
 
 
 def _all_read_back(engine: Engine) -> None:

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import NamedTuple
+from typing import Any
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db import counts
 from db.base import table_of
-from db.digests import to_bytes, to_hex
 from db.models import Document
 from db.raw import pack
 from ingest.read import origin_text
@@ -141,34 +140,14 @@ def as_first_stored(session: Session, outcomes: list[Outcome], since: int) -> li
     ]
 
 
-class StoredDocument(NamedTuple):
-    """A stored document found by its bytes' digest (``documents_by_sha``)."""
-
-    id: int
-    origin: str
-    sha256: str  # hex, as ``RawDocument.sha256``
-    status: str
-    error: str | None
-    duplicate_of: int | None
-
-
-def documents_by_sha(session: Session, shas: list[str]) -> list[StoredDocument]:
-    """The stored documents with these bytes, oldest first (by the sha256 index).
-
-    Driver SQL: the digests go in and come out as the 32 bytes stored (``db.digests``).
-    """
-    wanted = sorted({to_bytes(sha) for sha in shas})
-    rows = [
-        StoredDocument(
-            int(row.id), row.origin, to_hex(row.sha256), row.status, row.error, row.duplicate_of
-        )
-        for row in select_in(session, _BY_SHA, wanted)
-    ]
+def documents_by_sha(session: Session, shas: list[str]) -> list[Any]:
+    """The stored documents with these bytes, oldest first (by the sha256 index)."""
+    rows = list(select_in(session, _BY_SHA, sorted(set(shas))))
     rows.sort(key=lambda row: row.id)
     return rows
 
 
-def originals(stored: Sequence[StoredDocument]) -> dict[str, int]:
+def originals(stored: Sequence[Any]) -> dict[str, int]:
     """sha256 -> the document those bytes repeat: the oldest stored that did not fail.
 
     ``stored`` are ``documents_by_sha`` rows, oldest first; a document that is a
@@ -183,8 +162,8 @@ def originals(stored: Sequence[StoredDocument]) -> dict[str, int]:
 
 def _documents_by_content(session: Session, digests: list[str]) -> dict[str, int]:
     """content hash -> the document holding the article with that content."""
-    rows = select_in(session, _BY_CONTENT, sorted({to_bytes(d) for d in digests}))
-    return {to_hex(digest): int(doc_id) for digest, doc_id in rows}
+    rows = select_in(session, _BY_CONTENT, sorted(set(digests)))
+    return {digest: int(doc_id) for digest, doc_id in rows}
 
 
 def plan_batch(

@@ -1,7 +1,7 @@
 """``article_locations`` and ``article_translations`` as WITHOUT ROWID tables (SQLite).
 
 Revision ID: 8d2e4a6c1f37
-Revises: 3f7b2c9d8e61
+Revises: c81f0d2e6a47
 Create Date: 2026-12-08 00:10:00
 
 Each was a rowid table beside a second b-tree holding the same columns, its
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8d2e4a6c1f37"
-down_revision: str | Sequence[str] | None = "3f7b2c9d8e61"
+down_revision: str | Sequence[str] | None = "c81f0d2e6a47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
