@@ -179,13 +179,20 @@ class Scorer:
         if any(u.count(found) for u in self.unwanted):
             return None
         total = 0.0
-        for i, term in enumerate(self.terms):
-            count = term.count(found)
-            title_rank = self.titles.weight(self.title_idf[i], count, len(found)) if count else None
-            if best[i] is None and title_rank is None:
+        for body, head in zip(best, self._title_ranks(found), strict=True):
+            if body is None and head is None:
                 return None
-            total += (best[i] or 0.0) + TITLE_WEIGHT * (title_rank or 0.0)
+            total += (body or 0.0) + TITLE_WEIGHT * (head or 0.0)
         return total
+
+    def _title_ranks(self, found: Sequence[str]) -> list[float | None]:
+        """Each term's bm25 in a title's tokens (None where the title lacks the term)."""
+        return [
+            self.titles.weight(self.title_idf[i], count, len(found))
+            if (count := term.count(found))
+            else None
+            for i, term in enumerate(self.terms)
+        ]
 
     @cached_property
     def needles(self) -> list[str]:
@@ -200,12 +207,7 @@ class Scorer:
 
     def title_part(self, title: str) -> float:
         """What the title adds to an article's rank: its bm25 for each term it holds, weighted."""
-        found = tokens(title)
-        return sum(
-            TITLE_WEIGHT * self.titles.weight(self.title_idf[i], count, len(found))
-            for i, term in enumerate(self.terms)
-            if (count := term.count(found))
-        )
+        return sum(TITLE_WEIGHT * r for r in self._title_ranks(tokens(title)) if r is not None)
 
     def floor(self) -> float:
         """A rank that no article without a title hit for any term reaches: its rank is above.
